@@ -47,3 +47,7 @@ $$;
 CREATE TRIGGER "Node_role_notify"
   AFTER UPDATE ON "Node"
   FOR EACH ROW EXECUTE FUNCTION node_role_notify();
+
+-- One command in flight per cluster: a second request while one is PENDING or RUNNING is refused
+-- by the database, so two consoles cannot start competing switchovers.
+CREATE UNIQUE INDEX "Command_one_open_per_cluster" ON "Command" ("clusterId") WHERE "status" IN ('PENDING', 'RUNNING');

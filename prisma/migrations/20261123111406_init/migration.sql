@@ -45,6 +45,7 @@ CREATE TABLE "Node" (
     "leaseExpiresAt" TIMESTAMPTZ(3),
     "activeEpoch" BIGINT,
     "startedAt" TIMESTAMPTZ(3),
+    "holdUntil" TIMESTAMPTZ(3),
     "agentInstance" UUID,
     "metrics" JSONB,
     "createdAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,

@@ -1,0 +1,71 @@
+import type { Prisma } from "../db/client";
+import { healthyAgeMsSql } from "./timing";
+
+export type LockedCluster = {
+  id: string;
+  name: string;
+  failoverMode: "AUTOMATIC" | "MANUAL";
+  paused: boolean;
+  heartbeatMs: number;
+  leaseMs: number;
+  epoch: bigint;
+};
+
+export type NodeSnapshot = {
+  id: string;
+  name: string;
+  role: "ACTIVE" | "STANDBY";
+  priority: number;
+  maintenance: boolean;
+  agentInstance: string | null;
+  healthy: boolean;
+  leaseValid: boolean;
+  held: boolean;
+  heartbeatAgeMs: number | null;
+};
+
+/**
+ * Every role change starts here: the cluster row lock serialises elections and command steps of
+ * one cluster, and the node snapshot is judged on the database clock.
+ */
+export async function lockCluster(tx: Prisma.TransactionClient, clusterId: string): Promise<{ cluster: LockedCluster; nodes: NodeSnapshot[] } | null> {
+  const [cluster] = await tx.$queryRaw<LockedCluster[]>`
+    SELECT id, name, "failoverMode"::text AS "failoverMode", paused, "heartbeatMs", "leaseMs", epoch
+    FROM "Cluster" WHERE id = ${clusterId}::uuid FOR UPDATE`;
+  if (!cluster) return null;
+  const nodes = await tx.$queryRaw<NodeSnapshot[]>`
+    SELECT id, name, role::text AS role, priority, maintenance, "agentInstance",
+      COALESCE("lastHeartbeatAt" > now() - make_interval(secs => ${healthyAgeMsSql(cluster.heartbeatMs) / 1000}), false) AS healthy,
+      COALESCE("leaseExpiresAt" > now(), false) AS "leaseValid",
+      COALESCE("holdUntil" > now(), false) AS held,
+      (EXTRACT(EPOCH FROM now() - "lastHeartbeatAt") * 1000)::int AS "heartbeatAgeMs"
+    FROM "Node" WHERE "clusterId" = ${clusterId}::uuid ORDER BY priority DESC, name ASC`;
+  return { cluster, nodes };
+}
+
+/** The node automatic failover would choose: healthy, not in maintenance or held off, priority > 0. */
+export function bestCandidate(nodes: NodeSnapshot[]): NodeSnapshot | undefined {
+  return nodes.find((n) => n.healthy && !n.maintenance && !n.held && n.priority > 0);
+}
+
+/**
+ * Marks a lapsed active STANDBY; the WHERE re-checks the lapse on the latest row version, so a
+ * renewal that committed meanwhile wins and this returns false.
+ */
+export async function retireLapsedActive(tx: Prisma.TransactionClient, nodeId: string): Promise<boolean> {
+  const n = await tx.$executeRaw`
+    UPDATE "Node" SET role = 'STANDBY', "leaseExpiresAt" = NULL, "activeEpoch" = NULL
+    WHERE id = ${nodeId}::uuid AND role = 'ACTIVE' AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" <= now())`;
+  return n === 1;
+}
+
+/** Bumps the fencing epoch and makes the node ACTIVE with a fresh lease; returns the new epoch. */
+export async function installActive(tx: Prisma.TransactionClient, cluster: LockedCluster, nodeId: string, instanceId: string): Promise<bigint | null> {
+  const epoch = cluster.epoch + 1n;
+  await tx.$executeRaw`UPDATE "Cluster" SET epoch = ${epoch}, "updatedAt" = now() WHERE id = ${cluster.id}::uuid`;
+  const n = await tx.$executeRaw`
+    UPDATE "Node" SET role = 'ACTIVE', "activeEpoch" = ${epoch}, "holdUntil" = NULL,
+      "leaseExpiresAt" = now() + make_interval(secs => ${cluster.leaseMs / 1000})
+    WHERE id = ${nodeId}::uuid AND "agentInstance" = ${instanceId}::uuid AND role = 'STANDBY'`;
+  return n === 1 ? epoch : null;
+}

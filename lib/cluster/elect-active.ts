@@ -1,0 +1,64 @@
+import type { PrismaClient } from "../db/client";
+import { agentActor, insertAudit } from "./audit";
+import { bestCandidate, installActive, lockCluster, retireLapsedActive } from "./cluster-lock";
+
+export type ElectActiveOptions = { prisma: PrismaClient; clusterId: string; nodeId: string; instanceId: string };
+
+export type ElectionResult = { elected: true; epoch: bigint } | { elected: false; why: string };
+
+class Abort extends Error {}
+
+/**
+ * Automatic failover, run by a standby that saw no valid lease: in one transaction under the
+ * cluster lock, re-checks that no node holds a lease, that this node is the best eligible
+ * candidate, retires the lapsed active, bumps the epoch, takes the role, and audits both changes.
+ */
+export async function electActive({ prisma, clusterId, nodeId, instanceId }: ElectActiveOptions): Promise<ElectionResult> {
+  try {
+    return await prisma.$transaction(async (tx) => {
+      const locked = await lockCluster(tx, clusterId);
+      if (!locked) return { elected: false, why: "cluster not found" };
+      const { cluster, nodes } = locked;
+      if (cluster.failoverMode === "MANUAL") return { elected: false, why: "failover mode is manual" };
+      if (cluster.paused) return { elected: false, why: "automatic failover is paused" };
+      const open = await tx.$queryRaw<{ id: string }[]>`
+        SELECT id FROM "Command" WHERE "clusterId" = ${clusterId}::uuid AND status IN ('PENDING', 'RUNNING') AND deadline > now()`;
+      if (open.length) return { elected: false, why: "a command is in progress" };
+      const active = nodes.find((n) => n.role === "ACTIVE");
+      if (active?.leaseValid) return { elected: false, why: `${active.name} holds a valid lease` };
+      const me = nodes.find((n) => n.id === nodeId);
+      const best = bestCandidate(nodes);
+      if (!me || best?.id !== nodeId) return { elected: false, why: best ? `${best.name} is the better candidate` : "this node is not eligible" };
+      const actor = agentActor(cluster.name, me.name);
+      if (active && !(await retireLapsedActive(tx, active.id))) throw new Abort(`${active.name} renewed its lease meanwhile`);
+      const epoch = await installActive(tx, cluster, nodeId, instanceId);
+      if (epoch === null) throw new Abort("this node's row changed meanwhile");
+      const base = { actor, clusterId, clusterName: cluster.name, epoch };
+      if (active) {
+        await insertAudit(tx, {
+          ...base,
+          action: "failover.demoted",
+          nodeId: active.id,
+          nodeName: active.name,
+          fromRole: "ACTIVE",
+          toRole: "STANDBY",
+          reason: `lease expired (last heartbeat ${active.heartbeatAgeMs ?? "never"} ms ago)`,
+        });
+      }
+      await insertAudit(tx, {
+        ...base,
+        action: "failover.promoted",
+        nodeId,
+        nodeName: me.name,
+        fromRole: "STANDBY",
+        toRole: "ACTIVE",
+        reason: active ? `automatic failover from ${active.name}` : "no active node: elected",
+        details: { previousActive: active?.name ?? null, priority: me.priority },
+      });
+      return { elected: true as const, epoch };
+    });
+  } catch (err) {
+    if (err instanceof Abort) return { elected: false, why: err.message };
+    throw err;
+  }
+}

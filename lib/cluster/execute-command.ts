@@ -1,0 +1,149 @@
+import type { PrismaClient } from "../db/client";
+import { agentActor, insertAudit } from "./audit";
+import { installActive, lockCluster, retireLapsedActive } from "./cluster-lock";
+
+export type OpenCommand = {
+  id: string;
+  kind: "PROMOTE" | "DEMOTE" | "SWITCHOVER";
+  status: "PENDING" | "RUNNING";
+  targetNodeId: string;
+  targetName: string;
+  targetHealthy: boolean;
+  overdue: boolean;
+};
+
+/** The cluster's command in flight (at most one: a unique index sees to it), with its target's health. */
+export async function loadOpenCommand({ prisma, clusterId }: { prisma: PrismaClient; clusterId: string }): Promise<OpenCommand | null> {
+  const [row] = await prisma.$queryRaw<OpenCommand[]>`
+    SELECT c.id, c.kind::text AS kind, c.status::text AS status, c."targetNodeId", t.name AS "targetName",
+      COALESCE(t."lastHeartbeatAt" > now() - make_interval(secs => (2 * cl."heartbeatMs" + 250) / 1000.0), false) AS "targetHealthy",
+      c.deadline <= now() AS overdue
+    FROM "Command" c JOIN "Node" t ON t.id = c."targetNodeId" JOIN "Cluster" cl ON cl.id = c."clusterId"
+    WHERE c."clusterId" = ${clusterId}::uuid AND c.status IN ('PENDING', 'RUNNING')`;
+  return row ?? null;
+}
+
+export type CommandStep = "demote" | "promote" | "wait";
+
+/**
+ * This node's part in a command. The active steps down for a DEMOTE aimed at it, or for a
+ * switchover/promote to another node once that node is healthy (never into a void); the target
+ * promotes itself once no other node holds a valid lease.
+ */
+export function commandStep(command: OpenCommand, me: { nodeId: string; active: boolean }): CommandStep {
+  if (command.overdue) return "wait";
+  const isTarget = command.targetNodeId === me.nodeId;
+  if (command.kind === "DEMOTE") return isTarget && me.active ? "demote" : "wait";
+  if (me.active) return !isTarget && command.status === "PENDING" && command.targetHealthy ? "demote" : "wait";
+  return isTarget ? "promote" : "wait";
+}
+
+export type DemoteForCommandOptions = {
+  prisma: PrismaClient;
+  commandId: string;
+  clusterId: string;
+  nodeId: string;
+  nodeName: string;
+  /** The epoch the agent is active at; nothing changes if the row has moved on. */
+  epoch: bigint;
+};
+
+/** The active's half of a command, after its demote hook ran: row to STANDBY, command advanced, audited. */
+export async function demoteForCommand({ prisma, commandId, clusterId, nodeId, nodeName, epoch }: DemoteForCommandOptions): Promise<{ changed: boolean }> {
+  return prisma.$transaction(async (tx) => {
+    const locked = await lockCluster(tx, clusterId);
+    const [command] = await tx.$queryRaw<{ kind: string }[]>`
+      SELECT kind::text AS kind FROM "Command" WHERE id = ${commandId}::uuid AND status = 'PENDING' AND deadline > now() FOR UPDATE`;
+    if (!locked || !command) return { changed: false };
+    const { cluster } = locked;
+    const holdOff = command.kind === "DEMOTE" ? (2 * cluster.leaseMs) / 1000 : 0;
+    const changed =
+      (await tx.$executeRaw`
+        UPDATE "Node" SET role = 'STANDBY', "leaseExpiresAt" = NULL, "activeEpoch" = NULL,
+          "holdUntil" = CASE WHEN ${holdOff}::float8 > 0 THEN now() + make_interval(secs => ${holdOff}::float8) END
+        WHERE id = ${nodeId}::uuid AND role = 'ACTIVE' AND "activeEpoch" = ${epoch}`) === 1;
+    if (!changed) return { changed };
+    if (command.kind === "DEMOTE") {
+      await tx.$executeRaw`UPDATE "Command" SET status = 'SUCCEEDED', "startedAt" = now(), "finishedAt" = now() WHERE id = ${commandId}::uuid`;
+    } else {
+      await tx.$executeRaw`UPDATE "Command" SET status = 'RUNNING', "startedAt" = now() WHERE id = ${commandId}::uuid`;
+    }
+    await insertAudit(tx, {
+      actor: agentActor(cluster.name, nodeName),
+      action: "command.demoted",
+      clusterId,
+      clusterName: cluster.name,
+      nodeId,
+      nodeName,
+      fromRole: "ACTIVE",
+      toRole: "STANDBY",
+      epoch,
+      commandId,
+      reason: command.kind === "DEMOTE" ? "demoted by operator" : `stepping down for ${command.kind.toLowerCase()}`,
+    });
+    return { changed };
+  });
+}
+
+export type PromoteForCommandOptions = {
+  prisma: PrismaClient;
+  commandId: string;
+  clusterId: string;
+  nodeId: string;
+  instanceId: string;
+};
+
+export type PromoteResult = { promoted: true; epoch: bigint } | { promoted: false; why: string };
+
+/**
+ * The target's half: becomes active once no other node holds a valid lease. A dead active is
+ * waited out (fencing by time), then retired in the same transaction; never two actives.
+ */
+export async function promoteForCommand({ prisma, commandId, clusterId, nodeId, instanceId }: PromoteForCommandOptions): Promise<PromoteResult> {
+  return prisma.$transaction(async (tx) => {
+    const locked = await lockCluster(tx, clusterId);
+    if (!locked) return { promoted: false, why: "cluster not found" };
+    const { cluster, nodes } = locked;
+    const [command] = await tx.$queryRaw<{ kind: string }[]>`
+      SELECT kind::text AS kind FROM "Command"
+      WHERE id = ${commandId}::uuid AND "targetNodeId" = ${nodeId}::uuid AND status IN ('PENDING', 'RUNNING') AND deadline > now()
+        AND kind IN ('PROMOTE', 'SWITCHOVER') FOR UPDATE`;
+    if (!command) return { promoted: false, why: "command no longer open" };
+    const me = nodes.find((n) => n.id === nodeId)!;
+    const actor = agentActor(cluster.name, me.name);
+    if (me.maintenance) {
+      await tx.$executeRaw`UPDATE "Command" SET status = 'FAILED', "finishedAt" = now(), error = ${`${me.name} was put in maintenance`} WHERE id = ${commandId}::uuid`;
+      await insertAudit(tx, { actor, action: "command.failed", clusterId, clusterName: cluster.name, nodeId, nodeName: me.name, commandId, reason: "target in maintenance" });
+      return { promoted: false, why: "in maintenance" };
+    }
+    const active = nodes.find((n) => n.role === "ACTIVE" && n.id !== nodeId);
+    if (active?.leaseValid) return { promoted: false, why: `waiting for ${active.name} to step down or its lease to expire` };
+    if (active && !(await retireLapsedActive(tx, active.id))) return { promoted: false, why: `${active.name} renewed its lease` };
+    const epoch = await installActive(tx, cluster, nodeId, instanceId);
+    if (epoch === null) return { promoted: false, why: "this node's row changed meanwhile" };
+    await tx.$executeRaw`UPDATE "Command" SET status = 'SUCCEEDED', "startedAt" = COALESCE("startedAt", now()), "finishedAt" = now() WHERE id = ${commandId}::uuid`;
+    const base = { actor, clusterId, clusterName: cluster.name, epoch, commandId };
+    if (active) {
+      await insertAudit(tx, {
+        ...base,
+        action: "failover.demoted",
+        nodeId: active.id,
+        nodeName: active.name,
+        fromRole: "ACTIVE",
+        toRole: "STANDBY",
+        reason: `lease expired without stepping down (last heartbeat ${active.heartbeatAgeMs ?? "never"} ms ago)`,
+      });
+    }
+    await insertAudit(tx, {
+      ...base,
+      action: "command.promoted",
+      nodeId,
+      nodeName: me.name,
+      fromRole: "STANDBY",
+      toRole: "ACTIVE",
+      reason: `${command.kind.toLowerCase()} completed`,
+    });
+    return { promoted: true as const, epoch };
+  });
+}
+

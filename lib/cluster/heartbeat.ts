@@ -1,0 +1,62 @@
+import type { PrismaClient } from "../db/client";
+
+export type HeartbeatOptions = {
+  prisma: PrismaClient;
+  nodeId: string;
+  instanceId: string;
+  /** The epoch this agent is active at; null for a standby (a standby never renews a lease). */
+  activeEpoch: bigint | null;
+  metrics?: Record<string, number>;
+};
+
+export type HeartbeatResult = {
+  role: "ACTIVE" | "STANDBY";
+  /** True when this heartbeat extended this agent's lease at its epoch. */
+  renewed: boolean;
+  clusterEpoch: bigint;
+  failoverMode: "AUTOMATIC" | "MANUAL";
+  paused: boolean;
+  maintenance: boolean;
+  heartbeatMs: number;
+  leaseMs: number;
+  /** Milliseconds until the active node's lease ends (DB clock); null when no node holds one. */
+  activeLeaseRemainingMs: number | null;
+  activeNodeId: string | null;
+  /** A command is PENDING or RUNNING in the cluster: look at it. */
+  openCommand: boolean;
+};
+
+/**
+ * One statement per beat: stamps the heartbeat, renews the lease only while the row is still
+ * ACTIVE at the agent's epoch and the lease has not lapsed (a lapsed lease is regained only by
+ * election), and returns what the agent needs to decide its next step. Returns null when the row
+ * is no longer this agent's (another process took the name over).
+ */
+export async function heartbeat({ prisma, nodeId, instanceId, activeEpoch, metrics = {} }: HeartbeatOptions): Promise<HeartbeatResult | null> {
+  const rows = await prisma.$queryRaw<(HeartbeatResult & { activeLeaseRemainingMs: number | null })[]>`
+    WITH hb AS (
+      UPDATE "Node" n SET
+        "lastHeartbeatAt" = now(),
+        metrics = ${JSON.stringify(metrics)}::jsonb,
+        "leaseExpiresAt" = CASE
+          WHEN n.role = 'ACTIVE' AND n."activeEpoch" = ${activeEpoch}::bigint AND n."leaseExpiresAt" > now()
+          THEN now() + make_interval(secs => c."leaseMs" / 1000.0)
+          ELSE n."leaseExpiresAt" END
+      FROM "Cluster" c
+      WHERE n.id = ${nodeId}::uuid AND n."agentInstance" = ${instanceId}::uuid AND c.id = n."clusterId"
+      RETURNING n.role, n."clusterId", n.maintenance, n."leaseExpiresAt",
+        (n.role = 'ACTIVE' AND n."activeEpoch" = ${activeEpoch}::bigint AND n."leaseExpiresAt" = now() + make_interval(secs => c."leaseMs" / 1000.0)) AS renewed,
+        c.epoch, c."failoverMode", c.paused, c."heartbeatMs", c."leaseMs"
+    )
+    SELECT hb.role::text AS role, hb.renewed, hb.epoch AS "clusterEpoch", hb."failoverMode"::text AS "failoverMode", hb.paused,
+      hb.maintenance, hb."heartbeatMs", hb."leaseMs",
+      a.id AS "activeNodeId",
+      CASE WHEN a."leaseExpiresAt" > now() THEN (EXTRACT(EPOCH FROM a."leaseExpiresAt" - now()) * 1000)::int END AS "activeLeaseRemainingMs",
+      EXISTS (SELECT 1 FROM "Command" cmd WHERE cmd."clusterId" = hb."clusterId" AND cmd.status IN ('PENDING', 'RUNNING')) AS "openCommand"
+    FROM hb LEFT JOIN "Node" a ON a."clusterId" = hb."clusterId" AND a.role = 'ACTIVE'`;
+  const row = rows[0];
+  if (!row) return null;
+  // The active's own row comes back pre-update in the join; its renewed lease is what counts.
+  if (row.renewed) row.activeLeaseRemainingMs = row.leaseMs;
+  return row;
+}

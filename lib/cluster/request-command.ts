@@ -1,0 +1,74 @@
+import type { Command, CommandKind, PrismaClient } from "../db/client";
+import { insertAudit } from "./audit";
+import { ClusterError } from "./errors";
+import { healthyAgeMsSql } from "./timing";
+
+export type RequestCommandOptions = {
+  prisma: PrismaClient;
+  clusterId: string;
+  kind: CommandKind;
+  targetNodeId: string;
+  /** Audit actor, e.g. userActor(email). */
+  requestedBy: string;
+  reason?: string;
+  /** How long the agents get before the command expires; defaults to max(30 s, 3 leases). */
+  timeoutMs?: number;
+};
+
+type NodeState = { id: string; name: string; role: "ACTIVE" | "STANDBY"; maintenance: boolean; healthy: boolean; leaseValid: boolean };
+
+/**
+ * The console's only way to change roles: checks the request against the cluster's state, then
+ * inserts a PENDING command and its audit row. The agents carry it out (lib/cluster/execute-command.ts).
+ */
+export async function requestCommand({ prisma, clusterId, kind, targetNodeId, requestedBy, reason = "", timeoutMs }: RequestCommandOptions): Promise<Command> {
+  if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs < 1000 || timeoutMs > 600_000)) {
+    throw new ClusterError("INVALID", "timeoutMs must be an integer from 1000 to 600000");
+  }
+  return prisma.$transaction(async (tx) => {
+    const [cluster] = await tx.$queryRaw<{ id: string; name: string; heartbeatMs: number; leaseMs: number }[]>`
+      SELECT id, name, "heartbeatMs", "leaseMs" FROM "Cluster" WHERE id = ${clusterId}::uuid FOR UPDATE`;
+    if (!cluster) throw new ClusterError("NOT_FOUND", "cluster not found");
+    const nodes = await tx.$queryRaw<NodeState[]>`
+      SELECT id, name, role::text AS role, maintenance,
+             COALESCE("lastHeartbeatAt" > now() - make_interval(secs => ${healthyAgeMsSql(cluster.heartbeatMs) / 1000}), false) AS healthy,
+             COALESCE("leaseExpiresAt" > now(), false) AS "leaseValid"
+      FROM "Node" WHERE "clusterId" = ${clusterId}::uuid`;
+    const target = nodes.find((n) => n.id === targetNodeId);
+    if (!target) throw new ClusterError("NOT_FOUND", "node not found in this cluster");
+    const active = nodes.find((n) => n.role === "ACTIVE");
+    const open = await tx.command.findFirst({ where: { clusterId, status: { in: ["PENDING", "RUNNING"] } } });
+    if (open) throw new ClusterError("CONFLICT", `a ${open.kind.toLowerCase()} command is already in progress for this cluster`);
+
+    if (kind === "DEMOTE") {
+      if (target.role !== "ACTIVE") throw new ClusterError("PRECONDITION_FAILED", `${target.name} is not the active node`);
+    } else {
+      if (target.role === "ACTIVE") throw new ClusterError("PRECONDITION_FAILED", `${target.name} is already the active node`);
+      if (target.maintenance) throw new ClusterError("PRECONDITION_FAILED", `${target.name} is in maintenance; take it out of maintenance first`);
+      if (!target.healthy) throw new ClusterError("PRECONDITION_FAILED", `${target.name} is not healthy (its heartbeat is late or missing)`);
+      if (kind === "SWITCHOVER" && !active) {
+        throw new ClusterError("PRECONDITION_FAILED", "no node is active to switch over from; use promote");
+      }
+      if (kind === "PROMOTE" && active?.leaseValid) {
+        throw new ClusterError("PRECONDITION_FAILED", `${active.name} is active; use switchover to move the role`);
+      }
+    }
+    const timeout = timeoutMs ?? Math.max(30_000, 3 * cluster.leaseMs);
+    const [{ deadline }] = await tx.$queryRaw<{ deadline: Date }[]>`SELECT now() + make_interval(secs => ${timeout / 1000}) AS deadline`;
+    const command = await tx.command.create({
+      data: { clusterId, kind, targetNodeId, requestedBy, reason: reason.slice(0, 500), deadline },
+    });
+    await insertAudit(tx, {
+      actor: requestedBy,
+      action: "command.requested",
+      clusterId,
+      clusterName: cluster.name,
+      nodeId: target.id,
+      nodeName: target.name,
+      commandId: command.id,
+      reason,
+      details: { kind, timeoutMs: timeout, activeNode: active?.name ?? null },
+    });
+    return command;
+  });
+}
