@@ -45,7 +45,8 @@ export async function heartbeat({ prisma, nodeId, instanceId, activeEpoch, metri
       FROM "Cluster" c
       WHERE n.id = ${nodeId}::uuid AND n."agentInstance" = ${instanceId}::uuid AND c.id = n."clusterId"
       RETURNING n.role, n."clusterId", n.maintenance, n."leaseExpiresAt",
-        (n.role = 'ACTIVE' AND n."activeEpoch" = ${activeEpoch}::bigint AND n."leaseExpiresAt" = now() + make_interval(secs => c."leaseMs" / 1000.0)) AS renewed,
+        -- Renewal happens exactly when the old lease was still valid, and leaves the new one valid.
+        COALESCE(n.role = 'ACTIVE' AND n."activeEpoch" = ${activeEpoch}::bigint AND n."leaseExpiresAt" > now(), false) AS renewed,
         c.epoch, c."failoverMode", c.paused, c."heartbeatMs", c."leaseMs"
     )
     SELECT hb.role::text AS role, hb.renewed, hb.epoch AS "clusterEpoch", hb."failoverMode"::text AS "failoverMode", hb.paused,

@@ -25,9 +25,8 @@ export async function checkDatabaseConnection(url: string, { timeoutMs = 5_000, 
   client.on("error", () => {});
   try {
     await client.connect();
-    const { rows } = await client.query<{ version: string }>("SHOW server_version");
-    const major = Number(rows[0].version.split(".")[0]);
-    if (major < 14) throw new DatabaseUrlError(`PostgreSQL at ${where} is version ${rows[0].version}; 14 or newer is required`);
+    const { rows } = await client.query<{ num: number }>("SELECT current_setting('server_version_num')::int AS num");
+    if (rows[0].num < 140000) throw new DatabaseUrlError(`PostgreSQL at ${where} is version ${rows[0].num}; 14 or newer is required`);
   } catch (err) {
     if (err instanceof DatabaseUrlError) throw err;
     const e = err as NodeJS.ErrnoException;

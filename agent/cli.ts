@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+// cluster-agent: the node agent. Flags or environment variables (see USAGE); JSON log lines on stdout.
+import { randomUUID } from "node:crypto";
+import pkg from "../package.json" with { type: "json" };
+import { ClusterError } from "../lib/cluster/errors";
+import { checkDatabaseConnection } from "../lib/db/check-connection";
+import { createPrismaClient } from "../lib/db/client";
+import { listenForCommands } from "./command-listener";
+import { ConfigError, parseAgentConfig, USAGE } from "./config";
+import { startHealthServer } from "./health-server";
+import { createLogger } from "./log";
+import { NodeAgent } from "./node-agent";
+
+function fail(message: string, code = 1): never {
+  console.error(`cluster-agent: ${message}`);
+  process.exit(code);
+}
+
+async function main() {
+  let config;
+  try {
+    config = parseAgentConfig(process.argv.slice(2), process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) fail(`${err.message}\n(run with --help for usage)`, 2);
+    throw err;
+  }
+  if (config === "help") {
+    console.log(USAGE);
+    return;
+  }
+  const log = createLogger({ cluster: config.cluster, node: config.node }, config.logLevel);
+  await checkDatabaseConnection(config.db, { variable: "--db" });
+  const prisma = createPrismaClient({ connectionString: config.db, maxConnections: 3 });
+  let agent: NodeAgent;
+  let shuttingDown = false;
+  const shutdown = async (signal: string, code = 0) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    log.info("stopping", { signal });
+    await listener?.close();
+    await agent.stop();
+    await health?.close();
+    await prisma.$disconnect();
+    process.exit(code);
+  };
+  agent = new NodeAgent({
+    prisma,
+    clusterName: config.cluster,
+    nodeName: config.node,
+    host: config.host,
+    agentVersion: pkg.version,
+    instanceId: randomUUID(),
+    priority: config.priority,
+    hooks: { promote: config.onPromote, demote: config.onDemote, timeoutMs: config.hookTimeoutMs },
+    log,
+    onFatal: (message) => {
+      log.error(message);
+      void shutdown("fatal", 1);
+    },
+  });
+  let listener: { close(): Promise<void> } | undefined;
+  let health: { port: number; close(): Promise<void> } | undefined;
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  try {
+    await agent.start();
+  } catch (err) {
+    if (err instanceof ClusterError) fail(err.message);
+    throw err;
+  }
+  listener = listenForCommands({ url: config.db, clusterId: agent.clusterId!, onWake: () => agent.wake(), log });
+  if (config.healthPort !== undefined) {
+    health = await startHealthServer(config.healthPort, config.healthHost, () => agent.status());
+    log.info("health endpoint listening", { port: health.port, paths: ["/health", "/active"] });
+  }
+}
+
+main().catch((err: Error) => fail(err.message.split("\n")[0]));

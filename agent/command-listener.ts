@@ -1,0 +1,47 @@
+import pg from "pg";
+import type { Logger } from "./log";
+
+/**
+ * LISTENs on "cluster_command" (notified on command inserts, status changes and role changes) and
+ * calls onWake for this cluster's notifications, so commands start within milliseconds instead of
+ * at the next tick. Reconnects on its own; the tick loop's polling covers any gap.
+ */
+export function listenForCommands({ url, clusterId, onWake, log }: { url: string; clusterId: string; onWake(): void; log: Logger }) {
+  let client: pg.Client | null = null;
+  let closed = false;
+  let retry: NodeJS.Timeout | undefined;
+
+  const connect = async () => {
+    if (closed) return;
+    const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000, keepAlive: true });
+    const reconnect = () => {
+      if (client !== c) return;
+      client = null;
+      c.end().catch(() => {});
+      if (!closed) retry = setTimeout(connect, 1_000);
+    };
+    client = c;
+    c.on("error", reconnect);
+    c.on("end", reconnect);
+    c.on("notification", (n) => n.payload === clusterId && onWake());
+    try {
+      await c.connect();
+      await c.query("LISTEN cluster_command");
+      log.debug("listening for commands");
+      onWake(); // anything notified while disconnected
+    } catch (err) {
+      log.debug("command listener could not connect", { error: (err as Error).message });
+      reconnect();
+    }
+  };
+  void connect();
+  return {
+    async close() {
+      closed = true;
+      clearTimeout(retry);
+      const c = client;
+      client = null;
+      await c?.end().catch(() => {});
+    },
+  };
+}

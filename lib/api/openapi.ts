@@ -1,0 +1,97 @@
+import { z } from "zod";
+import { API_ERROR_STATUS } from "./errors";
+import { requestCommandSchema, updateClusterSchema, updateNodeSchema } from "./schemas";
+
+const body = (schema: z.ZodType) => ({ required: true, content: { "application/json": { schema: z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) } } });
+const ok = (description: string, schema: object = { type: "object" }) => ({ description, content: { "application/json": { schema } } });
+const errorRef = { $ref: "#/components/schemas/Error" };
+const errors = (...codes: number[]) =>
+  Object.fromEntries(codes.map((c) => [String(c), { description: Object.entries(API_ERROR_STATUS).filter(([, s]) => s === c).map(([k]) => k).join(" or "), content: { "application/json": { schema: errorRef } } }]));
+const pathParam = (name: string, description: string, format?: string) => ({ name, in: "path", required: true, description, schema: { type: "string", ...(format ? { format } : {}) } });
+const query = (name: string, description: string, schema: object = { type: "string" }) => ({ name, in: "query", required: false, description, schema });
+const cluster = pathParam("name", "cluster name");
+const auditFilters = [
+  query("cluster", "cluster name"),
+  query("node", "node name"),
+  query("actor", "substring of the actor, e.g. an email"),
+  query("action", "audit action, e.g. command.requested"),
+  query("from", "ISO 8601 time with offset, inclusive", { type: "string", format: "date-time" }),
+  query("to", "ISO 8601 time with offset, exclusive", { type: "string", format: "date-time" }),
+  query("before", "keyset cursor: nextBefore of the previous page"),
+];
+const read = [401, 422, 503, 500];
+const write = [400, 401, 403, 404, 409, 422, 503, 500];
+
+/** OpenAPI 3.1 description of /api/v1 (bodies generated from the same zod schemas the routes use). */
+export function openApiDocument() {
+  return {
+    openapi: "3.1.0",
+    info: { title: "Failover console API", version: "1", description: "Every route needs a session cookie (next-auth). BigInt values (epoch, audit id) are strings. Errors are { error: { code, message } }." },
+    servers: [{ url: "/" }],
+    components: {
+      securitySchemes: { session: { type: "apiKey", in: "cookie", name: "next-auth.session-token" }, metricsToken: { type: "http", scheme: "bearer" } },
+      schemas: {
+        Error: {
+          type: "object",
+          required: ["error"],
+          properties: { error: { type: "object", required: ["code", "message"], properties: { code: { enum: Object.keys(API_ERROR_STATUS) }, message: { type: "string" } } } },
+        },
+      },
+    },
+    security: [{ session: [] }],
+    paths: {
+      "/api/v1/clusters": { get: { summary: "Clusters with their active node, standby count and health summary (VIEWER)", responses: { 200: ok("{ clusters: ClusterOverview[] }"), ...errors(...read) } } },
+      "/api/v1/clusters/{name}": {
+        parameters: [cluster],
+        get: { summary: "Cluster detail: nodes with health on the database clock, recent and open commands (VIEWER)", responses: { 200: ok("ClusterDetail"), ...errors(404, ...read) } },
+        patch: { summary: "Pause/resume automatic failover (OPERATOR); failover mode and timings (ADMIN)", requestBody: body(updateClusterSchema), responses: { 200: ok("ClusterDetail"), ...errors(...write) } },
+      },
+      "/api/v1/clusters/{name}/commands": {
+        parameters: [cluster],
+        post: { summary: "Request PROMOTE, DEMOTE or SWITCHOVER of a node (OPERATOR); agents execute it", requestBody: body(requestCommandSchema), responses: { 201: ok("Command"), ...errors(...write) } },
+      },
+      "/api/v1/clusters/{name}/commands/{id}": {
+        parameters: [cluster, pathParam("id", "command id", "uuid")],
+        get: { summary: "A command's status (PENDING, RUNNING, SUCCEEDED, FAILED, EXPIRED, CANCELLED) and error (VIEWER)", responses: { 200: ok("Command"), ...errors(404, ...read) } },
+      },
+      "/api/v1/clusters/{name}/commands/{id}/cancel": {
+        parameters: [cluster, pathParam("id", "command id", "uuid")],
+        post: { summary: "Cancel a PENDING command (OPERATOR)", responses: { 200: ok("Command"), ...errors(...write) } },
+      },
+      "/api/v1/clusters/{name}/nodes/{node}": {
+        parameters: [cluster, pathParam("node", "node name")],
+        patch: { summary: "Maintenance flag and election priority of a node (OPERATOR)", requestBody: body(updateNodeSchema), responses: { 200: ok("Node"), ...errors(...write) } },
+      },
+      "/api/v1/clusters/{name}/timeline": {
+        parameters: [cluster],
+        get: {
+          summary: "Intervals of which node was active when, from the audit log (VIEWER)",
+          parameters: [query("from", "start, default 1 h before to", { type: "string", format: "date-time" }), query("to", "end, default now", { type: "string", format: "date-time" })],
+          responses: { 200: ok("ActiveTimeline"), ...errors(404, ...read) },
+        },
+      },
+      "/api/v1/audit": {
+        get: {
+          summary: "Audit events, newest first, keyset-paged (VIEWER)",
+          parameters: [...auditFilters, query("limit", "1 to 500, default 50", { type: "integer" })],
+          responses: { 200: ok("{ events: AuditEvent[], nextBefore: string | null }"), ...errors(...read) },
+        },
+      },
+      "/api/v1/audit.csv": {
+        get: {
+          summary: "The same filters as CSV (up to 10 000 rows) (VIEWER)",
+          parameters: [...auditFilters, query("limit", "1 to 10000, default 10000", { type: "integer" })],
+          responses: { 200: { description: "text/csv", content: { "text/csv": { schema: { type: "string" } } } }, ...errors(...read) },
+        },
+      },
+      "/api/v1/me": { get: { summary: "The signed-in user's email and role", responses: { 200: ok("{ email, role }"), ...errors(401) } } },
+      "/api/metrics": {
+        get: {
+          summary: "Prometheus text: nodes by cluster/role/health, commands by status, failovers (session or METRICS_TOKEN bearer)",
+          security: [{ session: [] }, { metricsToken: [] }],
+          responses: { 200: { description: "text/plain; version=0.0.4", content: { "text/plain": { schema: { type: "string" } } } }, ...errors(401, 503) },
+        },
+      },
+    },
+  };
+}

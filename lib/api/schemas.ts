@@ -1,0 +1,71 @@
+import { z } from "zod";
+import { AUDIT_ACTIONS } from "../cluster/audit";
+
+// Names as agents register them (--cluster / --node): bounded, no spaces or slashes.
+export const nameSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "letters, digits, '.', '_' or '-'");
+
+export const clusterParamsSchema = z.object({ name: nameSchema });
+export const nodeParamsSchema = z.object({ name: nameSchema, node: nameSchema });
+export const commandParamsSchema = z.object({ name: nameSchema, id: z.uuid() });
+
+export const COMMAND_KINDS = ["PROMOTE", "DEMOTE", "SWITCHOVER"] as const;
+
+export const requestCommandSchema = z.strictObject({
+  kind: z.enum(COMMAND_KINDS),
+  targetNode: nameSchema,
+  reason: z.string().max(500).optional(),
+  timeoutMs: z.number().int().min(1_000).max(600_000).optional(),
+});
+export type RequestCommandBody = z.infer<typeof requestCommandSchema>;
+
+export const updateClusterSchema = z
+  .strictObject({
+    paused: z.boolean().optional(),
+    failoverMode: z.enum(["AUTOMATIC", "MANUAL"]).optional(),
+    heartbeatMs: z.number().int().min(50).max(60_000).optional(),
+    leaseMs: z.number().int().min(100).max(600_000).optional(),
+    reason: z.string().max(500).optional(),
+  })
+  .refine((b) => b.paused !== undefined || b.failoverMode !== undefined || b.heartbeatMs !== undefined || b.leaseMs !== undefined, {
+    message: "nothing to change: send paused, failoverMode, heartbeatMs or leaseMs",
+  });
+export type UpdateClusterBody = z.infer<typeof updateClusterSchema>;
+
+export const updateNodeSchema = z
+  .strictObject({
+    maintenance: z.boolean().optional(),
+    priority: z.number().int().min(0).max(1_000).optional(),
+    reason: z.string().max(500).optional(),
+  })
+  .refine((b) => b.maintenance !== undefined || b.priority !== undefined, { message: "nothing to change: send maintenance or priority" });
+export type UpdateNodeBody = z.infer<typeof updateNodeSchema>;
+
+const isoDate = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
+
+export const auditQuerySchema = z.object({
+  cluster: nameSchema.optional(),
+  node: nameSchema.optional(),
+  actor: z.string().min(1).max(255).optional(),
+  action: z.enum(AUDIT_ACTIONS).optional(),
+  from: isoDate.optional(),
+  to: isoDate.optional(),
+  /** Keyset paging: rows with an id below this one (ids are strings, BigInt). */
+  before: z.string().regex(/^[0-9]{1,19}$/, "an audit id").optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+export type AuditQuery = z.infer<typeof auditQuerySchema>;
+
+export const timelineQuerySchema = z.object({
+  from: isoDate.optional(),
+  to: isoDate.optional(),
+});
+
+/** Query string to a plain object, blank values dropped (an empty filter field means "any"). */
+export function searchParamsObject(params: URLSearchParams): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of params) if (v !== "") out[k] = v;
+  return out;
+}
+
+/** CSV export: the same filters, up to 10 000 rows per file. */
+export const auditCsvQuerySchema = auditQuerySchema.extend({ limit: z.coerce.number().int().min(1).max(10_000).default(10_000) });

@@ -1,0 +1,57 @@
+import type { PrismaClient } from "../db/client";
+import { ClusterError } from "./errors";
+import { queryNodeViews, type NodeView } from "./node-views";
+
+export type CommandView = {
+  id: string;
+  kind: "PROMOTE" | "DEMOTE" | "SWITCHOVER";
+  status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "EXPIRED" | "CANCELLED";
+  targetNode: string;
+  requestedBy: string;
+  reason: string;
+  error: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  deadline: Date;
+};
+
+export type ClusterDetail = {
+  /** Database time when the snapshot was taken. */
+  dbTime: Date;
+  cluster: { id: string; name: string; failoverMode: "AUTOMATIC" | "MANUAL"; paused: boolean; heartbeatMs: number; leaseMs: number; epoch: bigint };
+  nodes: NodeView[];
+  /** Newest first: every open command plus the most recent finished ones. */
+  commands: CommandView[];
+};
+
+export type GetClusterDetailOptions = { prisma: PrismaClient; clusterName: string; recentCommands?: number };
+
+export async function getClusterDetail({ prisma, clusterName, recentCommands = 10 }: GetClusterDetailOptions): Promise<ClusterDetail> {
+  const cluster = await prisma.cluster.findUnique({ where: { name: clusterName } });
+  if (!cluster) throw new ClusterError("NOT_FOUND", `cluster ${clusterName} not found`);
+  const [nodes, commands, [{ now }]] = await Promise.all([
+    queryNodeViews(prisma, [cluster]),
+    prisma.command.findMany({
+      where: { clusterId: cluster.id },
+      orderBy: { createdAt: "desc" },
+      take: recentCommands,
+      include: { target: { select: { name: true } } },
+    }),
+    prisma.$queryRaw<{ now: Date }[]>`SELECT clock_timestamp() AS now`,
+  ]);
+  return {
+    dbTime: now,
+    cluster: {
+      id: cluster.id,
+      name: cluster.name,
+      failoverMode: cluster.failoverMode,
+      paused: cluster.paused,
+      heartbeatMs: cluster.heartbeatMs,
+      leaseMs: cluster.leaseMs,
+      epoch: cluster.epoch,
+    },
+    nodes,
+    commands: commands.map(({ target, clusterId: _c, targetNodeId: _t, ...c }) => ({ ...c, targetNode: target.name })),
+  };
+}

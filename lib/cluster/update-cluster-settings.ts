@@ -1,0 +1,39 @@
+import type { Cluster, FailoverMode, PrismaClient } from "../db/client";
+import { insertAudit } from "./audit";
+import { ClusterError } from "./errors";
+import { timingProblem } from "./timing";
+
+export type ClusterSettings = { failoverMode?: FailoverMode; heartbeatMs?: number; leaseMs?: number };
+export type UpdateClusterSettingsOptions = { prisma: PrismaClient; clusterName: string; settings: ClusterSettings; actor: string; reason?: string };
+
+/**
+ * Changes failover mode and timings. The resulting pair of timings is checked as a whole, under the
+ * cluster row lock, so two admins changing one value each cannot combine into a bad pair.
+ */
+export async function updateClusterSettings({ prisma, clusterName, settings, actor, reason = "" }: UpdateClusterSettingsOptions): Promise<Cluster> {
+  return prisma.$transaction(async (tx) => {
+    const [locked] = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "Cluster" WHERE name = ${clusterName} FOR UPDATE`;
+    if (!locked) throw new ClusterError("NOT_FOUND", `cluster ${clusterName} not found`);
+    const before = await tx.cluster.findUniqueOrThrow({ where: { id: locked.id } });
+    const after = {
+      failoverMode: settings.failoverMode ?? before.failoverMode,
+      heartbeatMs: settings.heartbeatMs ?? before.heartbeatMs,
+      leaseMs: settings.leaseMs ?? before.leaseMs,
+    };
+    const problem = timingProblem(after);
+    if (problem) throw new ClusterError("INVALID", problem);
+    const changed = (Object.keys(after) as (keyof typeof after)[]).filter((k) => after[k] !== before[k]);
+    if (changed.length === 0) return before;
+    const cluster = await tx.cluster.update({ where: { id: locked.id }, data: after });
+    await insertAudit(tx, {
+      actor,
+      action: "cluster.settings_changed",
+      clusterId: cluster.id,
+      clusterName,
+      epoch: cluster.epoch,
+      reason,
+      details: Object.fromEntries(changed.map((k) => [k, { from: before[k], to: after[k] }])),
+    });
+    return cluster;
+  });
+}

@@ -1,0 +1,57 @@
+import type { PrismaClient } from "../db/client";
+import { queryNodeViews } from "../cluster/node-views";
+
+export type RenderMetricsOptions = { prisma: PrismaClient };
+
+const label = (v: string) => v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+const labels = (l: Record<string, string>) => `{${Object.entries(l).map(([k, v]) => `${k}="${label(v)}"`).join(",")}}`;
+
+/** Prometheus text exposition (version 0.0.4) of the clusters' state, read on the database clock. */
+export async function renderMetrics({ prisma }: RenderMetricsOptions): Promise<string> {
+  const clusters = await prisma.cluster.findMany({ orderBy: { name: "asc" } });
+  const [nodes, commands, roleChanges] = await Promise.all([
+    queryNodeViews(prisma, clusters),
+    prisma.command.groupBy({ by: ["clusterId", "status"], _count: { _all: true } }),
+    prisma.auditEvent.groupBy({
+      by: ["clusterName", "action"],
+      where: { action: { in: ["failover.promoted", "command.promoted", "agent.self_fenced"] } },
+      _count: { _all: true },
+    }),
+  ]);
+  const nameOf = new Map(clusters.map((c) => [c.id, c.name]));
+  const out: string[] = [];
+  const family = (name: string, type: string, help: string) => out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+
+  family("failover_nodes", "gauge", "Nodes by cluster, role and health (healthy, suspect, down).");
+  for (const c of clusters) {
+    for (const role of ["ACTIVE", "STANDBY"] as const) {
+      for (const health of ["healthy", "suspect", "down"] as const) {
+        const n = nodes.filter((x) => x.clusterId === c.id && x.role === role && x.health === health).length;
+        out.push(`failover_nodes${labels({ cluster: c.name, role: role.toLowerCase(), health })} ${n}`);
+      }
+    }
+  }
+  family("failover_node_heartbeat_age_seconds", "gauge", "Seconds since the node's last heartbeat (database clock).");
+  for (const n of nodes) {
+    if (n.heartbeatAgeMs !== null) out.push(`failover_node_heartbeat_age_seconds${labels({ cluster: nameOf.get(n.clusterId)!, node: n.name })} ${n.heartbeatAgeMs / 1000}`);
+  }
+  family("failover_node_active", "gauge", "1 for the node holding the ACTIVE role, else 0.");
+  for (const n of nodes) out.push(`failover_node_active${labels({ cluster: nameOf.get(n.clusterId)!, node: n.name })} ${n.role === "ACTIVE" ? 1 : 0}`);
+  family("failover_cluster_epoch", "gauge", "Fencing epoch: bumped by every change of the active node.");
+  for (const c of clusters) out.push(`failover_cluster_epoch${labels({ cluster: c.name })} ${c.epoch}`);
+  family("failover_cluster_paused", "gauge", "1 while automatic failover is paused.");
+  for (const c of clusters) out.push(`failover_cluster_paused${labels({ cluster: c.name })} ${c.paused ? 1 : 0}`);
+  family("failover_commands", "gauge", "Commands by cluster and status.");
+  for (const row of commands) out.push(`failover_commands${labels({ cluster: nameOf.get(row.clusterId) ?? row.clusterId, status: row.status.toLowerCase() })} ${row._count._all}`);
+  const counter = (name: string, action: string, help: string) => {
+    family(name, "counter", help);
+    for (const c of clusters) {
+      const n = roleChanges.find((r) => r.clusterName === c.name && r.action === action)?._count._all ?? 0;
+      out.push(`${name}${labels({ cluster: c.name })} ${n}`);
+    }
+  };
+  counter("failover_automatic_failovers_total", "failover.promoted", "Automatic failovers (a standby elected itself after the active's lease lapsed).");
+  counter("failover_commanded_promotions_total", "command.promoted", "Role changes made by promote or switchover commands.");
+  counter("failover_self_fencings_total", "agent.self_fenced", "Active agents that demoted themselves because they could not renew in time.");
+  return out.join("\n") + "\n";
+}

@@ -1,0 +1,77 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { parseLogLines, type LogLine } from "../../agent/role-log";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+
+export type AgentProcess = {
+  node: string;
+  child: ChildProcess;
+  lines(): LogLine[];
+  stderr(): string;
+  healthPort(): Promise<number>;
+  waitForLine(pred: (l: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
+  exited(): Promise<number | null>;
+  signal(sig: NodeJS.Signals): void;
+};
+
+export type SpawnAgentOptions = { url: string; cluster: string; node: string; priority?: number; args?: string[]; env?: NodeJS.ProcessEnv };
+
+/** A real agent process (the CLI, as operators run it), logging at debug level for the interval checks. */
+export function spawnAgent({ url, cluster, node, priority, args = [], env = {} }: SpawnAgentOptions): AgentProcess {
+  const argv = ["--import", "tsx", "agent/cli.ts", "--cluster", cluster, "--node", node, "--db", url, "--health-port", "0", "--health-host", "127.0.0.1", "--log-level", "debug", ...args];
+  if (priority !== undefined) argv.push("--priority", String(priority));
+  const child = spawn(process.execPath, argv, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  const waiters: (() => void)[] = [];
+  child.stdout!.on("data", (b: Buffer) => {
+    out += b.toString();
+    waiters.splice(0).forEach((w) => w());
+  });
+  child.stderr!.on("data", (b: Buffer) => (err += b.toString()));
+  const exitedP = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const lines = () => parseLogLines(out);
+  const waitForLine = (pred: (l: LogLine) => boolean, timeoutMs = 15_000) =>
+    new Promise<LogLine>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${node}: timed out waiting for a log line; stderr: ${err.slice(-500)}`)), timeoutMs);
+      const check = () => {
+        const hit = lines().find(pred);
+        if (hit) {
+          clearTimeout(timer);
+          resolve(hit);
+        } else waiters.push(check);
+      };
+      check();
+    });
+  return {
+    node,
+    child,
+    lines,
+    stderr: () => err,
+    healthPort: async () => Number((await waitForLine((l) => l.msg === "health endpoint listening")).port),
+    waitForLine,
+    exited: () => exitedP,
+    signal: (sig) => child.kill(sig),
+  };
+}
+
+export async function stopAll(agents: AgentProcess[]) {
+  for (const a of agents) {
+    if (a.child.exitCode === null) {
+      a.child.kill("SIGCONT");
+      a.child.kill("SIGKILL");
+    }
+  }
+  await Promise.all(agents.map((a) => a.exited()));
+}
+
+export async function waitFor<T>(fn: () => Promise<T | undefined | null | false>, { timeoutMs = 15_000, intervalMs = 25, what = "condition" } = {}): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
