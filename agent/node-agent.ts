@@ -2,7 +2,7 @@ import os from "node:os";
 import type { PrismaClient } from "../lib/db/client";
 import { agentActor } from "../lib/cluster/audit";
 import { electActive } from "../lib/cluster/elect-active";
-import { commandStep, demoteForCommand, loadOpenCommand, promoteForCommand } from "../lib/cluster/execute-command";
+import { commandStep, demoteForCommand, loadOpenCommand, promoteForCommand, wakeCluster } from "../lib/cluster/execute-command";
 import { expireOverdueCommands } from "../lib/cluster/expire-commands";
 import { heartbeat, type HeartbeatResult } from "../lib/cluster/heartbeat";
 import { registerNode } from "../lib/cluster/register-node";
@@ -49,6 +49,7 @@ export class NodeAgent {
   private lastDbOk: bigint | null = null;
   private dbReachable = true;
   private hookChain: Promise<unknown> = Promise.resolve();
+  private announced: string | null = null; // command id this target has told the active about
   private readonly actor: string;
 
   constructor(private readonly o: NodeAgentOptions) {
@@ -198,8 +199,13 @@ export class NodeAgent {
     } else if (step === "promote") {
       const t0 = monoNow();
       const result = await promoteForCommand({ prisma: this.o.prisma, commandId: command.id, clusterId, nodeId, instanceId: this.o.instanceId });
-      if (result.promoted) this.becomeActive(result.epoch, t0, `${command.kind.toLowerCase()} (command ${command.id})`);
-      else this.o.log.debug("promotion waits", { why: result.why });
+      if (result.promoted) return this.becomeActive(result.epoch, t0, `${command.kind.toLowerCase()} (command ${command.id})`);
+      this.o.log.debug("promotion waits", { why: result.why });
+      // This tick's heartbeat proved the target alive: tell the active now rather than at its next tick.
+      if (this.announced !== command.id) {
+        this.announced = command.id;
+        await wakeCluster({ prisma: this.o.prisma, clusterId });
+      }
     }
   }
 

@@ -8,7 +8,8 @@ export type OpenCommand = {
   status: "PENDING" | "RUNNING";
   targetNodeId: string;
   targetName: string;
-  targetHealthy: boolean;
+  /** The target heartbeated after the command was issued: it is alive now, not just recently. */
+  targetReady: boolean;
   overdue: boolean;
 };
 
@@ -16,7 +17,7 @@ export type OpenCommand = {
 export async function loadOpenCommand({ prisma, clusterId }: { prisma: PrismaClient; clusterId: string }): Promise<OpenCommand | null> {
   const [row] = await prisma.$queryRaw<OpenCommand[]>`
     SELECT c.id, c.kind::text AS kind, c.status::text AS status, c."targetNodeId", t.name AS "targetName",
-      COALESCE(t."lastHeartbeatAt" > now() - make_interval(secs => (2 * cl."heartbeatMs" + 250) / 1000.0), false) AS "targetHealthy",
+      COALESCE(t."lastHeartbeatAt" > c."createdAt" AND NOT t.maintenance, false) AS "targetReady",
       c.deadline <= now() AS overdue
     FROM "Command" c JOIN "Node" t ON t.id = c."targetNodeId" JOIN "Cluster" cl ON cl.id = c."clusterId"
     WHERE c."clusterId" = ${clusterId}::uuid AND c.status IN ('PENDING', 'RUNNING')`;
@@ -27,15 +28,21 @@ export type CommandStep = "demote" | "promote" | "wait";
 
 /**
  * This node's part in a command. The active steps down for a DEMOTE aimed at it, or for a
- * switchover/promote to another node once that node is healthy (never into a void); the target
- * promotes itself once no other node holds a valid lease.
+ * switchover/promote to another node once that node has heartbeated since the command was issued
+ * (never into a void: a target that died a moment ago is not waited for with the role dropped);
+ * the target promotes itself once no other node holds a valid lease.
  */
 export function commandStep(command: OpenCommand, me: { nodeId: string; active: boolean }): CommandStep {
   if (command.overdue) return "wait";
   const isTarget = command.targetNodeId === me.nodeId;
   if (command.kind === "DEMOTE") return isTarget && me.active ? "demote" : "wait";
-  if (me.active) return !isTarget && command.status === "PENDING" && command.targetHealthy ? "demote" : "wait";
+  if (me.active) return !isTarget && command.status === "PENDING" && command.targetReady ? "demote" : "wait";
   return isTarget ? "promote" : "wait";
+}
+
+/** Wakes every agent of the cluster (the target does this once it is ready, so the active acts at once). */
+export async function wakeCluster({ prisma, clusterId }: { prisma: PrismaClient; clusterId: string }) {
+  await prisma.$executeRaw`SELECT pg_notify('cluster_command', ${clusterId})`;
 }
 
 export type DemoteForCommandOptions = {

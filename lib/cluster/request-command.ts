@@ -54,9 +54,11 @@ export async function requestCommand({ prisma, clusterId, kind, targetNodeId, re
       }
     }
     const timeout = timeoutMs ?? Math.max(30_000, 3 * cluster.leaseMs);
-    const [{ deadline }] = await tx.$queryRaw<{ deadline: Date }[]>`SELECT now() + make_interval(secs => ${timeout / 1000}) AS deadline`;
+    // Both stamps from the database clock: agents compare heartbeats against createdAt.
+    const [{ createdAt, deadline }] = await tx.$queryRaw<{ createdAt: Date; deadline: Date }[]>`
+      SELECT now() AS "createdAt", now() + make_interval(secs => ${timeout / 1000}) AS deadline`;
     const command = await tx.command.create({
-      data: { clusterId, kind, targetNodeId, requestedBy, reason: reason.slice(0, 500), deadline },
+      data: { clusterId, kind, targetNodeId, requestedBy, reason: reason.slice(0, 500), createdAt, deadline },
     });
     await insertAudit(tx, {
       actor: requestedBy,

@@ -15,7 +15,7 @@ export type AgentProcess = {
   signal(sig: NodeJS.Signals): void;
 };
 
-export type SpawnAgentOptions = { url: string; cluster: string; node: string; priority?: number; args?: string[]; env?: NodeJS.ProcessEnv };
+export type SpawnAgentOptions = { url: string; cluster: string; node: string; priority?: number; args?: string[]; env?: Record<string, string> };
 
 /** A real agent process (the CLI, as operators run it), logging at debug level for the interval checks. */
 export function spawnAgent({ url, cluster, node, priority, args = [], env = {} }: SpawnAgentOptions): AgentProcess {
