@@ -1,0 +1,13 @@
+import { Suspense } from "react";
+import { AuditView } from "@/components/audit-view";
+import { LoadingState } from "@/components/query-state";
+
+export const metadata = { title: "Audit log · Failover Console" };
+
+export default function AuditPage() {
+  return (
+    <Suspense fallback={<LoadingState label="audit log" />}>
+      <AuditView />
+    </Suspense>
+  );
+}

@@ -1,0 +1,18 @@
+import { auditEventsToCsv } from "@/lib/api/audit-csv";
+import { auditCsvQuerySchema, searchParamsObject } from "@/lib/api/schemas";
+import { withAuth } from "@/lib/api/with-auth";
+import { listAuditEvents } from "@/lib/cluster/list-audit-events";
+import { db } from "@/lib/db/client";
+
+export const GET = withAuth({ role: "VIEWER" }, async ({ req }) => {
+  const { before, ...query } = auditCsvQuerySchema.parse(searchParamsObject(req.nextUrl.searchParams));
+  const page = await listAuditEvents({ prisma: db(), ...query, before: before === undefined ? undefined : BigInt(before) });
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  return new Response(auditEventsToCsv(page.events), {
+    headers: {
+      "content-type": "text/csv; charset=utf-8",
+      "content-disposition": `attachment; filename="audit-${stamp}.csv"`,
+      "cache-control": "no-store",
+    },
+  });
+});

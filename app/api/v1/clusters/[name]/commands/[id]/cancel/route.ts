@@ -1,0 +1,12 @@
+import { commandParamsSchema } from "@/lib/api/schemas";
+import { withAuth } from "@/lib/api/with-auth";
+import { cancelCommand } from "@/lib/cluster/cancel-command";
+import { getCommand } from "@/lib/cluster/get-command";
+import { db } from "@/lib/db/client";
+
+export const POST = withAuth<{ name: string; id: string }>({ role: "OPERATOR" }, async ({ params, user }) => {
+  const { name, id } = commandParamsSchema.parse(params);
+  await getCommand({ prisma: db(), clusterName: name, commandId: id }); // 404 unless it belongs to this cluster
+  await cancelCommand({ prisma: db(), commandId: id, requestedBy: user.actor });
+  return getCommand({ prisma: db(), clusterName: name, commandId: id });
+});

@@ -1,0 +1,43 @@
+import type { NodeHealth } from "@/lib/cluster/timing";
+
+const HEALTH_STYLE: Record<NodeHealth, string> = {
+  healthy: "bg-emerald-100 text-emerald-900 ring-emerald-600",
+  suspect: "bg-amber-100 text-amber-950 ring-amber-600",
+  down: "bg-red-700 text-white ring-red-900",
+};
+const HEALTH_ICON: Record<NodeHealth, string> = { healthy: "●", suspect: "▲", down: "✖" };
+
+/** Color plus an icon and the word, so health reads without color vision. */
+export function HealthBadge({ health }: { health: NodeHealth }) {
+  return (
+    <span className={`inline-flex items-center gap-1 rounded-full px-2 py-0.5 text-xs font-semibold uppercase tracking-wide ring-1 ${HEALTH_STYLE[health]}`} data-health={health}>
+      <span aria-hidden="true">{HEALTH_ICON[health]}</span>
+      {health}
+    </span>
+  );
+}
+
+export function RoleBadge({ role }: { role: "ACTIVE" | "STANDBY" }) {
+  return role === "ACTIVE" ? (
+    <span className="inline-flex items-center rounded bg-sky-700 px-2 py-0.5 text-xs font-bold uppercase tracking-wide text-white" data-role="ACTIVE">
+      Active
+    </span>
+  ) : (
+    <span className="inline-flex items-center rounded bg-slate-200 px-2 py-0.5 text-xs font-semibold uppercase tracking-wide text-slate-800" data-role="STANDBY">
+      Standby
+    </span>
+  );
+}
+
+const STATUS_STYLE: Record<string, string> = {
+  PENDING: "bg-slate-200 text-slate-900",
+  RUNNING: "bg-sky-100 text-sky-900",
+  SUCCEEDED: "bg-emerald-100 text-emerald-900",
+  FAILED: "bg-red-700 text-white",
+  EXPIRED: "bg-red-700 text-white",
+  CANCELLED: "bg-slate-300 text-slate-900",
+};
+
+export function CommandStatusBadge({ status }: { status: string }) {
+  return <span className={`inline-flex rounded px-2 py-0.5 text-xs font-semibold uppercase tracking-wide ${STATUS_STYLE[status] ?? "bg-slate-200"}`}>{status.toLowerCase()}</span>;
+}

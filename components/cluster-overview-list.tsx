@@ -1,0 +1,97 @@
+"use client";
+import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { apiFetch } from "@/lib/api/client-fetch";
+import type { ClusterOverviewJson } from "@/lib/api/api-types";
+import { HealthBadge } from "./badges";
+import { LiveIndicator } from "./live-indicator";
+import { ErrorState, LoadingState } from "./query-state";
+import { POLL_MS } from "./poll";
+
+const STATUS_TEXT: Record<ClusterOverviewJson["status"], { text: string; style: string }> = {
+  ok: { text: "OK", style: "bg-emerald-100 text-emerald-900" },
+  degraded: { text: "Degraded", style: "bg-amber-100 text-amber-950" },
+  "no-active": { text: "No active node", style: "bg-red-700 text-white" },
+};
+
+export function ClusterOverviewList() {
+  const query = useQuery({
+    queryKey: ["clusters"],
+    queryFn: () => apiFetch<{ clusters: ClusterOverviewJson[] }>("/api/v1/clusters"),
+    refetchInterval: POLL_MS,
+  });
+  return (
+    <section aria-labelledby="clusters-heading">
+      <div className="mb-4 flex flex-wrap items-baseline justify-between gap-2">
+        <h1 id="clusters-heading" className="text-2xl font-bold">
+          Clusters
+        </h1>
+        <LiveIndicator updatedAt={query.dataUpdatedAt} isError={query.isError} />
+      </div>
+      {query.isPending && <LoadingState label="clusters" />}
+      {query.isError && !query.data && <ErrorState error={query.error} what="the clusters" />}
+      {query.data && query.data.clusters.length === 0 && (
+        <div className="rounded border border-dashed border-slate-400 bg-white p-6">
+          <p className="font-semibold">No clusters yet.</p>
+          <p className="mt-1 text-slate-700">
+            A cluster appears when its first agent starts: <code className="rounded bg-slate-100 px-1">cluster-agent --cluster NAME --node NAME --db URL</code>
+          </p>
+        </div>
+      )}
+      <ul className="grid gap-4 md:grid-cols-2">
+        {query.data?.clusters.map((c) => {
+          const status = STATUS_TEXT[c.status];
+          return (
+            <li key={c.id}>
+              <Link
+                href={`/clusters/${encodeURIComponent(c.name)}`}
+                className="block rounded-lg border border-slate-300 bg-white p-4 shadow-sm hover:border-sky-600 focus-visible:outline-3 focus-visible:outline-sky-600"
+                aria-label={`Cluster ${c.name}: ${status.text}, active node ${c.active?.name ?? "none"}`}
+              >
+                <div className="flex items-center justify-between gap-2">
+                  <h2 className="text-xl font-semibold">{c.name}</h2>
+                  <span className={`rounded px-2 py-0.5 text-sm font-semibold ${status.style}`}>{status.text}</span>
+                </div>
+                <dl className="mt-3 grid grid-cols-2 gap-x-4 gap-y-1 text-sm">
+                  <dt className="text-slate-600">Active node</dt>
+                  <dd className="flex items-center gap-2 font-medium">
+                    {c.active ? (
+                      <>
+                        {c.active.name} <HealthBadge health={c.active.health} />
+                      </>
+                    ) : (
+                      <span className="font-semibold text-red-700">none</span>
+                    )}
+                  </dd>
+                  <dt className="text-slate-600">Standbys</dt>
+                  <dd>
+                    {c.standbyCount} ({c.eligibleStandbyCount} eligible)
+                  </dd>
+                  <dt className="text-slate-600">Health</dt>
+                  <dd>
+                    {c.health.healthy} healthy · {c.health.suspect} suspect · <span className={c.health.down ? "font-semibold text-red-700" : ""}>{c.health.down} down</span>
+                  </dd>
+                  <dt className="text-slate-600">Failover</dt>
+                  <dd>
+                    {c.failoverMode.toLowerCase()}
+                    {c.paused && <span className="ml-1 rounded bg-amber-200 px-1 font-semibold text-amber-950">paused</span>}
+                  </dd>
+                  <dt className="text-slate-600">Epoch</dt>
+                  <dd className="font-mono">{c.epoch}</dd>
+                  {c.openCommand && (
+                    <>
+                      <dt className="text-slate-600">In progress</dt>
+                      <dd>
+                        {c.openCommand.kind.toLowerCase()} → {c.openCommand.targetNode} ({c.openCommand.status.toLowerCase()})
+                      </dd>
+                    </>
+                  )}
+                </dl>
+              </Link>
+            </li>
+          );
+        })}
+      </ul>
+    </section>
+  );
+}

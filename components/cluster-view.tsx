@@ -1,0 +1,184 @@
+"use client";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
+import { useState } from "react";
+import type { ClusterDetailJson, CommandJson, NodeJson } from "@/lib/api/api-types";
+import { apiFetch } from "@/lib/api/client-fetch";
+import { ClusterSettingsForm } from "./cluster-settings-form";
+import { CommandPanel, RecentCommands } from "./command-panel";
+import { ConfirmCommandDialog } from "./confirm-command-dialog";
+import type { PlannedCommand } from "./describe-command";
+import { LiveIndicator } from "./live-indicator";
+import { NodeTable } from "./node-table";
+import { POLL_MS } from "./poll";
+import { canOperate, useSessionUser } from "./providers";
+import { ErrorState, LoadingState } from "./query-state";
+
+const errorText = (err: unknown) => (err instanceof Error ? err.message : "request failed");
+
+export function ClusterView({ name }: { name: string }) {
+  const user = useSessionUser();
+  const operator = canOperate(user);
+  const queryClient = useQueryClient();
+  const base = `/api/v1/clusters/${encodeURIComponent(name)}`;
+  const query = useQuery({ queryKey: ["cluster", name], queryFn: () => apiFetch<ClusterDetailJson>(base), refetchInterval: POLL_MS });
+  const [planned, setPlanned] = useState<PlannedCommand | null>(null);
+  const [trackedId, setTrackedId] = useState<string | null>(null);
+  const [actionError, setActionError] = useState<string | null>(null);
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ["cluster", name] });
+
+  const command = useMutation({
+    mutationFn: (v: { kind: string; targetNode: string; reason: string }) =>
+      apiFetch<CommandJson>(`${base}/commands`, { method: "POST", json: { kind: v.kind, targetNode: v.targetNode, ...(v.reason ? { reason: v.reason } : {}) } }),
+    onSuccess: (c) => {
+      setTrackedId(c.id);
+      setPlanned(null);
+      void refresh();
+    },
+  });
+  const cancel = useMutation({
+    mutationFn: (id: string) => apiFetch<CommandJson>(`${base}/commands/${id}/cancel`, { method: "POST" }),
+    onSuccess: refresh,
+    onError: (e) => setActionError(errorText(e)),
+  });
+  const patchCluster = useMutation({
+    mutationFn: (body: object) => apiFetch<ClusterDetailJson>(base, { method: "PATCH", json: body }),
+    onSuccess: () => {
+      setActionError(null);
+      void refresh();
+    },
+    onError: (e) => setActionError(errorText(e)),
+  });
+  const patchNode = useMutation({
+    mutationFn: (v: { node: NodeJson; body: object }) => apiFetch<NodeJson>(`${base}/nodes/${encodeURIComponent(v.node.name)}`, { method: "PATCH", json: v.body }),
+    onSuccess: () => {
+      setActionError(null);
+      void refresh();
+    },
+    onError: (e) => setActionError(errorText(e)),
+  });
+
+  if (query.isPending) return <LoadingState label={`cluster ${name}`} />;
+  if (!query.data) return <ErrorState error={query.error} what={`cluster ${name}`} />;
+  const detail = query.data;
+  const { cluster } = detail;
+  const commandOpen = detail.commands.some((c) => c.status === "PENDING" || c.status === "RUNNING");
+  const clockOffsetMs = new Date(detail.dbTime).getTime() - query.dataUpdatedAt;
+  const active = detail.nodes.find((n) => n.role === "ACTIVE");
+
+  return (
+    <div className="space-y-6">
+      <nav aria-label="Breadcrumb" className="text-sm">
+        <Link href="/" className="text-sky-800 underline">
+          Clusters
+        </Link>{" "}
+        / <span aria-current="page">{cluster.name}</span>
+      </nav>
+      <div className="flex flex-wrap items-center gap-3">
+        <h1 className="text-2xl font-bold">Cluster {cluster.name}</h1>
+        <span className="rounded bg-slate-200 px-2 py-0.5 text-sm">
+          epoch <span className="font-mono">{cluster.epoch}</span>
+        </span>
+        <span className="rounded bg-slate-200 px-2 py-0.5 text-sm">
+          {cluster.failoverMode.toLowerCase()} failover · heartbeat {cluster.heartbeatMs} ms · lease {cluster.leaseMs} ms
+        </span>
+        {cluster.paused && <span className="rounded bg-amber-300 px-2 py-0.5 text-sm font-bold text-amber-950">Automatic failover paused</span>}
+        <span className="ml-auto">
+          <LiveIndicator updatedAt={query.dataUpdatedAt} isError={query.isError} />
+        </span>
+      </div>
+      {!active && detail.nodes.length > 0 && (
+        <p role="alert" className="rounded border-2 border-red-700 bg-red-50 p-3 font-semibold text-red-900">
+          No node is active.{" "}
+          {cluster.failoverMode === "AUTOMATIC" && !cluster.paused ? "Automatic failover elects one as soon as a standby is eligible." : "Promote a standby to restore service."}
+        </p>
+      )}
+
+      <CommandPanel
+        commands={detail.commands}
+        trackedId={trackedId}
+        clockOffsetMs={clockOffsetMs}
+        canCancel={operator}
+        cancelling={cancel.isPending}
+        onCancel={(id) => cancel.mutate(id)}
+        onDismiss={() => setTrackedId(null)}
+      />
+      {actionError && (
+        <p role="alert" className="rounded bg-red-50 p-3 font-medium text-red-900 ring-1 ring-red-600">
+          {actionError}{" "}
+          <button type="button" className="ml-2 underline" onClick={() => setActionError(null)}>
+            Dismiss
+          </button>
+        </p>
+      )}
+
+      <section aria-labelledby="nodes-heading">
+        <h2 id="nodes-heading" className="mb-2 text-lg font-semibold">
+          Nodes
+        </h2>
+        <NodeTable
+          nodes={detail.nodes}
+          receivedAt={query.dataUpdatedAt}
+          canOperate={operator}
+          commandOpen={commandOpen}
+          onCommand={(kind, target) => {
+            command.reset();
+            setPlanned({ kind, target });
+          }}
+          onMaintenance={(node, maintenance) => patchNode.mutate({ node, body: { maintenance } })}
+          onPriority={(node, priority) => patchNode.mutate({ node, body: { priority } })}
+        />
+      </section>
+
+      {operator && (
+        <section aria-labelledby="controls-heading" className="rounded-lg border border-slate-300 bg-white p-4">
+          <h2 id="controls-heading" className="text-lg font-semibold">
+            Automatic failover
+          </h2>
+          <p className="mt-1 text-slate-700">
+            {cluster.paused
+              ? "Paused: if the active node dies, no standby takes over until you resume or promote one. Manual commands still run."
+              : cluster.failoverMode === "AUTOMATIC"
+                ? "On: if the active node stops renewing its lease, the best healthy standby takes over."
+                : "Manual mode: the agents never elect a new active by themselves."}
+          </p>
+          <button
+            type="button"
+            disabled={patchCluster.isPending}
+            onClick={() => patchCluster.mutate({ paused: !cluster.paused })}
+            className={`mt-3 rounded px-4 py-2 font-semibold focus-visible:outline-3 focus-visible:outline-offset-2 focus-visible:outline-sky-600 disabled:opacity-50 ${cluster.paused ? "bg-emerald-700 text-white" : "bg-amber-400 text-slate-950"}`}
+          >
+            {cluster.paused ? "Resume automatic failover" : "Pause automatic failover"}
+          </button>
+          {user.role === "ADMIN" && (
+            <div className="mt-4 border-t border-slate-200 pt-4">
+              <h3 className="mb-2 font-semibold">Settings (admin)</h3>
+              <ClusterSettingsForm cluster={cluster} saving={patchCluster.isPending} error={null} onSave={(s) => patchCluster.mutate(s)} />
+            </div>
+          )}
+        </section>
+      )}
+
+      <section aria-labelledby="recent-heading" className="rounded-lg border border-slate-300 bg-white p-4">
+        <div className="mb-2 flex flex-wrap items-baseline justify-between gap-2">
+          <h2 id="recent-heading" className="text-lg font-semibold">
+            Recent commands
+          </h2>
+          <Link href={`/audit?cluster=${encodeURIComponent(cluster.name)}`} className="text-sky-800 underline">
+            Audit log and timeline for {cluster.name}
+          </Link>
+        </div>
+        <RecentCommands commands={detail.commands} />
+      </section>
+
+      <ConfirmCommandDialog
+        planned={planned}
+        detail={detail}
+        pending={command.isPending}
+        error={command.error ? errorText(command.error) : null}
+        onConfirm={(reason) => planned && command.mutate({ kind: planned.kind, targetNode: planned.target.name, reason })}
+        onClose={() => setPlanned(null)}
+      />
+    </div>
+  );
+}

@@ -1,0 +1,94 @@
+"use client";
+import { useEffect, useId, useRef, useState } from "react";
+import type { ClusterDetailJson } from "@/lib/api/api-types";
+import { describeCommand, type PlannedCommand } from "./describe-command";
+
+type Props = {
+  planned: PlannedCommand | null;
+  detail: ClusterDetailJson;
+  pending: boolean;
+  error: string | null;
+  onConfirm: (reason: string) => void;
+  onClose: () => void;
+};
+
+/** A modal <dialog>: focus moves in and is trapped, Escape cancels, focus returns on close. */
+export function ConfirmCommandDialog({ planned, detail, pending, error, onConfirm, onClose }: Props) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const [reason, setReason] = useState("");
+  const titleId = useId();
+  const bodyId = useId();
+
+  useEffect(() => {
+    const dialog = ref.current;
+    if (!dialog) return;
+    if (planned && !dialog.open) {
+      setReason("");
+      dialog.showModal();
+    } else if (!planned && dialog.open) dialog.close();
+  }, [planned]);
+
+  const text = planned ? describeCommand(planned, detail) : null;
+  const danger = planned?.kind !== "SWITCHOVER";
+  return (
+    <dialog
+      ref={ref}
+      aria-labelledby={titleId}
+      aria-describedby={bodyId}
+      onClose={onClose}
+      className="m-auto w-[min(36rem,calc(100vw-2rem))] rounded-lg border-2 border-slate-800 bg-white p-0 text-slate-900 shadow-2xl backdrop:bg-slate-900/70"
+    >
+      {text && (
+        <form
+          method="dialog"
+          className="p-5"
+          onSubmit={(e) => {
+            e.preventDefault();
+            onConfirm(reason);
+          }}
+        >
+          <h2 id={titleId} className="text-xl font-bold">
+            {text.title}
+          </h2>
+          <div id={bodyId}>
+            <p className="mt-3 rounded bg-amber-50 p-3 text-lg font-semibold text-slate-900 ring-1 ring-amber-400">{text.consequence}</p>
+            {text.notes.map((n) => (
+              <p key={n} className="mt-2 text-slate-700">
+                {n}
+              </p>
+            ))}
+          </div>
+          <label className="mt-4 block text-sm font-medium" htmlFor={`${titleId}-reason`}>
+            Reason (optional, goes into the audit log)
+          </label>
+          <input
+            id={`${titleId}-reason`}
+            value={reason}
+            maxLength={500}
+            onChange={(e) => setReason(e.target.value)}
+            className="mt-1 w-full rounded border border-slate-400 px-2 py-1.5"
+            placeholder="e.g. patching node-a"
+          />
+          {error && (
+            <p role="alert" className="mt-3 rounded bg-red-50 p-2 font-medium text-red-800 ring-1 ring-red-600">
+              {error}
+            </p>
+          )}
+          <div className="mt-5 flex flex-wrap justify-end gap-3">
+            <button type="button" onClick={onClose} className="rounded border border-slate-500 px-4 py-2 font-medium hover:bg-slate-100 focus-visible:outline-3 focus-visible:outline-sky-600">
+              Cancel
+            </button>
+            <button
+              type="submit"
+              autoFocus
+              disabled={pending}
+              className={`rounded px-4 py-2 font-semibold text-white focus-visible:outline-3 focus-visible:outline-offset-2 focus-visible:outline-sky-600 disabled:opacity-60 ${danger ? "bg-red-700 hover:bg-red-800" : "bg-sky-700 hover:bg-sky-800"}`}
+            >
+              {pending ? "Sending…" : text.confirm}
+            </button>
+          </div>
+        </form>
+      )}
+    </dialog>
+  );
+}

@@ -1,0 +1,54 @@
+import type { ClusterDetailJson, NodeJson } from "@/lib/api/api-types";
+
+export type CommandKind = "PROMOTE" | "DEMOTE" | "SWITCHOVER";
+export type PlannedCommand = { kind: CommandKind; target: NodeJson };
+
+/** Which role command a node's row offers, given the cluster's state; null for none. */
+export function commandFor(node: NodeJson, nodes: NodeJson[]): CommandKind | null {
+  if (node.role === "ACTIVE") return "DEMOTE";
+  const active = nodes.find((n) => n.role === "ACTIVE");
+  const leaseHeld = nodes.some((n) => n.role === "ACTIVE" && (n.leaseRemainingMs ?? 0) > 0);
+  if (!leaseHeld) return "PROMOTE";
+  return active ? "SWITCHOVER" : "PROMOTE";
+}
+
+export const COMMAND_LABEL: Record<CommandKind, string> = { PROMOTE: "Promote", DEMOTE: "Demote", SWITCHOVER: "Switch over here" };
+
+/** The node automatic failover would elect, mirroring the agents' rule (healthy, not in maintenance or held, priority > 0, highest priority, then name). */
+export function likelyElected(nodes: NodeJson[], excluding: string): NodeJson | undefined {
+  return nodes
+    .filter((n) => n.name !== excluding && n.health === "healthy" && !n.maintenance && n.priority > 0 && n.holdRemainingMs === null)
+    .sort((a, b) => b.priority - a.priority || a.name.localeCompare(b.name))[0];
+}
+
+/** What will happen, in the words the confirmation dialog shows. */
+export function describeCommand({ kind, target }: PlannedCommand, detail: ClusterDetailJson): { title: string; consequence: string; notes: string[]; confirm: string } {
+  const active = detail.nodes.find((n) => n.role === "ACTIVE");
+  const notes: string[] = [];
+  if (kind === "SWITCHOVER") {
+    const from = active?.name ?? "the active node";
+    if (active && active.health !== "healthy") {
+      notes.push(`${from} is ${active.health}: ${target.name} takes over only once ${from}'s lease has expired, so two nodes are never active at once.`);
+    }
+    if (target.health !== "healthy") notes.push(`${target.name} is ${target.health}; the agents will refuse a target that is not healthy.`);
+    return { title: `Switch over to ${target.name}?`, consequence: `${from} stops being active; ${target.name} becomes active.`, notes, confirm: `Switch over to ${target.name}` };
+  }
+  if (kind === "PROMOTE") {
+    if (active) notes.push(`${active.name} is still marked active but holds no valid lease (${active.health}); it becomes standby.`);
+    else notes.push("No node is active right now.");
+    return { title: `Promote ${target.name}?`, consequence: `${target.name} becomes active.`, notes, confirm: `Promote ${target.name}` };
+  }
+  const automatic = detail.cluster.failoverMode === "AUTOMATIC" && !detail.cluster.paused;
+  const next = likelyElected(detail.nodes, target.name);
+  let consequence: string;
+  if (!automatic) {
+    const why = detail.cluster.paused ? "automatic failover is paused" : "the cluster is in manual failover mode";
+    consequence = `${target.name} stops being active; no node becomes active until you promote one (${why}).`;
+  } else if (next) {
+    consequence = `${target.name} stops being active; ${next.name} becomes active (automatic election).`;
+  } else {
+    consequence = `${target.name} stops being active; no standby is eligible to take over, so the cluster will have no active node.`;
+  }
+  if (automatic) notes.push(`${target.name} is held off from re-election for a while, so the role does not come straight back.`);
+  return { title: `Demote ${target.name}?`, consequence, notes, confirm: `Demote ${target.name}` };
+}

@@ -1,0 +1,157 @@
+"use client";
+import { useState } from "react";
+import type { NodeJson } from "@/lib/api/api-types";
+import { HealthBadge, RoleBadge } from "./badges";
+import { COMMAND_LABEL, commandFor, type CommandKind } from "./describe-command";
+import { formatDuration } from "./format";
+import { useNow } from "./use-now";
+
+type Props = {
+  nodes: NodeJson[];
+  /** When the snapshot arrived (browser clock); ages tick from there until the next poll. */
+  receivedAt: number;
+  canOperate: boolean;
+  commandOpen: boolean;
+  onCommand: (kind: CommandKind, node: NodeJson) => void;
+  onMaintenance: (node: NodeJson, maintenance: boolean) => void;
+  onPriority: (node: NodeJson, priority: number) => void;
+};
+
+const button =
+  "rounded px-3 py-1.5 text-sm font-semibold focus-visible:outline-3 focus-visible:outline-offset-1 focus-visible:outline-sky-600 disabled:cursor-not-allowed disabled:opacity-50";
+
+function PriorityField({ node, disabled, onPriority }: { node: NodeJson; disabled: boolean; onPriority: Props["onPriority"] }) {
+  const [draft, setDraft] = useState<string | null>(null);
+  const value = draft ?? String(node.priority);
+  const valid = /^\d{1,4}$/.test(value) && Number(value) <= 1000;
+  return (
+    <form
+      className="flex items-center gap-1"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (valid && Number(value) !== node.priority) onPriority(node, Number(value));
+        setDraft(null);
+      }}
+    >
+      <input
+        type="number"
+        min={0}
+        max={1000}
+        value={value}
+        disabled={disabled}
+        aria-label={`Priority of ${node.name}`}
+        aria-invalid={!valid}
+        onChange={(e) => setDraft(e.target.value)}
+        onKeyDown={(e) => e.key === "Escape" && setDraft(null)}
+        className="w-20 rounded border border-slate-400 px-2 py-1 font-mono"
+      />
+      {draft !== null && draft !== String(node.priority) && (
+        <button type="submit" disabled={!valid} className={`${button} bg-slate-800 text-white`}>
+          Set
+        </button>
+      )}
+    </form>
+  );
+}
+
+export function NodeTable({ nodes, receivedAt, canOperate, commandOpen, onCommand, onMaintenance, onPriority }: Props) {
+  const now = useNow(250);
+  const elapsed = Math.max(0, now - receivedAt);
+  if (nodes.length === 0) {
+    return (
+      <p className="rounded border border-dashed border-slate-400 bg-white p-6">
+        No nodes in this cluster yet. Start an agent with <code className="rounded bg-slate-100 px-1">--cluster</code> set to this cluster&apos;s name.
+      </p>
+    );
+  }
+  return (
+    <div className="overflow-x-auto rounded-lg border border-slate-300 bg-white shadow-sm">
+      <table className="w-full min-w-[62rem] text-left">
+        <caption className="sr-only">Nodes, their roles and health; ages are measured on the database clock.</caption>
+        <thead className="bg-slate-100 text-sm text-slate-700">
+          <tr>
+            <th scope="col" className="sticky left-0 bg-slate-100 px-3 py-2 font-semibold">Node</th>
+            <th scope="col" className="px-3 py-2 font-semibold">Role</th>
+            <th scope="col" className="px-3 py-2 font-semibold">Health</th>
+            <th scope="col" className="px-3 py-2 font-semibold">Heartbeat age</th>
+            <th scope="col" className="px-3 py-2 font-semibold">Lease left</th>
+            <th scope="col" className="px-3 py-2 font-semibold">Epoch</th>
+            <th scope="col" className="px-3 py-2 font-semibold">Priority</th>
+            <th scope="col" className="px-3 py-2 font-semibold">Version</th>
+            <th scope="col" className="px-3 py-2 font-semibold">Maintenance</th>
+            {canOperate && <th scope="col" className="px-3 py-2 font-semibold">Action</th>}
+          </tr>
+        </thead>
+        <tbody>
+          {nodes.map((n) => {
+            const down = n.health === "down";
+            const kind = commandFor(n, nodes);
+            const age = n.heartbeatAgeMs === null ? null : n.heartbeatAgeMs + elapsed;
+            const lease = n.leaseRemainingMs === null ? null : n.leaseRemainingMs - elapsed;
+            return (
+              <tr
+                key={n.id}
+                data-node={n.name}
+                data-role={n.role}
+                data-health={n.health}
+                className={`border-t border-slate-200 ${down ? "bg-red-50" : n.role === "ACTIVE" ? "bg-sky-50" : ""}`}
+              >
+                <th scope="row" className={`sticky left-0 px-3 py-2 text-left font-semibold ${down ? "bg-red-50" : n.role === "ACTIVE" ? "bg-sky-50" : "bg-white"}`}>
+                  <span className={down ? "text-red-800 line-through decoration-2" : ""}>{n.name}</span>
+                  <span className="block text-xs font-normal text-slate-600">{n.host || "host unknown"}</span>
+                </th>
+                <td className="px-3 py-2">
+                  <RoleBadge role={n.role} />
+                </td>
+                <td className="px-3 py-2">
+                  <HealthBadge health={n.health} />
+                </td>
+                <td className={`px-3 py-2 font-mono text-sm tabular-nums ${down ? "font-bold text-red-800" : ""}`}>{age === null ? "never" : formatDuration(age)}</td>
+                <td className="px-3 py-2 font-mono text-sm tabular-nums">
+                  {lease === null ? "–" : lease > 0 ? formatDuration(lease) : <span className="font-bold text-red-800">expired</span>}
+                  {n.holdRemainingMs !== null && <span className="block text-xs text-slate-600">held off {formatDuration(Math.max(0, n.holdRemainingMs - elapsed))}</span>}
+                </td>
+                <td className="px-3 py-2 font-mono text-sm">{n.activeEpoch ?? "–"}</td>
+                <td className="px-3 py-2">{canOperate ? <PriorityField node={n} disabled={false} onPriority={onPriority} /> : <span className="font-mono">{n.priority}</span>}</td>
+                <td className="px-3 py-2 font-mono text-sm">{n.agentVersion || "–"}</td>
+                <td className="px-3 py-2">
+                  {canOperate ? (
+                    <button
+                      type="button"
+                      role="switch"
+                      aria-checked={n.maintenance}
+                      aria-label={`Maintenance ${n.name}`}
+                      onClick={() => onMaintenance(n, !n.maintenance)}
+                      className={`${button} ${n.maintenance ? "bg-amber-500 text-slate-950" : "border border-slate-400 bg-white text-slate-700"}`}
+                    >
+                      {n.maintenance ? "On" : "Off"}
+                    </button>
+                  ) : n.maintenance ? (
+                    "on"
+                  ) : (
+                    "off"
+                  )}
+                </td>
+                {canOperate && (
+                  <td className="px-3 py-2">
+                    {kind && (
+                      <button
+                        type="button"
+                        disabled={commandOpen}
+                        title={commandOpen ? "Another command is in progress" : undefined}
+                        onClick={() => onCommand(kind, n)}
+                        className={`${button} whitespace-nowrap text-white ${kind === "SWITCHOVER" ? "bg-sky-700 hover:bg-sky-800" : kind === "PROMOTE" ? "bg-emerald-700 hover:bg-emerald-800" : "bg-red-700 hover:bg-red-800"}`}
+                      >
+                        {COMMAND_LABEL[kind]}
+                      </button>
+                    )}
+                  </td>
+                )}
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
