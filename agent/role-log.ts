@@ -3,7 +3,7 @@
 // last lease deadline it logged (a process frozen by SIGSTOP cannot write its STANDBY line on time,
 // but never acts past that deadline: isActive() checks it).
 
-export type LogLine = { mono: string; node: string; event?: string; role?: string; validUntil?: string; msg: string; [k: string]: unknown };
+export type LogLine = { mono: string; node: string; event?: string; role?: string; epoch?: string; validUntil?: string; msg: string; [k: string]: unknown };
 export type ActiveInterval = { node: string; epoch: string; start: bigint; end: bigint };
 
 export function parseLogLines(text: string): LogLine[] {
