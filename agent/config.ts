@@ -22,7 +22,10 @@ Hooks get CLUSTER, NODE, ROLE and EPOCH in their environment. Heartbeat and leas
 cluster settings, changed in the console.`;
 
 const name = z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "must be 1-64 letters, digits, dot, dash or underscore");
-const intIn = (min: number, max: number) => z.coerce.number().int(`must be an integer from ${min} to ${max}`).min(min, `must be an integer from ${min} to ${max}`).max(max, `must be an integer from ${min} to ${max}`);
+const intIn = (min: number, max: number) => {
+  const message = `must be an integer from ${min} to ${max}`;
+  return z.coerce.number({ error: message }).int(message).min(min, message).max(max, message);
+};
 
 const schema = z.object({
   cluster: name,
@@ -80,7 +83,8 @@ export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv): AgentC
   const result = schema.safeParse(raw);
   if (!result.success) {
     const byKey = Object.fromEntries(Object.entries(FLAGS).map(([flag, { key, env: v }]) => [key, `--${flag} (${v})`]));
-    throw new ConfigError(result.error.issues.map((i) => `${byKey[String(i.path[0])] ?? i.path.join(".")}: ${i.input === undefined ? "is required" : i.message}`).join("; "));
+    const describe = (key: string, message: string) => `${byKey[key] ?? key}: ${raw[key] === undefined ? "is required" : message}`;
+    throw new ConfigError(result.error.issues.map((i) => describe(String(i.path[0]), i.message)).join("; "));
   }
   return result.data;
 }

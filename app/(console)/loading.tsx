@@ -1,5 +1,0 @@
-import { LoadingState } from "@/components/query-state";
-
-export default function Loading() {
-  return <LoadingState label="page" />;
-}

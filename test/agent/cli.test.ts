@@ -1,0 +1,101 @@
+import { spawnSync } from "node:child_process";
+import { mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { spawnAgent, stopAll, waitFor, type AgentProcess } from "../support/agent-process";
+import { activeNodes, createCluster, FAST } from "../support/cluster-fixture";
+import { createTestDatabase, type TestDatabase } from "../support/test-database";
+
+function runCli(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, ["--import", "tsx", "agent/cli.ts", ...args], { env: { PATH: process.env.PATH!, ...env }, encoding: "utf8", timeout: 20_000 });
+  return { code: r.status, stderr: r.stderr.trim(), stdout: r.stdout };
+}
+
+describe("agent CLI: bad input gets a clear error and changes nothing", () => {
+  const good = ["--cluster", "c", "--node", "n", "--db", "postgresql://u:p@127.0.0.1:1/db"];
+  const cases: { name: string; args: string[]; env?: Record<string, string>; error: RegExp }[] = [
+    { name: "unknown flag", args: [...good, "--prio", "5"], error: /Unknown option '--prio'/ },
+    { name: "missing --cluster", args: ["--node", "n", "--db", "postgresql://h/db"], error: /--cluster \(CLUSTER_NAME\): is required/ },
+    { name: "bad node name", args: ["--cluster", "c", "--node", "bad name!", "--db", "postgresql://h/db"], error: /--node \(NODE_NAME\): must be 1-64 letters/ },
+    { name: "priority not a number", args: [...good, "--priority", "high"], error: /--priority \(NODE_PRIORITY\): must be an integer from 0 to 1000000/ },
+    { name: "negative priority", args: [...good, "--priority", "-1"], error: /--priority/ },
+    { name: "health port out of range", args: [...good, "--health-port", "70000"], error: /--health-port \(HEALTH_PORT\)/ },
+    { name: "malformed --db", args: ["--cluster", "c", "--node", "n", "--db", "not a url"], error: /--db \(DATABASE_URL\): .*not a valid URL/ },
+    { name: "wrong scheme", args: ["--cluster", "c", "--node", "n", "--db", "mysql://h/db"], error: /must start with postgresql:\/\// },
+    { name: "bad env var", args: [], env: { CLUSTER_NAME: "c", NODE_NAME: "n", DATABASE_URL: "postgresql://h/db", LOG_LEVEL: "loud" }, error: /--log-level \(LOG_LEVEL\)/ },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: exit 2 with one clear line`, () => {
+      const r = runCli(c.args, c.env);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(c.error);
+      expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    });
+  }
+
+  it("an unreachable database fails fast with one line naming it", () => {
+    const started = Date.now();
+    const r = runCli(good);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^cluster-agent: cannot use the database at 127\.0\.0\.1:1\/db: ECONNREFUSED/);
+    expect(r.stderr.split("\n")).toHaveLength(1);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it("--help prints the usage", () => {
+    const r = runCli(["--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/--on-promote CMD/);
+  });
+});
+
+describe("agent lifecycle", () => {
+  let t: TestDatabase;
+  let clusterId: string;
+  let hookDir: string;
+  const agents: AgentProcess[] = [];
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    clusterId = (await createCluster(t.prisma, "life")).id;
+    hookDir = await mkdtemp(path.join(tmpdir(), "fc-hooks-"));
+  });
+  afterAll(async () => {
+    await stopAll(agents);
+    await t.drop();
+  });
+
+  it("runs hooks with CLUSTER, NODE, ROLE, EPOCH; refuses a duplicate node name; hands over on SIGTERM", async () => {
+    const hook = (file: string) => `echo "$CLUSTER $NODE $ROLE $EPOCH" >> ${path.join(hookDir, file)}`;
+    const l1 = spawnAgent({ url: t.url, cluster: "life", node: "l1", priority: 100, args: ["--on-promote", hook("l1-promote"), "--on-demote", hook("l1-demote")] });
+    agents.push(l1);
+    await waitFor(async () => (await activeNodes(t.prisma, clusterId)).length === 1, { what: "l1 active" });
+    const l2 = spawnAgent({ url: t.url, cluster: "life", node: "l2", priority: 90, args: ["--on-promote", "exit 3"] });
+    agents.push(l2);
+    await l2.waitForLine((l) => l.msg === "registered");
+
+    const dup = spawnAgent({ url: t.url, cluster: "life", node: "l1" });
+    expect(await dup.exited()).toBe(1);
+    expect(dup.stderr()).toMatch(/another agent is running as life\/l1 .* stop it or choose another --node name/);
+
+    await waitFor(async () => (await readFile(path.join(hookDir, "l1-promote"), "utf8").catch(() => "")).includes("life l1 ACTIVE"), { what: "promote hook" });
+    const [active] = await activeNodes(t.prisma, clusterId);
+    expect(await readFile(path.join(hookDir, "l1-promote"), "utf8")).toBe(`life l1 ACTIVE ${active.activeEpoch}\n`);
+
+    const stoppedAt = Date.now();
+    l1.signal("SIGTERM");
+    expect(await l1.exited()).toBe(0);
+    const next = await waitFor(async () => (await activeNodes(t.prisma, clusterId)).find((n) => n.name === "l2"), { what: "handover" });
+    expect(Date.now() - stoppedAt).toBeLessThan(FAST.leaseMs); // released, not waited out
+    expect(await readFile(path.join(hookDir, "l1-demote"), "utf8")).toBe(`life l1 STANDBY ${active.activeEpoch}\n`);
+    const released = await t.prisma.auditEvent.findFirstOrThrow({ where: { clusterId, action: "agent.released" } });
+    expect([released.nodeName, released.fromRole, released.toRole]).toEqual(["l1", "ACTIVE", "STANDBY"]);
+
+    // l2's promote hook fails: logged and audited, and l2 stays active (a hook never blocks the role).
+    const failed = await waitFor(() => t.prisma.auditEvent.findFirst({ where: { clusterId, action: "hook.failed" } }), { what: "hook failure audit" });
+    expect(failed.reason).toMatch(/promote hook: exit code 3/);
+    expect(next.name).toBe("l2");
+    await new Promise((r) => setTimeout(r, 3 * FAST.heartbeatMs));
+    expect((await activeNodes(t.prisma, clusterId)).map((n) => n.name)).toEqual(["l2"]);
+  });
+});
