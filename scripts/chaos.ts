@@ -63,7 +63,7 @@ const agents: Agent[] = Array.from({ length: agentCount }, (_, i) => ({
 
 function startAgent(a: Agent) {
   const out = createWriteStream(a.logFile, { flags: "a" });
-  const child = spawn(process.execPath, ["--import", "tsx", "agent/cli.ts", "--cluster", "chaos", "--node", a.node, "--db", url, "--priority", String(a.priority), "--log-level", "debug"], {
+  const child = spawn(process.execPath, ["dist/cluster-agent.mjs", "--cluster", "chaos", "--node", a.node, "--db", url, "--priority", String(a.priority), "--log-level", "debug"], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout!.pipe(out);

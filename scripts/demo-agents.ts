@@ -12,7 +12,7 @@ export function startDemoAgents({ databaseUrl }: { databaseUrl: string }): Child
   return DEMO_AGENTS.map(({ node, priority, healthPort }) => {
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", "agent/cli.ts", "--cluster", DEMO_CLUSTER, "--node", node, "--priority", String(priority), "--health-port", String(healthPort)],
+      ["dist/cluster-agent.mjs", "--cluster", DEMO_CLUSTER, "--node", node, "--priority", String(priority), "--health-port", String(healthPort)],
       { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, DATABASE_URL: databaseUrl } },
     );
     return child;

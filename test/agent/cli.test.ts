@@ -3,12 +3,12 @@ import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawnAgent, stopAll, waitFor, type AgentProcess } from "../support/agent-process";
+import { AGENT_BUNDLE, spawnAgent, stopAll, waitFor, type AgentProcess } from "../support/agent-process";
 import { activeNodes, createCluster, FAST } from "../support/cluster-fixture";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
 
 function runCli(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, ["--import", "tsx", "agent/cli.ts", ...args], { env: { PATH: process.env.PATH!, ...env }, encoding: "utf8", timeout: 20_000 });
+  const r = spawnSync(process.execPath, [AGENT_BUNDLE, ...args], { env: { PATH: process.env.PATH!, ...env }, encoding: "utf8", timeout: 20_000 });
   return { code: r.status, stderr: r.stderr.trim(), stdout: r.stdout };
 }
 

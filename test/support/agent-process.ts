@@ -3,6 +3,8 @@ import path from "node:path";
 import { parseLogLines, type LogLine } from "../../agent/role-log";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
+/** The shipped single-file agent (npm run build:agent, run by pretest): tests exercise what operators deploy. */
+export const AGENT_BUNDLE = path.join(ROOT, "dist/cluster-agent.mjs");
 
 export type AgentProcess = {
   node: string;
@@ -19,7 +21,7 @@ export type SpawnAgentOptions = { url: string; cluster: string; node: string; pr
 
 /** A real agent process (the CLI, as operators run it), logging at debug level for the interval checks. */
 export function spawnAgent({ url, cluster, node, priority, args = [], env = {} }: SpawnAgentOptions): AgentProcess {
-  const argv = ["--import", "tsx", "agent/cli.ts", "--cluster", cluster, "--node", node, "--db", url, "--health-port", "0", "--health-host", "127.0.0.1", "--log-level", "debug", ...args];
+  const argv = [AGENT_BUNDLE, "--cluster", cluster, "--node", node, "--db", url, "--health-port", "0", "--health-host", "127.0.0.1", "--log-level", "debug", ...args];
   if (priority !== undefined) argv.push("--priority", String(priority));
   const child = spawn(process.execPath, argv, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
