@@ -35,7 +35,7 @@ function queryString(filters: Partial<Filters>, extra: Record<string, string | u
 }
 
 function Timeline({ cluster }: { cluster: string }) {
-  const [windowMs, setWindowMs] = useState(WINDOWS[1].ms);
+  const [windowMs, setWindowMs] = useState(WINDOWS[0].ms);
   const query = useQuery({
     queryKey: ["timeline", cluster, windowMs],
     queryFn: () => {
@@ -201,13 +201,13 @@ export function AuditView() {
                     </td>
                     <td className="px-3 py-1.5">{actorLabel(e.actor)}</td>
                     <td className="px-3 py-1.5 font-mono">{e.action}</td>
-                    <td className="px-3 py-1.5">{e.clusterName ?? ""}</td>
-                    <td className="px-3 py-1.5">{e.nodeName ?? ""}</td>
+                    <td className="px-3 py-1.5 whitespace-nowrap">{e.clusterName ?? ""}</td>
+                    <td className="px-3 py-1.5 whitespace-nowrap">{e.nodeName ?? ""}</td>
                     <td className="px-3 py-1.5 whitespace-nowrap">{e.fromRole || e.toRole ? `${(e.fromRole ?? "–").toLowerCase()} → ${(e.toRole ?? "–").toLowerCase()}` : ""}</td>
                     <td className="px-3 py-1.5 font-mono">{e.epoch ?? ""}</td>
                     <td className="px-3 py-1.5 break-words">
                       {e.reason}
-                      {e.details ? <span className="block font-mono text-xs text-slate-600">{JSON.stringify(e.details)}</span> : null}
+                      {e.details ? <span className="block font-mono text-xs break-all text-slate-600">{JSON.stringify(e.details)}</span> : null}
                     </td>
                   </tr>
                 ))}
