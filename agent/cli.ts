@@ -8,7 +8,7 @@ import { createPrismaClient } from "../lib/db/client";
 import { listenForCommands } from "./command-listener";
 import { ConfigError, parseAgentConfig, USAGE } from "./config";
 import { startHealthServer } from "./health-server";
-import { createLogger } from "./log";
+import { createLogger, type Logger } from "./log";
 import { NodeAgent } from "./node-agent";
 
 function fail(message: string, code = 1): never {
@@ -29,7 +29,7 @@ async function main() {
     return;
   }
   const log = createLogger({ cluster: config.cluster, node: config.node }, config.logLevel);
-  await checkDatabaseConnection(config.db, { variable: "--db" });
+  await waitForDatabase(config.db, config.connectTimeoutMs, log);
   const prisma = createPrismaClient({ connectionString: config.db, maxConnections: 3 });
   let agent: NodeAgent;
   let shuttingDown = false;
@@ -63,7 +63,7 @@ async function main() {
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
   try {
-    await agent.start();
+    await retryWhileUnreachable(() => agent.start(), config.connectTimeoutMs, log);
   } catch (err) {
     if (err instanceof ClusterError) fail(err.message);
     throw err;
@@ -74,5 +74,28 @@ async function main() {
     log.info("health endpoint listening", { port: health.port, paths: ["/health", "/active"] });
   }
 }
+
+/**
+ * A node may boot before its database, or while it restarts: keep trying (one warning line per
+ * attempt) unless --connect-timeout-ms says to give up. Refusals such as a duplicate node name
+ * are not retried.
+ */
+async function retryWhileUnreachable<T>(fn: () => Promise<T>, timeoutMs: number, log: Logger): Promise<T> {
+  const started = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof ClusterError) throw err;
+      const message = (err as Error).message.split("\n")[0];
+      if (timeoutMs > 0 && Date.now() - started >= timeoutMs) throw new Error(message);
+      log.warn("database unreachable; retrying", { attempt, error: message });
+      await new Promise((r) => setTimeout(r, Math.min(5_000, 250 * attempt)));
+    }
+  }
+}
+
+const waitForDatabase = (url: string, timeoutMs: number, log: Logger) =>
+  retryWhileUnreachable(() => checkDatabaseConnection(url, { variable: "--db", timeoutMs: timeoutMs > 0 ? Math.min(timeoutMs, 5_000) : 5_000 }), timeoutMs, log);
 
 main().catch((err: Error) => fail(err.message.split("\n")[0]));

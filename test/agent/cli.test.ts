@@ -8,7 +8,7 @@ import { activeNodes, createCluster, FAST } from "../support/cluster-fixture";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
 
 function runCli(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [AGENT_BUNDLE, ...args], { env: { PATH: process.env.PATH!, ...env }, encoding: "utf8", timeout: 20_000 });
+  const r = spawnSync(process.execPath, [AGENT_BUNDLE, ...args], { env: { PATH: process.env.PATH!, ...env } as unknown as NodeJS.ProcessEnv, encoding: "utf8", timeout: 20_000 });
   return { code: r.status, stderr: r.stderr.trim(), stdout: r.stdout };
 }
 
@@ -34,13 +34,14 @@ describe("agent CLI: bad input gets a clear error and changes nothing", () => {
     });
   }
 
-  it("an unreachable database fails fast with one line naming it", () => {
+  it("an unreachable database: retried at start, then one line naming it once --connect-timeout-ms is up", () => {
     const started = Date.now();
-    const r = runCli(good);
+    const r = runCli([...good, "--connect-timeout-ms", "1000"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^cluster-agent: cannot use the database at 127\.0\.0\.1:1\/db: ECONNREFUSED/);
     expect(r.stderr.split("\n")).toHaveLength(1);
     expect(Date.now() - started).toBeLessThan(10_000);
+    expect(r.stdout).toMatch(/"msg":"database unreachable; retrying"/);
   });
 
   it("--help prints the usage", () => {

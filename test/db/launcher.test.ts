@@ -11,7 +11,7 @@ import { readLauncherEnv } from "../../lib/config/launcher-env";
 
 function launcher(env: Record<string, string>) {
   const r = spawnSync(process.execPath, ["--import", "tsx", "scripts/serve.ts", "--check-only"], {
-    env: { PATH: process.env.PATH!, HOME: process.env.HOME!, ...env },
+    env: { PATH: process.env.PATH!, HOME: process.env.HOME!, ...env } as unknown as NodeJS.ProcessEnv,
     encoding: "utf8",
     timeout: 60_000,
   });
@@ -38,7 +38,7 @@ describe("launcher configuration", () => {
     [{ ADMIN_PASSWORD: "short" }, /ADMIN_PASSWORD must be at least 8 characters/],
     [{ EMBEDDED_PG_PORT: "70000" }, /EMBEDDED_PG_PORT/],
   ])("rejects %o naming the variable", (env, message) => {
-    expect(() => readLauncherEnv(env)).toThrow(message);
+    expect(() => readLauncherEnv(env as unknown as NodeJS.ProcessEnv)).toThrow(message);
   });
 });
 
