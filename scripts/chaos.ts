@@ -70,8 +70,14 @@ function startAgent(a: Agent) {
   child.stderr!.on("data", (b: Buffer) => out.write(JSON.stringify({ mono: "0", stderr: b.toString() }) + "\n"));
   a.child = child;
   a.stopped = false;
-  child.on("exit", () => a.child === child && (a.child = null));
+  // Supervised like systemd's Restart=always: whatever ends an agent, it comes back.
+  child.on("exit", () => {
+    if (a.child !== child) return;
+    a.child = null;
+    if (!finishing) void restartAgentLater(a, between(500, 3000));
+  });
 }
+let finishing = false;
 
 const faults: Record<string, number> = {};
 const count = (k: string) => (faults[k] = (faults[k] ?? 0) + 1);
@@ -134,7 +140,10 @@ await sleep(2 * leaseMs);
 const endAt = Date.now() + minutes * 60_000;
 let lastReport = Date.now();
 while (Date.now() < endAt) {
-  await injectFault().catch((err: Error) => count(`injector error: ${err.message.split("\n")[0].slice(0, 60)}`));
+  let watchdog: NodeJS.Timeout | undefined;
+  const stuck = new Promise<void>((resolve) => (watchdog = setTimeout(() => (count("injector stuck > 30 s"), resolve()), 30_000)));
+  await Promise.race([injectFault().catch((err: Error) => count(`injector error: ${err.message.split("\n")[0].slice(0, 60)}`)), stuck]);
+  clearTimeout(watchdog);
   await sleep(between(500, 3000));
   if (Date.now() - lastReport > 60_000 && Date.now() < endAt) {
     lastReport = Date.now();
@@ -203,6 +212,7 @@ for (const [k, v] of rows) console.log(`  ${k.padEnd(40)} ${v}`);
 for (const [a, b] of overlaps.slice(0, 5)) console.log(`  OVERLAP ${a.node}@${a.epoch} [${a.start}, ${a.end}] with ${b.node}@${b.epoch} [${b.start}, ${b.end}]`);
 for (const p of unaudited.slice(0, 5)) console.log(`  UNAUDITED ${p.node}@${p.epoch}`);
 
+finishing = true;
 for (const a of agents) a.child?.kill("SIGKILL");
 await prisma.$disconnect();
 await server.stop();
