@@ -1,0 +1,312 @@
+// The API's accepted requests, in the order an operator makes them, as a table of
+// request -> status and body; each row also states what it must have written to the database.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { PrismaClient } from "../../lib/db/client";
+import { callApi, databaseState, type ApiRequest, type ApiResponse } from "../support/api-client";
+import { seedCluster, seedUsers, TEST_PASSWORD } from "../support/console-fixture";
+import { signIn, startNextServer, type NextServer } from "../support/next-server";
+import { createTestDatabase, type TestDatabase } from "../support/test-database";
+
+type Role = "admin" | "operator" | "viewer";
+type Step = {
+  name: string;
+  as: Role;
+  request: ApiRequest | (() => ApiRequest);
+  expectedStatus: number;
+  expectedBody?: unknown;
+  /** What the database must show afterwards; omitted = unchanged. */
+  check?: (prisma: PrismaClient, res: ApiResponse) => Promise<void>;
+};
+
+let commandId = "";
+const lastAudit = (prisma: PrismaClient) => prisma.auditEvent.findFirstOrThrow({ orderBy: { id: "desc" } });
+
+const STEPS: Step[] = [
+  {
+    name: "list clusters with active node, standby count and health summary",
+    as: "viewer",
+    request: { path: "/api/v1/clusters" },
+    expectedStatus: 200,
+    expectedBody: {
+      clusters: [
+        {
+          name: "alpha",
+          epoch: "1",
+          active: { name: "node-a", health: "healthy" },
+          nodeCount: 3,
+          standbyCount: 2,
+          eligibleStandbyCount: 1,
+          health: { healthy: 2, suspect: 0, down: 1 },
+          status: "degraded",
+          openCommand: null,
+        },
+        { name: "beta", active: { name: "node-x" }, nodeCount: 1, status: "ok" },
+      ],
+    },
+  },
+  {
+    name: "cluster detail: down node shown as down, ages from the database clock, epochs as strings",
+    as: "viewer",
+    request: { path: "/api/v1/clusters/alpha" },
+    expectedStatus: 200,
+    expectedBody: {
+      cluster: { name: "alpha", epoch: "1", paused: false, failoverMode: "AUTOMATIC" },
+      nodes: [
+        { name: "node-a", role: "ACTIVE", health: "healthy", activeEpoch: "1", host: "node-a.local", agentVersion: "0.1.0" },
+        { name: "node-b", role: "STANDBY", health: "healthy", leaseRemainingMs: null },
+        { name: "node-c", role: "STANDBY", health: "down", heartbeatAgeMs: expect.any(Number) },
+      ],
+      commands: [],
+    },
+    check: async (_p, res) => {
+      const c = (res.body as { nodes: { name: string; heartbeatAgeMs: number; leaseRemainingMs: number | null }[] }).nodes;
+      expect(c[2].heartbeatAgeMs).toBeGreaterThanOrEqual(600_000);
+      expect(c[0].leaseRemainingMs).toBeGreaterThan(3_000_000);
+    },
+  },
+  {
+    name: "operator requests a switchover",
+    as: "operator",
+    request: { method: "POST", path: "/api/v1/clusters/alpha/commands", body: { kind: "SWITCHOVER", targetNode: "node-b", reason: "patching node-a", timeoutMs: 60_000 } },
+    expectedStatus: 201,
+    expectedBody: { kind: "SWITCHOVER", status: "PENDING", targetNode: "node-b", requestedBy: "user:operator@example.com", reason: "patching node-a" },
+    check: async (prisma, res) => {
+      commandId = (res.body as { id: string }).id;
+      expect(res.headers.get("location")).toBe(`/api/v1/clusters/alpha/commands/${commandId}`);
+      expect(await lastAudit(prisma)).toMatchObject({ action: "command.requested", actor: "user:operator@example.com", nodeName: "node-b", commandId, reason: "patching node-a" });
+    },
+  },
+  {
+    name: "a second command while one is open is a conflict",
+    as: "operator",
+    request: { method: "POST", path: "/api/v1/clusters/alpha/commands", body: { kind: "SWITCHOVER", targetNode: "node-b" } },
+    expectedStatus: 409,
+    expectedBody: { error: { code: "CONFLICT", message: expect.stringMatching(/already in progress/) } },
+  },
+  {
+    name: "the open command shows in the overview",
+    as: "viewer",
+    request: { path: "/api/v1/clusters" },
+    expectedStatus: 200,
+    expectedBody: { clusters: [{ openCommand: { kind: "SWITCHOVER", status: "PENDING", targetNode: "node-b" } }, { openCommand: null }] },
+  },
+  {
+    name: "the command's progress",
+    as: "viewer",
+    request: () => ({ path: `/api/v1/clusters/alpha/commands/${commandId}` }),
+    expectedStatus: 200,
+    expectedBody: { status: "PENDING", targetNode: "node-b", error: null, deadline: expect.any(String) },
+  },
+  {
+    name: "the command is not reachable through another cluster's path",
+    as: "viewer",
+    request: () => ({ path: `/api/v1/clusters/beta/commands/${commandId}` }),
+    expectedStatus: 404,
+    expectedBody: { error: { code: "NOT_FOUND" } },
+  },
+  {
+    name: "operator cancels the pending command",
+    as: "operator",
+    request: () => ({ method: "POST", path: `/api/v1/clusters/alpha/commands/${commandId}/cancel` }),
+    expectedStatus: 200,
+    expectedBody: { status: "CANCELLED", error: expect.stringMatching(/cancelled by user:operator@example.com/) },
+    check: async (prisma) => expect(await lastAudit(prisma)).toMatchObject({ action: "command.cancelled", actor: "user:operator@example.com", commandId }),
+  },
+  {
+    name: "cancelling twice is a conflict",
+    as: "operator",
+    request: () => ({ method: "POST", path: `/api/v1/clusters/alpha/commands/${commandId}/cancel` }),
+    expectedStatus: 409,
+    expectedBody: { error: { code: "CONFLICT", message: expect.stringMatching(/cancelled/) } },
+  },
+  {
+    name: "operator pauses automatic failover",
+    as: "operator",
+    request: { method: "PATCH", path: "/api/v1/clusters/alpha", body: { paused: true, reason: "maintenance window" } },
+    expectedStatus: 200,
+    expectedBody: { cluster: { paused: true } },
+    check: async (prisma) => {
+      expect((await prisma.cluster.findUniqueOrThrow({ where: { name: "alpha" } })).paused).toBe(true);
+      expect(await lastAudit(prisma)).toMatchObject({ action: "cluster.paused", actor: "user:operator@example.com", clusterName: "alpha", reason: "maintenance window" });
+    },
+  },
+  {
+    name: "pausing again changes nothing and audits nothing",
+    as: "operator",
+    request: { method: "PATCH", path: "/api/v1/clusters/alpha", body: { paused: true } },
+    expectedStatus: 200,
+    expectedBody: { cluster: { paused: true } },
+  },
+  {
+    name: "operator puts node-b into maintenance",
+    as: "operator",
+    request: { method: "PATCH", path: "/api/v1/clusters/alpha/nodes/node-b", body: { maintenance: true } },
+    expectedStatus: 200,
+    expectedBody: { name: "node-b", maintenance: true },
+    check: async (prisma) => expect(await lastAudit(prisma)).toMatchObject({ action: "node.maintenance_on", nodeName: "node-b", actor: "user:operator@example.com" }),
+  },
+  {
+    name: "a node in maintenance cannot be the target of a switchover",
+    as: "operator",
+    request: { method: "POST", path: "/api/v1/clusters/alpha/commands", body: { kind: "SWITCHOVER", targetNode: "node-b" } },
+    expectedStatus: 409,
+    expectedBody: { error: { code: "PRECONDITION_FAILED", message: expect.stringMatching(/maintenance/) } },
+  },
+  {
+    name: "operator sets node-c's priority to 0",
+    as: "operator",
+    request: { method: "PATCH", path: "/api/v1/clusters/alpha/nodes/node-c", body: { priority: 0 } },
+    expectedStatus: 200,
+    expectedBody: { name: "node-c", priority: 0 },
+    check: async (prisma) => expect(await lastAudit(prisma)).toMatchObject({ action: "node.priority_changed", nodeName: "node-c", details: { from: 100, to: 0 } }),
+  },
+  {
+    name: "admin changes timings and mode (checked as a pair)",
+    as: "admin",
+    request: { method: "PATCH", path: "/api/v1/clusters/alpha", body: { failoverMode: "MANUAL", heartbeatMs: 500, leaseMs: 3000 } },
+    expectedStatus: 200,
+    expectedBody: { cluster: { failoverMode: "MANUAL", heartbeatMs: 500, leaseMs: 3000 } },
+    check: async (prisma) =>
+      expect(await lastAudit(prisma)).toMatchObject({
+        action: "cluster.settings_changed",
+        actor: "user:admin@example.com",
+        details: { failoverMode: { from: "AUTOMATIC", to: "MANUAL" }, heartbeatMs: { from: 20000, to: 500 }, leaseMs: { from: 60000, to: 3000 } },
+      }),
+  },
+  {
+    name: "audit filtered by actor and action, newest first",
+    as: "viewer",
+    request: { path: "/api/v1/audit?actor=OPERATOR@example&action=command.requested" },
+    expectedStatus: 200,
+    expectedBody: { events: [{ action: "command.requested", actor: "user:operator@example.com", id: expect.stringMatching(/^\d+$/) }], nextBefore: null },
+  },
+  {
+    name: "audit keyset paging: a page of 2 with a cursor",
+    as: "viewer",
+    request: { path: "/api/v1/audit?cluster=alpha&limit=2" },
+    expectedStatus: 200,
+    expectedBody: { events: [{ action: "cluster.settings_changed" }, { action: "node.priority_changed" }], nextBefore: expect.stringMatching(/^\d+$/) },
+  },
+  {
+    name: "audit in a time range that holds nothing",
+    as: "viewer",
+    request: { path: "/api/v1/audit?from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z" },
+    expectedStatus: 200,
+    expectedBody: { events: [], nextBefore: null },
+  },
+  {
+    name: "timeline of the active node from the audit log",
+    as: "viewer",
+    request: { path: "/api/v1/clusters/alpha/timeline" },
+    expectedStatus: 200,
+    expectedBody: {
+      cluster: "alpha",
+      nodes: ["node-a", "node-b", "node-c"],
+      intervals: [
+        { node: "node-b", epoch: "0", ongoing: false },
+        { node: "node-a", epoch: "1", ongoing: true },
+      ],
+    },
+    check: async (_p, res) => {
+      const { intervals } = res.body as { intervals: { from: string; to: string }[] };
+      expect(new Date(intervals[0].to).getTime() - new Date(intervals[0].from).getTime()).toBeCloseTo(600_000, -3);
+      expect(intervals[1].from).toBe(intervals[0].to);
+    },
+  },
+  {
+    name: "OpenAPI document lists every route",
+    as: "viewer",
+    request: { path: "/api/v1/openapi.json" },
+    expectedStatus: 200,
+    expectedBody: {
+      openapi: "3.1.0",
+      paths: {
+        "/api/v1/clusters": expect.any(Object),
+        "/api/v1/clusters/{name}": { get: expect.any(Object), patch: expect.any(Object) },
+        "/api/v1/clusters/{name}/commands": { post: { requestBody: { content: { "application/json": { schema: { properties: { kind: { enum: ["PROMOTE", "DEMOTE", "SWITCHOVER"] } } } } } } } },
+        "/api/v1/audit.csv": expect.any(Object),
+        "/api/metrics": expect.any(Object),
+      },
+    },
+  },
+];
+
+describe("the API, step by step as an operator uses it", () => {
+  let t: TestDatabase;
+  let server: NextServer;
+  const cookies: Record<string, string> = {};
+
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    await seedUsers(t.prisma);
+    await seedCluster({ prisma: t.prisma, name: "alpha", nodes: [{ name: "node-a", role: "ACTIVE" }, { name: "node-b" }, { name: "node-c", heartbeatAgoMs: 600_000 }] });
+    await seedCluster({ prisma: t.prisma, name: "beta", nodes: [{ name: "node-x", role: "ACTIVE" }] });
+    // The timeline is built from audit rows with roles, as the agents write them.
+    await t.prisma.$executeRaw`
+      INSERT INTO "AuditEvent" (at, actor, action, "clusterName", "nodeName", "fromRole", "toRole", epoch) VALUES
+        (now() - interval '20 minutes', 'agent:alpha/node-b', 'failover.promoted', 'alpha', 'node-b', 'STANDBY', 'ACTIVE', 0),
+        (now() - interval '10 minutes', 'agent:alpha/node-b', 'command.demoted', 'alpha', 'node-b', 'ACTIVE', 'STANDBY', 0),
+        (now() - interval '10 minutes', 'agent:alpha/node-a', 'command.promoted', 'alpha', 'node-a', 'STANDBY', 'ACTIVE', 1)`;
+    server = await startNextServer({ databaseUrl: t.url, env: { METRICS_TOKEN: "metrics-token-for-tests" } });
+    for (const role of ["admin", "operator", "viewer"] as const) cookies[role] = await signIn(server.url, `${role}@example.com`, TEST_PASSWORD);
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await t?.drop();
+  });
+
+  // Sequential on purpose: each step starts from the state the previous one left.
+  for (const step of STEPS) {
+    it(`${step.name} -> ${step.expectedStatus}`, async () => {
+      const before = await databaseState(t.prisma);
+      const request = typeof step.request === "function" ? step.request() : step.request;
+      const res = await callApi(server.url, cookies[step.as], request);
+      expect({ status: res.status, body: res.body }).toMatchObject({ status: step.expectedStatus, body: step.expectedBody ?? expect.anything() });
+      if (step.check) {
+        await step.check(t.prisma, res);
+      } else {
+        expect(await databaseState(t.prisma)).toBe(before);
+      }
+    });
+  }
+
+  it("CSV export: same filters, a header, one row per event, formulas neutralised", async () => {
+    const json = (await callApi(server.url, cookies.viewer, { path: "/api/v1/audit?cluster=alpha" })).body as { events: { id: string }[] };
+    const res = await callApi(server.url, cookies.viewer, { path: "/api/v1/audit.csv?cluster=alpha" });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/csv/);
+    expect(res.headers.get("content-disposition")).toMatch(/attachment; filename="audit-.*\.csv"/);
+    const lines = res.text.trimEnd().split("\r\n");
+    expect(lines[0]).toBe("id,at,actor,action,cluster,node,fromRole,toRole,epoch,commandId,reason,details");
+    expect(lines.slice(1).map((l) => l.split(",")[0])).toEqual(json.events.map((e) => e.id));
+  });
+
+  it("metrics: refused signed out, served with the token or a session, in Prometheus text", async () => {
+    await t.prisma.$executeRaw`UPDATE "Node" SET "lastHeartbeatAt" = now() - interval '10 seconds' WHERE name IN ('node-a', 'node-b')`;
+    expect((await callApi(server.url, null, { path: "/api/metrics" })).status).toBe(401);
+    const res = await callApi(server.url, null, { path: "/api/metrics", headers: { authorization: "Bearer metrics-token-for-tests" } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/plain; version=0.0.4/);
+    // alpha's lease is 3 s since the admin's change, and its heartbeats are 10 s old: all down.
+    expect(res.text).toContain('failover_nodes{cluster="alpha",role="active",health="down"} 1');
+    expect(res.text).toContain('failover_nodes{cluster="alpha",role="standby",health="down"} 2');
+    expect(res.text).toContain('failover_nodes{cluster="beta",role="active",health="healthy"} 1');
+    expect(res.text).toContain('failover_commands{cluster="alpha",status="cancelled"} 1');
+    expect(res.text).toContain('failover_automatic_failovers_total{cluster="alpha"} 1');
+    expect(res.text).toContain('failover_commanded_promotions_total{cluster="alpha"} 1');
+    expect(res.text).toContain('failover_automatic_failovers_total{cluster="beta"} 0');
+    expect(res.text).toContain('failover_cluster_paused{cluster="alpha"} 1');
+    expect((await callApi(server.url, cookies.viewer, { path: "/api/metrics" })).status).toBe(200);
+  });
+
+  it("a database that cannot be reached is a 503 with a plain message, never internals", async () => {
+    // Same secret, so the session cookie is valid here; the database URL points at a closed port.
+    const down = await startNextServer({ databaseUrl: "postgresql://postgres:postgres@127.0.0.1:1/nothing" });
+    try {
+      const res = await callApi(down.url, cookies.viewer, { path: "/api/v1/clusters" });
+      expect(res).toMatchObject({ status: 503, body: { error: { code: "DATABASE_UNAVAILABLE", message: "the database is unreachable; retrying" } } });
+    } finally {
+      await down.stop();
+    }
+  });
+});
