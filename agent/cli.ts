@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import pkg from "../package.json" with { type: "json" };
 import { ClusterError } from "../lib/cluster/errors";
 import { checkDatabaseConnection } from "../lib/db/check-connection";
-import { createPrismaClient } from "../lib/db/client";
+import { createPgPool, pgPoolSql } from "../lib/db/sql";
 import { listenForCommands } from "./command-listener";
 import { ConfigError, parseAgentConfig, USAGE } from "./config";
 import { startHealthServer } from "./health-server";
@@ -30,7 +30,7 @@ async function main() {
   }
   const log = createLogger({ cluster: config.cluster, node: config.node }, config.logLevel);
   await waitForDatabase(config.db, config.connectTimeoutMs, log);
-  const prisma = createPrismaClient({ connectionString: config.db, maxConnections: 3 });
+  const pool = createPgPool(config.db, 3);
   let agent: NodeAgent;
   let shuttingDown = false;
   const shutdown = async (signal: string, code = 0) => {
@@ -40,11 +40,11 @@ async function main() {
     await listener?.close();
     await agent.stop();
     await health?.close();
-    await prisma.$disconnect();
+    await pool.end().catch(() => {});
     process.exit(code);
   };
   agent = new NodeAgent({
-    prisma,
+    db: pgPoolSql(pool),
     clusterName: config.cluster,
     nodeName: config.node,
     host: config.host,

@@ -1,6 +1,6 @@
 import os from "node:os";
-import type { PrismaClient } from "../lib/db/client";
-import { agentActor } from "../lib/cluster/audit";
+import type { Sql } from "../lib/db/sql";
+import { agentActor, insertAudit } from "../lib/cluster/audit";
 import { electActive } from "../lib/cluster/elect-active";
 import { commandStep, demoteForCommand, loadOpenCommand, promoteForCommand, wakeCluster } from "../lib/cluster/execute-command";
 import { expireOverdueCommands } from "../lib/cluster/expire-commands";
@@ -13,7 +13,8 @@ import { runHook, type HookKind } from "./hooks";
 import { monoNow, type Logger } from "./log";
 
 export type NodeAgentOptions = {
-  prisma: PrismaClient;
+  /** The agent talks SQL through pg directly (see lib/db/sql.ts for why not Prisma). */
+  db: Sql;
   clusterName: string;
   nodeName: string;
   host: string;
@@ -62,7 +63,7 @@ export class NodeAgent {
 
   async start(): Promise<void> {
     const reg = await registerNode({
-      prisma: this.o.prisma,
+      db: this.o.db,
       clusterName: this.o.clusterName,
       nodeName: this.o.nodeName,
       host: this.o.host,
@@ -134,7 +135,7 @@ export class NodeAgent {
     const { clusterId, nodeId } = this.ids!;
     const t0 = monoNow();
     const hb = await heartbeat({
-      prisma: this.o.prisma,
+      db: this.o.db,
       nodeId,
       instanceId: this.o.instanceId,
       activeEpoch: this.role === "ACTIVE" ? this.epoch : null,
@@ -175,16 +176,16 @@ export class NodeAgent {
 
   private async tryElect(clusterId: string, nodeId: string) {
     const t0 = monoNow();
-    const result = await electActive({ prisma: this.o.prisma, clusterId, nodeId, instanceId: this.o.instanceId });
+    const result = await electActive({ db: this.o.db, clusterId, nodeId, instanceId: this.o.instanceId });
     if (result.elected) this.becomeActive(result.epoch, t0, "elected by automatic failover");
     else this.o.log.debug("not elected", { why: result.why });
   }
 
   private async commandStep(clusterId: string, nodeId: string) {
-    const command = await loadOpenCommand({ prisma: this.o.prisma, clusterId });
+    const command = await loadOpenCommand({ db: this.o.db, clusterId });
     if (!command) return;
     if (command.overdue) {
-      const n = await expireOverdueCommands({ prisma: this.o.prisma, clusterId, actor: this.actor });
+      const n = await expireOverdueCommands({ db: this.o.db, clusterId, actor: this.actor });
       if (n) this.o.log.warn("command expired", { commandId: command.id, kind: command.kind });
       return;
     }
@@ -193,18 +194,18 @@ export class NodeAgent {
       const epoch = this.epoch!;
       this.demoteLocally(`stepping down for ${command.kind.toLowerCase()} (command ${command.id})`);
       await this.hookChain; // the old active's service stops before the row says so
-      const { changed } = await demoteForCommand({ prisma: this.o.prisma, commandId: command.id, clusterId, nodeId, nodeName: this.o.nodeName, epoch });
+      const { changed } = await demoteForCommand({ db: this.o.db, commandId: command.id, clusterId, nodeId, nodeName: this.o.nodeName, epoch });
       // The command moved on meanwhile (cancelled or expired): give the lease up all the same.
       if (!changed) await this.release(epoch, "shutdown", `stepped down for command ${command.id}, which was no longer pending`);
     } else if (step === "promote") {
       const t0 = monoNow();
-      const result = await promoteForCommand({ prisma: this.o.prisma, commandId: command.id, clusterId, nodeId, instanceId: this.o.instanceId });
+      const result = await promoteForCommand({ db: this.o.db, commandId: command.id, clusterId, nodeId, instanceId: this.o.instanceId });
       if (result.promoted) return this.becomeActive(result.epoch, t0, `${command.kind.toLowerCase()} (command ${command.id})`);
       this.o.log.debug("promotion waits", { why: result.why });
       // This tick's heartbeat proved the target alive: tell the active now rather than at its next tick.
       if (this.announced !== command.id) {
         this.announced = command.id;
-        await wakeCluster({ prisma: this.o.prisma, clusterId });
+        await wakeCluster({ db: this.o.db, clusterId });
       }
     }
   }
@@ -257,7 +258,7 @@ export class NodeAgent {
 
   private async release(epoch: bigint, why: "shutdown" | "self_fenced", reason: string) {
     const { clusterId, nodeId } = this.ids!;
-    const { changed } = await releaseLease({ prisma: this.o.prisma, clusterName: this.o.clusterName, nodeName: this.o.nodeName, clusterId, nodeId, epoch, why, reason });
+    const { changed } = await releaseLease({ db: this.o.db, clusterName: this.o.clusterName, nodeName: this.o.nodeName, clusterId, nodeId, epoch, why, reason });
     this.o.log.info(why === "shutdown" ? "released the lease" : "self-fence recorded in the audit log", { epoch, rowChanged: changed });
   }
 
@@ -269,21 +270,17 @@ export class NodeAgent {
       const outcome = await runHook(command, kind, ctx, this.o.hooks.timeoutMs);
       if (outcome.ok) return this.o.log.info(`${kind} hook succeeded`, { ms: outcome.ms });
       this.o.log.error(`${kind} hook failed`, { ms: outcome.ms, error: outcome.error });
-      await this.o.prisma.auditEvent
-        .create({
-          data: {
-            actor: this.actor,
-            action: "hook.failed",
-            clusterId: this.ids?.clusterId,
-            clusterName: this.o.clusterName,
-            nodeId: this.ids?.nodeId,
-            nodeName: this.o.nodeName,
-            epoch,
-            reason: `${kind} hook: ${outcome.error}`.slice(0, 500),
-            details: { command, ms: outcome.ms },
-          },
-        })
-        .catch((err: Error) => this.o.log.error("could not audit the hook failure", { error: err.message }));
+      await insertAudit(this.o.db, {
+        actor: this.actor,
+        action: "hook.failed",
+        clusterId: this.ids?.clusterId,
+        clusterName: this.o.clusterName,
+        nodeId: this.ids?.nodeId,
+        nodeName: this.o.nodeName,
+        epoch,
+        reason: `${kind} hook: ${outcome.error}`,
+        details: { command, ms: outcome.ms },
+      }).catch((err: Error) => this.o.log.error("could not audit the hook failure", { error: err.message }));
     });
   }
 

@@ -3,7 +3,7 @@
 // switchovers; then checks both invariants and prints what happened. Exit code 1 on a violation.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream } from "node:fs";
-import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
+import { chmod, copyFile, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -44,6 +44,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const dir = await mkdtemp(path.join(tmpdir(), "chaos-"));
 await chmod(dir, 0o755);
+// Agents run from a copy of the bundle, so rebuilding dist/ during a long run changes nothing.
+const agentBundle = path.join(dir, "cluster-agent.mjs");
+await copyFile("dist/cluster-agent.mjs", agentBundle);
 const pgPort = 0;
 let server: RunningPostgres = await startEmbeddedPostgres({ dataDir: path.join(dir, "pg"), port: pgPort });
 const port = server.port;
@@ -63,7 +66,7 @@ const agents: Agent[] = Array.from({ length: agentCount }, (_, i) => ({
 
 function startAgent(a: Agent) {
   const out = createWriteStream(a.logFile, { flags: "a" });
-  const child = spawn(process.execPath, ["dist/cluster-agent.mjs", "--cluster", "chaos", "--node", a.node, "--db", url, "--priority", String(a.priority), "--log-level", "debug"], {
+  const child = spawn(process.execPath, [agentBundle, "--cluster", "chaos", "--node", a.node, "--db", url, "--priority", String(a.priority), "--log-level", "debug"], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout!.pipe(out);

@@ -1,4 +1,5 @@
-import type { Prisma, NodeRole } from "../db/client";
+import type { NodeRole } from "../db/client";
+import { toSql, type DbHandle } from "../db/sql";
 
 /** Audit actors are strings so the log outlives users and nodes. */
 export const userActor = (email: string) => `user:${email}`;
@@ -43,10 +44,27 @@ export type AuditInput = {
   epoch?: bigint | null;
   commandId?: string | null;
   reason?: string;
-  details?: Prisma.InputJsonValue;
+  details?: Record<string, unknown>;
 };
 
 /** Writes one audit row inside the caller's transaction, so the change and its record commit together. */
-export function insertAudit(tx: Prisma.TransactionClient, input: AuditInput) {
-  return tx.auditEvent.create({ data: { ...input, reason: (input.reason ?? "").slice(0, 500) } });
+export async function insertAudit(db: DbHandle, input: AuditInput): Promise<void> {
+  await toSql(db).execute(
+    `INSERT INTO "AuditEvent" (actor, action, "clusterId", "clusterName", "nodeId", "nodeName", "fromRole", "toRole", epoch, "commandId", reason, details)
+     VALUES ($1, $2, $3::uuid, $4, $5::uuid, $6, $7::"NodeRole", $8::"NodeRole", $9::bigint, $10::uuid, $11, $12::jsonb)`,
+    [
+      input.actor,
+      input.action,
+      input.clusterId ?? null,
+      input.clusterName ?? null,
+      input.nodeId ?? null,
+      input.nodeName ?? null,
+      input.fromRole ?? null,
+      input.toRole ?? null,
+      input.epoch ?? null,
+      input.commandId ?? null,
+      (input.reason ?? "").slice(0, 500),
+      input.details === undefined ? null : JSON.stringify(input.details, (_k, v) => (typeof v === "bigint" ? v.toString() : v)),
+    ],
+  );
 }

@@ -1,4 +1,4 @@
-import type { Prisma } from "../db/client";
+import type { Sql } from "../db/sql";
 import { healthyAgeMsSql } from "./timing";
 
 export type LockedCluster = {
@@ -28,18 +28,22 @@ export type NodeSnapshot = {
  * Every role change starts here: the cluster row lock serialises elections and command steps of
  * one cluster, and the node snapshot is judged on the database clock.
  */
-export async function lockCluster(tx: Prisma.TransactionClient, clusterId: string): Promise<{ cluster: LockedCluster; nodes: NodeSnapshot[] } | null> {
-  const [cluster] = await tx.$queryRaw<LockedCluster[]>`
-    SELECT id, name, "failoverMode"::text AS "failoverMode", paused, "heartbeatMs", "leaseMs", epoch
-    FROM "Cluster" WHERE id = ${clusterId}::uuid FOR UPDATE`;
+export async function lockCluster(tx: Sql, clusterId: string): Promise<{ cluster: LockedCluster; nodes: NodeSnapshot[] } | null> {
+  const [cluster] = await tx.query<LockedCluster>(
+    `SELECT id, name, "failoverMode"::text AS "failoverMode", paused, "heartbeatMs", "leaseMs", epoch
+     FROM "Cluster" WHERE id = $1::uuid FOR UPDATE`,
+    [clusterId],
+  );
   if (!cluster) return null;
-  const nodes = await tx.$queryRaw<NodeSnapshot[]>`
-    SELECT id, name, role::text AS role, priority, maintenance, "agentInstance",
-      COALESCE("lastHeartbeatAt" > now() - make_interval(secs => ${healthyAgeMsSql(cluster.heartbeatMs) / 1000}), false) AS healthy,
-      COALESCE("leaseExpiresAt" > now(), false) AS "leaseValid",
-      COALESCE("holdUntil" > now(), false) AS held,
-      (EXTRACT(EPOCH FROM now() - "lastHeartbeatAt") * 1000)::int AS "heartbeatAgeMs"
-    FROM "Node" WHERE "clusterId" = ${clusterId}::uuid ORDER BY priority DESC, name ASC`;
+  const nodes = await tx.query<NodeSnapshot>(
+    `SELECT id, name, role::text AS role, priority, maintenance, "agentInstance",
+       COALESCE("lastHeartbeatAt" > now() - make_interval(secs => $2::float8 / 1000), false) AS healthy,
+       COALESCE("leaseExpiresAt" > now(), false) AS "leaseValid",
+       COALESCE("holdUntil" > now(), false) AS held,
+       (EXTRACT(EPOCH FROM now() - "lastHeartbeatAt") * 1000)::int AS "heartbeatAgeMs"
+     FROM "Node" WHERE "clusterId" = $1::uuid ORDER BY priority DESC, name ASC`,
+    [clusterId, healthyAgeMsSql(cluster.heartbeatMs)],
+  );
   return { cluster, nodes };
 }
 
@@ -52,20 +56,24 @@ export function bestCandidate(nodes: NodeSnapshot[]): NodeSnapshot | undefined {
  * Marks a lapsed active STANDBY; the WHERE re-checks the lapse on the latest row version, so a
  * renewal that committed meanwhile wins and this returns false.
  */
-export async function retireLapsedActive(tx: Prisma.TransactionClient, nodeId: string): Promise<boolean> {
-  const n = await tx.$executeRaw`
-    UPDATE "Node" SET role = 'STANDBY', "leaseExpiresAt" = NULL, "activeEpoch" = NULL
-    WHERE id = ${nodeId}::uuid AND role = 'ACTIVE' AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" <= now())`;
+export async function retireLapsedActive(tx: Sql, nodeId: string): Promise<boolean> {
+  const n = await tx.execute(
+    `UPDATE "Node" SET role = 'STANDBY', "leaseExpiresAt" = NULL, "activeEpoch" = NULL
+     WHERE id = $1::uuid AND role = 'ACTIVE' AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" <= now())`,
+    [nodeId],
+  );
   return n === 1;
 }
 
 /** Bumps the fencing epoch and makes the node ACTIVE with a fresh lease; returns the new epoch. */
-export async function installActive(tx: Prisma.TransactionClient, cluster: LockedCluster, nodeId: string, instanceId: string): Promise<bigint | null> {
+export async function installActive(tx: Sql, cluster: LockedCluster, nodeId: string, instanceId: string): Promise<bigint | null> {
   const epoch = cluster.epoch + 1n;
-  await tx.$executeRaw`UPDATE "Cluster" SET epoch = ${epoch}, "updatedAt" = now() WHERE id = ${cluster.id}::uuid`;
-  const n = await tx.$executeRaw`
-    UPDATE "Node" SET role = 'ACTIVE', "activeEpoch" = ${epoch}, "holdUntil" = NULL,
-      "leaseExpiresAt" = now() + make_interval(secs => ${cluster.leaseMs / 1000})
-    WHERE id = ${nodeId}::uuid AND "agentInstance" = ${instanceId}::uuid AND role = 'STANDBY'`;
+  await tx.execute(`UPDATE "Cluster" SET epoch = $2::bigint, "updatedAt" = now() WHERE id = $1::uuid`, [cluster.id, epoch]);
+  const n = await tx.execute(
+    `UPDATE "Node" SET role = 'ACTIVE', "activeEpoch" = $3::bigint, "holdUntil" = NULL,
+       "leaseExpiresAt" = now() + make_interval(secs => $4::float8 / 1000)
+     WHERE id = $1::uuid AND "agentInstance" = $2::uuid AND role = 'STANDBY'`,
+    [nodeId, instanceId, epoch, cluster.leaseMs],
+  );
   return n === 1 ? epoch : null;
 }

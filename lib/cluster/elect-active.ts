@@ -1,8 +1,8 @@
-import type { PrismaClient } from "../db/client";
+import { toSql, type DbHandle } from "../db/sql";
 import { agentActor, insertAudit } from "./audit";
 import { bestCandidate, installActive, lockCluster, retireLapsedActive } from "./cluster-lock";
 
-export type ElectActiveOptions = { prisma: PrismaClient; clusterId: string; nodeId: string; instanceId: string };
+export type ElectActiveOptions = { db: DbHandle; clusterId: string; nodeId: string; instanceId: string };
 
 export type ElectionResult = { elected: true; epoch: bigint } | { elected: false; why: string };
 
@@ -13,16 +13,18 @@ class Abort extends Error {}
  * cluster lock, re-checks that no node holds a lease, that this node is the best eligible
  * candidate, retires the lapsed active, bumps the epoch, takes the role, and audits both changes.
  */
-export async function electActive({ prisma, clusterId, nodeId, instanceId }: ElectActiveOptions): Promise<ElectionResult> {
+export async function electActive({ db, clusterId, nodeId, instanceId }: ElectActiveOptions): Promise<ElectionResult> {
   try {
-    return await prisma.$transaction(async (tx) => {
+    return await toSql(db).transaction(async (tx): Promise<ElectionResult> => {
       const locked = await lockCluster(tx, clusterId);
       if (!locked) return { elected: false, why: "cluster not found" };
       const { cluster, nodes } = locked;
       if (cluster.failoverMode === "MANUAL") return { elected: false, why: "failover mode is manual" };
       if (cluster.paused) return { elected: false, why: "automatic failover is paused" };
-      const open = await tx.$queryRaw<{ id: string }[]>`
-        SELECT id FROM "Command" WHERE "clusterId" = ${clusterId}::uuid AND status IN ('PENDING', 'RUNNING') AND deadline > now()`;
+      const open = await tx.query<{ id: string }>(
+        `SELECT id FROM "Command" WHERE "clusterId" = $1::uuid AND status IN ('PENDING', 'RUNNING') AND deadline > now()`,
+        [clusterId],
+      );
       if (open.length) return { elected: false, why: "a command is in progress" };
       const active = nodes.find((n) => n.role === "ACTIVE");
       if (active?.leaseValid) return { elected: false, why: `${active.name} holds a valid lease` };

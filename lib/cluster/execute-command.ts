@@ -1,4 +1,4 @@
-import type { PrismaClient } from "../db/client";
+import { toSql, type DbHandle } from "../db/sql";
 import { agentActor, insertAudit } from "./audit";
 import { installActive, lockCluster, retireLapsedActive } from "./cluster-lock";
 
@@ -14,13 +14,13 @@ export type OpenCommand = {
 };
 
 /** The cluster's command in flight (at most one: a unique index sees to it), with its target's health. */
-export async function loadOpenCommand({ prisma, clusterId }: { prisma: PrismaClient; clusterId: string }): Promise<OpenCommand | null> {
-  const [row] = await prisma.$queryRaw<OpenCommand[]>`
+export async function loadOpenCommand({ db, clusterId }: { db: DbHandle; clusterId: string }): Promise<OpenCommand | null> {
+  const [row] = await toSql(db).query<OpenCommand>(`
     SELECT c.id, c.kind::text AS kind, c.status::text AS status, c."targetNodeId", t.name AS "targetName",
       COALESCE(t."lastHeartbeatAt" > c."createdAt" AND NOT t.maintenance, false) AS "targetReady",
       c.deadline <= now() AS overdue
     FROM "Command" c JOIN "Node" t ON t.id = c."targetNodeId" JOIN "Cluster" cl ON cl.id = c."clusterId"
-    WHERE c."clusterId" = ${clusterId}::uuid AND c.status IN ('PENDING', 'RUNNING')`;
+    WHERE c."clusterId" = $1::uuid AND c.status IN ('PENDING', 'RUNNING')`, [clusterId]);
   return row ?? null;
 }
 
@@ -41,12 +41,12 @@ export function commandStep(command: OpenCommand, me: { nodeId: string; active: 
 }
 
 /** Wakes every agent of the cluster (the target does this once it is ready, so the active acts at once). */
-export async function wakeCluster({ prisma, clusterId }: { prisma: PrismaClient; clusterId: string }) {
-  await prisma.$executeRaw`SELECT pg_notify('cluster_command', ${clusterId})`;
+export async function wakeCluster({ db, clusterId }: { db: DbHandle; clusterId: string }) {
+  await toSql(db).query(`SELECT pg_notify('cluster_command', $1)`, [clusterId]);
 }
 
 export type DemoteForCommandOptions = {
-  prisma: PrismaClient;
+  db: DbHandle;
   commandId: string;
   clusterId: string;
   nodeId: string;
@@ -56,24 +56,28 @@ export type DemoteForCommandOptions = {
 };
 
 /** The active's half of a command, after its demote hook ran: row to STANDBY, command advanced, audited. */
-export async function demoteForCommand({ prisma, commandId, clusterId, nodeId, nodeName, epoch }: DemoteForCommandOptions): Promise<{ changed: boolean }> {
-  return prisma.$transaction(async (tx) => {
+export async function demoteForCommand({ db, commandId, clusterId, nodeId, nodeName, epoch }: DemoteForCommandOptions): Promise<{ changed: boolean }> {
+  return toSql(db).transaction(async (tx) => {
     const locked = await lockCluster(tx, clusterId);
-    const [command] = await tx.$queryRaw<{ kind: string }[]>`
-      SELECT kind::text AS kind FROM "Command" WHERE id = ${commandId}::uuid AND status = 'PENDING' AND deadline > now() FOR UPDATE`;
+    const [command] = await tx.query<{ kind: string }>(
+      `SELECT kind::text AS kind FROM "Command" WHERE id = $1::uuid AND status = 'PENDING' AND deadline > now() FOR UPDATE`,
+      [commandId],
+    );
     if (!locked || !command) return { changed: false };
     const { cluster } = locked;
     const holdOff = command.kind === "DEMOTE" ? (2 * cluster.leaseMs) / 1000 : 0;
     const changed =
-      (await tx.$executeRaw`
-        UPDATE "Node" SET role = 'STANDBY', "leaseExpiresAt" = NULL, "activeEpoch" = NULL,
-          "holdUntil" = CASE WHEN ${holdOff}::float8 > 0 THEN now() + make_interval(secs => ${holdOff}::float8) END
-        WHERE id = ${nodeId}::uuid AND role = 'ACTIVE' AND "activeEpoch" = ${epoch}`) === 1;
+      (await tx.execute(
+        `UPDATE "Node" SET role = 'STANDBY', "leaseExpiresAt" = NULL, "activeEpoch" = NULL,
+           "holdUntil" = CASE WHEN $3::float8 > 0 THEN now() + make_interval(secs => $3::float8) END
+         WHERE id = $1::uuid AND role = 'ACTIVE' AND "activeEpoch" = $2::bigint`,
+        [nodeId, epoch, holdOff],
+      )) === 1;
     if (!changed) return { changed };
     if (command.kind === "DEMOTE") {
-      await tx.$executeRaw`UPDATE "Command" SET status = 'SUCCEEDED', "startedAt" = now(), "finishedAt" = now() WHERE id = ${commandId}::uuid`;
+      await tx.execute(`UPDATE "Command" SET status = 'SUCCEEDED', "startedAt" = now(), "finishedAt" = now() WHERE id = $1::uuid`, [commandId]);
     } else {
-      await tx.$executeRaw`UPDATE "Command" SET status = 'RUNNING', "startedAt" = now() WHERE id = ${commandId}::uuid`;
+      await tx.execute(`UPDATE "Command" SET status = 'RUNNING', "startedAt" = now() WHERE id = $1::uuid`, [commandId]);
     }
     await insertAudit(tx, {
       actor: agentActor(cluster.name, nodeName),
@@ -93,7 +97,7 @@ export async function demoteForCommand({ prisma, commandId, clusterId, nodeId, n
 }
 
 export type PromoteForCommandOptions = {
-  prisma: PrismaClient;
+  db: DbHandle;
   commandId: string;
   clusterId: string;
   nodeId: string;
@@ -106,20 +110,22 @@ export type PromoteResult = { promoted: true; epoch: bigint } | { promoted: fals
  * The target's half: becomes active once no other node holds a valid lease. A dead active is
  * waited out (fencing by time), then retired in the same transaction; never two actives.
  */
-export async function promoteForCommand({ prisma, commandId, clusterId, nodeId, instanceId }: PromoteForCommandOptions): Promise<PromoteResult> {
-  return prisma.$transaction(async (tx) => {
+export async function promoteForCommand({ db, commandId, clusterId, nodeId, instanceId }: PromoteForCommandOptions): Promise<PromoteResult> {
+  return toSql(db).transaction(async (tx): Promise<PromoteResult> => {
     const locked = await lockCluster(tx, clusterId);
     if (!locked) return { promoted: false, why: "cluster not found" };
     const { cluster, nodes } = locked;
-    const [command] = await tx.$queryRaw<{ kind: string }[]>`
-      SELECT kind::text AS kind FROM "Command"
-      WHERE id = ${commandId}::uuid AND "targetNodeId" = ${nodeId}::uuid AND status IN ('PENDING', 'RUNNING') AND deadline > now()
-        AND kind IN ('PROMOTE', 'SWITCHOVER') FOR UPDATE`;
+    const [command] = await tx.query<{ kind: string }>(
+      `SELECT kind::text AS kind FROM "Command"
+       WHERE id = $1::uuid AND "targetNodeId" = $2::uuid AND status IN ('PENDING', 'RUNNING') AND deadline > now()
+         AND kind IN ('PROMOTE', 'SWITCHOVER') FOR UPDATE`,
+      [commandId, nodeId],
+    );
     if (!command) return { promoted: false, why: "command no longer open" };
     const me = nodes.find((n) => n.id === nodeId)!;
     const actor = agentActor(cluster.name, me.name);
     if (me.maintenance) {
-      await tx.$executeRaw`UPDATE "Command" SET status = 'FAILED', "finishedAt" = now(), error = ${`${me.name} was put in maintenance`} WHERE id = ${commandId}::uuid`;
+      await tx.execute(`UPDATE "Command" SET status = 'FAILED', "finishedAt" = now(), error = $2 WHERE id = $1::uuid`, [commandId, `${me.name} was put in maintenance`]);
       await insertAudit(tx, { actor, action: "command.failed", clusterId, clusterName: cluster.name, nodeId, nodeName: me.name, commandId, reason: "target in maintenance" });
       return { promoted: false, why: "in maintenance" };
     }
@@ -128,7 +134,7 @@ export async function promoteForCommand({ prisma, commandId, clusterId, nodeId, 
     if (active && !(await retireLapsedActive(tx, active.id))) return { promoted: false, why: `${active.name} renewed its lease` };
     const epoch = await installActive(tx, cluster, nodeId, instanceId);
     if (epoch === null) return { promoted: false, why: "this node's row changed meanwhile" };
-    await tx.$executeRaw`UPDATE "Command" SET status = 'SUCCEEDED', "startedAt" = COALESCE("startedAt", now()), "finishedAt" = now() WHERE id = ${commandId}::uuid`;
+    await tx.execute(`UPDATE "Command" SET status = 'SUCCEEDED', "startedAt" = COALESCE("startedAt", now()), "finishedAt" = now() WHERE id = $1::uuid`, [commandId]);
     const base = { actor, clusterId, clusterName: cluster.name, epoch, commandId };
     if (active) {
       await insertAudit(tx, {

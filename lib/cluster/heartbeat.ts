@@ -1,7 +1,7 @@
-import type { PrismaClient } from "../db/client";
+import { toSql, type DbHandle } from "../db/sql";
 
 export type HeartbeatOptions = {
-  prisma: PrismaClient;
+  db: DbHandle;
   nodeId: string;
   instanceId: string;
   /** The epoch this agent is active at; null for a standby (a standby never renews a lease). */
@@ -32,29 +32,31 @@ export type HeartbeatResult = {
  * election), and returns what the agent needs to decide its next step. Returns null when the row
  * is no longer this agent's (another process took the name over).
  */
-export async function heartbeat({ prisma, nodeId, instanceId, activeEpoch, metrics = {} }: HeartbeatOptions): Promise<HeartbeatResult | null> {
-  const rows = await prisma.$queryRaw<(HeartbeatResult & { activeLeaseRemainingMs: number | null })[]>`
-    WITH hb AS (
-      UPDATE "Node" n SET
-        "lastHeartbeatAt" = now(),
-        metrics = ${JSON.stringify(metrics)}::jsonb,
-        "leaseExpiresAt" = CASE
-          WHEN n.role = 'ACTIVE' AND n."activeEpoch" = ${activeEpoch}::bigint AND n."leaseExpiresAt" > now()
-          THEN now() + make_interval(secs => c."leaseMs" / 1000.0)
-          ELSE n."leaseExpiresAt" END
-      FROM "Cluster" c
-      WHERE n.id = ${nodeId}::uuid AND n."agentInstance" = ${instanceId}::uuid AND c.id = n."clusterId"
-      RETURNING n.role, n."clusterId", n.maintenance, n."leaseExpiresAt",
-        -- Renewal happens exactly when the old lease was still valid, and leaves the new one valid.
-        COALESCE(n.role = 'ACTIVE' AND n."activeEpoch" = ${activeEpoch}::bigint AND n."leaseExpiresAt" > now(), false) AS renewed,
-        c.epoch, c."failoverMode", c.paused, c."heartbeatMs", c."leaseMs"
-    )
-    SELECT hb.role::text AS role, hb.renewed, hb.epoch AS "clusterEpoch", hb."failoverMode"::text AS "failoverMode", hb.paused,
-      hb.maintenance, hb."heartbeatMs", hb."leaseMs",
-      a.id AS "activeNodeId",
-      CASE WHEN a."leaseExpiresAt" > now() THEN (EXTRACT(EPOCH FROM a."leaseExpiresAt" - now()) * 1000)::int END AS "activeLeaseRemainingMs",
-      EXISTS (SELECT 1 FROM "Command" cmd WHERE cmd."clusterId" = hb."clusterId" AND cmd.status IN ('PENDING', 'RUNNING')) AS "openCommand"
-    FROM hb LEFT JOIN "Node" a ON a."clusterId" = hb."clusterId" AND a.role = 'ACTIVE'`;
+export async function heartbeat({ db, nodeId, instanceId, activeEpoch, metrics = {} }: HeartbeatOptions): Promise<HeartbeatResult | null> {
+  const rows = await toSql(db).query<HeartbeatResult>(
+    `WITH hb AS (
+       UPDATE "Node" n SET
+         "lastHeartbeatAt" = now(),
+         metrics = $4::jsonb,
+         "leaseExpiresAt" = CASE
+           WHEN n.role = 'ACTIVE' AND n."activeEpoch" = $3::bigint AND n."leaseExpiresAt" > now()
+           THEN now() + make_interval(secs => c."leaseMs" / 1000.0)
+           ELSE n."leaseExpiresAt" END
+       FROM "Cluster" c
+       WHERE n.id = $1::uuid AND n."agentInstance" = $2::uuid AND c.id = n."clusterId"
+       RETURNING n.role, n."clusterId", n.maintenance,
+         -- Renewal happens exactly when the old lease was still valid, and leaves the new one valid.
+         COALESCE(n.role = 'ACTIVE' AND n."activeEpoch" = $3::bigint AND n."leaseExpiresAt" > now(), false) AS renewed,
+         c.epoch, c."failoverMode", c.paused, c."heartbeatMs", c."leaseMs"
+     )
+     SELECT hb.role::text AS role, hb.renewed, hb.epoch AS "clusterEpoch", hb."failoverMode"::text AS "failoverMode", hb.paused,
+       hb.maintenance, hb."heartbeatMs", hb."leaseMs",
+       a.id AS "activeNodeId",
+       CASE WHEN a."leaseExpiresAt" > now() THEN (EXTRACT(EPOCH FROM a."leaseExpiresAt" - now()) * 1000)::int END AS "activeLeaseRemainingMs",
+       EXISTS (SELECT 1 FROM "Command" cmd WHERE cmd."clusterId" = hb."clusterId" AND cmd.status IN ('PENDING', 'RUNNING')) AS "openCommand"
+     FROM hb LEFT JOIN "Node" a ON a."clusterId" = hb."clusterId" AND a.role = 'ACTIVE'`,
+    [nodeId, instanceId, activeEpoch, JSON.stringify(metrics)],
+  );
   const row = rows[0];
   if (!row) return null;
   // The active's own row comes back pre-update in the join; its renewed lease is what counts.

@@ -1,9 +1,9 @@
-import type { PrismaClient } from "../db/client";
+import { toSql, type DbHandle } from "../db/sql";
 import { agentActor, insertAudit } from "./audit";
 import { ClusterError } from "./errors";
 
 export type RegisterNodeOptions = {
-  prisma: PrismaClient;
+  db: DbHandle;
   clusterName: string;
   nodeName: string;
   host: string;
@@ -28,36 +28,46 @@ type Row = { id: string; role: "ACTIVE" | "STANDBY"; agentInstance: string | nul
  * when another live agent heartbeats under the same name. A row left ACTIVE by a dead previous
  * process is turned STANDBY: its lease has lapsed, and the role is only regained by election.
  */
-export async function registerNode({ prisma, clusterName, nodeName, host, agentVersion, instanceId, priority }: RegisterNodeOptions): Promise<RegisteredNode> {
+export async function registerNode({ db, clusterName, nodeName, host, agentVersion, instanceId, priority }: RegisterNodeOptions): Promise<RegisteredNode> {
   const actor = agentActor(clusterName, nodeName);
-  return prisma.$transaction(async (tx) => {
-    await tx.$executeRaw`INSERT INTO "Cluster" (id, name, "updatedAt") VALUES (gen_random_uuid(), ${clusterName}, now()) ON CONFLICT (name) DO NOTHING`;
-    const [cluster] = await tx.$queryRaw<{ id: string; heartbeatMs: number; leaseMs: number }[]>`
-      SELECT id, "heartbeatMs", "leaseMs" FROM "Cluster" WHERE name = ${clusterName} FOR UPDATE`;
-    const [existing] = await tx.$queryRaw<Row[]>`
-      SELECT id, role::text AS role, "agentInstance", host,
-             COALESCE("lastHeartbeatAt" > now() - make_interval(secs => ${cluster.leaseMs / 1000}), false) AS alive,
-             (EXTRACT(EPOCH FROM now() - "lastHeartbeatAt") * 1000)::int AS "ageMs"
-      FROM "Node" WHERE "clusterId" = ${cluster.id}::uuid AND name = ${nodeName} FOR UPDATE`;
+  return toSql(db).transaction(async (tx) => {
+    await tx.execute(`INSERT INTO "Cluster" (id, name, "updatedAt") VALUES (gen_random_uuid(), $1, now()) ON CONFLICT (name) DO NOTHING`, [clusterName]);
+    const [cluster] = await tx.query<{ id: string; heartbeatMs: number; leaseMs: number }>(
+      `SELECT id, "heartbeatMs", "leaseMs" FROM "Cluster" WHERE name = $1 FOR UPDATE`,
+      [clusterName],
+    );
+    const [existing] = await tx.query<Row>(
+      `SELECT id, role::text AS role, "agentInstance", host,
+         COALESCE("lastHeartbeatAt" > now() - make_interval(secs => $3::float8 / 1000), false) AS alive,
+         (EXTRACT(EPOCH FROM now() - "lastHeartbeatAt") * 1000)::int AS "ageMs"
+       FROM "Node" WHERE "clusterId" = $1::uuid AND name = $2 FOR UPDATE`,
+      [cluster.id, nodeName, cluster.leaseMs],
+    );
     if (existing?.alive && existing.agentInstance && existing.agentInstance !== instanceId) {
       throw new ClusterError(
         "CONFLICT",
         `another agent is running as ${clusterName}/${nodeName} (host ${existing.host || "unknown"}, last heartbeat ${existing.ageMs} ms ago); stop it or choose another --node name`,
       );
     }
-    const common = { host, agentVersion, agentInstance: instanceId, ...(priority !== undefined && { priority }) };
+    const wasActive = existing?.role === "ACTIVE";
     let nodeId: string;
     if (!existing) {
-      const created = await tx.node.create({ data: { clusterId: cluster.id, name: nodeName, ...common } });
-      nodeId = created.id;
+      [{ id: nodeId }] = await tx.query<{ id: string }>(
+        `INSERT INTO "Node" (id, "clusterId", name, host, "agentVersion", "agentInstance", priority, "startedAt", "lastHeartbeatAt")
+         VALUES (gen_random_uuid(), $1::uuid, $2, $3, $4, $5::uuid, COALESCE($6::int, 100), now(), now()) RETURNING id`,
+        [cluster.id, nodeName, host, agentVersion, instanceId, priority ?? null],
+      );
     } else {
       nodeId = existing.id;
-      await tx.node.update({
-        where: { id: nodeId },
-        data: { ...common, ...(existing.role === "ACTIVE" && { role: "STANDBY", leaseExpiresAt: null, activeEpoch: null }) },
-      });
+      await tx.execute(
+        `UPDATE "Node" SET host = $2, "agentVersion" = $3, "agentInstance" = $4::uuid, priority = COALESCE($5::int, priority),
+           "startedAt" = now(), "lastHeartbeatAt" = now(),
+           role = 'STANDBY', "leaseExpiresAt" = CASE WHEN role = 'ACTIVE' THEN NULL ELSE "leaseExpiresAt" END,
+           "activeEpoch" = CASE WHEN role = 'ACTIVE' THEN NULL ELSE "activeEpoch" END
+         WHERE id = $1::uuid`,
+        [nodeId, host, agentVersion, instanceId, priority ?? null],
+      );
     }
-    await tx.$executeRaw`UPDATE "Node" SET "startedAt" = now(), "lastHeartbeatAt" = now() WHERE id = ${nodeId}::uuid`;
     await insertAudit(tx, {
       actor,
       action: "node.registered",
@@ -65,8 +75,8 @@ export async function registerNode({ prisma, clusterName, nodeName, host, agentV
       clusterName,
       nodeId,
       nodeName,
-      ...(existing?.role === "ACTIVE" && { fromRole: "ACTIVE" as const, toRole: "STANDBY" as const }),
-      reason: existing?.role === "ACTIVE" ? "agent restarted; the previous process's lease had lapsed" : existing ? "agent restarted" : "new node",
+      ...(wasActive && { fromRole: "ACTIVE" as const, toRole: "STANDBY" as const }),
+      reason: wasActive ? "agent restarted; the previous process's lease had lapsed" : existing ? "agent restarted" : "new node",
       details: { host, agentVersion },
     });
     return { clusterId: cluster.id, nodeId, heartbeatMs: cluster.heartbeatMs, leaseMs: cluster.leaseMs };

@@ -1,8 +1,8 @@
-import type { PrismaClient } from "../db/client";
+import { toSql, type DbHandle } from "../db/sql";
 import { agentActor, insertAudit } from "./audit";
 
 export type ReleaseLeaseOptions = {
-  prisma: PrismaClient;
+  db: DbHandle;
   clusterName: string;
   nodeName: string;
   nodeId: string;
@@ -18,12 +18,14 @@ export type ReleaseLeaseOptions = {
  * of after the lease) or, once the database answers again, to record that it fenced itself.
  * Audited either way; the row changes only if the epoch is still this agent's.
  */
-export async function releaseLease({ prisma, clusterName, nodeName, nodeId, clusterId, epoch, why, reason }: ReleaseLeaseOptions): Promise<{ changed: boolean }> {
-  return prisma.$transaction(async (tx) => {
+export async function releaseLease({ db, clusterName, nodeName, nodeId, clusterId, epoch, why, reason }: ReleaseLeaseOptions): Promise<{ changed: boolean }> {
+  return toSql(db).transaction(async (tx) => {
     const changed =
-      (await tx.$executeRaw`
-        UPDATE "Node" SET role = 'STANDBY', "leaseExpiresAt" = NULL, "activeEpoch" = NULL
-        WHERE id = ${nodeId}::uuid AND role = 'ACTIVE' AND "activeEpoch" = ${epoch}`) === 1;
+      (await tx.execute(
+        `UPDATE "Node" SET role = 'STANDBY', "leaseExpiresAt" = NULL, "activeEpoch" = NULL
+         WHERE id = $1::uuid AND role = 'ACTIVE' AND "activeEpoch" = $2::bigint`,
+        [nodeId, epoch],
+      )) === 1;
     await insertAudit(tx, {
       actor: agentActor(clusterName, nodeName),
       action: why === "shutdown" ? "agent.released" : "agent.self_fenced",

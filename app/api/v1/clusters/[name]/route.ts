@@ -14,7 +14,7 @@ export const GET = withAuth<{ name: string }>({ role: "VIEWER" }, async ({ param
   // A command whose agents all died would stay open forever; the console settles it too.
   const overdue = detail.commands.some((c) => (c.status === "PENDING" || c.status === "RUNNING") && c.deadline <= detail.dbTime);
   if (!overdue) return detail;
-  await expireOverdueCommands({ prisma: db(), clusterId: detail.cluster.id });
+  await expireOverdueCommands({ db: db(), clusterId: detail.cluster.id });
   return getClusterDetail({ prisma: db(), clusterName: name });
 });
 

@@ -1,0 +1,77 @@
+import pg from "pg";
+import type { Prisma, PrismaClient } from "./client";
+
+/**
+ * The few operations the role-changing transactions need, over either driver. The console uses
+ * Prisma; the agent uses pg directly because Prisma's client (its WebAssembly query compiler)
+ * costs ~120 MB of RSS per process, measured, against an agent budget of 60 MB.
+ */
+export interface Sql {
+  query<T>(text: string, values?: unknown[]): Promise<T[]>;
+  /** Returns the number of rows affected. */
+  execute(text: string, values?: unknown[]): Promise<number>;
+  /** READ COMMITTED transaction; the callback's Sql runs inside it. */
+  transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
+}
+
+// int8 as BigInt (epochs, audit ids), as Prisma returns them; numeric stays a string.
+const types = {
+  getTypeParser: (oid: number, format?: "text" | "binary") =>
+    oid === 20 ? (v: string) => BigInt(v) : pg.types.getTypeParser(oid, format ?? "text"),
+};
+const toParam = (v: unknown) => (typeof v === "bigint" ? v.toString() : v);
+
+type Queryable = { query(text: string, values?: unknown[]): Promise<pg.QueryResult> };
+
+function pgExecutor(client: Queryable, pool: pg.Pool | null): Sql {
+  const run = (text: string, values: unknown[] = []) => client.query({ text, values: values.map(toParam), types } as never) as Promise<pg.QueryResult>;
+  return {
+    query: async <T>(text: string, values?: unknown[]) => (await run(text, values)).rows as T[],
+    execute: async (text, values) => (await run(text, values)).rowCount ?? 0,
+    async transaction(fn) {
+      if (!pool) throw new Error("nested transactions are not supported");
+      const conn = await pool.connect();
+      try {
+        await conn.query("BEGIN");
+        const result = await fn(pgExecutor(conn, null));
+        await conn.query("COMMIT");
+        return result;
+      } catch (err) {
+        await conn.query("ROLLBACK").catch(() => {});
+        throw err;
+      } finally {
+        conn.release();
+      }
+    },
+  };
+}
+
+export function pgPoolSql(pool: pg.Pool): Sql {
+  return pgExecutor(pool, pool);
+}
+
+export function createPgPool(connectionString: string, max = 3): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 });
+  pool.on("error", () => {}); // idle client lost (database restart): the next query reconnects
+  return pool;
+}
+
+type PrismaLike = PrismaClient | Prisma.TransactionClient;
+
+export function prismaSql(prisma: PrismaLike): Sql {
+  return {
+    query: <T>(text: string, values: unknown[] = []) => prisma.$queryRawUnsafe<T[]>(text, ...values),
+    execute: (text, values = []) => prisma.$executeRawUnsafe(text, ...values),
+    async transaction(fn) {
+      if (!("$transaction" in prisma)) throw new Error("nested transactions are not supported");
+      return (prisma as PrismaClient).$transaction((tx) => fn(prismaSql(tx)));
+    },
+  };
+}
+
+/** Anything the domain functions accept: an Sql executor, a Prisma client or a Prisma transaction. */
+export type DbHandle = Sql | PrismaLike;
+
+export function toSql(db: DbHandle): Sql {
+  return "$queryRawUnsafe" in db ? prismaSql(db) : db;
+}
