@@ -4,7 +4,6 @@ import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useState } from "react";
 import type { ActiveTimelineJson, AuditPageJson, ClusterOverviewJson } from "@/lib/api/api-types";
 import { apiFetch } from "@/lib/api/client-fetch";
-import { AUDIT_ACTIONS } from "@/lib/cluster/audit";
 import { ActiveTimelineChart } from "./active-timeline-chart";
 import { actorLabel, formatTime } from "./format";
 import { LiveIndicator } from "./live-indicator";
@@ -68,7 +67,8 @@ function Timeline({ cluster }: { cluster: string }) {
   );
 }
 
-export function AuditView() {
+/** `actions` comes from the server page: lib/cluster/audit.ts is server code (it reaches the database). */
+export function AuditView({ actions }: { actions: readonly string[] }) {
   const router = useRouter();
   const pathname = usePathname();
   const params = useSearchParams();
@@ -132,7 +132,7 @@ export function AuditView() {
           Action
           <select className={field} value={draft.action} onChange={(e) => setDraft({ ...draft, action: e.target.value })}>
             <option value="">any</option>
-            {AUDIT_ACTIONS.map((a) => (
+            {actions.map((a) => (
               <option key={a} value={a}>
                 {a}
               </option>

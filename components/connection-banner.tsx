@@ -15,7 +15,7 @@ export function ConnectionBanner() {
   return (
     <div role="alert" className="sticky top-0 z-40 border-b-2 border-red-900 bg-red-700 px-4 py-3 text-white">
       <p className="mx-auto max-w-6xl font-semibold">
-        {text} <span className="font-normal">Retrying every second{since ? ` (for ${formatDuration(now - since)})` : ""}.</span>
+        {text} <span className="font-normal">Retrying automatically{since ? ` (for ${formatDuration(now - since)})` : ""}.</span>
       </p>
     </div>
   );

@@ -17,6 +17,9 @@ type Props = {
   onPriority: (node: NodeJson, priority: number) => void;
 };
 
+// On phones each row becomes a card: cells stack in two columns, each with its column name above.
+const cell = "px-3 py-2 max-md:block max-md:px-0 max-md:py-1 max-md:before:block max-md:before:text-xs max-md:before:font-medium max-md:before:text-slate-600 max-md:before:content-[attr(data-label)]";
+
 const button =
   "rounded px-3 py-1.5 text-sm font-semibold focus-visible:outline-3 focus-visible:outline-offset-1 focus-visible:outline-sky-600 disabled:cursor-not-allowed disabled:opacity-50";
 
@@ -65,10 +68,10 @@ export function NodeTable({ nodes, receivedAt, canOperate, commandOpen, onComman
     );
   }
   return (
-    <div className="overflow-x-auto rounded-lg border border-slate-300 bg-white shadow-sm">
-      <table className="w-full min-w-[62rem] text-left">
+    <div className="rounded-lg border-slate-300 bg-white md:overflow-x-auto md:border md:shadow-sm max-md:bg-transparent">
+      <table className="w-full text-left max-md:block md:min-w-[62rem]">
         <caption className="sr-only">Nodes, their roles and health; ages are measured on the database clock.</caption>
-        <thead className="bg-slate-100 text-sm text-slate-700">
+        <thead className="bg-slate-100 text-sm text-slate-700 max-md:hidden">
           <tr>
             <th scope="col" className="sticky left-0 bg-slate-100 px-3 py-2 font-semibold">Node</th>
             <th scope="col" className="px-3 py-2 font-semibold">Role</th>
@@ -82,7 +85,7 @@ export function NodeTable({ nodes, receivedAt, canOperate, commandOpen, onComman
             {canOperate && <th scope="col" className="px-3 py-2 font-semibold">Action</th>}
           </tr>
         </thead>
-        <tbody>
+        <tbody className="max-md:block max-md:space-y-3">
           {nodes.map((n) => {
             const down = n.health === "down";
             const kind = commandFor(n, nodes);
@@ -94,27 +97,27 @@ export function NodeTable({ nodes, receivedAt, canOperate, commandOpen, onComman
                 data-node={n.name}
                 data-role={n.role}
                 data-health={n.health}
-                className={`border-t border-slate-200 ${down ? "bg-red-50" : n.role === "ACTIVE" ? "bg-sky-50" : ""}`}
+                className={`border-t border-slate-200 max-md:grid max-md:grid-cols-2 max-md:gap-x-4 max-md:rounded-lg max-md:border max-md:p-3 max-md:shadow-sm ${down ? "bg-red-50 max-md:border-red-700" : n.role === "ACTIVE" ? "bg-sky-50 max-md:border-sky-700" : "bg-white"}`}
               >
-                <th scope="row" className={`sticky left-0 px-3 py-2 text-left font-semibold ${down ? "bg-red-50" : n.role === "ACTIVE" ? "bg-sky-50" : "bg-white"}`}>
+                <th scope="row" className={`px-3 py-2 text-left font-semibold md:sticky md:left-0 max-md:col-span-2 max-md:px-0 max-md:text-lg ${down ? "bg-red-50" : n.role === "ACTIVE" ? "bg-sky-50" : "bg-white"}`}>
                   <span className={down ? "text-red-800 line-through decoration-2" : ""}>{n.name}</span>
                   <span className="block text-xs font-normal text-slate-600">{n.host || "host unknown"}</span>
                 </th>
-                <td className="px-3 py-2">
+                <td data-label="Role" className={`${cell}`}>
                   <RoleBadge role={n.role} />
                 </td>
-                <td className="px-3 py-2">
+                <td data-label="Health" className={`${cell}`}>
                   <HealthBadge health={n.health} />
                 </td>
-                <td className={`px-3 py-2 font-mono text-sm tabular-nums ${down ? "font-bold text-red-800" : ""}`}>{age === null ? "never" : formatDuration(age)}</td>
-                <td className="px-3 py-2 font-mono text-sm tabular-nums">
+                <td data-label="Heartbeat age" className={`${cell} font-mono text-sm tabular-nums ${down ? "font-bold text-red-800" : ""}`}>{age === null ? "never" : formatDuration(age)}</td>
+                <td data-label="Lease left" className={`${cell} font-mono text-sm tabular-nums`}>
                   {lease === null ? "–" : lease > 0 ? formatDuration(lease) : <span className="font-bold text-red-800">expired</span>}
                   {n.holdRemainingMs !== null && <span className="block text-xs text-slate-600">held off {formatDuration(Math.max(0, n.holdRemainingMs - elapsed))}</span>}
                 </td>
-                <td className="px-3 py-2 font-mono text-sm">{n.activeEpoch ?? "–"}</td>
-                <td className="px-3 py-2">{canOperate ? <PriorityField node={n} disabled={false} onPriority={onPriority} /> : <span className="font-mono">{n.priority}</span>}</td>
-                <td className="px-3 py-2 font-mono text-sm">{n.agentVersion || "–"}</td>
-                <td className="px-3 py-2">
+                <td data-label="Epoch" className={`${cell} font-mono text-sm`}>{n.activeEpoch ?? "–"}</td>
+                <td data-label="Priority" className={`${cell}`}>{canOperate ? <PriorityField node={n} disabled={false} onPriority={onPriority} /> : <span className="font-mono">{n.priority}</span>}</td>
+                <td data-label="Version" className={`${cell} font-mono text-sm`}>{n.agentVersion || "–"}</td>
+                <td data-label="Maintenance" className={`${cell}`}>
                   {canOperate ? (
                     <button
                       type="button"
@@ -133,7 +136,7 @@ export function NodeTable({ nodes, receivedAt, canOperate, commandOpen, onComman
                   )}
                 </td>
                 {canOperate && (
-                  <td className="px-3 py-2">
+                  <td data-label="Action" className={`${cell} max-md:col-span-2 max-md:pt-2`}>
                     {kind && (
                       <button
                         type="button"

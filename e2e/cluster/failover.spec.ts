@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { startCluster, waitFor, type RunningCluster } from "../support/agents";
-import { E2E_ADMIN } from "../support/constants";
-import { expect, saveScreenshot, test } from "../support/fixtures";
+import { E2E_ADMIN, E2E_VIEWER } from "../support/constants";
+import { expect, saveScreenshot, signInViaApi, test } from "../support/fixtures";
 
 // One cluster of three real agents for the whole file; the tests follow an operator's night.
 test.describe.configure({ mode: "serial" });
@@ -94,6 +94,74 @@ test("CSV export downloads exactly the rows shown", async ({ signedIn: page }) =
   expect(lines[0]).toBe("id,at,actor,action,cluster,node,fromRole,toRole,epoch,commandId,reason,details");
   expect(lines.slice(1).map((l) => l.split(",")[0])).toEqual(shown);
   expect(lines.slice(1).every((l) => l.includes(`user:${E2E_ADMIN.email}`))).toBe(true);
+});
+
+test("status on screen is under a second old: a database change shows within 1 s", async ({ signedIn: page, prisma }) => {
+  await page.goto(`/clusters/${CLUSTER}`);
+  const input = page.getByLabel("Priority of node-c");
+  await expect(input).toBeVisible();
+  const samples: number[] = [];
+  // Ten changes at different phases of the 500 ms poll cycle.
+  for (let i = 0; i < 10; i++) {
+    const priority = 81 + i;
+    await page.waitForTimeout((i * 53) % 500);
+    const t0 = Date.now();
+    // Written behind the console's back, as another console or an agent would.
+    await prisma.node.updateMany({ where: { name: "node-c", cluster: { name: CLUSTER } }, data: { priority } });
+    await page.waitForFunction((p) => (document.querySelector('[aria-label="Priority of node-c"]') as HTMLInputElement | null)?.value === String(p), priority, {
+      polling: "raf",
+      timeout: 3_000,
+    });
+    samples.push(Date.now() - t0);
+  }
+  test.info().annotations.push({ type: "database change -> screen (ms)", description: samples.join(", ") });
+  console.log(`database change -> screen (ms): ${samples.join(", ")}; max ${Math.max(...samples)}`);
+  expect(Math.max(...samples)).toBeLessThan(1_000);
+});
+
+test("a viewer sees the state but no buttons that change it", async ({ page }) => {
+  await signInViaApi(page, E2E_VIEWER);
+  await page.goto(`/clusters/${CLUSTER}`);
+  await expect(page.locator("tbody tr[data-node]")).toHaveCount(3);
+  await expect(page.getByRole("button", { name: /Switch over|Promote|Demote|Pause automatic failover/ })).toHaveCount(0);
+  const res = await page.request.patch(`/api/v1/clusters/${CLUSTER}`, { data: { paused: true } });
+  expect(res.status()).toBe(403);
+});
+
+test("pause and resume automatic failover, maintenance and priority, from the keyboard", async ({ signedIn: page, prisma }) => {
+  await page.goto(`/clusters/${CLUSTER}`);
+  const pause = page.getByRole("button", { name: "Pause automatic failover" });
+  await pause.focus();
+  await page.keyboard.press("Enter");
+  await expect(page.getByText("Automatic failover paused")).toBeVisible();
+  expect((await prisma.cluster.findUniqueOrThrow({ where: { name: CLUSTER } })).paused).toBe(true);
+  await page.getByRole("button", { name: "Resume automatic failover" }).press("Enter");
+  await expect(page.getByRole("button", { name: "Pause automatic failover" })).toBeVisible();
+  expect((await prisma.cluster.findUniqueOrThrow({ where: { name: CLUSTER } })).paused).toBe(false);
+
+  const maintenance = page.getByRole("switch", { name: "Maintenance node-c" });
+  await maintenance.press("Space");
+  await expect(maintenance).toHaveAttribute("aria-checked", "true");
+  await maintenance.press("Space");
+  await expect(maintenance).toHaveAttribute("aria-checked", "false");
+
+  const priority = page.getByLabel("Priority of node-c");
+  await priority.fill("70");
+  await priority.press("Enter");
+  await expect.poll(async () => (await prisma.node.findFirstOrThrow({ where: { name: "node-c", cluster: { name: CLUSTER } } })).priority).toBe(70);
+
+  const actions = (await prisma.auditEvent.findMany({ where: { clusterName: CLUSTER, actor: `user:${E2E_ADMIN.email}` }, orderBy: { id: "asc" } })).map((e) => e.action);
+  expect(actions).toEqual(expect.arrayContaining(["cluster.paused", "cluster.resumed", "node.maintenance_on", "node.maintenance_off", "node.priority_changed"]));
+});
+
+test("readable on a phone", async ({ signedIn: page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`/clusters/${CLUSTER}`);
+  await expect(page.locator("tbody tr[data-node]")).toHaveCount(3);
+  await saveScreenshot(page, "cluster-phone");
+  await page.goto("/");
+  await expect(page.getByRole("link", { name: new RegExp(`Cluster ${CLUSTER}`) })).toBeVisible();
+  await saveScreenshot(page, "clusters-phone");
 });
 
 test("kill -9 the active agent: the UI marks it down and another node active", async ({ signedIn: page }) => {

@@ -6,10 +6,10 @@ type Fixtures = { signedIn: Page };
 type WorkerFixtures = { prisma: PrismaClient; databaseUrl: string };
 
 /** Signs in through next-auth's endpoints (csrf, then credentials callback); the cookie lands in the page's context. */
-export async function signInViaApi(page: Page, { email, password } = E2E_ADMIN) {
-  const csrf = await page.request.get("/api/auth/csrf");
+export async function signInViaApi(page: Page, { email, password } = E2E_ADMIN, baseUrl = "") {
+  const csrf = await page.request.get(`${baseUrl}/api/auth/csrf`);
   const { csrfToken } = (await csrf.json()) as { csrfToken: string };
-  const res = await page.request.post("/api/auth/callback/credentials", { form: { csrfToken, email, password, json: "true" } });
+  const res = await page.request.post(`${baseUrl}/api/auth/callback/credentials`, { form: { csrfToken, email, password, json: "true" } });
   expect(res.ok()).toBe(true);
 }
 

@@ -1,13 +1,14 @@
 import { Suspense } from "react";
 import { AuditView } from "@/components/audit-view";
 import { LoadingState } from "@/components/query-state";
+import { AUDIT_ACTIONS } from "@/lib/cluster/audit";
 
 export const metadata = { title: "Audit log · Failover Console" };
 
 export default function AuditPage() {
   return (
     <Suspense fallback={<LoadingState label="audit log" />}>
-      <AuditView />
+      <AuditView actions={AUDIT_ACTIONS} />
     </Suspense>
   );
 }
