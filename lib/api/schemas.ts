@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { AUDIT_ACTIONS } from "../cluster/audit";
+import { AUDIT_ACTIONS } from "../cluster/audit-actions";
 
 // Names as agents register them (--cluster / --node): bounded, no spaces or slashes.
 export const nameSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "letters, digits, '.', '_' or '-'");

@@ -4,7 +4,7 @@ import type { NextRequest } from "next/server";
 import { z } from "zod";
 import type { UserRole } from "../db/client";
 import { hasRole } from "../auth/roles";
-import { userActor } from "../cluster/audit";
+import { userActor } from "../cluster/audit-actions";
 import { ApiError, errorResponse, toApiError } from "./errors";
 import { jsonResponse } from "./json";
 

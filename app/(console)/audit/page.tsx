@@ -1,7 +1,7 @@
 import { Suspense } from "react";
 import { AuditView } from "@/components/audit-view";
 import { LoadingState } from "@/components/query-state";
-import { AUDIT_ACTIONS } from "@/lib/cluster/audit";
+import { AUDIT_ACTIONS } from "@/lib/cluster/audit-actions";
 
 export const metadata = { title: "Audit log · Failover Console" };
 

@@ -1,0 +1,32 @@
+// Pure names and constants of the audit log, safe to import from browser components.
+
+/** Audit actors are strings so the log outlives users and nodes. */
+export const userActor = (email: string) => `user:${email}`;
+export const agentActor = (cluster: string, node: string) => `agent:${cluster}/${node}`;
+export const SYSTEM_ACTOR = "system";
+
+/** Every action the audit log records, in one list so filters and docs agree. */
+export const AUDIT_ACTIONS = [
+  "node.registered",
+  "failover.promoted", // automatic election: this node became active
+  "failover.demoted", // automatic election: the dead active was marked standby
+  "command.requested",
+  "command.cancelled",
+  "command.expired",
+  "command.failed",
+  "command.demoted", // the active stepped down for a command
+  "command.promoted", // the target became active for a command
+  "agent.released", // clean shutdown: the active gave up its lease
+  "agent.self_fenced", // the active could not renew in time and demoted itself
+  "hook.failed",
+  "cluster.paused",
+  "cluster.resumed",
+  "cluster.settings_changed",
+  "node.maintenance_on",
+  "node.maintenance_off",
+  "node.priority_changed",
+  "user.created",
+  "user.signed_in",
+  "user.sign_in_failed",
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
