@@ -1,0 +1,106 @@
+// The confirmation dialog's words: what an operator reads before changing roles at 3 a.m.
+import { describe, expect, it } from "vitest";
+import type { ClusterDetailJson, NodeJson } from "../../lib/api/api-types";
+import { commandFor, describeCommand, likelyElected } from "../../components/describe-command";
+
+const node = (name: string, over: Partial<NodeJson> = {}): NodeJson => ({
+  id: name,
+  clusterId: "c",
+  name,
+  host: "",
+  agentVersion: "",
+  role: "STANDBY",
+  priority: 100,
+  maintenance: false,
+  health: "healthy",
+  heartbeatAgeMs: 100,
+  leaseRemainingMs: null,
+  activeEpoch: null,
+  startedAt: null,
+  holdRemainingMs: null,
+  metrics: null,
+  ...over,
+});
+
+const detail = (nodes: NodeJson[], cluster: Partial<ClusterDetailJson["cluster"]> = {}): ClusterDetailJson => ({
+  dbTime: "2026-11-23T03:00:00.000Z",
+  cluster: { id: "c", name: "orders", failoverMode: "AUTOMATIC", paused: false, heartbeatMs: 1000, leaseMs: 5000, epoch: "7", ...cluster },
+  nodes,
+  commands: [],
+});
+
+const a = node("node-a", { role: "ACTIVE", leaseRemainingMs: 4000, activeEpoch: "7" });
+const b = node("node-b", { priority: 90 });
+const c = node("node-c", { priority: 80 });
+
+describe("which button a node's row offers", () => {
+  it.each([
+    { name: "the active node: Demote", nodes: [a, b], target: "node-a", expected: "DEMOTE" },
+    { name: "a standby while the active holds its lease: Switch over", nodes: [a, b], target: "node-b", expected: "SWITCHOVER" },
+    { name: "a standby when the active's lease lapsed: Promote", nodes: [{ ...a, leaseRemainingMs: -10, health: "down" as const }, b], target: "node-b", expected: "PROMOTE" },
+    { name: "a standby when nobody is active: Promote", nodes: [b, c], target: "node-b", expected: "PROMOTE" },
+  ])("$name", ({ nodes, target, expected }) => {
+    expect(commandFor(nodes.find((n) => n.name === target)!, nodes)).toBe(expected);
+  });
+});
+
+describe("the consequence the dialog states", () => {
+  it.each([
+    { name: "switchover", kind: "SWITCHOVER" as const, target: b, d: detail([a, b, c]), consequence: "node-a stops being active; node-b becomes active.", note: null },
+    {
+      name: "switchover from a dead active waits for its lease",
+      kind: "SWITCHOVER" as const,
+      target: b,
+      d: detail([{ ...a, health: "down" }, b]),
+      consequence: "node-a stops being active; node-b becomes active.",
+      note: /once node-a's lease has expired/,
+    },
+    { name: "demote in automatic mode names the likely successor", kind: "DEMOTE" as const, target: a, d: detail([a, c, b]), consequence: "node-a stops being active; node-b becomes active (automatic election).", note: /held off/ },
+    {
+      name: "demote skips standbys in maintenance, down or with priority 0",
+      kind: "DEMOTE" as const,
+      target: a,
+      d: detail([a, { ...b, maintenance: true }, { ...c, priority: 0 }, node("node-d", { priority: 99, health: "down" }), node("node-e", { priority: 10 })]),
+      consequence: "node-a stops being active; node-e becomes active (automatic election).",
+      note: null,
+    },
+    {
+      name: "demote while paused leaves the cluster without an active",
+      kind: "DEMOTE" as const,
+      target: a,
+      d: detail([a, b], { paused: true }),
+      consequence: "node-a stops being active; no node becomes active until you promote one (automatic failover is paused).",
+      note: null,
+    },
+    {
+      name: "demote in manual mode",
+      kind: "DEMOTE" as const,
+      target: a,
+      d: detail([a, b], { failoverMode: "MANUAL" }),
+      consequence: "node-a stops being active; no node becomes active until you promote one (the cluster is in manual failover mode).",
+      note: null,
+    },
+    {
+      name: "demote with no eligible standby",
+      kind: "DEMOTE" as const,
+      target: a,
+      d: detail([a, { ...b, health: "suspect" }]),
+      consequence: "node-a stops being active; no standby is eligible to take over, so the cluster will have no active node.",
+      note: null,
+    },
+    { name: "promote with nobody active", kind: "PROMOTE" as const, target: b, d: detail([b, c]), consequence: "node-b becomes active.", note: /No node is active/ },
+  ])("$name", ({ kind, target, d, consequence, note }) => {
+    const text = describeCommand({ kind, target }, d);
+    expect(text.consequence).toBe(consequence);
+    if (note) expect(text.notes.join(" ")).toMatch(note);
+  });
+
+  it("the confirm button names the action and the node", () => {
+    expect(describeCommand({ kind: "SWITCHOVER", target: b }, detail([a, b])).confirm).toBe("Switch over to node-b");
+    expect(describeCommand({ kind: "DEMOTE", target: a }, detail([a, b])).confirm).toBe("Demote node-a");
+  });
+
+  it("a node held off after a demotion is not the likely successor", () => {
+    expect(likelyElected([a, { ...b, holdRemainingMs: 30_000 }, c], "node-a")?.name).toBe("node-c");
+  });
+});
