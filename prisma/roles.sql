@@ -1,0 +1,24 @@
+-- Least-privilege database roles. Run as the owner of the schema (the role that applies the
+-- migrations), after the migrations and after creating the two login roles, e.g.:
+--   CREATE ROLE failover_console LOGIN PASSWORD '...';
+--   CREATE ROLE failover_agent   LOGIN PASSWORD '...';
+-- Re-runnable. See docs/database-roles.md.
+
+-- Console: reads everything, writes what the console writes; the audit log only grows.
+GRANT USAGE ON SCHEMA public TO failover_console;
+GRANT SELECT, INSERT, UPDATE, DELETE ON "Cluster", "Node", "Command", "User" TO failover_console;
+GRANT SELECT, INSERT ON "AuditEvent" TO failover_console;
+GRANT USAGE ON SEQUENCE "AuditEvent_id_seq" TO failover_console;
+GRANT SELECT ON "_prisma_migrations" TO failover_console;
+
+-- Agent: its own heartbeat, elections and command steps; no users, no audit reads, no deletes.
+GRANT USAGE ON SCHEMA public TO failover_agent;
+GRANT SELECT, INSERT ON "Cluster" TO failover_agent;
+GRANT UPDATE (epoch, "updatedAt") ON "Cluster" TO failover_agent;
+GRANT SELECT, INSERT ON "Node" TO failover_agent;
+GRANT UPDATE (host, "agentVersion", role, priority, "lastHeartbeatAt", "leaseExpiresAt", "activeEpoch", "startedAt", "agentInstance", "holdUntil", metrics) ON "Node" TO failover_agent;
+GRANT SELECT ON "Command" TO failover_agent;
+GRANT UPDATE (status, "startedAt", "finishedAt", error) ON "Command" TO failover_agent;
+GRANT INSERT ON "AuditEvent" TO failover_agent;
+GRANT SELECT (id) ON "AuditEvent" TO failover_agent; -- INSERT ... RETURNING id
+GRANT USAGE ON SEQUENCE "AuditEvent_id_seq" TO failover_agent;
