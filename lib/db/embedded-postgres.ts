@@ -12,6 +12,8 @@ export type EmbeddedPostgresOptions = {
   port?: number;
   /** Receives PostgreSQL's own log lines (quiet by default). */
   onLog?: (line: string) => void;
+  /** Extra server settings, e.g. { max_connections: "600", shared_buffers: "256MB" } (benchmarks); override the defaults below. */
+  settings?: Record<string, string>;
 };
 
 export type RunningPostgres = {
@@ -69,7 +71,7 @@ async function stopServer(pg: EmbeddedPostgres): Promise<void> {
   clearTimeout(killLater);
 }
 
-export async function startEmbeddedPostgres({ dataDir, port = 0, onLog }: EmbeddedPostgresOptions): Promise<RunningPostgres> {
+export async function startEmbeddedPostgres({ dataDir, port = 0, onLog, settings = {} }: EmbeddedPostgresOptions): Promise<RunningPostgres> {
   const absDir = path.resolve(dataDir);
   const actualPort = port || (await freePort());
   const asRoot = process.getuid?.() === 0;
@@ -83,7 +85,7 @@ export async function startEmbeddedPostgres({ dataDir, port = 0, onLog }: Embedd
     persistent: true,
     createPostgresUser: asRoot,
     // Loopback TCP only: no Unix socket in a shared /tmp, no outside listeners.
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=300"],
+    postgresFlags: Object.entries({ listen_addresses: "127.0.0.1", unix_socket_directories: "", max_connections: "300", ...settings }).flatMap(([k, v]) => ["-c", `${k}=${v}`]),
     onLog: log,
     onError: log,
   });

@@ -1,0 +1,87 @@
+// The real console (`next start` on the production build) with an ADMIN signed in through
+// next-auth's credentials endpoints, as the REST API tests do. The build is snapshotted into the
+// run's temp folder first, so another engineer rebuilding .next mid-run cannot pull it away.
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { copyFile, cp, mkdir, symlink } from "node:fs/promises";
+import path from "node:path";
+import { hashPassword } from "../../lib/auth/password";
+import type { PrismaClient } from "../../lib/db/client";
+import { freePort } from "../../lib/db/embedded-postgres";
+import { signIn } from "../../test/support/next-server";
+import { sleep, waitFor } from "./stats";
+
+export const BENCH_USER = { email: "bench.admin@example.com", password: "bench password, long enough" };
+const SECRET = "bench-secret-bench-secret-bench-secret-0123456789";
+const ROOT = path.resolve(import.meta.dirname, "../..");
+
+type Reply = { status: number; ms: number; body: unknown };
+export type Console = { url: string; pid: number; cookie: string; stop(): Promise<void>; get(path: string): Promise<Reply>; post(path: string, body: unknown): Promise<Reply> };
+
+/** Copies .next (waiting out a build in progress) into dir/console with node_modules linked. */
+export async function snapshotBuild(dir: string): Promise<string> {
+  const app = path.join(dir, "console");
+  await waitFor(() => !existsSync(path.join(ROOT, ".next-build.lock")) && existsSync(path.join(ROOT, ".next/BUILD_ID")), { timeoutMs: 240_000, intervalMs: 500, what: "the console build (.next)" });
+  await mkdir(app, { recursive: true });
+  await cp(path.join(ROOT, ".next"), path.join(app, ".next"), { recursive: true, filter: (src) => !src.includes(`${path.sep}.next${path.sep}cache`) });
+  if (!existsSync(path.join(app, ".next/BUILD_ID"))) throw new Error(".next changed while it was copied; run again");
+  for (const f of ["package.json", "next.config.js"]) await copyFile(path.join(ROOT, f), path.join(app, f));
+  await symlink(path.join(ROOT, "node_modules"), path.join(app, "node_modules"));
+  return app;
+}
+
+export async function startConsole(appDir: string, databaseUrl: string, prisma: PrismaClient): Promise<Console> {
+  await prisma.user.upsert({
+    where: { email: BENCH_USER.email },
+    update: {},
+    create: { email: BENCH_USER.email, name: "bench", role: "ADMIN", passwordHash: await hashPassword(BENCH_USER.password) },
+  });
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, [path.join(ROOT, "node_modules/next/dist/bin/next"), "start", appDir, "-p", String(port), "-H", "127.0.0.1"], {
+    cwd: appDir,
+    env: { ...process.env, NODE_ENV: "production", DATABASE_URL: databaseUrl, NEXTAUTH_SECRET: SECRET, NEXTAUTH_URL: url, NEXT_TELEMETRY_DISABLED: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout!.on("data", (b: Buffer) => (output = (output + b).slice(-5000)));
+  child.stderr!.on("data", (b: Buffer) => (output = (output + b).slice(-5000)));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`next start exited (${child.exitCode}): ${output}`);
+    const ok = await fetch(`${url}/api/auth/csrf`).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (Date.now() > deadline) throw new Error(`next start did not answer within 30 s: ${output}`);
+    await sleep(100);
+  }
+  const cookie = await signIn(url, BENCH_USER.email, BENCH_USER.password);
+  const call = async (method: string, p: string, body?: unknown): Promise<Reply> => {
+    const t0 = performance.now();
+    const res = await fetch(url + p, {
+      method,
+      headers: { cookie, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    const ms = performance.now() - t0;
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // not JSON
+    }
+    return { status: res.status, ms, body: parsed };
+  };
+  return {
+    url,
+    pid: child.pid!,
+    cookie,
+    async stop() {
+      if (child.exitCode === null) child.kill("SIGTERM");
+      await exited;
+    },
+    get: (p) => call("GET", p),
+    post: (p, b) => call("POST", p, b),
+  };
+}

@@ -1,0 +1,132 @@
+// `npm run bench`: failover, switchover, scale and footprint against a fresh embedded PostgreSQL,
+// real agent processes, the real console (next start) and real Chromium. Prints a table and
+// writes bench/results/<timestamp>.json. See docs/benchmarks.md.
+//   --only failover,switchover,scale,footprint   run a subset
+//   --steps 100,1000,2000,5000                   scale steps
+//   --trials N (failover, default 20)  --switchovers N (default 50)  --window S (scale, default 20)
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { createPrismaClient } from "../lib/db/client";
+import { startEmbeddedPostgres } from "../lib/db/embedded-postgres";
+import { applyMigrations } from "../lib/db/migrate";
+import { benchFailover } from "./failover";
+import { benchFootprint } from "./footprint";
+import { snapshotBuild, startConsole, type Console } from "./lib/console";
+import type { Summary } from "./lib/stats";
+import { benchScale } from "./scale";
+import { benchSwitchover } from "./switchover";
+
+const { values } = parseArgs({
+  options: {
+    only: { type: "string", default: "failover,switchover,scale,footprint" },
+    steps: { type: "string", default: "100,1000,2000,5000" },
+    trials: { type: "string", default: "20" },
+    switchovers: { type: "string", default: "50" },
+    window: { type: "string", default: "20" },
+    workers: { type: "string", default: "3" },
+    keep: { type: "boolean", default: false },
+  },
+});
+const only = new Set(values.only!.split(","));
+const started = Date.now();
+const log = (msg: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${msg}`);
+
+const dir = await mkdtemp(path.join(tmpdir(), "bench-"));
+await chmod(dir, 0o755); // as root, PostgreSQL runs as the postgres user and must reach its data folder
+const bundle = path.join(dir, "cluster-agent.mjs");
+await copyFile("dist/cluster-agent.mjs", bundle);
+// 5,000 agents need more than the default 300 connections? No: workers share pools (see scale-worker.ts).
+// shared_buffers is raised from the 128 MB default so the hot Node table never leaves memory.
+const server = await startEmbeddedPostgres({ dataDir: path.join(dir, "pg"), settings: { shared_buffers: "256MB" } });
+const pgPid = Number((await readFile(path.join(server.dataDir, "postmaster.pid"), "utf8")).split("\n")[0]);
+await applyMigrations({ connectionString: server.url });
+const prisma = createPrismaClient({ connectionString: server.url, maxConnections: 4 });
+log(`embedded PostgreSQL on port ${server.port}, data in ${server.dataDir}`);
+
+const results: Record<string, unknown> = { startedAt: new Date(started).toISOString(), machine: { cpus: (await import("node:os")).cpus().length, node: process.version } };
+let consoleServer: Console | null = null;
+try {
+  if (only.has("failover") || only.has("footprint")) {
+    const trials = Number(values.trials);
+    // The footprint agents idle in clusters of their own while the default-timing trials run
+    // (those mostly wait out leases); CPU time and RSS are per process, unaffected by the others.
+    const footprint = only.has("footprint")
+      ? Promise.all([
+          benchFootprint({ prisma, url: server.url, bundle, cluster: "footprint", heartbeatMs: 1000, leaseMs: 5000, logLevel: "info", seconds: 60 }),
+          benchFootprint({ prisma, url: server.url, bundle, cluster: "footprint-debug", heartbeatMs: 250, leaseMs: 2000, logLevel: "debug", seconds: 60 }),
+        ])
+      : null;
+    if (only.has("failover")) {
+      log(`failover: ${trials} trials at heartbeat 1000 / lease 5000`);
+      results.failoverDefault = await benchFailover({ prisma, url: server.url, bundle, cluster: "fo-default", heartbeatMs: 1000, leaseMs: 5000, trials, log });
+    }
+    if (footprint) results.footprint = await footprint;
+    if (only.has("failover")) {
+      log(`failover: ${trials} trials at heartbeat 250 / lease 2000`);
+      results.failoverFast = await benchFailover({ prisma, url: server.url, bundle, cluster: "fo-fast", heartbeatMs: 250, leaseMs: 2000, trials, log });
+    }
+  }
+  if (only.has("switchover") || only.has("scale")) {
+    consoleServer = await startConsole(await snapshotBuild(dir), server.url, prisma);
+    log(`console: ${consoleServer.url}`);
+  }
+  if (only.has("switchover")) {
+    log(`switchover: ${values.switchovers} trials through the REST API`);
+    results.switchover = await benchSwitchover({ prisma, url: server.url, bundle, console: consoleServer!, cluster: "sw", trials: Number(values.switchovers), log });
+  }
+  if (only.has("scale")) {
+    const steps = values.steps!.split(",").map(Number);
+    log(`scale: steps ${steps.join(", ")}`);
+    results.scale = await benchScale({ url: server.url, console: consoleServer!, steps, workers: Number(values.workers), windowS: Number(values.window), switchoversPerStep: 8, log, pgPid });
+  }
+} finally {
+  await consoleServer?.stop();
+  await prisma.$disconnect();
+  await server.stop();
+  if (!values.keep) await rm(dir, { recursive: true, force: true });
+}
+results.durationS = Math.round((Date.now() - started) / 1000);
+await mkdir("bench/results", { recursive: true });
+const file = `bench/results/${new Date(started).toISOString().replace(/[:.]/g, "-")}.json`;
+await writeFile(file, JSON.stringify(results, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2));
+console.log("\n" + table(results));
+console.log(`\nJSON: ${file} (${results.durationS} s)`);
+
+function table(r: Record<string, any>): string {
+  const rows: string[][] = [["measurement", "n", "p50", "p95", "p99", "max", "target", "met"]];
+  const f = (v: number) => (Number.isFinite(v) ? String(Math.round(v)) : "-");
+  const add = (name: string, s: Summary | undefined, target = "", met: boolean | null = null) =>
+    s && rows.push([name, String(s.n), f(s.p50), f(s.p95), f(s.p99), f(s.max), target, met === null ? "" : met ? "yes" : "NO"]);
+  for (const [key, label] of [["failoverDefault", "failover kill -9"], ["failoverFast", "failover kill -9"]] as const) {
+    const x = r[key];
+    if (!x) continue;
+    const budget = x.leaseMs + x.heartbeatMs;
+    add(`${label} (hb ${x.heartbeatMs}, lease ${x.leaseMs}) ms, agent ack`, x.agentAck, `p50 <= ${budget}`, x.agentAck.p50 <= budget);
+    add(`${label} (hb ${x.heartbeatMs}, lease ${x.leaseMs}) ms, in database`, x.database);
+  }
+  if (r.switchover) {
+    const s = r.switchover;
+    add("switchover via API -> agent ack, ms", s.agentAck, "p50 <= 300, p99 <= 1000", s.agentAck.p50 <= 300 && s.agentAck.p99 <= 1000);
+    add("  old active stepped down, ms", s.oldActiveStepsDown);
+    add("  POST /commands response, ms", s.apiResponse);
+  }
+  for (const st of r.scale ?? []) {
+    const big = st.agents >= 5000;
+    add(`scale ${st.agents} agents: heartbeat ms (${st.heartbeatsPerSecond}/s of ${st.expectedPerSecond})`, st.heartbeatMs, big ? "p99 <= 50" : "", big ? st.heartbeatMs.p99 <= 50 : null);
+    add(`  heartbeat interval per agent, ms`, st.heartbeatIntervalMs);
+    add(`  switchover under load, ms`, st.switchoverUnderLoadMs);
+    add(`  GET /api/v1/clusters (${st.clusters} clusters), ms`, st.api.clusterList, big ? "p99 <= 100" : "", big ? st.api.clusterList.p99 <= 100 : null);
+    add(`  GET /api/v1/clusters/:name (5 nodes), ms`, st.api.nodeListSmall, big ? "p99 <= 100" : "", big ? st.api.nodeListSmall.p99 <= 100 : null);
+    if (st.api.nodeList1000) add(`  GET /api/v1/clusters/:name (1,000 nodes), ms`, st.api.nodeList1000, big ? "p99 <= 100" : "", big ? st.api.nodeList1000.p99 <= 100 : null);
+    if (st.render) add(`  cluster page, 1,000 nodes, Chromium load -> all rows, ms`, st.render.loadToAllRowsMs);
+    rows.push([`  CPU % of one core: ${Object.entries(st.cpuPctOfOneCore).map(([k, v]) => `${k.replace(/Pct$/, "")} ${v}`).join(", ")}`, "", "", "", "", "", "", ""]);
+  }
+  for (const fp of r.footprint ?? []) {
+    add(`agent RSS MB (${fp.config})`, fp.rssMb, "<= 60", fp.rssMb.max <= 60);
+    rows.push([`  agent CPU over ${fp.seconds} s: ${fp.cpuPctOfOneCore}% of one core`, "", "", "", "", "", "", ""]);
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  return rows.map((row, j) => row.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ") + (j === 0 ? "\n" + widths.map((w) => "-".repeat(w)).join("  ") : "")).join("\n");
+}

@@ -1,0 +1,162 @@
+// One scale worker process: runs many real NodeAgent instances (agent/node-agent.ts, the same class
+// cluster-agent runs) over one shared pg pool, with ONE LISTEN connection for the whole process
+// that fans notifications out to the agents of the notified cluster (agent.wake()). 5,000 agents
+// with a LISTEN connection each would need 5,000+ PostgreSQL connections; a real agent has its
+// own process, pool (max 3) and LISTEN connection, so per agent this is the same code path with
+// fewer sockets. Driven by the parent over IPC (bench/scale.ts).
+import { randomUUID } from "node:crypto";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import pg from "pg";
+import { NodeAgent } from "../agent/node-agent";
+import type { Logger } from "../agent/log";
+import { createPgPool, pgPoolSql, type Sql } from "../lib/db/sql";
+
+type AddMsg = { type: "add"; agents: { cluster: string; node: string; priority: number }[]; perSecond: number };
+type Msg = AddMsg | { type: "reset" } | { type: "report" } | { type: "stop" };
+
+const url = process.argv[2];
+const poolMax = Number(process.argv[3] ?? 20);
+const send = (m: unknown) => process.send!(m);
+
+const pool = createPgPool(url, poolMax);
+const base = pgPoolSql(pool);
+let hbLatency: number[] = [];
+let hbGap: number[] = [];
+let hbErrors = 0;
+const lastBeat = new Map<string, number>();
+// The real heartbeat statement, timed where the agent awaits it (includes waiting for a pooled connection).
+const timed: Sql = {
+  async query<T>(text: string, values?: unknown[]) {
+    if (!text.includes("WITH hb AS")) return base.query<T>(text, values);
+    const t0 = performance.now();
+    try {
+      const rows = await base.query<T>(text, values);
+      const t1 = performance.now();
+      hbLatency.push(t1 - t0);
+      const id = String(values![0]);
+      const prev = lastBeat.get(id);
+      if (prev !== undefined) hbGap.push(t0 - prev);
+      lastBeat.set(id, t0);
+      return rows;
+    } catch (err) {
+      hbErrors++;
+      throw err;
+    }
+  },
+  execute: (text, values) => base.execute(text, values),
+  transaction: (fn) => base.transaction(fn),
+};
+
+const byCluster = new Map<string, NodeAgent[]>();
+const agents: NodeAgent[] = [];
+let warnings = 0;
+let fatals = 0;
+const warnSamples: string[] = [];
+
+function logger(node: string): Logger {
+  const noop = () => {};
+  const role = (msg: string, f: Record<string, unknown> = {}) => {
+    if (f.event === "role") send({ type: "role", node, role: f.role, mono: process.hrtime.bigint().toString() });
+  };
+  const warn = (msg: string, f: Record<string, unknown> = {}) => {
+    warnings++;
+    if (warnSamples.length < 5) warnSamples.push(`${node}: ${msg} ${JSON.stringify(f, (_k, v) => (typeof v === "bigint" ? String(v) : v))}`);
+    role(msg, f);
+  };
+  return { debug: noop, info: role, warn, error: warn };
+}
+
+// One LISTEN connection per process; a notification wakes every agent of that cluster here.
+let listener: pg.Client | null = null;
+async function listen() {
+  const c = new pg.Client({ connectionString: url, keepAlive: true });
+  c.on("error", () => {});
+  c.on("notification", (n) => {
+    for (const a of byCluster.get(n.payload ?? "") ?? []) a.wake();
+  });
+  await c.connect();
+  await c.query("LISTEN cluster_command");
+  listener = c;
+}
+
+async function add({ agents: specs, perSecond }: AddMsg) {
+  const t0 = performance.now();
+  let i = 0;
+  const startOne = async (s: AddMsg["agents"][number]) => {
+    const agent = new NodeAgent({
+      db: timed,
+      clusterName: s.cluster,
+      nodeName: s.node,
+      host: `${s.node}.bench`,
+      agentVersion: "bench",
+      instanceId: randomUUID(),
+      priority: s.priority,
+      hooks: { timeoutMs: 30_000 },
+      log: logger(s.node),
+      onFatal: () => fatals++,
+    });
+    await agent.start();
+    agents.push(agent);
+    const list = byCluster.get(agent.clusterId!) ?? [];
+    list.push(agent);
+    byCluster.set(agent.clusterId!, list);
+  };
+  const running = new Set<Promise<void>>();
+  for (const s of specs) {
+    // Paced: agents boot over time, as a fleet does, rather than all in one millisecond.
+    const due = t0 + (i++ / perSecond) * 1000;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const p = startOne(s).finally(() => running.delete(p));
+    running.add(p);
+    if (running.size >= 8) await Promise.race(running);
+  }
+  await Promise.all(running);
+  send({ type: "added", total: agents.length, ms: Math.round(performance.now() - t0) });
+}
+
+const eld = monitorEventLoopDelay({ resolution: 10 });
+eld.enable();
+const cpu0 = { v: process.cpuUsage(), t: performance.now() };
+
+process.on("message", async (m: Msg) => {
+  try {
+    if (m.type === "add") await add(m);
+    else if (m.type === "reset") {
+      hbLatency = [];
+      hbGap = [];
+      hbErrors = 0;
+      warnings = 0;
+      eld.reset();
+      cpu0.v = process.cpuUsage();
+      cpu0.t = performance.now();
+      send({ type: "reset" });
+    } else if (m.type === "report") {
+      const u = process.cpuUsage(cpu0.v);
+      send({
+        type: "report",
+        agents: agents.length,
+        hbLatency,
+        hbGap,
+        hbErrors,
+        warnings,
+        fatals,
+        warnSamples,
+        eventLoopDelayP99Ms: eld.percentile(99) / 1e6,
+        cpuPct: Math.round(((u.user + u.system) / 1000 / (performance.now() - cpu0.t)) * 100),
+        rssMb: Math.round(process.memoryUsage.rss() / 1048576),
+        poolWaiting: pool.waitingCount,
+      });
+    } else if (m.type === "stop") {
+      await listener?.end().catch(() => {});
+      await Promise.all(agents.map((a) => a.stop().catch(() => {})));
+      await pool.end().catch(() => {});
+      process.exit(0);
+    }
+  } catch (err) {
+    send({ type: "error", message: (err as Error).stack ?? String(err) });
+  }
+});
+
+await listen();
+send({ type: "ready" });

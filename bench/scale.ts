@@ -1,0 +1,178 @@
+// 3. Scale: 100 -> 1,000 -> 2,000 -> 5,000 live agents heartbeating at 1 Hz (real NodeAgent code,
+// several per worker process, see scale-worker.ts). At each step: heartbeat latency, whether every
+// agent still beats every second, switchovers under load (commands still delivered), console API
+// latency, CPU by process group and what PostgreSQL backends wait on; at 2,000 and 5,000 the
+// 1,000-node cluster page in Chromium.
+import { fork, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import pg from "pg";
+import type { Console } from "./lib/console";
+import { cpuWindow, tree } from "./lib/proc";
+import { mono, ms, sleep, summarize, waitFor, type Summary } from "./lib/stats";
+import { benchRender } from "./render";
+
+type Worker = { child: ChildProcess; next(type: string): Promise<any> };
+
+function startWorker(url: string, poolMax: number, onRole: (m: { node: string; role: string; mono: string }) => void): Promise<Worker> {
+  const child = fork(path.join(import.meta.dirname, "scale-worker.ts"), [url, String(poolMax)], {
+    execArgv: ["--import", "tsx"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const waiting = new Map<string, ((m: unknown) => void)[]>();
+  child.on("message", (m: any) => {
+    if (m.type === "role") return onRole(m);
+    if (m.type === "error") console.error(`scale worker: ${m.message}`);
+    const w = waiting.get(m.type)?.shift();
+    w?.(m);
+  });
+  const next = (type: string) => new Promise<any>((resolve) => waiting.set(type, [...(waiting.get(type) ?? []), resolve]));
+  const worker = { child, next };
+  return next("ready").then(() => worker);
+}
+
+export type ScaleOptions = { url: string; console: Console; steps: number[]; workers: number; windowS: number; switchoversPerStep: number; log(msg: string): void; pgPid: number };
+
+const SMALL = 5; // nodes per ordinary cluster
+const BIG = "big-1000";
+
+export async function benchScale({ url, console, steps, workers: workerCount, windowS, switchoversPerStep, log, pgPid }: ScaleOptions) {
+  const roleEvents: { node: string; role: string; mono: bigint }[] = [];
+  const workers = await Promise.all(Array.from({ length: workerCount }, () => startWorker(url, 16, (m) => roleEvents.push({ ...m, mono: BigInt(m.mono) }))));
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  let total = 0;
+  let smallClusters = 0;
+  let rr = 0;
+  const results: unknown[] = [];
+  try {
+    for (const target of steps) {
+      // Grow the fleet: the 1,000-node cluster arrives with the 2,000 step, the rest in clusters of 5.
+      const specs: { cluster: string; node: string; priority: number }[] = [];
+      let bigAdd = target >= 2000 && total < 2000 ? 1000 : 0;
+      for (let i = 0; i < bigAdd; i++) specs.push({ cluster: BIG, node: `n${String(i).padStart(4, "0")}`, priority: 100 + (i % 7) });
+      while (total + specs.length < target) {
+        const name = `s${String(++smallClusters).padStart(4, "0")}`;
+        for (let j = 0; j < SMALL && total + specs.length < target; j++) specs.push({ cluster: name, node: `${name}-${j}`, priority: 100 - j });
+      }
+      const t0 = Date.now();
+      const perWorker: (typeof specs)[] = workers.map(() => []);
+      for (const s of specs) perWorker[rr++ % workers.length].push(s);
+      await Promise.all(workers.map((w, i) => (w.child.send({ type: "add", agents: perWorker[i], perSecond: 400 / workers.length }), w.next("added"))));
+      total = target;
+      log(`  scale: ${total} agents running (${specs.length} started in ${((Date.now() - t0) / 1000).toFixed(1)} s); settling`);
+      await sleep(5000);
+
+      // Measurement window.
+      await Promise.all(workers.map((w) => (w.child.send({ type: "reset" }), w.next("reset"))));
+      const cpu = cpuWindow({
+        postgresPct: () => tree(pgPid),
+        agentWorkersPct: () => workers.flatMap((w) => tree(w.child.pid!)),
+        consolePct: () => tree(console.pid),
+        benchDriverPct: () => [process.pid],
+      });
+      const until = Date.now() + windowS * 1000;
+      const waits = new Map<string, number>();
+      let samples = 0;
+      const sampleWaits = async () => {
+        while (Date.now() < until) {
+          const { rows } = await db.query<{ w: string; n: number }>(
+            `SELECT coalesce(wait_event_type || ':' || wait_event, state) AS w, count(*)::int AS n FROM pg_stat_activity
+             WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend' GROUP BY 1`,
+          );
+          samples++;
+          for (const r of rows) waits.set(r.w, (waits.get(r.w) ?? 0) + r.n);
+          await sleep(250);
+        }
+      };
+      const api = { clusterList: [] as number[], nodeListSmall: [] as number[], nodeListBig: [] as number[] };
+      let apiErrors = 0;
+      const apiLoop = async (key: keyof typeof api, path: string, perSecond: number) => {
+        while (Date.now() < until) {
+          const started = Date.now();
+          const r = await console.get(path);
+          if (r.status === 200) api[key].push(r.ms);
+          else apiErrors++;
+          await sleep(Math.max(0, 1000 / perSecond - (Date.now() - started)));
+        }
+      };
+      const switchovers: number[] = [];
+      const switchoverFailures: string[] = [];
+      const switchLoop = async () => {
+        const gap = (windowS * 1000) / (switchoversPerStep + 1);
+        for (let i = 0; i < switchoversPerStep && Date.now() < until - 3000; i++) {
+          await sleep(gap * (0.5 + Math.random() * 0.5));
+          const cluster = `s${String(1 + Math.floor(Math.random() * smallClusters)).padStart(4, "0")}`;
+          const { rows } = await db.query<{ name: string; role: string }>(
+            `SELECT n.name, n.role::text AS role FROM "Node" n JOIN "Cluster" c ON c.id = n."clusterId" WHERE c.name = $1 ORDER BY n.name`,
+            [cluster],
+          );
+          const standby = rows.filter((r) => r.role === "STANDBY");
+          if (!rows.some((r) => r.role === "ACTIVE") || !standby.length) continue;
+          const targetNode = standby[Math.floor(Math.random() * standby.length)].name;
+          const t = mono();
+          const res = await console.post(`/api/v1/clusters/${cluster}/commands`, { kind: "SWITCHOVER", targetNode, reason: "bench under load" });
+          if (res.status !== 201) {
+            switchoverFailures.push(`${cluster}: ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
+            continue;
+          }
+          try {
+            const ev = await waitFor(() => roleEvents.find((e) => e.node === targetNode && e.role === "ACTIVE" && e.mono > t), { timeoutMs: 30_000, what: `${targetNode} active` });
+            switchovers.push(ms(t, ev.mono));
+          } catch (err) {
+            switchoverFailures.push(`${cluster}: ${(err as Error).message}`);
+          }
+        }
+      };
+      const hasBig = total >= 2000;
+      await Promise.all([
+        sampleWaits(),
+        apiLoop("clusterList", "/api/v1/clusters", 3),
+        apiLoop("nodeListSmall", "/api/v1/clusters/s0001", 3),
+        hasBig ? apiLoop("nodeListBig", `/api/v1/clusters/${BIG}`, 2) : null,
+        switchLoop(),
+      ]);
+      const cpuPct = cpu();
+      const reports = await Promise.all(workers.map((w) => (w.child.send({ type: "report" }), w.next("report"))));
+      const hb = reports.flatMap((r) => r.hbLatency as number[]);
+      const gaps = reports.flatMap((r) => r.hbGap as number[]);
+      const beatsPerSecond = hb.length / windowS;
+      const { rows: conns } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'client backend'`);
+      const step = {
+        agents: total,
+        clusters: smallClusters + (hasBig ? 1 : 0),
+        heartbeatMs: summarize(hb),
+        heartbeatsPerSecond: Math.round(beatsPerSecond),
+        expectedPerSecond: total,
+        /** Time between one agent's consecutive heartbeats: ~1000 ms when it keeps up. */
+        heartbeatIntervalMs: summarize(gaps),
+        heartbeatErrors: reports.reduce((s, r) => s + r.hbErrors, 0),
+        agentWarnings: reports.reduce((s, r) => s + r.warnings, 0),
+        warningSamples: reports.flatMap((r) => r.warnSamples).slice(0, 3),
+        switchoverUnderLoadMs: summarize(switchovers),
+        switchoverFailures,
+        api: {
+          clusterList: summarize(api.clusterList),
+          nodeListSmall: summarize(api.nodeListSmall),
+          ...(hasBig && { nodeList1000: summarize(api.nodeListBig) }),
+          errors: apiErrors,
+        },
+        cpuPctOfOneCore: cpuPct,
+        workerEventLoopDelayP99Ms: reports.map((r) => Math.round(r.eventLoopDelayP99Ms * 10) / 10),
+        workerRssMb: reports.map((r) => r.rssMb),
+        pgConnections: conns[0].n,
+        pgBackendStates: Object.fromEntries([...waits].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, v]) => [k, Math.round((v / samples) * 10) / 10])),
+      } as Record<string, unknown>;
+      if (hasBig) {
+        log(`  scale: rendering the ${BIG} page in Chromium`);
+        step.render = await benchRender({ console, cluster: BIG, nodes: 1000 });
+      }
+      const hbS = step.heartbeatMs as Summary;
+      log(`  scale ${total}: heartbeat p50 ${hbS.p50} p99 ${hbS.p99} ms, ${step.heartbeatsPerSecond}/s; API list p99 ${(step.api as any).clusterList.p99} ms; CPU ${JSON.stringify(cpuPct)}`);
+      results.push(step);
+    }
+  } finally {
+    await db.end();
+    await Promise.all(workers.map((w) => (w.child.connected ? (w.child.send({ type: "stop" }), new Promise((r) => w.child.once("exit", r))) : null)));
+  }
+  return results;
+}
