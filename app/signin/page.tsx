@@ -1,7 +1,9 @@
 import { getServerSession } from "next-auth";
 import { redirect } from "next/navigation";
 import { SignInForm } from "@/components/sign-in-form";
+import { loadSessionUser } from "@/lib/auth/load-session-user";
 import { authOptions } from "@/lib/auth/options";
+import { db } from "@/lib/db/client";
 
 export const metadata = { title: "Sign in · Failover Console" };
 
@@ -13,7 +15,10 @@ function safeCallback(value: string | string[] | undefined): string {
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const { callbackUrl } = await searchParams;
-  if (await getServerSession(authOptions)) redirect(safeCallback(callbackUrl));
+  // Only a session whose user still exists and is enabled skips the form (else: sign in again).
+  const session = await getServerSession(authOptions);
+  const user = session?.user?.id ? await loadSessionUser({ prisma: db(), userId: session.user.id }).catch(() => null) : null;
+  if (user) redirect(safeCallback(callbackUrl));
   return (
     <main className="flex min-h-screen items-center justify-center bg-slate-900 p-4">
       <div className="w-full max-w-sm rounded-lg bg-white p-6 shadow-xl">

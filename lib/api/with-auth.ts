@@ -3,7 +3,9 @@ import { getToken } from "next-auth/jwt";
 import type { NextRequest } from "next/server";
 import { z } from "zod";
 import type { UserRole } from "../db/client";
+import { loadSessionUser } from "../auth/load-session-user";
 import { hasRole } from "../auth/roles";
+import { db } from "../db/client";
 import { userActor } from "../cluster/audit-actions";
 import { ApiError, errorResponse, toApiError } from "./errors";
 import { jsonResponse } from "./json";
@@ -14,11 +16,12 @@ export type HandlerContext<P> = { req: NextRequest; params: P; user: ApiUser };
 
 type RouteContext<P> = { params: Promise<P> };
 
-/** The signed-in user of a request, or null (JWT cookie; no database round trip). */
+/** The signed-in user of a request (JWT cookie), with role and status as the User table has them now; or null. */
 export async function requestUser(req: NextRequest): Promise<ApiUser | null> {
   const token = await getToken({ req, secret: process.env.NEXTAUTH_SECRET });
-  if (!token?.email || !token.role) return null;
-  return { id: token.uid ?? "", email: token.email, role: token.role, actor: userActor(token.email) };
+  if (!token?.uid) return null;
+  const user = await loadSessionUser({ prisma: db(), userId: token.uid });
+  return user ? { ...user, actor: userActor(user.email) } : null;
 }
 
 /** `Authorization: Bearer $METRICS_TOKEN`, compared in constant time; false when no token is configured. */

@@ -40,7 +40,7 @@ const STEPS: Step[] = [
           status: "degraded",
           openCommand: null,
         },
-        { name: "beta", active: { name: "node-x" }, nodeCount: 1, status: "ok" },
+        { name: "beta", active: { name: "node-x" }, nodeCount: 2, standbyCount: 1, status: "ok" },
       ],
     },
   },
@@ -240,7 +240,7 @@ describe("the API, step by step as an operator uses it", () => {
     t = await createTestDatabase();
     await seedUsers(t.prisma);
     await seedCluster({ prisma: t.prisma, name: "alpha", nodes: [{ name: "node-a", role: "ACTIVE" }, { name: "node-b" }, { name: "node-c", heartbeatAgoMs: 600_000 }] });
-    await seedCluster({ prisma: t.prisma, name: "beta", nodes: [{ name: "node-x", role: "ACTIVE" }] });
+    await seedCluster({ prisma: t.prisma, name: "beta", nodes: [{ name: "node-x", role: "ACTIVE" }, { name: "node-y" }] });
     // The timeline is built from audit rows with roles, as the agents write them.
     await t.prisma.$executeRaw`
       INSERT INTO "AuditEvent" (at, actor, action, "clusterName", "nodeName", "fromRole", "toRole", epoch) VALUES
@@ -299,11 +299,30 @@ describe("the API, step by step as an operator uses it", () => {
     expect((await callApi(server.url, cookies.viewer, { path: "/api/metrics" })).status).toBe(200);
   });
 
+  it("a command no agent acts on expires at its deadline, with the reason, when the console next looks", async () => {
+    const created = await callApi(server.url, cookies.operator, { method: "POST", path: "/api/v1/clusters/beta/commands", body: { kind: "SWITCHOVER", targetNode: "node-y", timeoutMs: 1000 } });
+    expect(created.status).toBe(201);
+    await new Promise((r) => setTimeout(r, 1200));
+    const res = await callApi(server.url, cookies.viewer, { path: "/api/v1/clusters/beta" });
+    expect(res.body).toMatchObject({ commands: [{ id: (created.body as { id: string }).id, status: "EXPIRED", error: "the active node did not step down before the deadline" }] });
+    expect(await t.prisma.auditEvent.findFirst({ where: { action: "command.expired", clusterName: "beta" } })).toMatchObject({ actor: "system" });
+  });
+
+  it("a changed role or a disabled account applies to existing sessions at once", async () => {
+    await t.prisma.user.update({ where: { email: "operator@example.com" }, data: { role: "VIEWER" } });
+    const demoted = await callApi(server.url, cookies.operator, { method: "PATCH", path: "/api/v1/clusters/beta", body: { paused: true } });
+    expect(demoted).toMatchObject({ status: 403, body: { error: { code: "FORBIDDEN" } } });
+    await t.prisma.user.update({ where: { email: "viewer@example.com" }, data: { disabled: true } });
+    const disabled = await callApi(server.url, cookies.viewer, { path: "/api/v1/clusters" });
+    expect(disabled).toMatchObject({ status: 401, body: { error: { code: "UNAUTHENTICATED" } } });
+    expect((await t.prisma.cluster.findUniqueOrThrow({ where: { name: "beta" } })).paused).toBe(false);
+  });
+
   it("a database that cannot be reached is a 503 with a plain message, never internals", async () => {
     // Same secret, so the session cookie is valid here; the database URL points at a closed port.
     const down = await startNextServer({ databaseUrl: "postgresql://postgres:postgres@127.0.0.1:1/nothing" });
     try {
-      const res = await callApi(down.url, cookies.viewer, { path: "/api/v1/clusters" });
+      const res = await callApi(down.url, cookies.admin, { path: "/api/v1/clusters" });
       expect(res).toMatchObject({ status: 503, body: { error: { code: "DATABASE_UNAVAILABLE", message: "the database is unreachable; retrying" } } });
     } finally {
       await down.stop();
