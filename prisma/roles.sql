@@ -22,3 +22,6 @@ GRANT UPDATE (status, "startedAt", "finishedAt", error) ON "Command" TO failover
 GRANT INSERT ON "AuditEvent" TO failover_agent;
 GRANT SELECT (id) ON "AuditEvent" TO failover_agent; -- INSERT ... RETURNING id
 GRANT USAGE ON SEQUENCE "AuditEvent_id_seq" TO failover_agent;
+
+-- API tokens are the console's business only.
+GRANT SELECT, INSERT, UPDATE ON "ApiToken" TO failover_console;

@@ -12,7 +12,7 @@ export const dynamic = "force-dynamic";
 /** Every console page: signed in, or sent to the sign-in page. */
 export default async function ConsoleLayout({ children }: { children: React.ReactNode }) {
   const session = await getServerSession(authOptions);
-  const user = session?.user?.id ? await loadSessionUser({ prisma: db(), userId: session.user.id }) : null;
+  const user = session?.user?.id ? await loadSessionUser({ prisma: db(), userId: session.user.id, issuedAt: session.issuedAt }) : null;
   if (!user) redirect("/signin");
   return (
     <Providers user={{ email: user.email, role: user.role }}>

@@ -17,7 +17,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
   const { callbackUrl } = await searchParams;
   // Only a session whose user still exists and is enabled skips the form (else: sign in again).
   const session = await getServerSession(authOptions);
-  const user = session?.user?.id ? await loadSessionUser({ prisma: db(), userId: session.user.id }).catch(() => null) : null;
+  const user = session?.user?.id ? await loadSessionUser({ prisma: db(), userId: session.user.id, issuedAt: session.issuedAt }).catch(() => null) : null;
   if (user) redirect(safeCallback(callbackUrl));
   return (
     <main className="flex min-h-screen items-center justify-center bg-slate-900 p-4">

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AuthError } from "../auth/auth-error";
 import { ClusterError, type ClusterErrorCode } from "../cluster/errors";
 
 /** Every error code the API returns, with its HTTP status. */
@@ -61,6 +62,7 @@ export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof z.ZodError) return new ApiError("VALIDATION", err.issues.slice(0, 5).map(describeIssue).join("; "));
   if (err instanceof ClusterError) return new ApiError(CLUSTER_CODES[err.code], err.message);
+  if (err instanceof AuthError) return new ApiError(err.code, err.message);
   const code = (err as { code?: unknown } | null)?.code;
   if (code === "P2025") return new ApiError("NOT_FOUND", "not found");
   if (code === "P2002") return new ApiError("CONFLICT", "already exists or conflicts with another change");

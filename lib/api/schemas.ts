@@ -69,3 +69,34 @@ export function searchParamsObject(params: URLSearchParams): Record<string, stri
 
 /** CSV export: the same filters, up to 10 000 rows per file. */
 export const auditCsvQuerySchema = auditQuerySchema.extend({ limit: z.coerce.number().int().min(1).max(10_000).default(10_000) });
+
+// Users and API tokens (ADMIN manages users; everyone manages their own tokens).
+const roleSchema = z.enum(["VIEWER", "OPERATOR", "ADMIN"]);
+const passwordSchema = z.string().min(12, "at least 12 characters").max(200);
+export const userParamsSchema = z.object({ id: z.uuid() });
+export const tokenParamsSchema = z.object({ id: z.uuid() });
+
+export const createUserSchema = z.strictObject({
+  email: z.email().max(255),
+  name: z.string().trim().max(100).optional(),
+  role: roleSchema,
+  /** Omit to have one generated and returned once. */
+  password: passwordSchema.optional(),
+});
+
+export const updateUserSchema = z
+  .strictObject({
+    role: roleSchema.optional(),
+    disabled: z.boolean().optional(),
+    name: z.string().trim().max(100).optional(),
+    password: passwordSchema.optional(),
+    /** Generate a new password and return it once. */
+    resetPassword: z.literal(true).optional(),
+  })
+  .refine((b) => Object.values(b).some((v) => v !== undefined), { message: "nothing to change: send role, disabled, name, password or resetPassword" })
+  .refine((b) => !(b.password && b.resetPassword), { message: "send either password or resetPassword, not both" });
+
+export const createTokenSchema = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  role: roleSchema,
+});

@@ -3,6 +3,7 @@ import { getToken } from "next-auth/jwt";
 import type { NextRequest } from "next/server";
 import { z } from "zod";
 import type { UserRole } from "../db/client";
+import { authenticateApiToken } from "../auth/authenticate-api-token";
 import { loadSessionUser } from "../auth/load-session-user";
 import { hasRole } from "../auth/roles";
 import { db } from "../db/client";
@@ -10,18 +11,43 @@ import { userActor } from "../cluster/audit-actions";
 import { ApiError, errorResponse, toApiError } from "./errors";
 import { jsonResponse } from "./json";
 
-export type ApiUser = { id: string; email: string; role: UserRole; actor: string };
+export type ApiUser = { id: string; email: string; role: UserRole; actor: string; via: "session" | "token" | "metrics-token" };
 
 export type HandlerContext<P> = { req: NextRequest; params: P; user: ApiUser };
 
 type RouteContext<P> = { params: Promise<P> };
 
-/** The signed-in user of a request (JWT cookie), with role and status as the User table has them now; or null. */
+/**
+ * Who is calling: an API token (`Authorization: Bearer fct_...`) or the session cookie, with role
+ * and status as the database has them now; or null. A bearer header that is not a valid token is
+ * refused outright, never silently replaced by the cookie.
+ */
 export async function requestUser(req: NextRequest): Promise<ApiUser | null> {
+  const bearer = req.headers.get("authorization")?.match(/^Bearer\s+(\S+)$/i)?.[1];
+  if (bearer !== undefined) {
+    const user = await authenticateApiToken({ prisma: db(), secret: bearer });
+    return user ? { id: user.id, email: user.email, role: user.role, actor: userActor(user.email), via: "token" } : null;
+  }
   const token = await getToken({ req, secret: process.env.NEXTAUTH_SECRET });
   if (!token?.uid) return null;
-  const user = await loadSessionUser({ prisma: db(), userId: token.uid });
-  return user ? { ...user, actor: userActor(user.email) } : null;
+  const user = await loadSessionUser({ prisma: db(), userId: token.uid, issuedAt: typeof token.iat === "number" ? token.iat : undefined });
+  return user ? { ...user, actor: userActor(user.email), via: "session" } : null;
+}
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * CSRF: a cookie-authenticated mutation must come from the console's own origin. Browsers send
+ * Origin on every cross-site POST/PATCH/DELETE; bearer tokens are not ambient, so need no check.
+ */
+function checkSameOrigin(req: NextRequest) {
+  if (SAFE_METHODS.has(req.method)) return;
+  const origin = req.headers.get("origin");
+  const allowed = new Set([req.nextUrl.origin]);
+  if (process.env.NEXTAUTH_URL) allowed.add(new URL(process.env.NEXTAUTH_URL).origin);
+  const host = req.headers.get("x-forwarded-host") ?? req.headers.get("host");
+  if (host) allowed.add(`${req.headers.get("x-forwarded-proto") ?? req.nextUrl.protocol.replace(":", "")}://${host}`);
+  if (!origin || !allowed.has(origin)) throw new ApiError("FORBIDDEN", "cross-site request refused (missing or foreign Origin header)");
 }
 
 /** `Authorization: Bearer $METRICS_TOKEN`, compared in constant time; false when no token is configured. */
@@ -34,7 +60,7 @@ function hasMetricsToken(req: NextRequest): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-const METRICS_SCRAPER: ApiUser = { id: "", email: "metrics-scraper", role: "VIEWER", actor: "system" };
+const METRICS_SCRAPER: ApiUser = { id: "", email: "metrics-scraper", role: "VIEWER", actor: "system", via: "metrics-token" };
 
 export type WithAuthOptions = {
   role: UserRole;
@@ -50,7 +76,8 @@ export function withAuth<P = Record<string, never>>(options: WithAuthOptions, ha
   return async (req: NextRequest, context: RouteContext<P>): Promise<Response> => {
     try {
       const user = options.metricsToken && hasMetricsToken(req) ? METRICS_SCRAPER : await requestUser(req);
-      if (!user) throw new ApiError("UNAUTHENTICATED", "sign in first");
+      if (!user) throw new ApiError("UNAUTHENTICATED", "sign in first (or send a valid API token)");
+      if (user.via === "session") checkSameOrigin(req);
       if (!hasRole(user.role, options.role)) throw new ApiError("FORBIDDEN", `requires the ${options.role} role`);
       const result = await handler({ req, params: await context.params, user });
       return result instanceof Response ? result : jsonResponse(result);

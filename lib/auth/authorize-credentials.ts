@@ -8,9 +8,28 @@ export type AuthorizedUser = { id: string; email: string; name: string; role: Us
 // Compared against when the email is unknown, so a miss costs the same time as a wrong password.
 const DUMMY_HASH = "$2b$12$GkpIexr73qZOBAQVWVPcde8Tdp1yonCDS6eutK8Eal0kNyYjt3wr2";
 
+export const LOCKOUT = { failures: 5, minutes: 15 };
+
+/**
+ * Temporary lockout, counted from the audit log so every console behind a load balancer agrees:
+ * LOCKOUT.failures failures since the last success, within the last LOCKOUT.minutes.
+ */
+async function isLockedOut(prisma: PrismaClient, email: string): Promise<boolean> {
+  const actor = `user:${email}`;
+  const [{ failures }] = await prisma.$queryRaw<{ failures: number }[]>`
+    SELECT count(*)::int AS failures FROM "AuditEvent"
+    WHERE actor = ${actor} AND action = 'user.sign_in_failed' AND at > now() - make_interval(mins => ${LOCKOUT.minutes})
+      AND at > COALESCE((SELECT max(at) FROM "AuditEvent" WHERE actor = ${actor} AND action = 'user.signed_in'), '-infinity')`;
+  return failures >= LOCKOUT.failures;
+}
+
 /** Checks an email and password against the User table; audits both outcomes. */
 export async function authorizeCredentials({ prisma, email, password }: AuthorizeCredentialsOptions): Promise<AuthorizedUser | null> {
   const normalized = email.trim().toLowerCase();
+  if (await isLockedOut(prisma, normalized)) {
+    await insertAudit(prisma, { actor: `user:${normalized}`, action: "user.sign_in_locked", reason: `${LOCKOUT.failures} failed sign-ins within ${LOCKOUT.minutes} minutes` });
+    return null;
+  }
   const user = await prisma.user.findUnique({ where: { email: normalized } });
   const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
   if (!user || !ok || user.disabled) {

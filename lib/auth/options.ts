@@ -8,6 +8,8 @@ import { authorizeCredentials } from "./authorize-credentials";
 declare module "next-auth" {
   interface Session {
     user: { id: string; email: string; name: string; role: UserRole };
+    /** When the session was issued (JWT iat, seconds): checked against the user's sessionsValidAfter. */
+    issuedAt?: number;
   }
   interface User {
     role: UserRole;
@@ -47,6 +49,7 @@ export const authOptions: NextAuthOptions = {
     },
     session({ session, token }) {
       session.user = { id: token.uid ?? "", email: token.email ?? "", name: token.name ?? "", role: token.role ?? "VIEWER" };
+      session.issuedAt = typeof token.iat === "number" ? token.iat : undefined;
       return session;
     },
   },

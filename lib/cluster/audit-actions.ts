@@ -26,7 +26,11 @@ export const AUDIT_ACTIONS = [
   "node.maintenance_off",
   "node.priority_changed",
   "user.created",
+  "user.updated", // role, name, disabled or password changed by an admin
   "user.signed_in",
   "user.sign_in_failed",
+  "user.sign_in_locked", // too many failures: refused without checking the password
+  "token.created",
+  "token.revoked",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -17,7 +17,8 @@ export async function callApi(baseUrl: string, cookie: string | null, { method =
     method,
     redirect: "manual",
     headers: {
-      ...(cookie ? { cookie } : {}),
+      // Browsers send Origin on every POST/PATCH/DELETE; the console refuses cookie mutations without its own.
+      ...(cookie ? { cookie, origin: baseUrl } : {}),
       ...(body !== undefined ? { "content-type": "application/json" } : {}),
       ...headers,
     },
