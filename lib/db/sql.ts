@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import pg from "pg";
 import type { Prisma, PrismaClient } from "./client";
 
@@ -23,8 +24,22 @@ const toParam = (v: unknown) => (typeof v === "bigint" ? v.toString() : v);
 
 type Queryable = { query(text: string, values?: unknown[]): Promise<pg.QueryResult> };
 
+// Named (prepared) statements: PostgreSQL parses and plans each of the agent's few statements
+// once per connection instead of on every call. Measured on the heartbeat statement: ~1.3 ms of
+// server CPU per call unnamed, ~0.35 ms prepared (bench/, docs/benchmarks.md).
+const statementNames = new Map<string, string>();
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (!name) {
+    name = `s_${createHash("sha1").update(text).digest("hex").slice(0, 20)}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
 function pgExecutor(client: Queryable, pool: pg.Pool | null): Sql {
-  const run = (text: string, values: unknown[] = []) => client.query({ text, values: values.map(toParam), types } as never) as Promise<pg.QueryResult>;
+  const run = (text: string, values: unknown[] = []) =>
+    client.query({ name: statementName(text), text, values: values.map(toParam), types } as never) as Promise<pg.QueryResult>;
   return {
     query: async <T>(text: string, values?: unknown[]) => (await run(text, values)).rows as T[],
     execute: async (text, values) => (await run(text, values)).rowCount ?? 0,
