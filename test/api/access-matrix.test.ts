@@ -1,0 +1,107 @@
+// Every API route x every kind of caller, asserting the status each gets. The route list comes
+// from the app itself (test/support/app-routes.ts): a new route without a rule here fails.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApiToken } from "../../lib/auth/create-api-token";
+import { revokeApiToken } from "../../lib/auth/revoke-api-token";
+import { callApi, databaseState } from "../support/api-client";
+import { appRoutes } from "../support/app-routes";
+import { seedCluster, seedUsers, TEST_PASSWORD } from "../support/console-fixture";
+import { signIn, startNextServer, type NextServer } from "../support/next-server";
+import { createTestDatabase, type TestDatabase } from "../support/test-database";
+
+type Rule = "PUBLIC" | "VIEWER" | "OPERATOR" | "ADMIN";
+
+/** The minimum role of every route; PUBLIC routes are next-auth's own sign-in endpoints. */
+const RULES: Record<string, Rule> = {
+  "GET /api/auth/[...nextauth]": "PUBLIC",
+  "POST /api/auth/[...nextauth]": "PUBLIC",
+  "GET /api/metrics": "VIEWER",
+  "GET /api/v1/audit": "VIEWER",
+  "GET /api/v1/audit.csv": "VIEWER",
+  "GET /api/v1/clusters": "VIEWER",
+  "GET /api/v1/clusters/[name]": "VIEWER",
+  "PATCH /api/v1/clusters/[name]": "OPERATOR", // pausing; timings and mode need ADMIN (see bad-input tests)
+  "POST /api/v1/clusters/[name]/commands": "OPERATOR",
+  "GET /api/v1/clusters/[name]/commands/[id]": "VIEWER",
+  "POST /api/v1/clusters/[name]/commands/[id]/cancel": "OPERATOR",
+  "PATCH /api/v1/clusters/[name]/nodes/[node]": "OPERATOR",
+  "GET /api/v1/clusters/[name]/timeline": "VIEWER",
+  "GET /api/v1/me": "VIEWER",
+  "GET /api/v1/openapi.json": "VIEWER",
+  "GET /api/v1/tokens": "VIEWER",
+  "POST /api/v1/tokens": "VIEWER",
+  "DELETE /api/v1/tokens/[id]": "VIEWER",
+  "GET /api/v1/users": "ADMIN",
+  "POST /api/v1/users": "ADMIN",
+  "PATCH /api/v1/users/[id]": "ADMIN",
+};
+
+const RANK: Record<Rule, number> = { PUBLIC: -1, VIEWER: 0, OPERATOR: 1, ADMIN: 2 };
+const UNKNOWN_UUID = "00000000-0000-4000-8000-000000000000";
+const concrete = (p: string) =>
+  p.replace("[...nextauth]", "session").replace("[name]", "alpha").replace("[node]", "node-b").replace("[id]", UNKNOWN_UUID);
+
+type Caller = { name: string; rank: number | null; headers(): Record<string, string> };
+
+describe("access matrix: every API route x every kind of caller", () => {
+  let t: TestDatabase;
+  let server: NextServer;
+  const callers: Caller[] = [];
+
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    await seedUsers(t.prisma);
+    await seedCluster({ prisma: t.prisma, name: "alpha", nodes: [{ name: "node-a", role: "ACTIVE" }, { name: "node-b" }] });
+    server = await startNextServer({ databaseUrl: t.url });
+    const admin = await t.prisma.user.findUniqueOrThrow({ where: { email: "admin@example.com" } });
+    const revoked = await createApiToken({ prisma: t.prisma, user: admin, name: "revoked", role: "ADMIN" });
+    await revokeApiToken({ prisma: t.prisma, tokenId: revoked.id, actor: { ...admin, isAdmin: true } });
+    const operatorToken = await createApiToken({ prisma: t.prisma, user: admin, name: "automation", role: "OPERATOR" });
+    const cookies = await Promise.all(["viewer", "operator", "admin"].map((r) => signIn(server.url, `${r}@example.com`, TEST_PASSWORD)));
+    const session = (cookie: string) => () => ({ cookie, origin: server.url });
+    callers.push(
+      { name: "signed out", rank: null, headers: () => ({}) },
+      { name: "VIEWER", rank: 0, headers: session(cookies[0]) },
+      { name: "OPERATOR", rank: 1, headers: session(cookies[1]) },
+      { name: "ADMIN", rank: 2, headers: session(cookies[2]) },
+      { name: "OPERATOR token", rank: 1, headers: () => ({ authorization: `Bearer ${operatorToken.secret}` }) },
+      { name: "revoked token", rank: null, headers: () => ({ authorization: `Bearer ${revoked.secret}` }) },
+      { name: "bad token", rank: null, headers: () => ({ authorization: "Bearer fct_not-a-real-token" }) },
+    );
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await t.drop();
+  });
+
+  it("has a rule for every route the app serves, and no rule for a route that is gone", () => {
+    const served = appRoutes().map((r) => `${r.method} ${r.path}`);
+    expect(served.filter((r) => !(r in RULES))).toEqual([]);
+    expect(Object.keys(RULES).filter((r) => !served.includes(r))).toEqual([]);
+  });
+
+  it("answers every caller on every route as its rule says, and refused calls change nothing", async () => {
+    const results: string[] = [];
+    const expected: string[] = [];
+    for (const route of appRoutes()) {
+      const rule = RULES[`${route.method} ${route.path}`];
+      if (rule === "PUBLIC") continue;
+      for (const caller of callers) {
+        const before = await databaseState(t.prisma);
+        // Mutations carry an empty body: an allowed caller gets a validation error, nothing changes.
+        const res = await callApi(server.url, null, {
+          method: route.method as "GET",
+          path: concrete(route.path),
+          ...(route.method === "GET" ? {} : { body: {} }),
+          headers: caller.headers(),
+        });
+        const verdict = res.status === 401 ? "401" : res.status === 403 ? "403" : res.status >= 500 ? `5xx(${res.status})` : "allowed";
+        const want = caller.rank === null ? "401" : caller.rank < RANK[rule] ? "403" : "allowed";
+        results.push(`${route.method} ${route.path} as ${caller.name}: ${verdict}`);
+        expected.push(`${route.method} ${route.path} as ${caller.name}: ${want}`);
+        if (verdict !== "allowed") expect(await databaseState(t.prisma)).toBe(before);
+      }
+    }
+    expect(results).toEqual(expected);
+  });
+});
