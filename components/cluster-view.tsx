@@ -24,6 +24,7 @@ export function ClusterView({ name }: { name: string }) {
   const query = useQuery({ queryKey: ["cluster", name], queryFn: () => apiFetch<ClusterDetailJson>(base), refetchInterval: POLL_MS });
   const [planned, setPlanned] = useState<PlannedCommand | null>(null);
   const [trackedId, setTrackedId] = useState<string | null>(null);
+  const [dismissed, setDismissed] = useState<ReadonlySet<string>>(new Set());
   const [actionError, setActionError] = useState<string | null>(null);
   const refresh = () => queryClient.invalidateQueries({ queryKey: ["cluster", name] });
 
@@ -96,12 +97,17 @@ export function ClusterView({ name }: { name: string }) {
 
       <CommandPanel
         commands={detail.commands}
+        dbTime={detail.dbTime}
+        dismissed={dismissed}
         trackedId={trackedId}
         clockOffsetMs={clockOffsetMs}
         canCancel={operator}
         cancelling={cancel.isPending}
         onCancel={(id) => cancel.mutate(id)}
-        onDismiss={() => setTrackedId(null)}
+        onDismiss={(id) => {
+          setDismissed(new Set([...dismissed, id]));
+          if (id === trackedId) setTrackedId(null);
+        }}
       />
       {actionError && (
         <p role="alert" className="rounded bg-red-50 p-3 font-medium text-red-900 ring-1 ring-red-600">

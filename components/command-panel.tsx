@@ -8,8 +8,14 @@ const OPEN = new Set(["PENDING", "RUNNING"]);
 const STEPS = ["PENDING", "RUNNING", "SUCCEEDED"] as const;
 const KIND_TEXT: Record<string, string> = { PROMOTE: "Promote", DEMOTE: "Demote", SWITCHOVER: "Switchover to" };
 
+/** A command finished this recently (database clock) stays on screen for every viewer, not only its requester. */
+const RECENT_MS = 60_000;
+
 type Props = {
   commands: CommandJson[];
+  /** Database time of the snapshot. */
+  dbTime: string;
+  dismissed: ReadonlySet<string>;
   /** Shown until dismissed even once terminal (the command this browser requested). */
   trackedId: string | null;
   /** Server time minus browser time, so elapsed times use the database clock. */
@@ -17,12 +23,14 @@ type Props = {
   canCancel: boolean;
   cancelling: boolean;
   onCancel: (id: string) => void;
-  onDismiss: () => void;
+  onDismiss: (id: string) => void;
 };
 
-export function CommandPanel({ commands, trackedId, clockOffsetMs, canCancel, cancelling, onCancel, onDismiss }: Props) {
+export function CommandPanel({ commands, dbTime, dismissed, trackedId, clockOffsetMs, canCancel, cancelling, onCancel, onDismiss }: Props) {
   const now = useNow(250) + clockOffsetMs;
-  const shown = commands.filter((c) => OPEN.has(c.status) || c.id === trackedId);
+  const latest = commands[0];
+  const recentlyFinished = latest?.finishedAt && new Date(dbTime).getTime() - new Date(latest.finishedAt).getTime() < RECENT_MS ? latest.id : null;
+  const shown = commands.filter((c) => !dismissed.has(c.id) && (OPEN.has(c.status) || c.id === trackedId || c.id === recentlyFinished));
   if (shown.length === 0) return null;
   return (
     <section aria-label="Command progress" className="space-y-3">
@@ -59,8 +67,8 @@ export function CommandPanel({ commands, trackedId, clockOffsetMs, canCancel, ca
                     Cancel command
                   </button>
                 )}
-                {!open && c.id === trackedId && (
-                  <button type="button" onClick={onDismiss} className="rounded border border-slate-600 bg-white px-3 py-1 text-sm hover:bg-slate-100 focus-visible:outline-3 focus-visible:outline-sky-600">
+                {!open && (
+                  <button type="button" onClick={() => onDismiss(c.id)} className="rounded border border-slate-600 bg-white px-3 py-1 text-sm hover:bg-slate-100 focus-visible:outline-3 focus-visible:outline-sky-600">
                     Dismiss
                   </button>
                 )}

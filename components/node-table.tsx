@@ -89,6 +89,14 @@ export function NodeTable({ nodes, receivedAt, canOperate, commandOpen, onComman
           {nodes.map((n) => {
             const down = n.health === "down";
             const kind = commandFor(n, nodes);
+            // The agents refuse these; say so before the operator tries.
+            const blocked = commandOpen
+              ? "another command is in progress"
+              : kind !== "DEMOTE" && n.health !== "healthy"
+                ? `not possible: ${n.name} is ${n.health}`
+                : kind !== "DEMOTE" && n.maintenance
+                  ? `not possible: ${n.name} is in maintenance`
+                  : null;
             const age = n.heartbeatAgeMs === null ? null : n.heartbeatAgeMs + elapsed;
             const lease = n.leaseRemainingMs === null ? null : n.leaseRemainingMs - elapsed;
             return (
@@ -138,15 +146,22 @@ export function NodeTable({ nodes, receivedAt, canOperate, commandOpen, onComman
                 {canOperate && (
                   <td data-label="Action" className={`${cell} max-md:col-span-2 max-md:pt-2`}>
                     {kind && (
-                      <button
-                        type="button"
-                        disabled={commandOpen}
-                        title={commandOpen ? "Another command is in progress" : undefined}
-                        onClick={() => onCommand(kind, n)}
-                        className={`${button} whitespace-nowrap text-white ${kind === "SWITCHOVER" ? "bg-sky-700 hover:bg-sky-800" : kind === "PROMOTE" ? "bg-emerald-700 hover:bg-emerald-800" : "bg-red-700 hover:bg-red-800"}`}
-                      >
-                        {COMMAND_LABEL[kind]}
-                      </button>
+                      <>
+                        <button
+                          type="button"
+                          disabled={blocked !== null}
+                          aria-describedby={blocked ? `blocked-${n.id}` : undefined}
+                          onClick={() => onCommand(kind, n)}
+                          className={`${button} whitespace-nowrap text-white ${kind === "SWITCHOVER" ? "bg-sky-700 hover:bg-sky-800" : kind === "PROMOTE" ? "bg-emerald-700 hover:bg-emerald-800" : "bg-red-700 hover:bg-red-800"}`}
+                        >
+                          {COMMAND_LABEL[kind]}
+                        </button>
+                        {blocked && (
+                          <span id={`blocked-${n.id}`} className="block text-xs text-slate-700">
+                            {blocked}
+                          </span>
+                        )}
+                      </>
                     )}
                   </td>
                 )}

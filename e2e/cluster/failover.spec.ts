@@ -124,8 +124,9 @@ test("a viewer sees the state but no buttons that change it", async ({ page }) =
   await page.goto(`/clusters/${CLUSTER}`);
   await expect(page.locator("tbody tr[data-node]")).toHaveCount(3);
   await expect(page.getByRole("button", { name: /Switch over|Promote|Demote|Pause automatic failover/ })).toHaveCount(0);
-  const res = await page.request.patch(`/api/v1/clusters/${CLUSTER}`, { data: { paused: true } });
+  const res = await page.request.patch(`/api/v1/clusters/${CLUSTER}`, { data: { paused: true }, headers: { origin: process.env.E2E_BASE_URL! } });
   expect(res.status()).toBe(403);
+  expect(await res.json()).toMatchObject({ error: { code: "FORBIDDEN", message: "requires the OPERATOR role" } });
 });
 
 test("pause and resume automatic failover, maintenance and priority, from the keyboard", async ({ signedIn: page, prisma }) => {
@@ -162,6 +163,31 @@ test("readable on a phone", async ({ signedIn: page }) => {
   await page.goto("/");
   await expect(page.getByRole("link", { name: new RegExp(`Cluster ${CLUSTER}`) })).toBeVisible();
   await saveScreenshot(page, "clusters-phone");
+});
+
+test("a command that cannot complete ends EXPIRED, and the panel says why", async ({ signedIn: page, prisma }) => {
+  await page.goto(`/clusters/${CLUSTER}`);
+  const from = await activeNode(page);
+  const to = ["node-a", "node-b", "node-c"].find((n) => n !== from)!;
+  // Freeze the target right after its last heartbeat: still healthy when the command is accepted,
+  // but it never confirms, so the active never steps down and the deadline passes.
+  cluster.agents.get(to)!.kill("SIGSTOP");
+  try {
+    const res = await page.request.post(`/api/v1/clusters/${CLUSTER}/commands`, {
+      data: { kind: "SWITCHOVER", targetNode: to, timeoutMs: 1500 },
+      headers: { origin: process.env.E2E_BASE_URL! },
+    });
+    expect(res.status()).toBe(201);
+    const panel = page.getByTestId("command-progress");
+    await expect(panel).toHaveAttribute("data-status", "EXPIRED", { timeout: 8_000 });
+    await expect(panel).toContainText(/Expired: .+/);
+    await saveScreenshot(page, "command-expired");
+    expect(await activeNode(page)).toBe(from);
+  } finally {
+    cluster.agents.get(to)!.kill("SIGCONT");
+  }
+  await expect(row(page, to)).toHaveAttribute("data-health", "healthy", { timeout: 10_000 });
+  await expect.poll(async () => (await prisma.command.count({ where: { status: { in: ["PENDING", "RUNNING"] } } }))).toBe(0);
 });
 
 test("kill -9 the active agent: the UI marks it down and another node active", async ({ signedIn: page }) => {
