@@ -1,4 +1,5 @@
 import type { Sql } from "../db/sql";
+import { insertAudit } from "./audit";
 import { healthyAgeMsSql } from "./timing";
 
 export type LockedCluster = {
@@ -76,4 +77,46 @@ export async function installActive(tx: Sql, cluster: LockedCluster, nodeId: str
     [nodeId, instanceId, epoch, cluster.leaseMs],
   );
   return n === 1 ? epoch : null;
+}
+
+/** Thrown inside a role-changing transaction to roll it back: the state moved under us. */
+export class RoleChangeAborted extends Error {}
+
+export type TakeOverRoleOptions = {
+  cluster: LockedCluster;
+  /** The current ACTIVE row, if any; it must have lapsed (checked again here). */
+  active: NodeSnapshot | undefined;
+  nodeId: string;
+  instanceId: string;
+  actor: string;
+  commandId?: string;
+  /** Audit reason for retiring the lapsed active. */
+  retireReason: string;
+};
+
+/**
+ * The one way a node takes the role: retire the lapsed active (audited), bump the epoch, install
+ * the new active. Throws RoleChangeAborted when a renewal or a row change got in between, so the
+ * caller's transaction rolls back whole: never a retired active without a successor or a record.
+ */
+export async function takeOverRole(tx: Sql, { cluster, active, nodeId, instanceId, actor, commandId, retireReason }: TakeOverRoleOptions): Promise<bigint> {
+  if (active && !(await retireLapsedActive(tx, active.id))) throw new RoleChangeAborted(`${active.name} renewed its lease meanwhile`);
+  const epoch = await installActive(tx, cluster, nodeId, instanceId);
+  if (epoch === null) throw new RoleChangeAborted("this node's row changed meanwhile");
+  if (active) {
+    await insertAudit(tx, {
+      actor,
+      action: "failover.demoted",
+      clusterId: cluster.id,
+      clusterName: cluster.name,
+      nodeId: active.id,
+      nodeName: active.name,
+      fromRole: "ACTIVE",
+      toRole: "STANDBY",
+      epoch,
+      commandId,
+      reason: `${retireReason} (last heartbeat ${active.heartbeatAgeMs ?? "never"} ms ago)`,
+    });
+  }
+  return epoch;
 }

@@ -1,12 +1,10 @@
 import { toSql, type DbHandle } from "../db/sql";
 import { agentActor, insertAudit } from "./audit";
-import { bestCandidate, installActive, lockCluster, retireLapsedActive } from "./cluster-lock";
+import { bestCandidate, lockCluster, RoleChangeAborted, takeOverRole } from "./cluster-lock";
 
 export type ElectActiveOptions = { db: DbHandle; clusterId: string; nodeId: string; instanceId: string };
 
 export type ElectionResult = { elected: true; epoch: bigint } | { elected: false; why: string };
-
-class Abort extends Error {}
 
 /**
  * Automatic failover, run by a standby that saw no valid lease: in one transaction under the
@@ -32,21 +30,8 @@ export async function electActive({ db, clusterId, nodeId, instanceId }: ElectAc
       const best = bestCandidate(nodes);
       if (!me || best?.id !== nodeId) return { elected: false, why: best ? `${best.name} is the better candidate` : "this node is not eligible" };
       const actor = agentActor(cluster.name, me.name);
-      if (active && !(await retireLapsedActive(tx, active.id))) throw new Abort(`${active.name} renewed its lease meanwhile`);
-      const epoch = await installActive(tx, cluster, nodeId, instanceId);
-      if (epoch === null) throw new Abort("this node's row changed meanwhile");
+      const epoch = await takeOverRole(tx, { cluster, active, nodeId, instanceId, actor, retireReason: "lease expired" });
       const base = { actor, clusterId, clusterName: cluster.name, epoch };
-      if (active) {
-        await insertAudit(tx, {
-          ...base,
-          action: "failover.demoted",
-          nodeId: active.id,
-          nodeName: active.name,
-          fromRole: "ACTIVE",
-          toRole: "STANDBY",
-          reason: `lease expired (last heartbeat ${active.heartbeatAgeMs ?? "never"} ms ago)`,
-        });
-      }
       await insertAudit(tx, {
         ...base,
         action: "failover.promoted",
@@ -60,7 +45,7 @@ export async function electActive({ db, clusterId, nodeId, instanceId }: ElectAc
       return { elected: true as const, epoch };
     });
   } catch (err) {
-    if (err instanceof Abort) return { elected: false, why: err.message };
+    if (err instanceof RoleChangeAborted) return { elected: false, why: err.message };
     throw err;
   }
 }

@@ -1,6 +1,6 @@
 import { toSql, type DbHandle } from "../db/sql";
 import { agentActor, insertAudit } from "./audit";
-import { installActive, lockCluster, retireLapsedActive } from "./cluster-lock";
+import { lockCluster, RoleChangeAborted, takeOverRole } from "./cluster-lock";
 
 export type OpenCommand = {
   id: string;
@@ -110,7 +110,16 @@ export type PromoteResult = { promoted: true; epoch: bigint } | { promoted: fals
  * The target's half: becomes active once no other node holds a valid lease. A dead active is
  * waited out (fencing by time), then retired in the same transaction; never two actives.
  */
-export async function promoteForCommand({ db, commandId, clusterId, nodeId, instanceId }: PromoteForCommandOptions): Promise<PromoteResult> {
+export async function promoteForCommand(options: PromoteForCommandOptions): Promise<PromoteResult> {
+  try {
+    return await promoteInTransaction(options);
+  } catch (err) {
+    if (err instanceof RoleChangeAborted) return { promoted: false, why: err.message };
+    throw err;
+  }
+}
+
+function promoteInTransaction({ db, commandId, clusterId, nodeId, instanceId }: PromoteForCommandOptions): Promise<PromoteResult> {
   return toSql(db).transaction(async (tx): Promise<PromoteResult> => {
     const locked = await lockCluster(tx, clusterId);
     if (!locked) return { promoted: false, why: "cluster not found" };
@@ -131,22 +140,9 @@ export async function promoteForCommand({ db, commandId, clusterId, nodeId, inst
     }
     const active = nodes.find((n) => n.role === "ACTIVE" && n.id !== nodeId);
     if (active?.leaseValid) return { promoted: false, why: `waiting for ${active.name} to step down or its lease to expire` };
-    if (active && !(await retireLapsedActive(tx, active.id))) return { promoted: false, why: `${active.name} renewed its lease` };
-    const epoch = await installActive(tx, cluster, nodeId, instanceId);
-    if (epoch === null) return { promoted: false, why: "this node's row changed meanwhile" };
+    const epoch = await takeOverRole(tx, { cluster, active, nodeId, instanceId, actor, commandId, retireReason: "lease expired without stepping down" });
     await tx.execute(`UPDATE "Command" SET status = 'SUCCEEDED', "startedAt" = COALESCE("startedAt", now()), "finishedAt" = now() WHERE id = $1::uuid`, [commandId]);
     const base = { actor, clusterId, clusterName: cluster.name, epoch, commandId };
-    if (active) {
-      await insertAudit(tx, {
-        ...base,
-        action: "failover.demoted",
-        nodeId: active.id,
-        nodeName: active.name,
-        fromRole: "ACTIVE",
-        toRole: "STANDBY",
-        reason: `lease expired without stepping down (last heartbeat ${active.heartbeatAgeMs ?? "never"} ms ago)`,
-      });
-    }
     await insertAudit(tx, {
       ...base,
       action: "command.promoted",
