@@ -15,7 +15,7 @@ type Worker = { child: ChildProcess; next(type: string): Promise<any> };
 
 function startWorker(url: string, poolMax: number, onRole: (m: { node: string; role: string; mono: string }) => void): Promise<Worker> {
   const child = fork(path.join(import.meta.dirname, "scale-worker.ts"), [url, String(poolMax)], {
-    execArgv: ["--import", "tsx"],
+    execArgv: ["--import", "tsx", ...(process.env.BENCH_WORKER_NODE_ARGS?.split(" ").filter(Boolean) ?? [])],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const waiting = new Map<string, ((m: unknown) => void)[]>();

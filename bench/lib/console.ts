@@ -60,7 +60,7 @@ export async function startConsole(appDir: string, databaseUrl: string, prisma: 
     const t0 = performance.now();
     const res = await fetch(url + p, {
       method,
-      headers: { cookie, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+      headers: { cookie, ...(body !== undefined ? { "content-type": "application/json", origin: url } : {}) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();

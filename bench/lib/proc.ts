@@ -1,5 +1,6 @@
 // CPU and memory of processes from /proc (Linux): no sampling tool, no guessing.
 import { readdirSync, readFileSync } from "node:fs";
+import { cpus } from "node:os";
 
 const TICK = 100; // USER_HZ on Linux
 
@@ -74,7 +75,10 @@ export function cpuWindow(groups: Record<string, () => number[]>) {
     const wall = Date.now() - t0;
     const out: Record<string, number> = {};
     for (const k of Object.keys(b)) out[k] = Math.round(((b[k] - a[k]) / wall) * 100);
-    out.machineBusyPct = Math.round(((mb.busyMs - ma.busyMs) / (mb.totalMs - ma.totalMs)) * 100);
+    const busy = (mb.busyMs - ma.busyMs) / (mb.totalMs - ma.totalMs);
+    out.machineBusyPct = Math.round(busy * 100);
+    // Everything else on the machine (other engineers' tests and builds), % of one core.
+    out.otherProcessesPct = Math.max(0, Math.round(busy * cpus().length * 100 - Object.keys(b).reduce((s, k) => s + out[k], 0)));
     return out;
   };
 }
