@@ -26,6 +26,7 @@ const { values } = parseArgs({
     switchovers: { type: "string", default: "50" },
     window: { type: "string", default: "20" },
     workers: { type: "string", default: "3" },
+    "footprint-seconds": { type: "string", default: "60" },
     keep: { type: "boolean", default: false },
     "pg-defaults": { type: "boolean", default: false },
   },
@@ -58,8 +59,8 @@ try {
     // (those mostly wait out leases); CPU time and RSS are per process, unaffected by the others.
     const footprint = only.has("footprint")
       ? Promise.all([
-          benchFootprint({ prisma, url: server.url, bundle, cluster: "footprint", heartbeatMs: 1000, leaseMs: 5000, logLevel: "info", seconds: 60 }),
-          benchFootprint({ prisma, url: server.url, bundle, cluster: "footprint-debug", heartbeatMs: 250, leaseMs: 2000, logLevel: "debug", seconds: 60 }),
+          benchFootprint({ prisma, url: server.url, bundle, cluster: "footprint", heartbeatMs: 1000, leaseMs: 5000, logLevel: "info", seconds: Number(values["footprint-seconds"]) }),
+          benchFootprint({ prisma, url: server.url, bundle, cluster: "footprint-debug", heartbeatMs: 250, leaseMs: 2000, logLevel: "debug", seconds: Number(values["footprint-seconds"]) }),
         ])
       : null;
     if (only.has("failover")) {
@@ -125,6 +126,7 @@ function table(r: Record<string, any>): string {
     add(`  GET /api/v1/clusters/:name (5 nodes), ms`, st.api.nodeListSmall, big ? "p99 <= 100" : "", big ? st.api.nodeListSmall.p99 <= 100 : null);
     if (st.api.nodeList1000) add(`  GET /api/v1/clusters/:name (1,000 nodes), ms`, st.api.nodeList1000, big ? "p99 <= 100" : "", big ? st.api.nodeList1000.p99 <= 100 : null);
     if (st.render) add(`  cluster page, 1,000 nodes, Chromium load -> all rows, ms`, st.render.loadToAllRowsMs);
+    rows.push([`  unplanned role changes in the window (lapsed leases): ${st.unplannedRoleChanges}; worker event-loop delay p99 ms: ${st.workerEventLoopDelayP99Ms.join(", ")}`, "", "", "", "", "", "", ""]);
     rows.push([`  CPU % of one core: ${Object.entries(st.cpuPctOfOneCore).map(([k, v]) => `${k.replace(/Pct$/, "")} ${v}`).join(", ")}`, "", "", "", "", "", "", ""]);
   }
   for (const fp of r.footprint ?? []) {

@@ -71,6 +71,7 @@ export async function benchScale({ url, console, steps, workers: workerCount, wi
         benchDriverPct: () => [process.pid],
       });
       const until = Date.now() + windowS * 1000;
+      const windowStart = mono();
       const waits = new Map<string, number>();
       let samples = 0;
       const sampleWaits = async () => {
@@ -137,6 +138,8 @@ export async function benchScale({ url, console, steps, workers: workerCount, wi
       const gaps = reports.flatMap((r) => r.hbGap as number[]);
       const beatsPerSecond = hb.length / windowS;
       const { rows: conns } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'client backend'`);
+      // Role changes nobody asked for (a lease that lapsed under load, then an election).
+      const activations = roleEvents.filter((e) => e.role === "ACTIVE" && e.mono > windowStart).length;
       const step = {
         agents: total,
         clusters: smallClusters + (hasBig ? 1 : 0),
@@ -150,6 +153,7 @@ export async function benchScale({ url, console, steps, workers: workerCount, wi
         warningSamples: reports.flatMap((r) => r.warnSamples).slice(0, 3),
         switchoverUnderLoadMs: summarize(switchovers),
         switchoverFailures,
+        unplannedRoleChanges: activations - switchovers.length,
         api: {
           clusterList: summarize(api.clusterList),
           nodeListSmall: summarize(api.nodeListSmall),
