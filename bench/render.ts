@@ -4,7 +4,7 @@ import { chromium } from "playwright-core";
 import type { Console } from "./lib/console";
 import { summarize } from "./lib/stats";
 
-export async function benchRender({ console, cluster, nodes, loads = 5 }: { console: Console; cluster: string; nodes: number; loads?: number }) {
+export async function benchRender({ console, cluster, nodes, loads = 3 }: { console: Console; cluster: string; nodes: number; loads?: number }) {
   const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });
   try {
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });

@@ -7,6 +7,8 @@
 import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createPrismaClient } from "../lib/db/client";
 import { startEmbeddedPostgres } from "../lib/db/embedded-postgres";
@@ -50,7 +52,7 @@ await applyMigrations({ connectionString: server.url });
 const prisma = createPrismaClient({ connectionString: server.url, maxConnections: 4 });
 log(`embedded PostgreSQL on port ${server.port}, data in ${server.dataDir}`);
 
-const results: Record<string, unknown> = { startedAt: new Date(started).toISOString(), machine: { cpus: (await import("node:os")).cpus().length, node: process.version }, pgSettings };
+const results: Record<string, unknown> = { startedAt: new Date(started).toISOString(), machine: { cpus: (await import("node:os")).cpus().length, node: process.version }, pgSettings, commit: (await import("node:child_process")).execSync("git rev-parse --short HEAD").toString().trim() };
 let consoleServer: Console | null = null;
 try {
   if (only.has("failover") || only.has("footprint")) {
@@ -74,6 +76,7 @@ try {
     }
   }
   if (only.has("switchover") || only.has("scale")) {
+    ensureConsoleBuild();
     consoleServer = await startConsole(await snapshotBuild(dir), server.url, prisma);
     log(`console: ${consoleServer.url}`);
   }
@@ -98,6 +101,18 @@ const file = `bench/results/${new Date(started).toISOString().replace(/[:.]/g, "
 await writeFile(file, JSON.stringify(results, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2));
 console.log("\n" + table(results));
 console.log(`\nJSON: ${file} (${results.durationS} s)`);
+
+/** The console's production build, as `npm test` makes it; retried while someone else's build runs. */
+function ensureConsoleBuild() {
+  for (let attempt = 1; attempt <= 6; attempt++) {
+    const r = spawnSync(process.execPath, ["test/support/ensure-build.mjs"], { stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
+    if (r.status === 0) return;
+    log(`console build failed (attempt ${attempt}): ${(r.stderr + r.stdout).trim().split("\n").slice(-3).join(" / ")}`);
+    spawnSync("sleep", ["15"]);
+  }
+  if (!existsSync(".next/BUILD_ID")) throw new Error("no console build (.next): run `npm run build`");
+  log("using the existing .next build");
+}
 
 function table(r: Record<string, any>): string {
   const rows: string[][] = [["measurement", "n", "p50", "p95", "p99", "max", "target", "met"]];
