@@ -30,7 +30,7 @@ export async function requestUser(req: NextRequest): Promise<ApiUser | null> {
   }
   const token = await getToken({ req, secret: process.env.NEXTAUTH_SECRET });
   if (!token?.uid) return null;
-  const user = await loadSessionUser({ prisma: db(), userId: token.uid, issuedAt: typeof token.iat === "number" ? token.iat : undefined });
+  const user = await loadSessionUser({ prisma: db(), userId: token.uid, issuedAt: token.issuedAtMs });
   return user ? { ...user, actor: userActor(user.email), via: "session" } : null;
 }
 

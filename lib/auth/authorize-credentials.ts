@@ -3,7 +3,8 @@ import type { PrismaClient, UserRole } from "../db/client";
 import { verifyPassword } from "./password";
 
 export type AuthorizeCredentialsOptions = { prisma: PrismaClient; email: string; password: string };
-export type AuthorizedUser = { id: string; email: string; name: string; role: UserRole };
+/** issuedAtMs: the database clock at sign-in, compared with sessionsValidAfter (same clock, to the millisecond). */
+export type AuthorizedUser = { id: string; email: string; name: string; role: UserRole; issuedAtMs: number };
 
 // Compared against when the email is unknown, so a miss costs the same time as a wrong password.
 const DUMMY_HASH = "$2b$12$GkpIexr73qZOBAQVWVPcde8Tdp1yonCDS6eutK8Eal0kNyYjt3wr2";
@@ -37,5 +38,6 @@ export async function authorizeCredentials({ prisma, email, password }: Authoriz
     return null;
   }
   await insertAudit(prisma, { actor: `user:${user.email}`, action: "user.signed_in" });
-  return { id: user.id, email: user.email, name: user.name, role: user.role };
+  const [{ now }] = await prisma.$queryRaw<{ now: Date }[]>`SELECT now()`;
+  return { id: user.id, email: user.email, name: user.name, role: user.role, issuedAtMs: now.getTime() };
 }

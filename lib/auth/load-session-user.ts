@@ -4,7 +4,7 @@ export type SessionUserRecord = { id: string; email: string; role: UserRole };
 export type LoadSessionUserOptions = {
   prisma: PrismaClient;
   userId: string;
-  /** The session's issue time (JWT iat, seconds): sessions from before a password reset or disabling are refused. */
+  /** The session's issue time (database clock, ms): sessions from before a sign-out, password reset or disabling are refused. */
   issuedAt?: number;
 };
 
@@ -16,6 +16,6 @@ export async function loadSessionUser({ prisma, userId, issuedAt }: LoadSessionU
   if (!/^[0-9a-f-]{36}$/i.test(userId)) return null;
   const user = await prisma.user.findUnique({ where: { id: userId }, select: { id: true, email: true, role: true, disabled: true, sessionsValidAfter: true } });
   if (!user || user.disabled) return null;
-  if (user.sessionsValidAfter && (issuedAt === undefined || issuedAt * 1000 < user.sessionsValidAfter.getTime())) return null;
+  if (user.sessionsValidAfter && (issuedAt === undefined || issuedAt < user.sessionsValidAfter.getTime())) return null;
   return { id: user.id, email: user.email, role: user.role };
 }

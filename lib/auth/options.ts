@@ -4,21 +4,24 @@ import { z } from "zod";
 import { db } from "../db/client";
 import type { UserRole } from "../db/client";
 import { authorizeCredentials } from "./authorize-credentials";
+import { endSessions } from "./end-sessions";
 
 declare module "next-auth" {
   interface Session {
     user: { id: string; email: string; name: string; role: UserRole };
-    /** When the session was issued (JWT iat, seconds): checked against the user's sessionsValidAfter. */
+    /** When the session was issued (database clock, ms): checked against the user's sessionsValidAfter. */
     issuedAt?: number;
   }
   interface User {
     role: UserRole;
+    issuedAtMs: number;
   }
 }
 declare module "next-auth/jwt" {
   interface JWT {
     uid?: string;
     role?: UserRole;
+    issuedAtMs?: number;
   }
 }
 
@@ -39,17 +42,26 @@ export const authOptions: NextAuthOptions = {
       },
     }),
   ],
+  events: {
+    // JWT sessions are stateless: signing out also ends the user's other copies of the session
+    // (a cookie copied off this browser stops working too) and is audited.
+    async signOut({ token }) {
+      if (!token?.uid) return;
+      await endSessions({ prisma: db(), userId: token.uid, email: token.email ?? "" }).catch(() => {});
+    },
+  },
   callbacks: {
     jwt({ token, user }) {
       if (user) {
         token.uid = user.id;
         token.role = user.role;
+        token.issuedAtMs = user.issuedAtMs;
       }
       return token;
     },
     session({ session, token }) {
       session.user = { id: token.uid ?? "", email: token.email ?? "", name: token.name ?? "", role: token.role ?? "VIEWER" };
-      session.issuedAt = typeof token.iat === "number" ? token.iat : undefined;
+      session.issuedAt = token.issuedAtMs;
       return session;
     },
   },

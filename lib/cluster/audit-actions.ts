@@ -28,6 +28,7 @@ export const AUDIT_ACTIONS = [
   "user.created",
   "user.updated", // role, name, disabled or password changed by an admin
   "user.signed_in",
+  "user.signed_out", // also ends the user's other sessions
   "user.sign_in_failed",
   "user.sign_in_locked", // too many failures: refused without checking the password
   "token.created",
