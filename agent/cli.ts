@@ -51,6 +51,7 @@ async function main() {
     agentVersion: pkg.version,
     instanceId: randomUUID(),
     priority: config.priority,
+    timings: { heartbeatMs: config.heartbeatMs, leaseMs: config.leaseMs },
     hooks: { promote: config.onPromote, demote: config.onDemote, timeoutMs: config.hookTimeoutMs },
     log,
     onFatal: (message) => {

@@ -1,5 +1,6 @@
 import os from "node:os";
 import { parseArgs } from "node:util";
+import { DEFAULT_TIMINGS, timingProblem } from "../lib/cluster/timing";
 import { parseDatabaseUrl } from "../lib/db/check-connection";
 
 export const USAGE = `usage: cluster-agent --cluster NAME --node NAME [options]
@@ -14,12 +15,15 @@ export const USAGE = `usage: cluster-agent --cluster NAME --node NAME [options]
   --on-promote CMD       shell command run after becoming active           env ON_PROMOTE
   --on-demote CMD        shell command run when leaving the active role    env ON_DEMOTE
   --hook-timeout-ms MS   kill a hook after MS (default 30000)              env HOOK_TIMEOUT_MS
+  --heartbeat-ms MS      heartbeat interval for a cluster this agent creates (default 1000)  env HEARTBEAT_MS
+  --lease-ms MS          lease for a cluster this agent creates (default 5000)  env LEASE_MS
   --connect-timeout-ms MS  give up if the database is unreachable at start for MS (default 0: keep retrying)  env CONNECT_TIMEOUT_MS
   --log-level LEVEL      debug | info | warn | error (default info)        env LOG_LEVEL
   --help                 show this text
 
 Hooks get CLUSTER, NODE, ROLE and EPOCH in their environment. Heartbeat and lease timings are
-cluster settings, changed in the console.`;
+cluster settings: --heartbeat-ms/--lease-ms apply when this agent creates the cluster; after
+that, change them in the console (agents follow within one heartbeat).`;
 
 // Hand-written checks rather than zod: zod is ~0.7 MB of the 1 MB agent bundle and ~10 MB of
 // the agent's RSS (budget 60 MB); the messages are the ones the zod schema gave.
@@ -69,6 +73,8 @@ export type AgentConfig = {
   onPromote?: string;
   onDemote?: string;
   hookTimeoutMs: number;
+  heartbeatMs?: number;
+  leaseMs?: number;
   connectTimeoutMs: number;
   logLevel: (typeof LOG_LEVELS)[number];
 };
@@ -85,6 +91,8 @@ const FIELDS: { [K in keyof AgentConfig]-?: { check: Check<NonNullable<AgentConf
   onPromote: { check: text({}) },
   onDemote: { check: text({}) },
   hookTimeoutMs: { check: intIn(100, 600_000), default: () => 30_000 },
+  heartbeatMs: { check: intIn(50, 60_000) },
+  leaseMs: { check: intIn(100, 600_000) },
   connectTimeoutMs: { check: intIn(0, 86_400_000), default: () => 0 },
   logLevel: { check: logLevel, default: () => "info" },
 };
@@ -100,6 +108,8 @@ const FLAGS = {
   "on-promote": { env: "ON_PROMOTE", key: "onPromote" },
   "on-demote": { env: "ON_DEMOTE", key: "onDemote" },
   "hook-timeout-ms": { env: "HOOK_TIMEOUT_MS", key: "hookTimeoutMs" },
+  "heartbeat-ms": { env: "HEARTBEAT_MS", key: "heartbeatMs" },
+  "lease-ms": { env: "LEASE_MS", key: "leaseMs" },
   "connect-timeout-ms": { env: "CONNECT_TIMEOUT_MS", key: "connectTimeoutMs" },
   "log-level": { env: "LOG_LEVEL", key: "logLevel" },
 } as const;
@@ -132,6 +142,12 @@ export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv): AgentC
     const r = field.check(raw[key]);
     if (r.ok) config[key] = r.value;
     else problems.push({ key, message: r.message });
+  }
+  // The pair must leave room for two missed heartbeats plus the fencing margin.
+  if (!problems.length && (config.heartbeatMs !== undefined || config.leaseMs !== undefined)) {
+    const timings = { heartbeatMs: (config.heartbeatMs as number) ?? DEFAULT_TIMINGS.heartbeatMs, leaseMs: (config.leaseMs as number) ?? DEFAULT_TIMINGS.leaseMs };
+    const problem = timingProblem(timings);
+    if (problem) problems.push({ key: config.leaseMs !== undefined ? "leaseMs" : "heartbeatMs", message: problem });
   }
   if (problems.length) {
     const byKey = Object.fromEntries(Object.entries(FLAGS).map(([flag, { key, env: v }]) => [key, `--${flag} (${v})`]));

@@ -21,6 +21,8 @@ export type NodeAgentOptions = {
   agentVersion: string;
   instanceId: string;
   priority?: number;
+  /** Timings for the cluster if this agent creates it. */
+  timings?: Partial<Timings>;
   hooks: { promote?: string; demote?: string; timeoutMs: number };
   log: Logger;
   /** Called when the agent must stop for good (its node row was taken over). */
@@ -70,6 +72,7 @@ export class NodeAgent {
       agentVersion: this.o.agentVersion,
       instanceId: this.o.instanceId,
       priority: this.o.priority,
+      timings: this.o.timings,
     });
     this.ids = { clusterId: reg.clusterId, nodeId: reg.nodeId };
     this.timings = { heartbeatMs: reg.heartbeatMs, leaseMs: reg.leaseMs };

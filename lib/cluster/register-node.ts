@@ -1,6 +1,7 @@
 import { toSql, type DbHandle } from "../db/sql";
 import { agentActor, insertAudit } from "./audit";
 import { ClusterError } from "./errors";
+import { DEFAULT_TIMINGS, timingProblem, type Timings } from "./timing";
 
 export type RegisterNodeOptions = {
   db: DbHandle;
@@ -12,6 +13,8 @@ export type RegisterNodeOptions = {
   instanceId: string;
   /** Set the node's priority; omit to keep what the console configured. */
   priority?: number;
+  /** Timings for the cluster if this registration creates it; an existing cluster keeps its own. */
+  timings?: Partial<Timings>;
 };
 
 export type RegisteredNode = {
@@ -28,14 +31,21 @@ type Row = { id: string; role: "ACTIVE" | "STANDBY"; agentInstance: string | nul
  * when another live agent heartbeats under the same name. A row left ACTIVE by a dead previous
  * process is turned STANDBY: its lease has lapsed, and the role is only regained by election.
  */
-export async function registerNode({ db, clusterName, nodeName, host, agentVersion, instanceId, priority }: RegisterNodeOptions): Promise<RegisteredNode> {
+export async function registerNode({ db, clusterName, nodeName, host, agentVersion, instanceId, priority, timings = {} }: RegisterNodeOptions): Promise<RegisteredNode> {
   const actor = agentActor(clusterName, nodeName);
   return toSql(db).transaction(async (tx) => {
-    await tx.execute(`INSERT INTO "Cluster" (id, name, "updatedAt") VALUES (gen_random_uuid(), $1, now()) ON CONFLICT (name) DO NOTHING`, [clusterName]);
+    const wanted = { heartbeatMs: timings.heartbeatMs ?? DEFAULT_TIMINGS.heartbeatMs, leaseMs: timings.leaseMs ?? DEFAULT_TIMINGS.leaseMs };
+    await tx.execute(
+      `INSERT INTO "Cluster" (id, name, "heartbeatMs", "leaseMs", "updatedAt") VALUES (gen_random_uuid(), $1, $2, $3, now()) ON CONFLICT (name) DO NOTHING`,
+      [clusterName, wanted.heartbeatMs, wanted.leaseMs],
+    );
     const [cluster] = await tx.query<{ id: string; heartbeatMs: number; leaseMs: number }>(
       `SELECT id, "heartbeatMs", "leaseMs" FROM "Cluster" WHERE name = $1 FOR UPDATE`,
       [clusterName],
     );
+    // Settings written past the console (by hand in SQL) must not make fencing unsafe.
+    const problem = timingProblem(cluster);
+    if (problem) throw new ClusterError("INVALID", `cluster ${clusterName} has unsafe timings: ${problem}; fix them in the console`);
     const [existing] = await tx.query<Row>(
       `SELECT id, role::text AS role, "agentInstance", host,
          COALESCE("lastHeartbeatAt" > now() - make_interval(secs => $3::float8 / 1000), false) AS alive,

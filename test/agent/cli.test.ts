@@ -23,6 +23,8 @@ describe("agent CLI: bad input gets a clear error and changes nothing", () => {
     { name: "health port out of range", args: [...good, "--health-port", "70000"], error: /--health-port \(HEALTH_PORT\)/ },
     { name: "malformed --db", args: ["--cluster", "c", "--node", "n", "--db", "not a url"], error: /--db \(DATABASE_URL\): .*not a valid URL/ },
     { name: "wrong scheme", args: ["--cluster", "c", "--node", "n", "--db", "mysql://h/db"], error: /must start with postgresql:\/\// },
+    { name: "lease too short for the heartbeat", args: [...good, "--heartbeat-ms", "1000", "--lease-ms", "2000"], error: /--lease-ms \(LEASE_MS\): leaseMs \(2000\) must exceed 2 x heartbeatMs plus the fencing margin \(2200\)/ },
+    { name: "heartbeat too slow for the default lease", args: [...good, "--heartbeat-ms", "3000"], error: /--heartbeat-ms \(HEARTBEAT_MS\): leaseMs \(5000\) must exceed/ },
     { name: "bad env var", args: [], env: { CLUSTER_NAME: "c", NODE_NAME: "n", DATABASE_URL: "postgresql://h/db", LOG_LEVEL: "loud" }, error: /--log-level \(LOG_LEVEL\)/ },
   ];
   for (const c of cases) {
@@ -64,6 +66,18 @@ describe("agent lifecycle", () => {
   afterAll(async () => {
     await stopAll(agents);
     await t.drop();
+  });
+
+  it("creates its cluster with --heartbeat-ms/--lease-ms, and refuses to join a cluster whose stored timings are unsafe", async () => {
+    const creator = spawnAgent({ url: t.url, cluster: "timed", node: "t1", args: ["--heartbeat-ms", "300", "--lease-ms", "2400"] });
+    agents.push(creator);
+    await creator.waitForLine((l) => l.msg === "registered");
+    expect(await t.prisma.cluster.findUniqueOrThrow({ where: { name: "timed" }, select: { heartbeatMs: true, leaseMs: true } })).toEqual({ heartbeatMs: 300, leaseMs: 2400 });
+    await t.prisma.cluster.create({ data: { name: "unsafe", heartbeatMs: 1000, leaseMs: 1500 } }); // written past the console
+    const refused = spawnAgent({ url: t.url, cluster: "unsafe", node: "u1" });
+    expect(await refused.exited()).toBe(1);
+    expect(refused.stderr()).toMatch(/cluster unsafe has unsafe timings: leaseMs \(1500\) must exceed 2 x heartbeatMs/);
+    expect(await t.prisma.node.count({ where: { cluster: { name: "unsafe" } } })).toBe(0);
   });
 
   it("runs hooks with CLUSTER, NODE, ROLE, EPOCH; refuses a duplicate node name; hands over on SIGTERM", async () => {
