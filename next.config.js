@@ -27,6 +27,9 @@ const nextConfig = {
   async headers() {
     return [{ source: "/:path*", headers: securityHeaders }];
   },
+  // Test runs build into and serve from a folder of their own (test/support/ensure-build.mjs), so a
+  // build for newer sources never pulls files from under a console that tests are driving.
+  distDir: process.env.NEXT_DIST_DIR || ".next",
   reactStrictMode: true,
   poweredByHeader: false,
   // The build type-checks what it bundles; tests, agent and scripts are checked by `npm run typecheck`.

@@ -7,6 +7,8 @@ import { useSessionUser } from "./providers";
 const LINKS = [
   { href: "/", label: "Clusters" },
   { href: "/audit", label: "Audit log" },
+  { href: "/tokens", label: "API tokens" },
+  { href: "/users", label: "Users", role: "ADMIN" },
 ];
 
 export function NavBar() {
@@ -19,7 +21,7 @@ export function NavBar() {
           Failover Console
         </Link>
         <ul className="flex gap-4">
-          {LINKS.map((l) => {
+          {LINKS.filter((l) => !l.role || l.role === user.role).map((l) => {
             const current = l.href === "/" ? pathname === "/" || pathname.startsWith("/clusters") : pathname.startsWith(l.href);
             return (
               <li key={l.href}>

@@ -10,6 +10,7 @@ const CLUSTER = "orders";
 let cluster: RunningCluster;
 
 test.beforeAll(async ({ prisma, databaseUrl }) => {
+  test.setTimeout(90_000); // three agent processes starting on a busy 2-core machine
   cluster = await startCluster({
     prisma,
     databaseUrl,
@@ -26,7 +27,7 @@ test.beforeAll(async ({ prisma, databaseUrl }) => {
       const nodes = await prisma.node.findMany({ where: { cluster: { name: CLUSTER } } });
       return nodes.length === 3 && nodes.every((n) => n.lastHeartbeatAt) && nodes.some((n) => n.role === "ACTIVE");
     },
-    { timeoutMs: 30_000, what: "three agents with one active" },
+    { timeoutMs: 60_000, what: "three agents with one active" },
   );
 });
 

@@ -45,7 +45,7 @@ export async function waitFor<T>(fn: () => Promise<T | null | undefined | false>
   for (;;) {
     const v = await fn();
     if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last value: ${JSON.stringify(v)})`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -1,6 +1,5 @@
 import { spawn } from "node:child_process";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
-import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -8,6 +7,7 @@ import { hashPassword } from "../../lib/auth/password";
 import { createPrismaClient } from "../../lib/db/client";
 import { freePort, startEmbeddedPostgres } from "../../lib/db/embedded-postgres";
 import { applyMigrations } from "../../lib/db/migrate";
+import { testDistDir } from "../../test/support/test-build";
 import { E2E_ADMIN, E2E_NEXTAUTH_SECRET, E2E_VIEWER } from "./constants";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -17,7 +17,7 @@ const ROOT = path.resolve(import.meta.dirname, "../..");
  * run; specs start their own agents. Returns the teardown.
  */
 export default async function globalSetup() {
-  if (!existsSync(path.join(ROOT, ".next/BUILD_ID"))) throw new Error("no production build: run `npm run build` first (npm test does)");
+  const distDir = testDistDir();
   const dir = await mkdtemp(path.join(tmpdir(), "fc-e2e-"));
   await chmod(dir, 0o755);
   const server = await startEmbeddedPostgres({ dataDir: path.join(dir, "pg") });
@@ -41,7 +41,7 @@ export default async function globalSetup() {
   const baseUrl = `http://127.0.0.1:${port}`;
   const next = spawn(process.execPath, [path.join(ROOT, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
     cwd: ROOT,
-    env: { ...process.env, NODE_ENV: "production", DATABASE_URL: databaseUrl, NEXTAUTH_SECRET: E2E_NEXTAUTH_SECRET, NEXTAUTH_URL: baseUrl, NEXT_TELEMETRY_DISABLED: "1" },
+    env: { ...process.env, NODE_ENV: "production", DATABASE_URL: databaseUrl, NEXTAUTH_SECRET: E2E_NEXTAUTH_SECRET, NEXTAUTH_URL: baseUrl, NEXT_TELEMETRY_DISABLED: "1", NEXT_DIST_DIR: distDir },
     stdio: ["ignore", "ignore", "inherit"],
   });
   const deadline = Date.now() + 30_000;

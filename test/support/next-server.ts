@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
 import path from "node:path";
 import { freePort } from "../../lib/db/embedded-postgres";
+import { testDistDir } from "./test-build";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
@@ -13,12 +13,12 @@ export const TEST_NEXTAUTH_SECRET = "test-secret-test-secret-test-secret-0123456
 
 /** The real production build (`next start`) on a free port, against the given database. */
 export async function startNextServer({ databaseUrl, env = {} }: StartNextServerOptions): Promise<NextServer> {
-  if (!existsSync(path.join(ROOT, ".next/BUILD_ID"))) throw new Error("no production build: run `npm run build` (npm test does it via pretest)");
+  const distDir = testDistDir();
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, [path.join(ROOT, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
     cwd: ROOT,
-    env: { ...process.env, NODE_ENV: "production", DATABASE_URL: databaseUrl, NEXTAUTH_SECRET: TEST_NEXTAUTH_SECRET, NEXTAUTH_URL: url, NEXT_TELEMETRY_DISABLED: "1", ...env },
+    env: { ...process.env, NODE_ENV: "production", DATABASE_URL: databaseUrl, NEXTAUTH_SECRET: TEST_NEXTAUTH_SECRET, NEXTAUTH_URL: url, NEXT_TELEMETRY_DISABLED: "1", NEXT_DIST_DIR: distDir, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

@@ -1,0 +1,122 @@
+"use client";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { apiFetch } from "@/lib/api/client-fetch";
+import { formatTime } from "./format";
+import { OneTimeSecret } from "./one-time-secret";
+import { useSessionUser } from "./providers";
+import { ErrorState, LoadingState } from "./query-state";
+
+type Role = "ADMIN" | "OPERATOR" | "VIEWER";
+type TokenJson = { id: string; name: string; role: Role; prefix: string; createdAt: string; lastUsedAt: string | null; revokedAt: string | null };
+const RANK: Record<Role, number> = { VIEWER: 0, OPERATOR: 1, ADMIN: 2 };
+const errorText = (e: unknown) => (e instanceof Error ? e.message : "request failed");
+const button = "rounded px-3 py-1.5 text-sm font-semibold focus-visible:outline-3 focus-visible:outline-sky-600 disabled:opacity-50";
+
+/** The signed-in user's API tokens (for scripts and CI): create (secret shown once), revoke. */
+export function ApiTokens() {
+  const me = useSessionUser();
+  const roles = (["VIEWER", "OPERATOR", "ADMIN"] as Role[]).filter((r) => RANK[r] <= RANK[me.role]);
+  const queryClient = useQueryClient();
+  const tokens = useQuery({ queryKey: ["tokens"], queryFn: () => apiFetch<{ tokens: TokenJson[] }>("/api/v1/tokens") });
+  const [draft, setDraft] = useState<{ name: string; role: Role }>({ name: "", role: "VIEWER" });
+  const [secret, setSecret] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ["tokens"] });
+  const create = useMutation({
+    mutationFn: () => apiFetch<TokenJson & { secret: string }>("/api/v1/tokens", { method: "POST", json: draft }),
+    onSuccess: (t) => {
+      setSecret(t.secret);
+      setError(null);
+      setDraft({ name: "", role: "VIEWER" });
+      void refresh();
+    },
+    onError: (e) => setError(errorText(e)),
+  });
+  const revoke = useMutation({
+    mutationFn: (id: string) => apiFetch(`/api/v1/tokens/${id}`, { method: "DELETE" }),
+    onSuccess: refresh,
+    onError: (e) => setError(errorText(e)),
+  });
+  return (
+    <div className="space-y-6">
+      <div>
+        <h1 className="text-2xl font-bold">API tokens</h1>
+        <p className="mt-1 text-slate-700">
+          For scripts: send <code className="rounded bg-slate-100 px-1">Authorization: Bearer &lt;token&gt;</code> to /api/v1. A token can do at most what its role and yours allow.
+        </p>
+      </div>
+      {secret && <OneTimeSecret label="New API token" value={secret} onDone={() => setSecret(null)} />}
+      {error && (
+        <p role="alert" className="rounded bg-red-50 p-3 font-medium text-red-900 ring-1 ring-red-600">
+          {error}
+        </p>
+      )}
+      <form
+        aria-label="Create a token"
+        className="grid gap-3 rounded-lg border border-slate-300 bg-white p-4 sm:grid-cols-3 sm:items-end"
+        onSubmit={(e) => {
+          e.preventDefault();
+          create.mutate();
+        }}
+      >
+        <label className="text-sm font-medium">
+          Token name
+          <input required maxLength={100} value={draft.name} onChange={(e) => setDraft({ ...draft, name: e.target.value })} placeholder="e.g. ci-switchover" className="mt-1 w-full rounded border border-slate-400 px-2 py-1.5" />
+        </label>
+        <label className="text-sm font-medium">
+          Token role
+          <select value={draft.role} onChange={(e) => setDraft({ ...draft, role: e.target.value as Role })} className="mt-1 w-full rounded border border-slate-400 bg-white px-2 py-1.5">
+            {roles.map((r) => (
+              <option key={r} value={r}>
+                {r.toLowerCase()}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit" disabled={create.isPending} className={`${button} bg-sky-700 py-2 text-white`}>
+          Create token
+        </button>
+      </form>
+      {tokens.isPending && <LoadingState label="tokens" />}
+      {tokens.isError && <ErrorState error={tokens.error} what="tokens" />}
+      {tokens.data && tokens.data.tokens.length === 0 && <p className="text-slate-600">No tokens yet.</p>}
+      {tokens.data && tokens.data.tokens.length > 0 && (
+        <div className="overflow-x-auto rounded-lg border border-slate-300 bg-white">
+          <table className="w-full min-w-[40rem] text-left text-sm">
+            <thead className="bg-slate-100 text-slate-700">
+              <tr>
+                <th scope="col" className="px-3 py-2">Name</th>
+                <th scope="col" className="px-3 py-2">Role</th>
+                <th scope="col" className="px-3 py-2">Starts with</th>
+                <th scope="col" className="px-3 py-2">Created</th>
+                <th scope="col" className="px-3 py-2">Last used</th>
+                <th scope="col" className="px-3 py-2" />
+              </tr>
+            </thead>
+            <tbody>
+              {tokens.data.tokens.map((t) => (
+                <tr key={t.id} data-token={t.name} className="border-t border-slate-200">
+                  <th scope="row" className="px-3 py-2 text-left font-medium">{t.name}</th>
+                  <td className="px-3 py-2">{t.role.toLowerCase()}</td>
+                  <td className="px-3 py-2 font-mono">{t.prefix}…</td>
+                  <td className="px-3 py-2 whitespace-nowrap">{formatTime(t.createdAt)}</td>
+                  <td className="px-3 py-2 whitespace-nowrap">{t.lastUsedAt ? formatTime(t.lastUsedAt) : "never"}</td>
+                  <td className="px-3 py-2">
+                    {t.revokedAt ? (
+                      <span className="text-slate-600">revoked {formatTime(t.revokedAt)}</span>
+                    ) : (
+                      <button type="button" disabled={revoke.isPending} onClick={() => revoke.mutate(t.id)} className={`${button} border border-red-700 bg-white text-red-800`}>
+                        Revoke {t.name}
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </div>
+  );
+}
