@@ -13,7 +13,7 @@ export function listenForCommands({ url, clusterId, onWake, log }: { url: string
 
   const connect = async () => {
     if (closed) return;
-    const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000, keepAlive: true });
+    const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000, keepAlive: true, keepAliveInitialDelayMillis: 5_000 });
     const reconnect = () => {
       if (client !== c) return;
       client = null;

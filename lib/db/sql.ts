@@ -50,12 +50,13 @@ function pgExecutor(client: Queryable, pool: pg.Pool | null): Sql {
         await conn.query("BEGIN");
         const result = await fn(pgExecutor(conn, null));
         await conn.query("COMMIT");
+        conn.release();
         return result;
       } catch (err) {
         await conn.query("ROLLBACK").catch(() => {});
+        // Never hand a connection that failed mid-transaction (maybe a dead socket) back to the pool.
+        conn.release(err instanceof Error ? err : new Error(String(err)));
         throw err;
-      } finally {
-        conn.release();
       }
     },
   };
@@ -66,7 +67,17 @@ export function pgPoolSql(pool: pg.Pool): Sql {
 }
 
 export function createPgPool(connectionString: string, max = 3): pg.Pool {
-  const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 });
+  // A silently dropped network must not hang the agent's loop for the kernel's keepalive time
+  // (hours): queries give up after 10 s, and a timed-out connection is discarded.
+  const pool = new pg.Pool({
+    connectionString,
+    max,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    query_timeout: 10_000,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 5_000,
+  });
   pool.on("error", () => {}); // idle client lost (database restart): the next query reconnects
   return pool;
 }
