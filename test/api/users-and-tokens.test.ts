@@ -86,7 +86,9 @@ describe("users, tokens and sign-in hardening", () => {
     expect(listed.text).not.toContain(row.tokenHash);
 
     const bearer = { authorization: `Bearer ${secret}` };
-    // A token is not ambient: it needs no Origin, and can act as OPERATOR but not ADMIN.
+    // A token is not ambient: it needs no Origin, and can act as OPERATOR but not ADMIN. (The
+    // seeded target must look alive however long the run took so far.)
+    await t.prisma.$executeRaw`UPDATE "Node" SET "lastHeartbeatAt" = now()`;
     const cmd = await api(null, { method: "POST", path: "/api/v1/clusters/alpha/commands", body: { kind: "SWITCHOVER", targetNode: "node-b" }, headers: bearer });
     expect(cmd.status).toBe(201);
     expect((await t.prisma.auditEvent.findFirstOrThrow({ where: { action: "command.requested" }, orderBy: { id: "desc" } })).actor).toBe("user:admin@example.com");
