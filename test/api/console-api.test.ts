@@ -170,7 +170,7 @@ const STEPS: Step[] = [
       expect(await lastAudit(prisma)).toMatchObject({
         action: "cluster.settings_changed",
         actor: "user:admin@example.com",
-        details: { failoverMode: { from: "AUTOMATIC", to: "MANUAL" }, heartbeatMs: { from: 20000, to: 500 }, leaseMs: { from: 60000, to: 3000 } },
+        details: { failoverMode: { from: "AUTOMATIC", to: "MANUAL" }, heartbeatMs: { from: 60000, to: 500 }, leaseMs: { from: 180000, to: 3000 } },
       }),
   },
   {

@@ -19,11 +19,11 @@ export type SeedClusterOptions = { prisma: PrismaClient; name: string; nodes: { 
 
 /**
  * A cluster with node rows as agents would leave them, timestamps set on the database clock. For
- * API tests that need no live agents. Slow timings (heartbeat 20 s) keep "healthy" true for the
+ * API tests that need no live agents. Slow timings (heartbeat 60 s: healthy for 120 s) keep "healthy" true for the
  * whole test run; the role-changing paths are the agents' and tested there.
  */
 export async function seedCluster({ prisma, name, nodes }: SeedClusterOptions) {
-  const cluster = await prisma.cluster.create({ data: { name, heartbeatMs: 20_000, leaseMs: 60_000, epoch: 1n } });
+  const cluster = await prisma.cluster.create({ data: { name, heartbeatMs: 60_000, leaseMs: 180_000, epoch: 1n } });
   for (const n of nodes) {
     const ago = n.heartbeatAgoMs === undefined ? 0 : n.heartbeatAgoMs;
     await prisma.$executeRaw`
