@@ -15,6 +15,7 @@ type Props = {
 /** A modal <dialog>: focus moves in and is trapped, Escape cancels, focus returns on close. */
 export function ConfirmCommandDialog({ planned, detail, pending, error, onConfirm, onClose }: Props) {
   const ref = useRef<HTMLDialogElement>(null);
+  const cancelRef = useRef<HTMLButtonElement>(null);
   const [reason, setReason] = useState("");
   const titleId = useId();
   const bodyId = useId();
@@ -25,6 +26,8 @@ export function ConfirmCommandDialog({ planned, detail, pending, error, onConfir
     if (planned && !dialog.open) {
       setReason("");
       dialog.showModal();
+      // Focus starts on Cancel: a stray Enter at 3 a.m. must not change roles.
+      cancelRef.current?.focus();
     } else if (!planned && dialog.open) dialog.close();
   }, [planned]);
 
@@ -75,12 +78,11 @@ export function ConfirmCommandDialog({ planned, detail, pending, error, onConfir
             </p>
           )}
           <div className="mt-5 flex flex-wrap justify-end gap-3">
-            <button type="button" onClick={onClose} className="rounded border border-slate-500 px-4 py-2 font-medium hover:bg-slate-100 focus-visible:outline-3 focus-visible:outline-sky-600">
+            <button ref={cancelRef} type="button" onClick={onClose} className="rounded border border-slate-500 px-4 py-2 font-medium hover:bg-slate-100 focus-visible:outline-3 focus-visible:outline-sky-600">
               Cancel
             </button>
             <button
               type="submit"
-              autoFocus
               disabled={pending}
               className={`rounded px-4 py-2 font-semibold text-white focus-visible:outline-3 focus-visible:outline-offset-2 focus-visible:outline-sky-600 disabled:opacity-60 ${danger ? "bg-red-700 hover:bg-red-800" : "bg-sky-700 hover:bg-sky-800"}`}
             >

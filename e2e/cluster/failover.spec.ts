@@ -57,8 +57,13 @@ test("switch over to another node: it is active and the old one standby within 5
   await page.goto(`/clusters/${CLUSTER}`);
   const from = await activeNode(page);
   const to = ["node-a", "node-b", "node-c"].find((n) => n !== from)!;
-  await row(page, to).getByRole("button", { name: "Switch over here" }).click();
   const dialog = page.getByRole("dialog", { name: `Switch over to ${to}?` });
+  // Keyboard: focus starts on Cancel, Escape closes without doing anything.
+  await row(page, to).getByRole("button", { name: "Switch over here" }).click();
+  await expect(dialog.getByRole("button", { name: "Cancel" })).toBeFocused();
+  await page.keyboard.press("Escape");
+  await expect(dialog).toBeHidden();
+  await row(page, to).getByRole("button", { name: "Switch over here" }).click();
   await expect(dialog).toContainText(`${from} stops being active; ${to} becomes active.`);
   await saveScreenshot(page, "switchover-confirm");
   const clicked = Date.now();

@@ -9,7 +9,7 @@ export const metadata = { title: "Users · Failover Console" };
 
 export default async function UsersPage() {
   const session = await getServerSession(authOptions);
-  const user = session?.user?.id ? await loadSessionUser({ prisma: db(), userId: session.user.id }) : null;
+  const user = session?.user?.id ? await loadSessionUser({ prisma: db(), userId: session.user.id, issuedAt: session.issuedAt }) : null;
   if (user?.role !== "ADMIN") notFound();
   return <UsersAdmin />;
 }
