@@ -70,7 +70,7 @@ export async function benchScale({ url, console, steps, workers: workerCount, wi
     for (const target of steps) {
       // Grow the fleet: the 1,000-node cluster arrives with the 2,000 step, the rest in clusters of 5.
       const specs: { cluster: string; node: string; priority: number }[] = [];
-      const bigAdd = target >= 2000 && !bigAdded ? 1000 : 0;
+      const bigAdd: number = target >= 2000 && !bigAdded ? 1000 : 0;
       bigAdded ||= bigAdd > 0;
       for (let i = 0; i < bigAdd; i++) specs.push({ cluster: BIG, node: `n${String(i).padStart(4, "0")}`, priority: 100 + (i % 7) });
       while (total + specs.length < target) {
