@@ -5,24 +5,17 @@ import { electActive } from "../lib/cluster/elect-active";
 import { commandStep, demoteForCommand, loadOpenCommand, promoteForCommand, wakeCluster } from "../lib/cluster/execute-command";
 import { expireOverdueCommands } from "../lib/cluster/expire-commands";
 import { heartbeat, type HeartbeatResult } from "../lib/cluster/heartbeat";
-import { registerNode } from "../lib/cluster/register-node";
+import { registerNode, type RegisterNodeOptions } from "../lib/cluster/register-node";
 import { releaseLease } from "../lib/cluster/release-lease";
 import { fencingMarginMs, type Timings } from "../lib/cluster/timing";
 import type { HealthStatus } from "./health-server";
 import { runHook, type HookKind } from "./hooks";
 import { monoNow, type Logger } from "./log";
 
-export type NodeAgentOptions = {
+/** What registration needs (cluster, node, host, version, instance, priority, timings), plus the agent's own. */
+export type NodeAgentOptions = Omit<RegisterNodeOptions, "db"> & {
   /** The agent talks SQL through pg directly (see lib/db/sql.ts for why not Prisma). */
   db: Sql;
-  clusterName: string;
-  nodeName: string;
-  host: string;
-  agentVersion: string;
-  instanceId: string;
-  priority?: number;
-  /** Timings for the cluster if this agent creates it. */
-  timings?: Partial<Timings>;
   hooks: { promote?: string; demote?: string; timeoutMs: number };
   log: Logger;
   /** Called when the agent must stop for good (its node row was taken over). */
@@ -64,16 +57,8 @@ export class NodeAgent {
   }
 
   async start(): Promise<void> {
-    const reg = await registerNode({
-      db: this.o.db,
-      clusterName: this.o.clusterName,
-      nodeName: this.o.nodeName,
-      host: this.o.host,
-      agentVersion: this.o.agentVersion,
-      instanceId: this.o.instanceId,
-      priority: this.o.priority,
-      timings: this.o.timings,
-    });
+    const { db, clusterName, nodeName, host, agentVersion, instanceId, priority, timings } = this.o;
+    const reg = await registerNode({ db, clusterName, nodeName, host, agentVersion, instanceId, priority, timings });
     this.ids = { clusterId: reg.clusterId, nodeId: reg.nodeId };
     this.timings = { heartbeatMs: reg.heartbeatMs, leaseMs: reg.leaseMs };
     this.o.log.info("registered", { event: "role", role: "STANDBY", ...this.timings });

@@ -5,9 +5,9 @@ import { createApiToken } from "../../lib/auth/create-api-token";
 import { revokeApiToken } from "../../lib/auth/revoke-api-token";
 import { callApi, databaseState } from "../support/api-client";
 import { appRoutes } from "../support/app-routes";
-import { seedCluster, seedUsers, TEST_PASSWORD } from "../support/console-fixture";
-import { signIn, startNextServer, type NextServer } from "../support/next-server";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
+import { startConsoleTestbed, type ConsoleTestbed } from "../support/console-fixture";
+import type { NextServer } from "../support/next-server";
+import type { TestDatabase } from "../support/test-database";
 
 type Rule = "PUBLIC" | "VIEWER" | "OPERATOR" | "ADMIN";
 
@@ -44,20 +44,19 @@ const concrete = (p: string) =>
 type Caller = { name: string; rank: number | null; headers(): Record<string, string> };
 
 describe("access matrix: every API route x every kind of caller", () => {
+  let bed: ConsoleTestbed;
   let t: TestDatabase;
   let server: NextServer;
   const callers: Caller[] = [];
 
   beforeAll(async () => {
-    t = await createTestDatabase();
-    await seedUsers(t.prisma);
-    await seedCluster({ prisma: t.prisma, name: "alpha", nodes: [{ name: "node-a", role: "ACTIVE" }, { name: "node-b" }] });
-    server = await startNextServer({ databaseUrl: t.url });
+    bed = await startConsoleTestbed();
+    ({ t, server } = bed);
     const admin = await t.prisma.user.findUniqueOrThrow({ where: { email: "admin@example.com" } });
     const revoked = await createApiToken({ prisma: t.prisma, user: admin, name: "revoked", role: "ADMIN" });
     await revokeApiToken({ prisma: t.prisma, tokenId: revoked.id, actor: { ...admin, isAdmin: true } });
     const operatorToken = await createApiToken({ prisma: t.prisma, user: admin, name: "automation", role: "OPERATOR" });
-    const cookies = await Promise.all(["viewer", "operator", "admin"].map((r) => signIn(server.url, `${r}@example.com`, TEST_PASSWORD)));
+    const cookies = await Promise.all(["viewer", "operator", "admin"].map((r) => bed.signInAs(`${r}@example.com`)));
     const session = (cookie: string) => () => ({ cookie, origin: server.url });
     callers.push(
       { name: "signed out", rank: null, headers: () => ({}) },
@@ -69,10 +68,7 @@ describe("access matrix: every API route x every kind of caller", () => {
       { name: "bad token", rank: null, headers: () => ({ authorization: "Bearer fct_not-a-real-token" }) },
     );
   });
-  afterAll(async () => {
-    await server?.stop();
-    await t.drop();
-  });
+  afterAll(async () => bed?.stop());
 
   it("has a rule for every route the app serves, and no rule for a route that is gone", () => {
     const served = appRoutes().map((r) => `${r.method} ${r.path}`);

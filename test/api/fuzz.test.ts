@@ -3,9 +3,9 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { callApi, databaseState, type ApiRequest } from "../support/api-client";
-import { seedCluster, seedUsers, TEST_PASSWORD } from "../support/console-fixture";
-import { signIn, startNextServer, type NextServer } from "../support/next-server";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
+import { startConsoleTestbed, type ConsoleTestbed } from "../support/console-fixture";
+import type { NextServer } from "../support/next-server";
+import type { TestDatabase } from "../support/test-database";
 
 const RUNS = 40;
 
@@ -26,22 +26,18 @@ const bodyFor = (keys: string[]) =>
   );
 
 describe("API fuzzing", () => {
+  let bed: ConsoleTestbed;
   let t: TestDatabase;
   let server: NextServer;
   let admin: string;
   let userId: string;
   beforeAll(async () => {
-    t = await createTestDatabase();
-    await seedUsers(t.prisma);
-    await seedCluster({ prisma: t.prisma, name: "alpha", nodes: [{ name: "node-a", role: "ACTIVE" }, { name: "node-b" }] });
-    server = await startNextServer({ databaseUrl: t.url });
-    admin = await signIn(server.url, "admin@example.com", TEST_PASSWORD);
+    bed = await startConsoleTestbed();
+    ({ t, server } = bed);
+    admin = await bed.signInAs("admin@example.com");
     userId = (await t.prisma.user.findUniqueOrThrow({ where: { email: "viewer@example.com" } })).id;
   });
-  afterAll(async () => {
-    await server?.stop();
-    await t.drop();
-  });
+  afterAll(async () => bed?.stop());
 
   const endpoints: { name: string; method: "POST" | "PATCH"; path: () => string; keys: string[] }[] = [
     { name: "POST command", method: "POST", path: () => "/api/v1/clusters/alpha/commands", keys: ["kind", "targetNode", "reason", "timeoutMs"] },

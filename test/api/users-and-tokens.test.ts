@@ -3,25 +3,21 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOCKOUT } from "../../lib/auth/authorize-credentials";
 import { callApi } from "../support/api-client";
-import { seedCluster, seedUsers, TEST_PASSWORD } from "../support/console-fixture";
-import { signIn, startNextServer, type NextServer } from "../support/next-server";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
+import { startConsoleTestbed, TEST_PASSWORD, type ConsoleTestbed } from "../support/console-fixture";
+import { signIn, type NextServer } from "../support/next-server";
+import type { TestDatabase } from "../support/test-database";
 
 describe("users, tokens and sign-in hardening", () => {
+  let bed: ConsoleTestbed;
   let t: TestDatabase;
   let server: NextServer;
   let admin: string;
   beforeAll(async () => {
-    t = await createTestDatabase();
-    await seedUsers(t.prisma);
-    await seedCluster({ prisma: t.prisma, name: "alpha", nodes: [{ name: "node-a", role: "ACTIVE" }, { name: "node-b" }] });
-    server = await startNextServer({ databaseUrl: t.url });
-    admin = await signIn(server.url, "admin@example.com", TEST_PASSWORD);
+    bed = await startConsoleTestbed();
+    ({ t, server } = bed);
+    admin = await bed.signInAs("admin@example.com");
   });
-  afterAll(async () => {
-    await server?.stop();
-    await t.drop();
-  });
+  afterAll(async () => bed?.stop());
   const api = (cookie: string | null, req: Parameters<typeof callApi>[2]) => callApi(server.url, cookie, req);
 
   it("an admin creates a user with a generated password, shown once and never listed", async () => {

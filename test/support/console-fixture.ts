@@ -1,5 +1,7 @@
 import { hashPassword } from "../../lib/auth/password";
 import type { PrismaClient, UserRole } from "../../lib/db/client";
+import { signIn, startNextServer, type NextServer } from "./next-server";
+import { createTestDatabase, type TestDatabase } from "./test-database";
 
 export const TEST_PASSWORD = "correct horse battery staple";
 
@@ -34,4 +36,26 @@ export async function seedCluster({ prisma, name, nodes }: SeedClusterOptions) {
         CASE WHEN ${n.role ?? "STANDBY"} = 'ACTIVE' THEN 1 END, now())`;
   }
   return cluster;
+}
+
+export type ConsoleTestbed = { t: TestDatabase; server: NextServer; signInAs(email: string): Promise<string>; stop(): Promise<void> };
+
+/**
+ * A database of its own with one user per role and cluster "alpha" (node-a active, node-b
+ * standby), served by the real production build.
+ */
+export async function startConsoleTestbed(): Promise<ConsoleTestbed> {
+  const t = await createTestDatabase();
+  await seedUsers(t.prisma);
+  await seedCluster({ prisma: t.prisma, name: "alpha", nodes: [{ name: "node-a", role: "ACTIVE" }, { name: "node-b" }] });
+  const server = await startNextServer({ databaseUrl: t.url });
+  return {
+    t,
+    server,
+    signInAs: (email) => signIn(server.url, email, TEST_PASSWORD),
+    async stop() {
+      await server.stop();
+      await t.drop();
+    },
+  };
 }
