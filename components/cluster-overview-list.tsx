@@ -1,6 +1,7 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
+import { useState } from "react";
 import { apiFetch } from "@/lib/api/client-fetch";
 import type { ClusterOverviewJson } from "@/lib/api/api-types";
 import { HealthBadge } from "./badges";
@@ -14,7 +15,11 @@ const STATUS_TEXT: Record<ClusterOverviewJson["status"], { text: string; style: 
   "no-active": { text: "No active node", style: "bg-red-700 text-white" },
 };
 
+// Problems first: at 3 a.m. the cluster without an active node is the one to see.
+const STATUS_ORDER: Record<ClusterOverviewJson["status"], number> = { "no-active": 0, degraded: 1, ok: 2 };
+
 export function ClusterOverviewList() {
+  const [filter, setFilter] = useState("");
   const query = useQuery({
     queryKey: ["clusters"],
     queryFn: () => apiFetch<{ clusters: ClusterOverviewJson[] }>("/api/v1/clusters"),
@@ -38,8 +43,28 @@ export function ClusterOverviewList() {
           </p>
         </div>
       )}
+      {query.data && query.data.clusters.length > 0 && (
+        <div className="mb-4 flex flex-wrap items-center gap-3">
+          <p className="font-medium" data-testid="cluster-summary">
+            {query.data.clusters.length} cluster{query.data.clusters.length === 1 ? "" : "s"}:{" "}
+            <span className={query.data.clusters.some((c) => c.status === "no-active") ? "font-bold text-red-700" : ""}>
+              {query.data.clusters.filter((c) => c.status === "no-active").length} without an active node
+            </span>
+            , {query.data.clusters.filter((c) => c.status === "degraded").length} degraded
+          </p>
+          {query.data.clusters.length > 6 && (
+            <label className="ml-auto text-sm font-medium">
+              Filter{" "}
+              <input value={filter} maxLength={64} onChange={(e) => setFilter(e.target.value)} placeholder="cluster name" className="ml-1 rounded border border-slate-400 px-2 py-1" />
+            </label>
+          )}
+        </div>
+      )}
       <ul className="grid gap-4 md:grid-cols-2">
-        {query.data?.clusters.map((c) => {
+        {query.data?.clusters
+          .filter((c) => c.name.toLowerCase().includes(filter.trim().toLowerCase()))
+          .sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || a.name.localeCompare(b.name))
+          .map((c) => {
           const status = STATUS_TEXT[c.status];
           return (
             <li key={c.id}>

@@ -44,6 +44,7 @@ async function activeNode(page: import("@playwright/test").Page): Promise<string
 test("the cluster page shows three nodes, exactly one active", async ({ signedIn: page }) => {
   await page.goto("/");
   await expect(page.getByRole("link", { name: new RegExp(`Cluster ${CLUSTER}: OK`) })).toBeVisible();
+  await expect(page.getByTestId("cluster-summary")).toHaveText("1 cluster: 0 without an active node, 0 degraded");
   await saveScreenshot(page, "clusters-overview");
   await page.getByRole("link", { name: new RegExp(`Cluster ${CLUSTER}`) }).click();
   await expect(page.getByRole("heading", { name: `Cluster ${CLUSTER}` })).toBeVisible();
@@ -73,6 +74,7 @@ test("switch over to another node: it is active and the old one standby within 5
   const tookMs = Date.now() - clicked;
   await expect(page.getByTestId("command-progress")).toHaveAttribute("data-status", "SUCCEEDED");
   test.info().annotations.push({ type: "switchover seen in UI after (ms)", description: String(tookMs) });
+  console.log(`switchover: click -> new roles on screen in ${tookMs} ms`);
   expect(tookMs).toBeLessThan(5_000);
   await saveScreenshot(page, "switchover-done");
 });
@@ -207,5 +209,6 @@ test("kill -9 the active agent: the UI marks it down and another node active", a
   expect(survivor).not.toBe(victim);
   await expect(row(page, survivor)).toHaveAttribute("data-health", "healthy");
   test.info().annotations.push({ type: "failover seen in UI after (ms)", description: String(Date.now() - killedAt) });
+  console.log(`kill -9 -> down and new active on screen in ${Date.now() - killedAt} ms (lease 2000 ms)`);
   await saveScreenshot(page, "after-kill");
 });
