@@ -64,7 +64,7 @@ async function main() {
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
   try {
-    await retryWhileUnreachable(() => agent.start(), config.connectTimeoutMs, log);
+    await retryWhileUnreachable(() => startOrWaitOnce(agent, log), config.connectTimeoutMs, log);
   } catch (err) {
     if (err instanceof ClusterError) fail(err.message);
     throw err;
@@ -93,6 +93,21 @@ async function retryWhileUnreachable<T>(fn: () => Promise<T>, timeoutMs: number,
       log.warn("database unreachable; retrying", { attempt, error: message });
       await new Promise((r) => setTimeout(r, Math.min(5_000, 250 * attempt)));
     }
+  }
+}
+
+/**
+ * A restart right after a crash finds the node's row still claimed by the dead process: wait once
+ * for that claim to lapse. A live duplicate keeps heartbeating and is refused on the second try.
+ */
+async function startOrWaitOnce(agent: NodeAgent, log: Logger) {
+  try {
+    await agent.start();
+  } catch (err) {
+    if (!(err instanceof ClusterError) || err.code !== "CONFLICT" || err.retryAfterMs === undefined) throw err;
+    log.warn("node name still claimed; waiting once for the claim to lapse", { waitMs: err.retryAfterMs, reason: err.message });
+    await new Promise((r) => setTimeout(r, err.retryAfterMs));
+    await agent.start();
   }
 }
 

@@ -9,6 +9,8 @@ export class ClusterError extends Error {
   constructor(
     readonly code: ClusterErrorCode,
     message: string,
+    /** When the same request may succeed later (e.g. once a dead agent's lease has run out). */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = "ClusterError";

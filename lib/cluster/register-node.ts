@@ -48,7 +48,7 @@ export async function registerNode({ db, clusterName, nodeName, host, agentVersi
     if (problem) throw new ClusterError("INVALID", `cluster ${clusterName} has unsafe timings: ${problem}; fix them in the console`);
     const [existing] = await tx.query<Row>(
       `SELECT id, role::text AS role, "agentInstance", host,
-         COALESCE("lastHeartbeatAt" > now() - make_interval(secs => $3::float8 / 1000), false) AS alive,
+         COALESCE("lastHeartbeatAt" > now() - make_interval(secs => $3::float8 / 1000), false) OR COALESCE("leaseExpiresAt" > now(), false) AS alive,
          (EXTRACT(EPOCH FROM now() - "lastHeartbeatAt") * 1000)::int AS "ageMs"
        FROM "Node" WHERE "clusterId" = $1::uuid AND name = $2 FOR UPDATE`,
       [cluster.id, nodeName, cluster.leaseMs],
@@ -57,6 +57,8 @@ export async function registerNode({ db, clusterName, nodeName, host, agentVersi
       throw new ClusterError(
         "CONFLICT",
         `another agent is running as ${clusterName}/${nodeName} (host ${existing.host || "unknown"}, last heartbeat ${existing.ageMs} ms ago); stop it or choose another --node name`,
+        // If that agent is dead (we are its restart), its claim lapses within a lease.
+        Math.max(0, cluster.leaseMs - (existing.ageMs ?? 0)) + 250,
       );
     }
     const wasActive = existing?.role === "ACTIVE";

@@ -68,6 +68,18 @@ describe("agent lifecycle", () => {
     await t.drop();
   });
 
+  it("restarted at once after kill -9, an agent waits for its dead predecessor's claim instead of giving up", async () => {
+    const first = spawnAgent({ url: t.url, cluster: "life", node: "phoenix", priority: 0 });
+    await first.waitForLine((l) => l.msg === "registered");
+    first.signal("SIGKILL");
+    await first.exited();
+    const second = spawnAgent({ url: t.url, cluster: "life", node: "phoenix", priority: 0 });
+    agents.push(second);
+    await second.waitForLine((l) => l.msg === "node name still claimed; waiting once for the claim to lapse");
+    await second.waitForLine((l) => l.msg === "registered", FAST.leaseMs + 5000);
+    expect(second.child.exitCode).toBeNull();
+  });
+
   it("creates its cluster with --heartbeat-ms/--lease-ms, and refuses to join a cluster whose stored timings are unsafe", async () => {
     const creator = spawnAgent({ url: t.url, cluster: "timed", node: "t1", args: ["--heartbeat-ms", "300", "--lease-ms", "2400"] });
     agents.push(creator);
