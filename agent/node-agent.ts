@@ -267,7 +267,7 @@ export class NodeAgent {
         nodeName: this.o.nodeName,
         epoch,
         reason: `${kind} hook: ${outcome.error}`,
-        details: { command, ms: outcome.ms },
+        details: { hook: kind, ms: outcome.ms }, // not the command line: it may carry credentials
       }).catch((err: Error) => this.o.log.error("could not audit the hook failure", { error: err.message }));
     });
   }
