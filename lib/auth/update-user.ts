@@ -1,18 +1,18 @@
-import { userActor } from "../cluster/audit-actions";
 import { insertAudit } from "../cluster/audit";
 import type { PrismaClient, UserRole } from "../db/client";
 import { AuthError } from "./auth-error";
 import { generatePassword, hashPassword } from "./password";
 
 export type UserChanges = { role?: UserRole; disabled?: boolean; name?: string; password?: string; resetPassword?: boolean };
-export type UpdateUserOptions = { prisma: PrismaClient; actorEmail: string; userId: string; changes: UserChanges };
+/** actor: an audit actor string, userActor(email) from the console, "system" from the command line. */
+export type UpdateUserOptions = { prisma: PrismaClient; actor: string; userId: string; changes: UserChanges };
 
 /**
  * Changes a user. The last active ADMIN can be neither demoted nor disabled (checked under a lock
  * on the admins, so two concurrent demotions cannot both pass). A new password or disabling ends
  * the user's existing sessions.
  */
-export async function updateUser({ prisma, actorEmail, userId, changes }: UpdateUserOptions) {
+export async function updateUser({ prisma, actor, userId, changes }: UpdateUserOptions) {
   const generated = changes.resetPassword ? generatePassword() : undefined;
   const newPassword = changes.password ?? generated;
   const passwordHash = newPassword ? await hashPassword(newPassword) : undefined;
@@ -36,7 +36,7 @@ export async function updateUser({ prisma, actorEmail, userId, changes }: Update
     const changed = Object.keys(changes).filter((k) => changes[k as keyof UserChanges] !== undefined && k !== "password" && k !== "resetPassword");
     if (passwordHash) changed.push("password");
     await insertAudit(tx, {
-      actor: userActor(actorEmail),
+      actor,
       action: "user.updated",
       reason: `${user.email}: ${changed.join(", ")}`,
       details: { userId, ...(changes.role !== undefined && { role: { from: user.role, to: changes.role } }), ...(changes.disabled !== undefined && { disabled: changes.disabled }) },

@@ -19,7 +19,7 @@ export type OpenDatabase = {
   stop(): Promise<void>;
 };
 
-const EMBEDDED_DB_NAME = "failover_console";
+export const EMBEDDED_DB_NAME = "failover_console";
 
 async function ensureDatabaseExists(serverUrl: string, name: string): Promise<string> {
   const client = new pg.Client({ connectionString: serverUrl });

@@ -6,5 +6,5 @@ import { db } from "@/lib/db/client";
 export const PATCH = withAuth<{ id: string }>({ role: "ADMIN" }, async ({ req, params, user }) => {
   const { id } = userParamsSchema.parse(params);
   const changes = await readJson(req, updateUserSchema);
-  return updateUser({ prisma: db(), actorEmail: user.email, userId: id, changes });
+  return updateUser({ prisma: db(), actor: user.actor, userId: id, changes });
 });
