@@ -31,6 +31,7 @@ const { values } = parseArgs({
     "footprint-seconds": { type: "string", default: "60" },
     keep: { type: "boolean", default: false },
     "pg-defaults": { type: "boolean", default: false },
+    statements: { type: "boolean", default: false },
   },
 });
 const only = new Set(values.only!.split(","));
@@ -46,10 +47,13 @@ await copyFile("dist/cluster-agent.mjs", bundle);
 // runs with the project's stock settings instead. Connections stay at the default 300: the scale
 // workers share pools (see scale-worker.ts).
 const pgSettings: Record<string, string> = values["pg-defaults"] ? {} : { shared_buffers: "256MB", commit_delay: "1000", commit_siblings: "2" };
+// --statements: pg_stat_statements on, and the top statements by server time in the results.
+if (values.statements) pgSettings.shared_preload_libraries = "pg_stat_statements";
 const server = await startEmbeddedPostgres({ dataDir: path.join(dir, "pg"), settings: pgSettings });
 const pgPid = Number((await readFile(path.join(server.dataDir, "postmaster.pid"), "utf8")).split("\n")[0]);
 await applyMigrations({ connectionString: server.url });
 const prisma = createPrismaClient({ connectionString: server.url, maxConnections: 4 });
+if (values.statements) await prisma.$executeRawUnsafe("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
 log(`embedded PostgreSQL on port ${server.port}, data in ${server.dataDir}`);
 
 const results: Record<string, unknown> = { startedAt: new Date(started).toISOString(), machine: { cpus: (await import("node:os")).cpus().length, node: process.version }, pgSettings, commit: (await import("node:child_process")).execSync("git rev-parse --short HEAD").toString().trim() };
@@ -99,6 +103,14 @@ try {
     log(`scale: steps ${steps.join(", ")}`);
     results.scale = [];
     await benchScale({ url: server.url, console: consoleServer!, steps, workers: Number(values.workers), windowS: Number(values.window), switchoversPerStep: 8, log, pgPid, onStep: (s) => ((results.scale as unknown[]).push(s), save()) });
+  }
+  if (values.statements) {
+    results.topStatements = await prisma.$queryRawUnsafe(
+      `SELECT calls::int, round(total_exec_time)::int AS "totalExecMs", round(total_plan_time)::int AS "totalPlanMs", round(mean_exec_time::numeric, 3)::float8 AS "meanExecMs",
+         left(regexp_replace(query, '\\s+', ' ', 'g'), 140) AS query
+       FROM pg_stat_statements ORDER BY total_exec_time + total_plan_time DESC LIMIT 12`,
+    );
+    console.table(results.topStatements);
   }
 } finally {
   await consoleServer?.stop();
