@@ -17,11 +17,12 @@ test("sign in with the form, using only the keyboard", async ({ page }) => {
   await page.getByLabel("Email").fill(E2E_ADMIN.email);
   await page.getByLabel("Password").fill("not the password");
   await page.getByLabel("Password").press("Enter");
-  await expect(page.getByRole("alert").filter({ hasText: "Wrong email or password." })).toBeVisible();
+  // bcrypt (cost 12) on a busy 2-core machine can take seconds.
+  await expect(page.getByRole("alert").filter({ hasText: "Wrong email or password." })).toBeVisible({ timeout: 15_000 });
 
   await page.getByLabel("Password").fill(E2E_ADMIN.password);
   await page.getByLabel("Password").press("Enter");
-  await expect(page.getByRole("heading", { name: "Clusters", level: 1 })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Clusters", level: 1 })).toBeVisible({ timeout: 15_000 });
   await expect(page.getByText(E2E_ADMIN.email)).toBeVisible();
 });
 
