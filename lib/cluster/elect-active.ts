@@ -12,6 +12,16 @@ export type ElectionResult = { elected: true; epoch: bigint } | { elected: false
  * candidate, retires the lapsed active, bumps the epoch, takes the role, and audits both changes.
  */
 export async function electActive({ db, clusterId, nodeId, instanceId }: ElectActiveOptions): Promise<ElectionResult> {
+  // Cheap look first, without the lock: in a large cluster every standby sees the lapse at once,
+  // and only the one that would win should queue for the cluster row. The locked re-check decides.
+  const [front] = await toSql(db).query<{ id: string; name: string }>(
+    `SELECT n.id, n.name FROM "Node" n JOIN "Cluster" c ON c.id = n."clusterId"
+     WHERE n."clusterId" = $1::uuid AND n.priority > 0 AND NOT n.maintenance AND COALESCE(n."holdUntil" <= now(), true)
+       AND n."lastHeartbeatAt" > now() - make_interval(secs => (2 * c."heartbeatMs" + 250) / 1000.0)
+     ORDER BY n.priority DESC, n.name ASC LIMIT 1`,
+    [clusterId],
+  );
+  if (front && front.id !== nodeId) return { elected: false, why: `${front.name} is the better candidate` };
   try {
     return await toSql(db).transaction(async (tx): Promise<ElectionResult> => {
       const locked = await lockCluster(tx, clusterId);

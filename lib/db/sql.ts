@@ -56,9 +56,10 @@ function pgExecutor(client: Queryable, pool: pg.Pool | null): Sql {
         conn.release();
         return result;
       } catch (err) {
-        await conn.query("ROLLBACK").catch(() => {});
-        // Never hand a connection that failed mid-transaction (maybe a dead socket) back to the pool.
-        conn.release(err instanceof Error ? err : new Error(String(err)));
+        // A ROLLBACK that succeeds proves the connection healthy (an ordinary abort): keep it and
+        // its prepared statements. One that fails (timed-out, dead socket) is discarded.
+        const healthy = await conn.query("ROLLBACK").then(() => true, () => false);
+        conn.release(healthy ? undefined : err instanceof Error ? err : new Error(String(err)));
         throw err;
       }
     },
