@@ -86,6 +86,15 @@ let loaded: Promise<typeof EmbeddedPostgres> | undefined;
 // its servers with it. Sending the signal is synchronous, so an "exit" listener can do it.
 const running = new Set<ChildProcess>();
 process.on("exit", () => running.forEach((child) => child.kill("SIGINT")));
+// Death by signal fires no "exit": stop the servers on Ctrl-C / SIGTERM too, but only in a process
+// with no handler of its own (the launcher has one and stops agents before the database).
+for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]] as const) {
+  process.on(signal, () => {
+    if (process.listenerCount(signal) > 1) return;
+    running.forEach((child) => child.kill("SIGINT"));
+    process.exit(code);
+  });
+}
 
 export function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
   loaded ??= (async () => {
