@@ -132,7 +132,7 @@ export function UsersAdmin() {
                   </td>
                   <td className="px-3 py-2 whitespace-nowrap">{formatTime(u.createdAt)}</td>
                   <td className="px-3 py-2">
-                    <button type="button" disabled={update.isPending} onClick={() => update.mutate({ user: u, changes: { resetPassword: true } })} className={`${button} border border-slate-500 bg-white`}>
+                    <button type="button" disabled={update.isPending} onClick={() => window.confirm(`Reset the password of ${u.email}? Their sessions end now and a new password is shown once.`) && update.mutate({ user: u, changes: { resetPassword: true } })} className={`${button} border border-slate-500 bg-white`}>
                       Reset password of {u.email}
                     </button>
                   </td>

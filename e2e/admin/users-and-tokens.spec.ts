@@ -25,6 +25,12 @@ test("an admin adds an operator, whose generated password works once shown", asy
   await expect(page.getByRole("switch", { name: "Account of oncall@example.com enabled" })).toHaveAttribute("aria-checked", "false");
   expect((await oncall.request.get("/api/v1/clusters")).status()).toBe(401);
   await other.close();
+
+  // A password reset asks first, then shows the new password once.
+  await page.getByRole("button", { name: "Done" }).click();
+  page.once("dialog", (d) => void d.accept());
+  await page.getByRole("button", { name: "Reset password of oncall@example.com" }).click();
+  await expect(page.getByLabel("New password for oncall@example.com")).toHaveValue(/.{16,}/);
 });
 
 test("an API token works as a bearer token until revoked", async ({ signedIn: page }) => {
