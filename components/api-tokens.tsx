@@ -5,7 +5,7 @@ import { apiFetch } from "@/lib/api/client-fetch";
 import { formatTime } from "./format";
 import { OneTimeSecret } from "./one-time-secret";
 import { useSessionUser } from "./providers";
-import { ErrorState, LoadingState } from "./query-state";
+import { ActionError, ErrorState, LoadingState } from "./query-state";
 
 type Role = "ADMIN" | "OPERATOR" | "VIEWER";
 type TokenJson = { id: string; name: string; role: Role; prefix: string; createdAt: string; lastUsedAt: string | null; revokedAt: string | null };
@@ -47,11 +47,7 @@ export function ApiTokens() {
         </p>
       </div>
       {secret && <OneTimeSecret label="New API token" value={secret} onDone={() => setSecret(null)} />}
-      {error && (
-        <p role="alert" className="rounded bg-red-50 p-3 font-medium text-red-900 ring-1 ring-red-600">
-          {error}
-        </p>
-      )}
+      {error && <ActionError message={error} />}
       <form
         aria-label="Create a token"
         className="grid gap-3 rounded-lg border border-slate-300 bg-white p-4 sm:grid-cols-3 sm:items-end"

@@ -17,3 +17,12 @@ export function ErrorState({ error, what }: { error: unknown; what: string }) {
     </div>
   );
 }
+
+/** A failed action (mutation), shown above the form or table it came from. */
+export function ActionError({ message }: { message: string }) {
+  return (
+    <p role="alert" className="rounded bg-red-50 p-3 font-medium text-red-900 ring-1 ring-red-600">
+      {message}
+    </p>
+  );
+}

@@ -5,7 +5,7 @@ import { apiFetch } from "@/lib/api/client-fetch";
 import { formatTime } from "./format";
 import { OneTimeSecret } from "./one-time-secret";
 import { useSessionUser } from "./providers";
-import { ErrorState, LoadingState } from "./query-state";
+import { ActionError, ErrorState, LoadingState } from "./query-state";
 
 type Role = "ADMIN" | "OPERATOR" | "VIEWER";
 type UserJson = { id: string; email: string; name: string; role: Role; disabled: boolean; createdAt: string };
@@ -46,11 +46,7 @@ export function UsersAdmin() {
     <div className="space-y-6">
       <h1 className="text-2xl font-bold">Users</h1>
       {secret && <OneTimeSecret label={secret.label} value={secret.value} onDone={() => setSecret(null)} />}
-      {error && (
-        <p role="alert" className="rounded bg-red-50 p-3 font-medium text-red-900 ring-1 ring-red-600">
-          {error}
-        </p>
-      )}
+      {error && <ActionError message={error} />}
       <form
         aria-label="Add a user"
         className="grid gap-3 rounded-lg border border-slate-300 bg-white p-4 sm:grid-cols-4 sm:items-end"
