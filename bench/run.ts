@@ -1,7 +1,7 @@
 // `npm run bench`: failover, switchover, scale and footprint against a fresh embedded PostgreSQL,
 // real agent processes, the real console (next start) and real Chromium. Prints a table and
 // writes bench/results/<timestamp>.json. See docs/benchmarks.md.
-//   --only failover,switchover,scale,footprint   run a subset
+//   --only failover,switchover,heartbeat,scale,footprint   run a subset
 //   --steps 100,1000,2000,5000                   scale steps
 //   --trials N (failover, default 20)  --switchovers N (default 50)  --window S (scale, default 20)
 import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -15,6 +15,7 @@ import { startEmbeddedPostgres } from "../lib/db/embedded-postgres";
 import { applyMigrations } from "../lib/db/migrate";
 import { benchFailover } from "./failover";
 import { benchFootprint } from "./footprint";
+import { benchHeartbeatCost } from "./heartbeat-cost";
 import { snapshotBuild, startConsole, type Console } from "./lib/console";
 import type { Summary } from "./lib/stats";
 import { benchScale } from "./scale";
@@ -22,7 +23,7 @@ import { benchSwitchover } from "./switchover";
 
 const { values } = parseArgs({
   options: {
-    only: { type: "string", default: "failover,switchover,scale,footprint" },
+    only: { type: "string", default: "failover,switchover,heartbeat,scale,footprint" },
     steps: { type: "string", default: "100,1000,2000,5000" },
     trials: { type: "string", default: "20" },
     switchovers: { type: "string", default: "50" },
@@ -88,6 +89,11 @@ try {
       await save();
     }
   }
+  if (only.has("heartbeat")) {
+    log("heartbeat statement cost: 5,000 nodes, 8 clients, alternating standby beats and active renewals");
+    results.heartbeatCost = await benchHeartbeatCost({ url: server.url, pgPid, nodes: 5000, clients: 8, seconds: 5, rounds: 3, log });
+    await save();
+  }
   if (only.has("switchover") || only.has("scale")) {
     ensureConsoleBuild();
     consoleServer = await startConsole(await snapshotBuild(dir), server.url, prisma);
@@ -152,6 +158,13 @@ function table(r: Record<string, any>): string {
     add("switchover via API -> agent ack, ms", s.agentAck, "p50 <= 300, p99 <= 1000", s.agentAck.p50 <= 300 && s.agentAck.p99 <= 1000);
     add("  old active stepped down, ms", s.oldActiveStepsDown);
     add("  POST /commands response, ms", s.apiResponse);
+  }
+  for (const variant of ["standby", "active renewal"]) {
+    const runs = (r.heartbeatCost ?? []).filter((x: any) => x.variant === variant);
+    if (!runs.length) continue;
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    add(`heartbeat statement alone, ${variant} (${runs[0].clients} clients), ms`, runs.at(-1).latencyMs);
+    rows.push([`  ${median(runs.map((x: any) => x.beatsPerSecond))} beats/s, PostgreSQL ${median(runs.map((x: any) => x.postgresCpuMsPerBeat))} ms CPU per beat (median of ${runs.length} rounds)`, "", "", "", "", "", "", ""]);
   }
   for (const st of r.scale ?? []) {
     const big = st.agents >= 5000;

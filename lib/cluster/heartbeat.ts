@@ -33,8 +33,17 @@ export type HeartbeatResult = {
  * is no longer this agent's (another process took the name over).
  */
 export async function heartbeat({ db, nodeId, instanceId, activeEpoch, metrics = {} }: HeartbeatOptions): Promise<HeartbeatResult | null> {
-  const rows = await toSql(db).query<HeartbeatResult>(
-    `WITH hb AS (
+  const rows = await toSql(db).query<HeartbeatResult>(activeEpoch === null ? STANDBY_BEAT : ACTIVE_BEAT, [nodeId, instanceId, activeEpoch, JSON.stringify(metrics)]);
+  const row = rows[0];
+  if (!row) return null;
+  // The active's own row comes back pre-update in the join; its renewed lease is what counts.
+  if (row.renewed) row.activeLeaseRemainingMs = row.leaseMs;
+  return row;
+}
+
+function beatStatement({ asyncCommit }: { asyncCommit: boolean }) {
+  return `WITH ${asyncCommit ? `async_commit AS (SELECT set_config('synchronous_commit', 'off', true)),
+     ` : ""}hb AS (
        UPDATE "Node" n SET
          "lastHeartbeatAt" = now(),
          metrics = $4::jsonb,
@@ -54,12 +63,22 @@ export async function heartbeat({ db, nodeId, instanceId, activeEpoch, metrics =
        a.id AS "activeNodeId",
        CASE WHEN a."leaseExpiresAt" > now() THEN (EXTRACT(EPOCH FROM a."leaseExpiresAt" - now()) * 1000)::int END AS "activeLeaseRemainingMs",
        EXISTS (SELECT 1 FROM "Command" cmd WHERE cmd."clusterId" = hb."clusterId" AND cmd.status IN ('PENDING', 'RUNNING')) AS "openCommand"
-     FROM hb LEFT JOIN "Node" a ON a."clusterId" = hb."clusterId" AND a.role = 'ACTIVE'`,
-    [nodeId, instanceId, activeEpoch, JSON.stringify(metrics)],
-  );
-  const row = rows[0];
-  if (!row) return null;
-  // The active's own row comes back pre-update in the join; its renewed lease is what counts.
-  if (row.renewed) row.activeLeaseRemainingMs = row.leaseMs;
-  return row;
+     FROM hb ${asyncCommit ? "CROSS JOIN async_commit " : ""}LEFT JOIN "Node" a ON a."clusterId" = hb."clusterId" AND a.role = 'ACTIVE'`;
 }
+
+/**
+ * A lease renewal is a durable commit: were it lost in a database crash, the lease would end
+ * earlier in the database than the active believes, and another node could be elected while it
+ * still acts. So the active's beat waits for the WAL flush like every role change.
+ */
+const ACTIVE_BEAT = beatStatement({ asyncCommit: false });
+
+/**
+ * A standby's beat writes only its liveness and metrics, so it commits without waiting for the
+ * WAL flush (synchronous_commit off for this transaction alone): the flush wait and its lock are
+ * most of a small commit's cost, and standbys are most of the beats. A crash can lose only the
+ * last few hundred milliseconds of such beats (the node looks that much older), and never a
+ * decision taken on one: WAL is flushed in order, so any durable commit that read a beat, such as
+ * a switchover seeing its target alive, flushes that beat with it.
+ */
+const STANDBY_BEAT = beatStatement({ asyncCommit: true });
