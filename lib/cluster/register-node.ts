@@ -39,13 +39,41 @@ export async function registerNode({ db, clusterName, nodeName, host, agentVersi
       `INSERT INTO "Cluster" (id, name, "heartbeatMs", "leaseMs", "updatedAt") VALUES (gen_random_uuid(), $1, $2, $3, now()) ON CONFLICT (name) DO NOTHING`,
       [clusterName, wanted.heartbeatMs, wanted.leaseMs],
     );
-    const [cluster] = await tx.query<{ id: string; heartbeatMs: number; leaseMs: number }>(
-      `SELECT id, "heartbeatMs", "leaseMs" FROM "Cluster" WHERE name = $1 FOR UPDATE`,
-      [clusterName],
-    );
+    const [cluster] = await tx.query<{ id: string; heartbeatMs: number; leaseMs: number }>(`SELECT id, "heartbeatMs", "leaseMs" FROM "Cluster" WHERE name = $1`, [clusterName]);
     // Settings written past the console (by hand in SQL) must not make fencing unsafe.
     const problem = timingProblem(cluster);
     if (problem) throw new ClusterError("INVALID", `cluster ${clusterName} has unsafe timings: ${problem}; fix them in the console`);
+    const registered = { clusterId: cluster.id, heartbeatMs: cluster.heartbeatMs, leaseMs: cluster.leaseMs };
+    const audit = (nodeId: string, reason: string, wasActive = false) =>
+      insertAudit(tx, {
+        actor,
+        action: "node.registered",
+        clusterId: cluster.id,
+        clusterName,
+        nodeId,
+        nodeName,
+        ...(wasActive && { fromRole: "ACTIVE" as const, toRole: "STANDBY" as const }),
+        reason,
+        details: { host, agentVersion },
+      });
+
+    // A new node joins without the cluster lock: a STANDBY row changes no role, so a thousand
+    // nodes joining one cluster do not queue behind each other (or behind an election). A name
+    // taken meanwhile, even by a registration not yet committed, falls through to the locked path.
+    const [inserted] = await tx.query<{ id: string }>(
+      `INSERT INTO "Node" (id, "clusterId", name, host, "agentVersion", "agentInstance", priority, "startedAt", "lastHeartbeatAt")
+       VALUES (gen_random_uuid(), $1::uuid, $2, $3, $4, $5::uuid, COALESCE($6::int, 100), now(), now())
+       ON CONFLICT ("clusterId", name) DO NOTHING RETURNING id`,
+      [cluster.id, nodeName, host, agentVersion, instanceId, priority ?? null],
+    );
+    if (inserted) {
+      await audit(inserted.id, "new node");
+      return { ...registered, nodeId: inserted.id };
+    }
+
+    // Re-attaching to an existing row may turn it from ACTIVE to STANDBY: under the cluster lock,
+    // like every role change, taken before the node's row as everywhere else.
+    await tx.query(`SELECT id FROM "Cluster" WHERE id = $1::uuid FOR UPDATE`, [cluster.id]);
     const [existing] = await tx.query<Row>(
       `SELECT id, role::text AS role, "agentInstance", host,
          COALESCE("lastHeartbeatAt" > now() - make_interval(secs => $3::float8 / 1000), false) OR COALESCE("leaseExpiresAt" > now(), false) AS alive,
@@ -53,7 +81,8 @@ export async function registerNode({ db, clusterName, nodeName, host, agentVersi
        FROM "Node" WHERE "clusterId" = $1::uuid AND name = $2 FOR UPDATE`,
       [cluster.id, nodeName, cluster.leaseMs],
     );
-    if (existing?.alive && existing.agentInstance && existing.agentInstance !== instanceId) {
+    if (!existing) throw new ClusterError("CONFLICT", `${clusterName}/${nodeName} was removed while registering; try again`, 250);
+    if (existing.alive && existing.agentInstance && existing.agentInstance !== instanceId) {
       throw new ClusterError(
         "CONFLICT",
         `another agent is running as ${clusterName}/${nodeName} (host ${existing.host || "unknown"}, last heartbeat ${existing.ageMs} ms ago); stop it or choose another --node name`,
@@ -61,36 +90,16 @@ export async function registerNode({ db, clusterName, nodeName, host, agentVersi
         Math.max(0, cluster.leaseMs - (existing.ageMs ?? 0)) + 250,
       );
     }
-    const wasActive = existing?.role === "ACTIVE";
-    let nodeId: string;
-    if (!existing) {
-      [{ id: nodeId }] = await tx.query<{ id: string }>(
-        `INSERT INTO "Node" (id, "clusterId", name, host, "agentVersion", "agentInstance", priority, "startedAt", "lastHeartbeatAt")
-         VALUES (gen_random_uuid(), $1::uuid, $2, $3, $4, $5::uuid, COALESCE($6::int, 100), now(), now()) RETURNING id`,
-        [cluster.id, nodeName, host, agentVersion, instanceId, priority ?? null],
-      );
-    } else {
-      nodeId = existing.id;
-      await tx.execute(
-        `UPDATE "Node" SET host = $2, "agentVersion" = $3, "agentInstance" = $4::uuid, priority = COALESCE($5::int, priority),
-           "startedAt" = now(), "lastHeartbeatAt" = now(),
-           role = 'STANDBY', "leaseExpiresAt" = CASE WHEN role = 'ACTIVE' THEN NULL ELSE "leaseExpiresAt" END,
-           "activeEpoch" = CASE WHEN role = 'ACTIVE' THEN NULL ELSE "activeEpoch" END
-         WHERE id = $1::uuid`,
-        [nodeId, host, agentVersion, instanceId, priority ?? null],
-      );
-    }
-    await insertAudit(tx, {
-      actor,
-      action: "node.registered",
-      clusterId: cluster.id,
-      clusterName,
-      nodeId,
-      nodeName,
-      ...(wasActive && { fromRole: "ACTIVE" as const, toRole: "STANDBY" as const }),
-      reason: wasActive ? "agent restarted; the previous process's lease had lapsed" : existing ? "agent restarted" : "new node",
-      details: { host, agentVersion },
-    });
-    return { clusterId: cluster.id, nodeId, heartbeatMs: cluster.heartbeatMs, leaseMs: cluster.leaseMs };
+    const wasActive = existing.role === "ACTIVE";
+    await tx.execute(
+      `UPDATE "Node" SET host = $2, "agentVersion" = $3, "agentInstance" = $4::uuid, priority = COALESCE($5::int, priority),
+         "startedAt" = now(), "lastHeartbeatAt" = now(),
+         role = 'STANDBY', "leaseExpiresAt" = CASE WHEN role = 'ACTIVE' THEN NULL ELSE "leaseExpiresAt" END,
+         "activeEpoch" = CASE WHEN role = 'ACTIVE' THEN NULL ELSE "activeEpoch" END
+       WHERE id = $1::uuid`,
+      [existing.id, host, agentVersion, instanceId, priority ?? null],
+    );
+    await audit(existing.id, wasActive ? "agent restarted; the previous process's lease had lapsed" : "agent restarted", wasActive);
+    return { ...registered, nodeId: existing.id };
   });
 }
