@@ -302,10 +302,16 @@ export class NodeAgent {
   }
 }
 
+// Sampled at most once a second per process: reading RSS and load is a /proc read each, and
+// where many agents share a process (the scale bench) one sample serves them all.
+let sampled: { at: number; value: Record<string, number> } | null = null;
 function metrics() {
-  return {
-    load1: Math.round(os.loadavg()[0] * 100) / 100,
-    rssMb: Math.round(process.memoryUsage.rss() / 1048576),
-    uptimeS: Math.round(process.uptime()),
-  };
+  const now = performance.now();
+  if (!sampled || now - sampled.at >= 1000) {
+    sampled = {
+      at: now,
+      value: { load1: Math.round(os.loadavg()[0] * 100) / 100, rssMb: Math.round(process.memoryUsage.rss() / 1048576), uptimeS: Math.round(process.uptime()) },
+    };
+  }
+  return sampled.value;
 }

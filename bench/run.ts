@@ -8,7 +8,6 @@ import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:f
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createPrismaClient } from "../lib/db/client";
 import { startEmbeddedPostgres } from "../lib/db/embedded-postgres";
@@ -129,16 +128,10 @@ await save();
 console.log("\n" + table(results));
 console.log(`\nJSON: ${file} (${results.durationS} s)`);
 
-/** The console's production build, as `npm test` makes it; retried while someone else's build runs. */
+/** The console's production build of the current sources, as `npm test` makes it (waits out another run's build). */
 function ensureConsoleBuild() {
-  for (let attempt = 1; attempt <= 6; attempt++) {
-    const r = spawnSync(process.execPath, ["test/support/ensure-build.mjs"], { stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
-    if (r.status === 0) return;
-    log(`console build failed (attempt ${attempt}): ${(r.stderr + r.stdout).trim().split("\n").slice(-3).join(" / ")}`);
-    spawnSync("sleep", ["15"]);
-  }
-  if (!existsSync(".next/BUILD_ID")) throw new Error("no console build (.next): run `npm run build`");
-  log("using the existing .next build");
+  const r = spawnSync(process.execPath, ["test/support/ensure-build.mjs"], { stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`console build failed: ${(r.stderr + r.stdout).trim().split("\n").slice(-5).join(" / ")}`);
 }
 
 function table(r: Record<string, any>): string {
@@ -174,8 +167,10 @@ function table(r: Record<string, any>): string {
     add(`  GET /api/v1/clusters (${st.clusters} clusters), ms`, st.api.clusterList, big ? "p99 <= 100" : "", big ? st.api.clusterList.p99 <= 100 : null);
     add(`  GET /api/v1/clusters/:name (5 nodes), ms`, st.api.nodeListSmall, big ? "p99 <= 100" : "", big ? st.api.nodeListSmall.p99 <= 100 : null);
     if (st.api.nodeList1000) add(`  GET /api/v1/clusters/:name (1,000 nodes), ms`, st.api.nodeList1000, big ? "p99 <= 100" : "", big ? st.api.nodeList1000.p99 <= 100 : null);
+    if (st.api.serverTime) add(`    of which inside the console (Server-Timing), list of clusters, ms`, st.api.serverTime.clusterList);
     if (st.render) add(`  cluster page, 1,000 nodes, Chromium load -> all rows, ms`, st.render.loadToAllRowsMs);
     rows.push([`  unplanned role changes in the window (lapsed leases): ${st.unplannedRoleChanges}; worker event-loop delay p99 ms: ${st.workerEventLoopDelayP99Ms.join(", ")}`, "", "", "", "", "", "", ""]);
+    if (st.workerPoolWaiting) rows.push([`  heartbeats waiting for a pooled connection per worker (mean/max): ${st.workerPoolWaiting.join(", ")}; PostgreSQL backends: ${Object.entries(st.pgBackendStates).map(([k, v]) => `${k} ${v}`).join(", ")}`, "", "", "", "", "", "", ""]);
     rows.push([`  CPU % of one core: ${Object.entries(st.cpuPctOfOneCore).map(([k, v]) => `${k.replace(/Pct$/, "")} ${v}`).join(", ")}`, "", "", "", "", "", "", ""]);
   }
   for (const fp of r.footprint ?? []) {

@@ -27,7 +27,7 @@ const lastBeat = new Map<string, number>();
 // The real heartbeat statement, timed where the agent awaits it (includes waiting for a pooled connection).
 const timed: Sql = {
   async query<T>(text: string, values?: unknown[]) {
-    if (!text.includes("WITH hb AS")) return base.query<T>(text, values);
+    if (!text.includes(" hb AS (")) return base.query<T>(text, values); // the heartbeat statement, standby or active
     const t0 = performance.now();
     try {
       const rows = await base.query<T>(text, values);
@@ -134,6 +134,10 @@ async function add({ agents: specs, perSecond, withinMs }: AddMsg) {
   send({ type: "added", total: agents.length, skipped, ms: Math.round(performance.now() - t0) });
 }
 
+// Heartbeats queued for one of the pool's connections, sampled every 100 ms: connection shortage.
+let poolWaitSamples: number[] = [];
+setInterval(() => poolWaitSamples.push(pool.waitingCount), 100).unref();
+
 const eld = monitorEventLoopDelay({ resolution: 10 });
 eld.enable();
 const cpu0 = { v: process.cpuUsage(), t: performance.now() };
@@ -146,6 +150,7 @@ process.on("message", async (m: Msg) => {
       hbGap = [];
       hbErrors = 0;
       warnings = 0;
+      poolWaitSamples = [];
       eld.reset();
       cpu0.v = process.cpuUsage();
       cpu0.t = performance.now();
@@ -165,7 +170,8 @@ process.on("message", async (m: Msg) => {
         eventLoopDelayP99Ms: eld.percentile(99) / 1e6,
         cpuPct: Math.round(((u.user + u.system) / 1000 / (performance.now() - cpu0.t)) * 100),
         rssMb: Math.round(process.memoryUsage.rss() / 1048576),
-        poolWaiting: pool.waitingCount,
+        poolWaitingMean: Math.round(poolWaitSamples.reduce((a, b) => a + b, 0) / Math.max(1, poolWaitSamples.length)),
+        poolWaitingMax: Math.max(0, ...poolWaitSamples),
       });
     } else if (m.type === "stop") {
       await listener?.end().catch(() => {});

@@ -104,7 +104,10 @@ export async function benchScale({ url, console, steps, workers: workerCount, wi
       const sampleWaits = async () => {
         while (Date.now() < until) {
           const { rows } = await db.query<{ w: string; n: number }>(
-            `SELECT coalesce(wait_event_type || ':' || wait_event, state) AS w, count(*)::int AS n FROM pg_stat_activity
+            // An open transaction also names its last statement: long ones hold back HOT pruning.
+            `SELECT state || coalesce(' ' || wait_event_type || ':' || wait_event, '')
+                 || CASE WHEN state LIKE 'idle in transaction%' THEN ' after ' || left(regexp_replace(query, '\\s+', ' ', 'g'), 48) ELSE '' END AS w,
+               count(*)::int AS n FROM pg_stat_activity
              WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend' GROUP BY 1`,
           );
           samples++;
@@ -113,13 +116,16 @@ export async function benchScale({ url, console, steps, workers: workerCount, wi
         }
       };
       const api = { clusterList: [] as number[], nodeListSmall: [] as number[], nodeListBig: [] as number[] };
+      const apiServer = { clusterList: [] as number[], nodeListSmall: [] as number[], nodeListBig: [] as number[] };
       let apiErrors = 0;
       const apiLoop = async (key: keyof typeof api, path: string, perSecond: number) => {
         while (Date.now() < until) {
           const started = Date.now();
           const r = await console.get(path);
-          if (r.status === 200) api[key].push(r.ms);
-          else apiErrors++;
+          if (r.status === 200) {
+            api[key].push(r.ms);
+            if (r.serverMs !== null) apiServer[key].push(r.serverMs);
+          } else apiErrors++;
           await sleep(Math.max(0, 1000 / perSecond - (Date.now() - started)));
         }
       };
@@ -165,6 +171,10 @@ export async function benchScale({ url, console, steps, workers: workerCount, wi
       const gaps = reports.flatMap((r) => r.hbGap as number[]);
       const beatsPerSecond = hb.length / windowS;
       const { rows: conns } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'client backend'`);
+      const { rows: nodeTable } = await db.query(
+        `SELECT n_live_tup::int AS live, n_dead_tup::int AS dead, n_tup_upd::int AS updates, n_tup_hot_upd::int AS "hotUpdates", pg_relation_size('"Node"')::int / 8192 AS pages
+         FROM pg_stat_user_tables WHERE relname = 'Node'`,
+      );
       // Role changes nobody asked for (a lease that lapsed under load, then an election).
       const activations = roleEvents.filter((e) => e.role === "ACTIVE" && e.mono > windowStart).length;
       const step = {
@@ -189,12 +199,19 @@ export async function benchScale({ url, console, steps, workers: workerCount, wi
           nodeListSmall: summarize(api.nodeListSmall),
           ...(hasBig && { nodeList1000: summarize(api.nodeListBig) }),
           errors: apiErrors,
+          /** The same requests' Server-Timing (authentication + handler inside the console). */
+          serverTime: { clusterList: summarize(apiServer.clusterList), nodeListSmall: summarize(apiServer.nodeListSmall), ...(hasBig && { nodeList1000: summarize(apiServer.nodeListBig) }) },
         },
         cpuPctOfOneCore: cpuPct,
         workerEventLoopDelayP99Ms: reports.map((r) => Math.round(r.eventLoopDelayP99Ms * 10) / 10),
         workerRssMb: reports.map((r) => r.rssMb),
+        workerCpuPct: reports.map((r) => r.cpuPct),
+        /** Heartbeats waiting for a pooled connection in each worker (16 connections each): mean / max. */
+        workerPoolWaiting: reports.map((r) => `${r.poolWaitingMean}/${r.poolWaitingMax}`),
         pgConnections: conns[0].n,
-        pgBackendStates: Object.fromEntries([...waits].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, v]) => [k, Math.round((v / samples) * 10) / 10])),
+        /** Dead row versions pile up when open transactions hold back pruning; every beat then reads past them. */
+        nodeTable: nodeTable[0],
+        pgBackendStates: Object.fromEntries([...waits].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, v]) => [k, Math.round((v / samples) * 10) / 10])),
       } as Record<string, unknown>;
       if (hasBig) {
         log(`  scale: rendering the ${BIG} page in Chromium`);

@@ -9,22 +9,27 @@ import { hashPassword } from "../../lib/auth/password";
 import type { PrismaClient } from "../../lib/db/client";
 import { freePort } from "../../lib/db/embedded-postgres";
 import { signIn } from "../../test/support/next-server";
+import { testDistDir } from "../../test/support/test-build";
 import { sleep, waitFor } from "./stats";
 
 export const BENCH_USER = { email: "bench.admin@example.com", password: "bench password, long enough" };
 const SECRET = "bench-secret-bench-secret-bench-secret-0123456789";
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
-type Reply = { status: number; ms: number; body: unknown };
+/** ms: as the client saw it; serverMs: the console's own work (its Server-Timing header), when sent. */
+type Reply = { status: number; ms: number; serverMs: number | null; body: unknown };
 export type Console = { url: string; pid: number; cookie: string; stop(): Promise<void>; get(path: string): Promise<Reply>; post(path: string, body: unknown): Promise<Reply> };
 
-/** Copies .next (waiting out a build in progress) into dir/console with node_modules linked. */
+/**
+ * Copies the console build of the current sources (the one `npm test` uses, made by
+ * test/support/ensure-build.mjs) into dir/console/.next, with node_modules linked.
+ */
 export async function snapshotBuild(dir: string): Promise<string> {
   const app = path.join(dir, "console");
-  await waitFor(() => !existsSync(path.join(ROOT, ".next-build.lock")) && existsSync(path.join(ROOT, ".next/BUILD_ID")), { timeoutMs: 240_000, intervalMs: 500, what: "the console build (.next)" });
+  const source = path.join(ROOT, testDistDir());
   await mkdir(app, { recursive: true });
-  await cp(path.join(ROOT, ".next"), path.join(app, ".next"), { recursive: true, filter: (src) => !src.includes(`${path.sep}.next${path.sep}cache`) });
-  if (!existsSync(path.join(app, ".next/BUILD_ID"))) throw new Error(".next changed while it was copied; run again");
+  await cp(source, path.join(app, ".next"), { recursive: true, filter: (src) => !src.includes(`${path.sep}cache${path.sep}`) });
+  if (!existsSync(path.join(app, ".next/BUILD_ID"))) throw new Error(`${source} changed while it was copied; run again`);
   for (const f of ["package.json", "next.config.js"]) await copyFile(path.join(ROOT, f), path.join(app, f));
   await symlink(path.join(ROOT, "node_modules"), path.join(app, "node_modules"));
   return app;
@@ -71,7 +76,9 @@ export async function startConsole(appDir: string, databaseUrl: string, prisma: 
     } catch {
       // not JSON
     }
-    return { status: res.status, ms, body: parsed };
+    const timing = res.headers.get("server-timing");
+    const serverMs = timing ? [...timing.matchAll(/dur=([\d.]+)/g)].reduce((sum, m) => sum + Number(m[1]), 0) : null;
+    return { status: res.status, ms, serverMs, body: parsed };
   };
   return {
     url,

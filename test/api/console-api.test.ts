@@ -270,6 +270,13 @@ describe("the API, step by step as an operator uses it", () => {
     });
   }
 
+  it("every answer says where its time went (Server-Timing: authentication, handler)", async () => {
+    for (const path of ["/api/v1/clusters", "/api/v1/clusters/alpha", "/api/v1/audit.csv?cluster=alpha"]) {
+      const res = await callApi(server.url, cookies.viewer, { path });
+      expect(res.headers.get("server-timing"), path).toMatch(/^auth;dur=\d+(\.\d)?, handler;dur=\d+(\.\d)?$/);
+    }
+  });
+
   it("CSV export: same filters, a header, one row per event, formulas neutralised", async () => {
     const json = (await callApi(server.url, cookies.viewer, { path: "/api/v1/audit?cluster=alpha" })).body as { events: { id: string }[] };
     const res = await callApi(server.url, cookies.viewer, { path: "/api/v1/audit.csv?cluster=alpha" });
