@@ -30,5 +30,13 @@ export function nodeHealth(heartbeatAgeMs: number | null, { heartbeatMs, leaseMs
   return heartbeatAgeMs <= 2 * heartbeatMs + 250 ? "healthy" : "suspect";
 }
 
+/**
+ * nodeHealth in SQL, over column expressions: ageMs a whole number of milliseconds or NULL. For
+ * queries that aggregate health over thousands of nodes (the console's cluster list).
+ */
+export function nodeHealthSql(ageMs: string, heartbeatMs: string, leaseMs: string): string {
+  return `CASE WHEN ${ageMs} IS NULL OR ${ageMs} > ${leaseMs} THEN 'down' WHEN ${ageMs} <= 2 * ${heartbeatMs} + 250 THEN 'healthy' ELSE 'suspect' END`;
+}
+
 /** SQL twin of nodeHealth's "healthy" bound, for elections and preflight checks. */
 export const healthyAgeMsSql = (heartbeatMs: number) => 2 * heartbeatMs + 250;
