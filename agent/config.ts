@@ -1,5 +1,6 @@
 import os from "node:os";
 import { parseArgs } from "node:util";
+import { PRIORITY_MAX } from "../lib/cluster/priority";
 import { DEFAULT_TIMINGS, timingProblem } from "../lib/cluster/timing";
 import { parseDatabaseUrl } from "../lib/db/check-connection";
 
@@ -84,7 +85,7 @@ const FIELDS: { [K in keyof AgentConfig]-?: { check: Check<NonNullable<AgentConf
   cluster: { check: name, required: true },
   node: { check: name, required: true },
   db: { check: databaseUrl, required: true },
-  priority: { check: intIn(0, 1_000_000) },
+  priority: { check: intIn(0, PRIORITY_MAX) },
   host: { check: text({ trim: true, max: 255 }), default: () => os.hostname() },
   healthPort: { check: intIn(0, 65535) },
   healthHost: { check: text({ trim: true }), default: () => "0.0.0.0" },

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AUDIT_ACTIONS } from "../cluster/audit-actions";
+import { PRIORITY_MAX } from "../cluster/priority";
 
 // Names as agents register them (--cluster / --node): bounded, no spaces or slashes.
 export const nameSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "letters, digits, '.', '_' or '-'");
@@ -34,7 +35,7 @@ export type UpdateClusterBody = z.infer<typeof updateClusterSchema>;
 export const updateNodeSchema = z
   .strictObject({
     maintenance: z.boolean().optional(),
-    priority: z.number().int().min(0).max(1_000).optional(),
+    priority: z.number().int().min(0).max(PRIORITY_MAX).optional(),
     reason: z.string().max(500).optional(),
   })
   .refine((b) => b.maintenance !== undefined || b.priority !== undefined, { message: "nothing to change: send maintenance or priority" });
