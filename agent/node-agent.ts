@@ -18,7 +18,7 @@ export type NodeAgentOptions = Omit<RegisterNodeOptions, "db"> & {
   db: Sql;
   hooks: { promote?: string; demote?: string; timeoutMs: number };
   log: Logger;
-  /** Called when the agent must stop for good (its node row was taken over). */
+  /** Called when the agent must stop for good (its node row was removed or taken over). */
   onFatal(message: string): void;
 };
 
@@ -131,8 +131,8 @@ export class NodeAgent {
     });
     this.markDb(true);
     if (!hb) {
-      this.demoteLocally("this node's row was taken over by another agent");
-      this.o.onFatal(`another agent took over ${this.o.clusterName}/${this.o.nodeName}; stopping`);
+      this.demoteLocally("this node's row is no longer this agent's");
+      this.o.onFatal(`${this.o.clusterName}/${this.o.nodeName} was removed from the cluster or taken over by another agent; stopping`);
       return this.timings.heartbeatMs;
     }
     this.applyTimings(hb);

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { API_ERROR_STATUS } from "./errors";
-import { requestCommandSchema, updateClusterSchema, updateNodeSchema } from "./schemas";
+import { removeNodeSchema, requestCommandSchema, updateClusterSchema, updateNodeSchema } from "./schemas";
 
 const body = (schema: z.ZodType) => ({ required: true, content: { "application/json": { schema: z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) } } });
 const ok = (description: string, schema: object = { type: "object" }) => ({ description, content: { "application/json": { schema } } });
@@ -61,6 +61,11 @@ export function openApiDocument() {
       "/api/v1/clusters/{name}/nodes/{node}": {
         parameters: [cluster, pathParam("node", "node name")],
         patch: { summary: "Maintenance flag and election priority of a node (OPERATOR)", requestBody: body(updateNodeSchema), responses: { 200: ok("Node"), ...errors(...write) } },
+        delete: {
+          summary: "Remove (decommission) a node that is gone: a standby silent for longer than a lease, with no open command aimed at it; 409 otherwise (OPERATOR)",
+          requestBody: { ...body(removeNodeSchema), required: false },
+          responses: { 200: ok("{ removed: { cluster, node } }"), ...errors(...write) },
+        },
       },
       "/api/v1/clusters/{name}/timeline": {
         parameters: [cluster],

@@ -41,6 +41,9 @@ export const updateNodeSchema = z
   .refine((b) => b.maintenance !== undefined || b.priority !== undefined, { message: "nothing to change: send maintenance or priority" });
 export type UpdateNodeBody = z.infer<typeof updateNodeSchema>;
 
+/** DELETE of a node: the body is optional; when sent, only a reason. */
+export const removeNodeSchema = z.strictObject({ reason: z.string().max(500).optional() });
+
 const isoDate = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
 
 export const auditQuerySchema = z.object({

@@ -25,6 +25,7 @@ export const AUDIT_ACTIONS = [
   "node.maintenance_on",
   "node.maintenance_off",
   "node.priority_changed",
+  "node.removed", // decommissioned from the console: the row is gone, its history stays here
   "user.created",
   "user.updated", // role, name, disabled or password changed by an admin
   "user.signed_in",

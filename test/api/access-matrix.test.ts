@@ -25,6 +25,7 @@ const RULES: Record<string, Rule> = {
   "GET /api/v1/clusters/[name]/commands/[id]": "VIEWER",
   "POST /api/v1/clusters/[name]/commands/[id]/cancel": "OPERATOR",
   "PATCH /api/v1/clusters/[name]/nodes/[node]": "OPERATOR",
+  "DELETE /api/v1/clusters/[name]/nodes/[node]": "OPERATOR",
   "GET /api/v1/clusters/[name]/timeline": "VIEWER",
   "GET /api/v1/me": "VIEWER",
   "GET /api/v1/openapi.json": "VIEWER",

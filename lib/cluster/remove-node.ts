@@ -1,0 +1,40 @@
+import type { PrismaClient } from "../db/client";
+import { insertAudit } from "./audit";
+import { ClusterError } from "./errors";
+
+export type RemoveNodeOptions = { prisma: PrismaClient; clusterName: string; nodeName: string; actor: string; reason?: string };
+
+type Target = { id: string; role: "ACTIVE" | "STANDBY"; host: string; priority: number; lastHeartbeatAt: Date | null; silentForLease: boolean; openCommandId: string | null };
+
+/**
+ * Decommissions a node that is gone: a STANDBY whose agent has been silent for longer than a lease,
+ * with no open command aimed at it. Under the cluster lock, so no election or command can pick it
+ * meanwhile. The row and its past commands go; the audit log keeps their history, by name. If its
+ * agent ever comes back it is told its row is gone and stops; started again, it joins as new.
+ */
+export async function removeNode({ prisma, clusterName, nodeName, actor, reason = "" }: RemoveNodeOptions): Promise<void> {
+  await prisma.$transaction(async (tx) => {
+    const [cluster] = await tx.$queryRaw<{ id: string; leaseMs: number }[]>`SELECT id, "leaseMs" FROM "Cluster" WHERE name = ${clusterName} FOR UPDATE`;
+    if (!cluster) throw new ClusterError("NOT_FOUND", `cluster ${clusterName} not found`);
+    const [node] = await tx.$queryRaw<Target[]>`
+      SELECT n.id, n.role::text AS role, n.host, n.priority, n."lastHeartbeatAt",
+        COALESCE(n."lastHeartbeatAt" < now() - make_interval(secs => ${cluster.leaseMs}::float8 / 1000), true) AS "silentForLease",
+        (SELECT c.id FROM "Command" c WHERE c."targetNodeId" = n.id AND c.status IN ('PENDING', 'RUNNING')) AS "openCommandId"
+      FROM "Node" n WHERE n."clusterId" = ${cluster.id}::uuid AND n.name = ${nodeName} FOR UPDATE`;
+    if (!node) throw new ClusterError("NOT_FOUND", `node ${nodeName} not found in cluster ${clusterName}`);
+    if (node.role === "ACTIVE") throw new ClusterError("CONFLICT", `${nodeName} is the active node; switch over or let it fail over first`);
+    if (!node.silentForLease) throw new ClusterError("CONFLICT", `${nodeName} is still heartbeating; stop its agent first (a node can be removed once silent for a lease, ${cluster.leaseMs} ms)`);
+    if (node.openCommandId) throw new ClusterError("CONFLICT", `command ${node.openCommandId} targets ${nodeName}; cancel it first`);
+    await tx.node.delete({ where: { id: node.id } });
+    await insertAudit(tx, {
+      actor,
+      action: "node.removed",
+      clusterId: cluster.id,
+      clusterName,
+      nodeId: node.id,
+      nodeName,
+      reason,
+      details: { host: node.host, priority: node.priority, lastHeartbeatAt: node.lastHeartbeatAt?.toISOString() ?? null },
+    });
+  });
+}
