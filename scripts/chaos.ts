@@ -1,5 +1,5 @@
 // `npm run chaos -- --minutes N`: fault injection against real agents and a real PostgreSQL.
-// Random kill -9, SIGSTOP/SIGCONT, graceful restarts, database restarts, demotes and concurrent
+// Random kill -9, SIGSTOP/SIGCONT, graceful restarts, database restarts and crashes, demotes and concurrent
 // switchovers; then checks both invariants and prints what happened. Exit code 1 on a violation.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream } from "node:fs";
@@ -14,6 +14,7 @@ import { requestCommand } from "../lib/cluster/request-command";
 import { createPrismaClient } from "../lib/db/client";
 import { startEmbeddedPostgres, type RunningPostgres } from "../lib/db/embedded-postgres";
 import { applyMigrations } from "../lib/db/migrate";
+import { crashPostgres } from "../test/support/crash-postgres";
 
 const { values } = parseArgs({
   options: {
@@ -93,7 +94,7 @@ async function restartAgentLater(a: Agent, ms: number) {
 
 async function injectFault() {
   const live = agents.filter((a) => a.child && !a.stopped);
-  const kind = pick(["kill9", "kill9", "sigstop", "sigstop", "sigterm", "dbrestart", "switchover", "switchover", "concurrent", "demote"]);
+  const kind = pick(["kill9", "kill9", "sigstop", "sigstop", "sigterm", "dbrestart", "dbcrash", "switchover", "switchover", "concurrent", "demote"]);
   if (kind === "kill9" && live.length) {
     const a = pick(live);
     a.child!.kill("SIGKILL");
@@ -114,10 +115,12 @@ async function injectFault() {
     a.child!.kill("SIGTERM");
     count("agent restart (SIGTERM)");
     void restartAgentLater(a, between(200, 2000));
-  } else if (kind === "dbrestart" && dbUp) {
+  } else if ((kind === "dbrestart" || kind === "dbcrash") && dbUp) {
     dbUp = false;
-    count("database restart");
-    await server.stop();
+    // A crash (kill -9 of every server process) also loses the standby heartbeats not yet flushed.
+    count(kind === "dbcrash" ? "database crash (kill -9)" : "database restart");
+    if (kind === "dbcrash") crashPostgres(server.dataDir);
+    else await server.stop();
     await sleep(between(100, 2 * leaseMs));
     server = await startEmbeddedPostgres({ dataDir: path.join(dir, "pg"), port });
     dbUp = true;

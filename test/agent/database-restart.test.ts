@@ -7,6 +7,7 @@ import { startEmbeddedPostgres, type RunningPostgres } from "../../lib/db/embedd
 import { applyMigrations } from "../../lib/db/migrate";
 import { spawnAgent, stopAll, waitFor, type AgentProcess } from "../support/agent-process";
 import { activeNodes, overlapsFromLogs, roleChangesWithoutAudit } from "../support/cluster-fixture";
+import { crashPostgres } from "../support/crash-postgres";
 
 // Restarting PostgreSQL would disturb every other test file, so this one runs its own server.
 const TIMINGS = { heartbeatMs: 250, leaseMs: 3000 };
@@ -66,6 +67,20 @@ describe("database restarts", () => {
     }, { what: "re-election", timeoutMs: 20_000 });
     await waitFor(() => prisma.auditEvent.findFirst({ where: { clusterId, action: "agent.self_fenced" } }), { what: "self-fence audit" });
     expect(overlapsFromLogs(agents)).toEqual([]);
+    expect(await roleChangesWithoutAudit(prisma, clusterId, agents)).toEqual([]);
+  });
+
+  it("a crash (kill -9 of the server) and crash recovery: no role change is lost, one active again", async () => {
+    await waitFor(async () => (await activeNodes(prisma, clusterId).catch(() => [])).length === 1, { what: "an active before the crash", timeoutMs: 20_000 });
+    crashPostgres(server.dataDir);
+    await new Promise((r) => setTimeout(r, 300));
+    server = await startEmbeddedPostgres({ dataDir: path.join(dir, "pg"), port: server.port });
+    await waitFor(async () => (await activeNodes(prisma, clusterId).catch(() => [])).length === 1, { what: "one active after recovery", timeoutMs: 20_000 });
+    // A while of running after recovery: beats, renewals and any election on the recovered data.
+    await new Promise((r) => setTimeout(r, 4 * TIMINGS.heartbeatMs));
+    expect((await activeNodes(prisma, clusterId)).length).toBe(1);
+    expect(overlapsFromLogs(agents)).toEqual([]);
+    // Every promotion an agent acted on survived the crash in the audit log (its commit was durable).
     expect(await roleChangesWithoutAudit(prisma, clusterId, agents)).toEqual([]);
   });
 });

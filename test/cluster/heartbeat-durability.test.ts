@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -10,6 +9,7 @@ import { registerNode } from "../../lib/cluster/register-node";
 import { startEmbeddedPostgres, type RunningPostgres } from "../../lib/db/embedded-postgres";
 import { applyMigrations } from "../../lib/db/migrate";
 import { createPgPool, pgPoolSql, type Sql } from "../../lib/db/sql";
+import { crashPostgres } from "../support/crash-postgres";
 
 // Standby beats commit without waiting for the WAL flush; lease renewals wait for it. This test
 // crashes PostgreSQL (kill -9 of every server process, so WAL still in shared memory is gone) with
@@ -17,29 +17,6 @@ import { createPgPool, pgPoolSql, type Sql } from "../../lib/db/sql";
 // Own server: a crash would disturb every other test file.
 
 type Row = { lastHeartbeatAt: Date; leaseExpiresAt: Date | null };
-
-function serverProcesses(postmasterPid: number): number[] {
-  const children = readdirSync("/proc")
-    .filter((d) => /^\d+$/.test(d))
-    .filter((d) => {
-      try {
-        const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-        return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === postmasterPid;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-  return [...children, postmasterPid];
-}
-
-function killIfAlive(pid: number) {
-  try {
-    process.kill(pid, "SIGKILL");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ESRCH") throw err; // exited on its own meanwhile
-  }
-}
 
 describe("heartbeat durability across a database crash", () => {
   let dir: string;
@@ -83,10 +60,7 @@ describe("heartbeat durability across a database crash", () => {
       const standbyBeatAfterRenewal = await read(b.nodeId);
       expect(standbyBeatAfterRenewal.lastHeartbeatAt.getTime()).toBeGreaterThan(standbyBeatBeforeRenewal.lastHeartbeatAt.getTime());
 
-      const postmaster = Number(readFileSync(path.join(server.dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
-      // Frozen first, so the postmaster cannot react to its children's deaths; then all killed.
-      process.kill(postmaster, "SIGSTOP");
-      for (const pid of serverProcesses(postmaster)) killIfAlive(pid);
+      crashPostgres(server.dataDir);
       await pool.end().catch(() => {});
       server = await startEmbeddedPostgres({ dataDir: server.dataDir, port: server.port, settings: { autovacuum: "off" } });
 
