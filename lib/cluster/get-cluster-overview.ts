@@ -21,17 +21,7 @@ export type ClusterOverview = {
   status: "ok" | "degraded" | "no-active";
 };
 
-type SummaryRow = {
-  id: string;
-  name: string;
-  failoverMode: "AUTOMATIC" | "MANUAL";
-  paused: boolean;
-  epoch: bigint;
-  heartbeatMs: number;
-  leaseMs: number;
-  nodeCount: number;
-  standbyCount: number;
-  eligibleStandbyCount: number;
+type SummaryRow = Pick<ClusterOverview, "id" | "name" | "failoverMode" | "paused" | "epoch" | "heartbeatMs" | "leaseMs" | "nodeCount" | "standbyCount" | "eligibleStandbyCount"> & {
   healthy: number;
   suspect: number;
   down: number;
