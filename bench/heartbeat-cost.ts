@@ -2,21 +2,37 @@
 // registered nodes for a few seconds, and PostgreSQL's CPU per beat is read from /proc. Standby
 // beats and active renewals are measured separately (they commit differently, see heartbeat.ts);
 // rounds alternate so that a change in the machine's load hits both alike.
+import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { heartbeat } from "../lib/cluster/heartbeat";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { heartbeat, HEARTBEAT_STATEMENTS } from "../lib/cluster/heartbeat";
 import { registerNode } from "../lib/cluster/register-node";
 import { createPgPool, pgPoolSql } from "../lib/db/sql";
 import { cpuWindow, tree } from "./lib/proc";
 import { summarize, type Summary } from "./lib/stats";
 
-export type HeartbeatCostOptions = { url: string; pgPid: number; nodes: number; clients: number; seconds: number; rounds: number; log(msg: string): void };
+export type HeartbeatCostOptions = {
+  url: string;
+  pgPid: number;
+  nodes: number;
+  clients: number;
+  seconds: number;
+  rounds: number;
+  /** Open-loop rates (beats/s) replayed with pgbench, if installed: the database alone, without the fleet's CPU. */
+  rates: number[];
+  log(msg: string): void;
+};
 
 type Node = { nodeId: string; instanceId: string; epoch: bigint | null };
 type Variant = "standby" | "active renewal";
 
 export type HeartbeatCost = { variant: Variant; clients: number; beatsPerSecond: number; postgresCpuMsPerBeat: number; latencyMs: Summary };
+export type HeartbeatRate = { targetPerSecond: number; beatsPerSecond: number; postgresPctOfOneCore: number; latencyMs: Summary };
 
-export async function benchHeartbeatCost({ url, pgPid, nodes: count, clients, seconds, rounds, log }: HeartbeatCostOptions): Promise<HeartbeatCost[]> {
+export async function benchHeartbeatCost({ url, pgPid, nodes: count, clients, seconds, rounds, rates, log }: HeartbeatCostOptions): Promise<{ cost: HeartbeatCost[]; rate: HeartbeatRate[] }> {
   const pool = createPgPool(url, clients);
   const db = pgPoolSql(pool);
   try {
@@ -71,10 +87,79 @@ export async function benchHeartbeatCost({ url, pgPid, nodes: count, clients, se
       log(`  heartbeat cost, ${variant}, ${clients} clients: ${result.beatsPerSecond}/s, PostgreSQL ${result.postgresCpuMsPerBeat} ms CPU per beat, p50 ${result.latencyMs.p50} p99 ${result.latencyMs.p99} ms`);
       return result;
     };
-    const results: HeartbeatCost[] = [];
-    for (let r = 0; r < rounds; r++) for (const v of ["standby", "active renewal"] as const) results.push(await run(v));
-    return results;
+    const cost: HeartbeatCost[] = [];
+    for (let r = 0; r < rounds; r++) for (const v of ["standby", "active renewal"] as const) cost.push(await run(v));
+    const rate: HeartbeatRate[] = [];
+    if (rates.length && !(await hasPgbench())) log("  heartbeat rate: pgbench not installed (apt-get install postgresql-client); skipped");
+    else for (const target of rates) rate.push(await replayAtRate({ url, pgPid, db, actives, standbys, target, seconds: 10, log }));
+    return { cost, rate };
   } finally {
     await pool.end();
+  }
+}
+
+const exec = promisify(execFile);
+const hasPgbench = () => exec("pgbench", ["--version"]).then(() => true, () => false);
+
+/**
+ * Beats at a fixed rate, standbys and renewals 4:1 as in clusters of 5, each the agent's exact
+ * statement (prepared), sent by pgbench: a client light enough that PostgreSQL's own capacity
+ * shows. Latency counts from each beat's scheduled time (open loop), so queueing is included.
+ */
+async function replayAtRate({ url, pgPid, db, actives, standbys, target, seconds, log }: { url: string; pgPid: number; db: ReturnType<typeof pgPoolSql>; actives: Node[]; standbys: Node[]; target: number; seconds: number; log(msg: string): void }): Promise<HeartbeatRate> {
+  const dir = await mkdtemp(path.join(tmpdir(), "hb-rate-"));
+  try {
+    await db.execute(`CREATE TABLE IF NOT EXISTS bench_fleet (kind text, i int, id uuid, inst uuid, epoch bigint, PRIMARY KEY (kind, i))`);
+    await db.execute(`TRUNCATE bench_fleet`);
+    for (const [kind, list] of [["standby", standbys], ["active", actives]] as const) {
+      await db.execute(
+        `INSERT INTO bench_fleet SELECT $1, o - 1, x.id, x.inst, x.epoch FROM unnest($2::uuid[], $3::uuid[], $4::bigint[]) WITH ORDINALITY AS x(id, inst, epoch, o)`,
+        [kind, list.map((n) => n.nodeId), list.map((n) => n.instanceId), list.map((n) => n.epoch)],
+      );
+    }
+    // Leases long enough that a renewal never finds its lease lapsed between two random picks.
+    await db.execute(`UPDATE "Cluster" SET "leaseMs" = 600000 WHERE name LIKE 'hbc-%'`);
+    await db.execute(`UPDATE "Node" SET "leaseExpiresAt" = now() + interval '1 hour' WHERE role = 'ACTIVE'`);
+    // The agent's metrics, built without a colon: pgbench would read ":0" in a JSON literal as a variable.
+    const metrics = `jsonb_build_object('load1', 0.5, 'rssMb', 55, 'uptimeS', 100)`;
+    const script = (kind: "standby" | "active", n: number) =>
+      [
+        `\\set i random(0, ${n - 1})`,
+        `SELECT id, inst${kind === "active" ? ", epoch" : ""} FROM bench_fleet WHERE kind = '${kind}' AND i = :i \\gset`,
+        HEARTBEAT_STATEMENTS[kind]
+          .replace(/--[^\n]*/g, "")
+          .replace(/\s+/g, " ")
+          .replace("$1", ":id")
+          .replace("$2", ":inst")
+          .replaceAll("$3", kind === "active" ? ":epoch" : "NULL")
+          .replace("$4::jsonb", metrics) + ";",
+      ].join("\n");
+    await writeFile(path.join(dir, "standby.sql"), script("standby", standbys.length));
+    await writeFile(path.join(dir, "active.sql"), script("active", actives.length));
+    const [{ startedAt }] = await db.query<{ startedAt: Date }>(`SELECT now() AS "startedAt"`);
+    const cpu = cpuWindow({ postgres: () => tree(pgPid) });
+    const t0 = performance.now();
+    await exec("pgbench", ["-n", "-M", "prepared", "-c", "16", "-j", "2", "-R", String(target), "-T", String(seconds), "-l", "--log-prefix", path.join(dir, "tx"), "-f", `${path.join(dir, "standby.sql")}@4`, "-f", `${path.join(dir, "active.sql")}@1`, url]);
+    const wallS = (performance.now() - t0) / 1000;
+    const postgresPct = cpu().postgres;
+    // Log lines: client tx time_us script epoch epoch_us schedule_lag_us.
+    const latencies: number[] = [];
+    for (const f of (await readdir(dir)).filter((f) => f.startsWith("tx"))) {
+      for (const line of (await readFile(path.join(dir, f), "utf8")).split("\n")) {
+        const x = line.split(" ");
+        if (x.length >= 7) latencies.push((Number(x[2]) + Number(x[6])) / 1000);
+      }
+    }
+    // The replayed statements must have done the agents' work: beats stamped, leases renewed.
+    const [done] = await db.query<{ beaten: number; renewed: number }>(
+      `SELECT count(*)::int AS beaten, count(*) FILTER (WHERE "leaseExpiresAt" > now() + interval '5 minutes')::int AS renewed FROM "Node" WHERE "lastHeartbeatAt" >= $1`,
+      [startedAt],
+    );
+    if (!done.beaten || !done.renewed) throw new Error(`heartbeat rate: the replayed beats changed nothing (${JSON.stringify(done)})`);
+    const result = { targetPerSecond: target, beatsPerSecond: Math.round(latencies.length / seconds), postgresPctOfOneCore: Math.round((postgresPct * wallS) / seconds), latencyMs: summarize(latencies) };
+    log(`  heartbeat rate ${target}/s (pgbench, 4 standby : 1 renewal): ${result.beatsPerSecond}/s, p50 ${result.latencyMs.p50} p99 ${result.latencyMs.p99} ms, PostgreSQL ${result.postgresPctOfOneCore} % of a core`);
+    return result;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 }

@@ -89,8 +89,10 @@ try {
     }
   }
   if (only.has("heartbeat")) {
-    log("heartbeat statement cost: 5,000 nodes, 8 clients, alternating standby beats and active renewals");
-    results.heartbeatCost = await benchHeartbeatCost({ url: server.url, pgPid, nodes: 5000, clients: 8, seconds: 5, rounds: 3, log });
+    log("heartbeat statement cost: 5,000 nodes, 8 clients, alternating standby beats and active renewals; then fixed rates with pgbench");
+    const { cost, rate } = await benchHeartbeatCost({ url: server.url, pgPid, nodes: 5000, clients: 8, seconds: 5, rounds: 3, rates: [2000, 5000], log });
+    results.heartbeatCost = cost;
+    results.heartbeatRate = rate;
     await save();
   }
   if (only.has("switchover") || only.has("scale")) {
@@ -158,6 +160,11 @@ function table(r: Record<string, any>): string {
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     add(`heartbeat statement alone, ${variant} (${runs[0].clients} clients), ms`, runs.at(-1).latencyMs);
     rows.push([`  ${median(runs.map((x: any) => x.beatsPerSecond))} beats/s, PostgreSQL ${median(runs.map((x: any) => x.postgresCpuMsPerBeat))} ms CPU per beat (median of ${runs.length} rounds)`, "", "", "", "", "", "", ""]);
+  }
+  for (const x of r.heartbeatRate ?? []) {
+    const big = x.targetPerSecond >= 5000;
+    add(`heartbeat statements at ${x.targetPerSecond}/s, database alone (pgbench, 4 standby : 1 renewal), ms`, x.latencyMs, big ? "p99 <= 50" : "", big ? x.latencyMs.p99 <= 50 : null);
+    rows.push([`  ${x.beatsPerSecond} beats/s; PostgreSQL ${x.postgresPctOfOneCore} % of one core`, "", "", "", "", "", "", ""]);
   }
   for (const st of r.scale ?? []) {
     const big = st.agents >= 5000;

@@ -13,12 +13,12 @@ export function rssMb(pid: number): number | null {
   }
 }
 
-/** utime + stime in ms. */
+/** utime + stime, plus cutime + cstime (children already exited, e.g. PostgreSQL backends of closed connections), in ms. */
 export function cpuMs(pid: number): number | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return ((Number(f[11]) + Number(f[12])) * 1000) / TICK;
+    return ((Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * 1000) / TICK;
   } catch {
     return null;
   }

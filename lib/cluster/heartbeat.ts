@@ -82,3 +82,6 @@ const ACTIVE_BEAT = beatStatement({ asyncCommit: false });
  * a switchover seeing its target alive, flushes that beat with it.
  */
 const STANDBY_BEAT = beatStatement({ asyncCommit: true });
+
+/** The exact statements, for benchmarks that replay them with another client (bench/heartbeat-cost.ts). */
+export const HEARTBEAT_STATEMENTS = { active: ACTIVE_BEAT, standby: STANDBY_BEAT };
