@@ -119,7 +119,8 @@ async function replayAtRate({ url, pgPid, db, actives, standbys, target, seconds
     }
     // Leases long enough that a renewal never finds its lease lapsed between two random picks.
     await db.execute(`UPDATE "Cluster" SET "leaseMs" = 600000 WHERE name LIKE 'hbc-%'`);
-    await db.execute(`UPDATE "Node" SET "leaseExpiresAt" = now() + interval '1 hour' WHERE role = 'ACTIVE'`);
+    // Valid for the run but short of the 10 minutes a renewal gives, which the check below tells apart.
+    await db.execute(`UPDATE "Node" SET "leaseExpiresAt" = now() + interval '2 minutes' WHERE role = 'ACTIVE'`);
     // The agent's metrics, built without a colon: pgbench would read ":0" in a JSON literal as a variable.
     const metrics = `jsonb_build_object('load1', 0.5, 'rssMb', 55, 'uptimeS', 100)`;
     const script = (kind: "standby" | "active", n: number) =>
