@@ -50,6 +50,14 @@ export function ClusterView({ name }: { name: string }) {
     },
     onError: (e) => setActionError(errorText(e)),
   });
+  const removeNode = useMutation({
+    mutationFn: (v: { node: string; reason: string }) =>
+      apiFetch<unknown>(`${base}/nodes/${encodeURIComponent(v.node)}`, { method: "DELETE", ...(v.reason ? { json: { reason: v.reason } } : {}) }),
+    onSuccess: () => {
+      setPlanned(null);
+      void refresh();
+    },
+  });
   const patchNode = useMutation({
     mutationFn: (v: { node: NodeJson; body: object }) => apiFetch<NodeJson>(`${base}/nodes/${encodeURIComponent(v.node.name)}`, { method: "PATCH", json: v.body }),
     onSuccess: () => {
@@ -131,6 +139,10 @@ export function ClusterView({ name }: { name: string }) {
             command.reset();
             setPlanned({ kind, target });
           }}
+          onRemove={(target) => {
+            removeNode.reset();
+            setPlanned({ kind: "REMOVE", target });
+          }}
           onMaintenance={(node, maintenance) => patchNode.mutate({ node, body: { maintenance } })}
           onPriority={(node, priority) => patchNode.mutate({ node, body: { priority } })}
         />
@@ -180,9 +192,12 @@ export function ClusterView({ name }: { name: string }) {
       <ConfirmCommandDialog
         planned={planned}
         detail={detail}
-        pending={command.isPending}
-        error={command.error ? errorText(command.error) : null}
-        onConfirm={(reason) => planned && command.mutate({ kind: planned.kind, targetNode: planned.target.name, reason })}
+        pending={planned?.kind === "REMOVE" ? removeNode.isPending : command.isPending}
+        error={planned?.kind === "REMOVE" ? (removeNode.error ? errorText(removeNode.error) : null) : command.error ? errorText(command.error) : null}
+        onConfirm={(reason) => {
+          if (planned?.kind === "REMOVE") removeNode.mutate({ node: planned.target.name, reason });
+          else if (planned) command.mutate({ kind: planned.kind, targetNode: planned.target.name, reason });
+        }}
         onClose={() => setPlanned(null)}
       />
     </div>

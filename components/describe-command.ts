@@ -1,7 +1,8 @@
 import type { ClusterDetailJson, NodeJson } from "@/lib/api/api-types";
 
 export type CommandKind = "PROMOTE" | "DEMOTE" | "SWITCHOVER";
-export type PlannedCommand = { kind: CommandKind; target: NodeJson };
+/** What the confirmation dialog asks about: a role command, or removing a node that is gone. */
+export type PlannedCommand = { kind: CommandKind | "REMOVE"; target: NodeJson };
 
 /** Which role command a node's row offers, given the cluster's state; null for none. */
 export function commandFor(node: NodeJson, nodes: NodeJson[]): CommandKind | null {
@@ -25,6 +26,14 @@ export function likelyElected(nodes: NodeJson[], excluding: string): NodeJson | 
 export function describeCommand({ kind, target }: PlannedCommand, detail: ClusterDetailJson): { title: string; consequence: string; notes: string[]; confirm: string } {
   const active = detail.nodes.find((n) => n.role === "ACTIVE");
   const notes: string[] = [];
+  if (kind === "REMOVE") {
+    return {
+      title: `Remove ${target.name}?`,
+      consequence: `${target.name} is removed from ${detail.cluster.name}; its history stays in the audit log.`,
+      notes: [`Use this for a node that is gone for good. If its agent comes back, it stops; started again, it joins as a new node.`],
+      confirm: `Remove ${target.name}`,
+    };
+  }
   if (kind === "SWITCHOVER") {
     const from = active?.name ?? "the active node";
     if (active && active.health !== "healthy") {

@@ -1,6 +1,7 @@
 "use client";
 import { createContext, memo, useContext, useLayoutEffect, useMemo, useRef, useState } from "react";
 import type { NodeJson } from "@/lib/api/api-types";
+import { PRIORITY_MAX } from "@/lib/cluster/priority";
 import { HealthBadge, RoleBadge } from "./badges";
 import { COMMAND_LABEL, commandFor, type CommandKind } from "./describe-command";
 import { formatDuration } from "./format";
@@ -15,6 +16,8 @@ type Props = {
   onCommand: (kind: CommandKind, node: NodeJson) => void;
   onMaintenance: (node: NodeJson, maintenance: boolean) => void;
   onPriority: (node: NodeJson, priority: number) => void;
+  /** Remove a standby that is down (the server re-checks: silent for longer than a lease). */
+  onRemove: (node: NodeJson) => void;
 };
 
 // On phones each row becomes a card: cells stack in two columns, each with its column name above.
@@ -26,7 +29,7 @@ const button =
 function PriorityField({ node, disabled, onPriority }: { node: RowNode; disabled: boolean; onPriority: RowActions["priority"] }) {
   const [draft, setDraft] = useState<string | null>(null);
   const value = draft ?? String(node.priority);
-  const valid = /^\d{1,4}$/.test(value) && Number(value) <= 1000;
+  const valid = /^\d+$/.test(value) && Number(value) <= PRIORITY_MAX;
   return (
     <form
       className="flex items-center gap-1"
@@ -39,7 +42,7 @@ function PriorityField({ node, disabled, onPriority }: { node: RowNode; disabled
       <input
         type="number"
         min={0}
-        max={1000}
+        max={PRIORITY_MAX}
         value={value}
         disabled={disabled}
         aria-label={`Priority of ${node.name}`}
@@ -66,6 +69,7 @@ type RowActions = {
   command: (kind: CommandKind, id: string) => void;
   maintenance: (id: string, maintenance: boolean) => void;
   priority: (id: string, priority: number) => void;
+  remove: (id: string) => void;
 };
 
 type RowProps = { node: RowNode; kind: CommandKind | null; blocked: string | null; canOperate: boolean; actions: RowActions };
@@ -144,6 +148,11 @@ const NodeRow = memo(
         </td>
         {canOperate && (
           <td data-label="Action" className={`${cell} max-md:col-span-2 max-md:pt-2`}>
+            {n.role === "STANDBY" && down && (
+              <button type="button" onClick={() => actions.remove(n.id)} className={`${button} mb-1 mr-2 border border-red-700 bg-white text-red-800 hover:bg-red-50`}>
+                Remove
+              </button>
+            )}
             {kind && (
               <>
                 <button
@@ -170,13 +179,13 @@ const NodeRow = memo(
   (a, b) => a.kind === b.kind && a.blocked === b.blocked && a.canOperate === b.canOperate && a.actions === b.actions && ROW_FIELDS.every((k) => a.node[k] === b.node[k]),
 );
 
-export function NodeTable({ nodes, receivedAt, canOperate, commandOpen, onCommand, onMaintenance, onPriority }: Props) {
+export function NodeTable({ nodes, receivedAt, canOperate, commandOpen, onCommand, onMaintenance, onPriority, onRemove }: Props) {
   const snapshot = useMemo(() => ({ byId: new Map(nodes.map((n) => [n.id, n])), receivedAt }), [nodes, receivedAt]);
   // The parent passes new callbacks on every render; rows get stable ones that look up the latest
   // snapshot of the node, so a poll does not re-render them.
-  const latest = useRef({ byId: snapshot.byId, onCommand, onMaintenance, onPriority });
+  const latest = useRef({ byId: snapshot.byId, onCommand, onMaintenance, onPriority, onRemove });
   useLayoutEffect(() => {
-    latest.current = { byId: snapshot.byId, onCommand, onMaintenance, onPriority };
+    latest.current = { byId: snapshot.byId, onCommand, onMaintenance, onPriority, onRemove };
   });
   const [actions] = useState<RowActions>(() => {
     const withNode = (id: string, act: (node: NodeJson) => void) => {
@@ -187,6 +196,7 @@ export function NodeTable({ nodes, receivedAt, canOperate, commandOpen, onComman
       command: (kind, id) => withNode(id, (n) => latest.current.onCommand(kind, n)),
       maintenance: (id, maintenance) => withNode(id, (n) => latest.current.onMaintenance(n, maintenance)),
       priority: (id, priority) => withNode(id, (n) => latest.current.onPriority(n, priority)),
+      remove: (id) => withNode(id, (n) => latest.current.onRemove(n)),
     };
   });
   if (nodes.length === 0) {

@@ -212,3 +212,23 @@ test("kill -9 the active agent: the UI marks it down and another node active", a
   console.log(`kill -9 -> down and new active on screen in ${Date.now() - killedAt} ms (lease 2000 ms)`);
   await saveScreenshot(page, "after-kill");
 });
+
+test("remove the dead node: confirmed in a dialog, gone from the table, audited", async ({ signedIn: page, prisma }) => {
+  await page.goto(`/clusters/${CLUSTER}`);
+  const dead = page.locator('tr[data-health="down"][data-role="STANDBY"]');
+  await expect(dead).toHaveCount(1, { timeout: 10_000 });
+  const name = (await dead.getAttribute("data-node"))!;
+  await expect(page.locator('tr[data-health="healthy"]').getByRole("button", { name: "Remove" })).toHaveCount(0); // live nodes offer no removal
+  await dead.getByRole("button", { name: "Remove" }).click();
+  const dialog = page.getByRole("dialog", { name: `Remove ${name}?` });
+  await expect(dialog).toBeVisible();
+  await expect(dialog).toContainText("its history stays in the audit log");
+  await dialog.getByLabel(/Reason/).fill("server retired");
+  await dialog.getByRole("button", { name: `Remove ${name}` }).click();
+  await expect(dialog).toBeHidden();
+  await expect(row(page, name)).toHaveCount(0);
+  await expect(page.locator("tr[data-node]")).toHaveCount(2);
+  expect(await prisma.node.count({ where: { cluster: { name: CLUSTER }, name } })).toBe(0);
+  expect(await prisma.auditEvent.findFirst({ where: { action: "node.removed", nodeName: name } })).toMatchObject({ actor: `user:${E2E_ADMIN.email}`, reason: "server retired" });
+  await saveScreenshot(page, "after-remove");
+});
