@@ -40,7 +40,8 @@ const OVERVIEW_SQL = `
   WITH t AS MATERIALIZED (SELECT clock_timestamp() AS at),
   n AS MATERIALIZED (
     SELECT n."clusterId", n.name, n.role, n.priority, n.maintenance, c."heartbeatMs", c."leaseMs",
-      GREATEST(0, round(1000 * date_part('epoch', t.at - n."lastHeartbeatAt"))) AS "ageMs",
+      -- NULL (never heard from) must stay NULL: GREATEST ignores NULLs and would say 0, healthy.
+      CASE WHEN n."lastHeartbeatAt" IS NOT NULL THEN GREATEST(0, round(1000 * date_part('epoch', t.at - n."lastHeartbeatAt"))) END AS "ageMs",
       round(1000 * date_part('epoch', n."leaseExpiresAt" - t.at)) AS "leaseLeftMs"
     FROM "Node" n JOIN "Cluster" c ON c.id = n."clusterId" CROSS JOIN t
   ), h AS MATERIALIZED (

@@ -30,7 +30,9 @@ export type HeartbeatResult = {
  * One statement per beat: stamps the heartbeat, renews the lease only while the row is still
  * ACTIVE at the agent's epoch and the lease has not lapsed (a lapsed lease is regained only by
  * election), and returns what the agent needs to decide its next step. Returns null when the row
- * is no longer this agent's (another process took the name over).
+ * is no longer this agent's (removed, or another process took the name over). Call it on a pool,
+ * never inside a transaction: a standby beat would make that whole transaction commit without
+ * waiting for the WAL flush.
  */
 export async function heartbeat({ db, nodeId, instanceId, activeEpoch, metrics = {} }: HeartbeatOptions): Promise<HeartbeatResult | null> {
   const rows = await toSql(db).query<HeartbeatResult>(activeEpoch === null ? STANDBY_BEAT : ACTIVE_BEAT, [nodeId, instanceId, activeEpoch, JSON.stringify(metrics)]);

@@ -57,9 +57,10 @@ export async function registerNode({ db, clusterName, nodeName, host, agentVersi
         details: { host, agentVersion },
       });
 
-    // A new node joins without the cluster lock: a STANDBY row changes no role, so a thousand
-    // nodes joining one cluster do not queue behind each other (or behind an election). A name
-    // taken meanwhile, even by a registration not yet committed, falls through to the locked path.
+    // A new node joins without taking the cluster lock: a STANDBY row changes no role, so a
+    // thousand nodes joining one cluster do not queue behind each other. (The foreign key still
+    // takes a KEY SHARE lock on the cluster row, so a join waits out an election in progress.) A
+    // name taken meanwhile, even by a registration not yet committed, falls to the locked path.
     const [inserted] = await tx.query<{ id: string }>(
       `INSERT INTO "Node" (id, "clusterId", name, host, "agentVersion", "agentInstance", priority, "startedAt", "lastHeartbeatAt")
        VALUES (gen_random_uuid(), $1::uuid, $2, $3, $4, $5::uuid, COALESCE($6::int, 100), now(), now())

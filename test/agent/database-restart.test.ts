@@ -75,9 +75,16 @@ describe("database restarts", () => {
     crashPostgres(server.dataDir);
     await new Promise((r) => setTimeout(r, 300));
     server = await startEmbeddedPostgres({ dataDir: path.join(dir, "pg"), port: server.port });
-    await waitFor(async () => (await activeNodes(prisma, clusterId).catch(() => [])).length === 1, { what: "one active after recovery", timeoutMs: 20_000 });
+    // One active holding a lease renewed after recovery (the old row alone proves nothing: it
+    // outlives a fence). A slow recovery may fence the active and elect again first.
+    const renewedActive = async () => {
+      const rows = await prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM "Node" WHERE "clusterId" = ${clusterId}::uuid AND role = 'ACTIVE' AND "leaseExpiresAt" > now() + make_interval(secs => ${TIMINGS.leaseMs / 2000})`.catch(() => [{ n: -1 }]);
+      return rows[0].n === 1;
+    };
+    await waitFor(renewedActive, { what: "one active renewing after recovery", timeoutMs: 20_000 });
     // A while of running after recovery: beats, renewals and any election on the recovered data.
     await new Promise((r) => setTimeout(r, 4 * TIMINGS.heartbeatMs));
+    await waitFor(renewedActive, { what: "still one active renewing", timeoutMs: 10_000 });
     expect((await activeNodes(prisma, clusterId)).length).toBe(1);
     expect(overlapsFromLogs(agents)).toEqual([]);
     // Every promotion an agent acted on survived the crash in the audit log (its commit was durable).
