@@ -72,17 +72,24 @@ describe("DELETE /api/v1/clusters/:name/nodes/:node", () => {
   it("a frozen agent removed while silent stops when it wakes; the cluster keeps its one active", async () => {
     const url = bed.t.url;
     const { id: clusterId } = await createCluster(bed.t.prisma, "live", { heartbeatMs: 250, leaseMs: 2000 });
-    const a = spawnAgent({ url, cluster: "live", node: "a", priority: 100 });
-    const b = spawnAgent({ url, cluster: "live", node: "b", priority: 50 });
-    agents.push(a, b);
-    await waitFor(async () => (await activeNodes(bed.t.prisma, clusterId)).map((n) => n.name).join() === "a" && (await bed.t.prisma.node.count({ where: { clusterId } })) === 2, { what: "a active, b standby" });
-    b.signal("SIGSTOP");
-    await waitFor(async () => (await remove("live", "b", { reason: "host retired" })).status === 200, { timeoutMs: 10_000, intervalMs: 250, what: "b removable once silent for a lease" });
-    b.signal("SIGCONT");
-    expect(await b.exited()).toBe(1);
-    expect(b.lines().some((l) => /live\/b was removed from the cluster or taken over by another agent; stopping/.test(String(l.msg)))).toBe(true);
-    expect(await bed.t.prisma.node.count({ where: { clusterId, name: "b" } })).toBe(0);
-    expect((await activeNodes(bed.t.prisma, clusterId)).map((n) => n.name)).toEqual(["a"]);
-    expect(a.child.exitCode).toBeNull();
+    agents.push(spawnAgent({ url, cluster: "live", node: "a", priority: 100 }), spawnAgent({ url, cluster: "live", node: "b", priority: 50 }));
+    // Whichever started first may hold the role (no preemption): freeze the other one.
+    const [active] = await waitFor(
+      async () => {
+        const actives = await activeNodes(bed.t.prisma, clusterId);
+        return actives.length === 1 && (await bed.t.prisma.node.count({ where: { clusterId } })) === 2 && actives;
+      },
+      { what: "one active, one standby", timeoutMs: 30_000 },
+    );
+    const survivor = agents.find((x) => x.node === active.name)!;
+    const frozen = agents.find((x) => x.node !== active.name && ["a", "b"].includes(x.node))!;
+    frozen.signal("SIGSTOP");
+    await waitFor(async () => (await remove("live", frozen.node, { reason: "host retired" })).status === 200, { timeoutMs: 15_000, intervalMs: 250, what: `${frozen.node} removable once silent for a lease` });
+    frozen.signal("SIGCONT");
+    expect(await frozen.exited()).toBe(1);
+    expect(frozen.lines().some((l) => new RegExp(`live/${frozen.node} was removed from the cluster or taken over by another agent; stopping`).test(String(l.msg)))).toBe(true);
+    expect(await bed.t.prisma.node.count({ where: { clusterId, name: frozen.node } })).toBe(0);
+    expect((await activeNodes(bed.t.prisma, clusterId)).map((n) => n.name)).toEqual([active.name]);
+    expect(survivor.child.exitCode).toBeNull();
   });
 });
