@@ -36,7 +36,7 @@ export function spawnAgent({ url, cluster, node, priority, args = [], env = {} }
   const lines = () => parseLogLines(out);
   const waitForLine = (pred: (l: LogLine) => boolean, timeoutMs = 15_000) =>
     new Promise<LogLine>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${node}: timed out waiting for a log line; stderr: ${err.slice(-500)}`)), timeoutMs);
+      const timer = setTimeout(() => reject(new Error(`${node}: timed out waiting for a log line; last lines: ${out.trimEnd().split("\n").slice(-6).join(" | ")}; stderr: ${err.slice(-500)}`)), timeoutMs);
       const check = () => {
         const hit = lines().find(pred);
         if (hit) {
