@@ -99,9 +99,11 @@ export function withAuth<P = Record<string, never>>(options: WithAuthOptions, ha
  * Parses a JSON body with a schema: 400 when the body is not JSON (or not sent as JSON, which also
  * keeps cross-site form posts out), 422 when it does not match.
  */
-export async function readJson<S extends z.ZodType>(req: NextRequest, schema: S): Promise<z.infer<S>> {
-  if (!/^application\/json\b/i.test(req.headers.get("content-type") ?? "")) throw new ApiError("BAD_REQUEST", "send the body as application/json");
+export async function readJson<S extends z.ZodType>(req: NextRequest, schema: S, { optional = false } = {}): Promise<z.infer<S>> {
   const text = await req.text();
+  // An optional body may be absent, whatever Content-Type the client's library sets by default.
+  if (optional && text.trim() === "") return schema.parse({});
+  if (!/^application\/json\b/i.test(req.headers.get("content-type") ?? "")) throw new ApiError("BAD_REQUEST", "send the body as application/json");
   if (text.length > 16_384) throw new ApiError("BAD_REQUEST", "body too large");
   let body: unknown;
   try {

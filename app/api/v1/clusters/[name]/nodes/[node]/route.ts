@@ -19,7 +19,7 @@ export const PATCH = withAuth<{ name: string; node: string }>({ role: "OPERATOR"
 /** Decommission a node that is gone (a standby silent for longer than a lease). */
 export const DELETE = withAuth<{ name: string; node: string }>({ role: "OPERATOR" }, async ({ req, params, user }) => {
   const { name, node } = nodeParamsSchema.parse(params);
-  const { reason } = req.headers.get("content-type") ? await readJson(req, removeNodeSchema) : {};
+  const { reason } = await readJson(req, removeNodeSchema, { optional: true });
   await removeNode({ prisma: db(), clusterName: name, nodeName: node, actor: user.actor, reason });
   return { removed: { cluster: name, node } };
 });
