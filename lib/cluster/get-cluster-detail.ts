@@ -36,7 +36,6 @@ export async function getClusterDetail({ prisma, clusterName, recentCommands = 1
       where: { clusterId: cluster.id },
       orderBy: { createdAt: "desc" },
       take: recentCommands,
-      include: { target: { select: { name: true } } },
     }),
     prisma.$queryRaw<{ now: Date }[]>`SELECT clock_timestamp() AS now`,
   ]);
@@ -52,6 +51,6 @@ export async function getClusterDetail({ prisma, clusterName, recentCommands = 1
       epoch: cluster.epoch,
     },
     nodes,
-    commands: commands.map(({ target, clusterId: _c, targetNodeId: _t, ...c }) => ({ ...c, targetNode: target.name })),
+    commands: commands.map(({ targetName, clusterId: _c, targetNodeId: _t, ...c }) => ({ ...c, targetNode: targetName })),
   };
 }

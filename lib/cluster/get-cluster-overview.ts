@@ -65,11 +65,10 @@ const OVERVIEW_SQL = `
     COALESCE(p."eligibleStandbyCount", 0) AS "eligibleStandbyCount",
     COALESCE(p.healthy, 0) AS healthy, COALESCE(p.suspect, 0) AS suspect, COALESCE(p.down, 0) AS down,
     p."activeName", p."activeHealth", p."activeLeaseRemainingMs",
-    cmd.id AS "commandId", cmd.kind::text AS "commandKind", cmd.status::text AS "commandStatus", t.name AS "commandTarget"
+    cmd.id AS "commandId", cmd.kind::text AS "commandKind", cmd.status::text AS "commandStatus", cmd."targetName" AS "commandTarget"
   FROM "Cluster" c
   LEFT JOIN per_cluster p ON p."clusterId" = c.id
   LEFT JOIN "Command" cmd ON cmd."clusterId" = c.id AND cmd.status IN ('PENDING', 'RUNNING')
-  LEFT JOIN "Node" t ON t.id = cmd."targetNodeId"
   ORDER BY c.name`;
 
 export type GetClusterOverviewOptions = { prisma: PrismaClient };

@@ -7,9 +7,8 @@ export type GetCommandOptions = { prisma: PrismaClient; clusterName: string; com
 export async function getCommand({ prisma, clusterName, commandId }: GetCommandOptions): Promise<CommandView> {
   const command = await prisma.command.findFirst({
     where: { id: commandId, cluster: { name: clusterName } },
-    include: { target: { select: { name: true } } },
   });
   if (!command) throw new ClusterError("NOT_FOUND", "command not found in this cluster");
-  const { target, clusterId: _c, targetNodeId: _t, ...rest } = command;
-  return { ...rest, targetNode: target.name };
+  const { targetName, clusterId: _c, targetNodeId: _t, ...rest } = command;
+  return { ...rest, targetNode: targetName };
 }

@@ -9,8 +9,9 @@ type Target = { id: string; role: "ACTIVE" | "STANDBY"; host: string; priority: 
 /**
  * Decommissions a node that is gone: a STANDBY whose agent has been silent for longer than a lease,
  * with no open command aimed at it. Under the cluster lock, so no election or command can pick it
- * meanwhile. The row and its past commands go; the audit log keeps their history, by name. If its
- * agent ever comes back it is told its row is gone and stops; started again, it joins as new.
+ * meanwhile. Its past commands stay (their target becomes NULL; they keep its name), and so does
+ * the audit log. If its agent ever comes back it is told its row is gone and stops; started again,
+ * it joins as a new node.
  */
 export async function removeNode({ prisma, clusterName, nodeName, actor, reason = "" }: RemoveNodeOptions): Promise<void> {
   await prisma.$transaction(async (tx) => {

@@ -58,7 +58,7 @@ export async function requestCommand({ prisma, clusterId, kind, targetNodeId, re
     const [{ createdAt, deadline }] = await tx.$queryRaw<{ createdAt: Date; deadline: Date }[]>`
       SELECT now() AS "createdAt", now() + make_interval(secs => ${timeout / 1000}) AS deadline`;
     const command = await tx.command.create({
-      data: { clusterId, kind, targetNodeId, requestedBy, reason: reason.slice(0, 500), createdAt, deadline },
+      data: { clusterId, kind, targetNodeId, targetName: target.name, requestedBy, reason: reason.slice(0, 500), createdAt, deadline },
     });
     await insertAudit(tx, {
       actor: requestedBy,

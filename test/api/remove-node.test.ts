@@ -52,15 +52,21 @@ describe("DELETE /api/v1/clusters/:name/nodes/:node", () => {
   it("refuses the target of an open command until it is cancelled", async () => {
     const cluster = await bed.t.prisma.cluster.findUniqueOrThrow({ where: { name: "gamma" } });
     const target = await bed.t.prisma.node.findFirstOrThrow({ where: { clusterId: cluster.id, name: "g-targeted" } });
-    const command = await bed.t.prisma.command.create({ data: { clusterId: cluster.id, kind: "PROMOTE", targetNodeId: target.id, requestedBy: "user:operator@example.com", deadline: new Date(Date.now() + 60_000) } });
+    const command = await bed.t.prisma.command.create({ data: { clusterId: cluster.id, kind: "PROMOTE", targetNodeId: target.id, targetName: target.name, requestedBy: "user:operator@example.com", deadline: new Date(Date.now() + 60_000) } });
     const res = await remove("gamma", "g-targeted");
     expect(res.status).toBe(409);
     expect(JSON.stringify(res.body)).toContain(`command ${command.id} targets g-targeted; cancel it first`);
     expect(await bed.t.prisma.node.count({ where: { id: target.id } })).toBe(1);
   });
 
-  it("removes a standby silent for longer than a lease (or never heard from), audited with the reason", async () => {
+  it("removes a standby silent for longer than a lease (or never heard from), audited with the reason; its past commands stay", async () => {
+    const cluster = await bed.t.prisma.cluster.findUniqueOrThrow({ where: { name: "gamma" } });
+    const gone = await bed.t.prisma.node.findFirstOrThrow({ where: { clusterId: cluster.id, name: "g-gone" } });
+    const past = await bed.t.prisma.command.create({
+      data: { clusterId: cluster.id, kind: "PROMOTE", targetNodeId: gone.id, targetName: gone.name, status: "EXPIRED", requestedBy: "user:operator@example.com", deadline: new Date() },
+    });
     expect(await remove("gamma", "g-gone", { reason: "server decommissioned" })).toMatchObject({ status: 200, body: { removed: { cluster: "gamma", node: "g-gone" } } });
+    expect(await callApi(bed.server.url, operator, { path: `/api/v1/clusters/gamma/commands/${past.id}` })).toMatchObject({ status: 200, body: { id: past.id, targetNode: "g-gone", status: "EXPIRED" } });
     // No body, but the Content-Type many HTTP libraries send by default: the reason is optional.
     expect(await callApi(bed.server.url, operator, { method: "DELETE", path: "/api/v1/clusters/gamma/nodes/g-never", headers: { "content-type": "application/json" } })).toMatchObject({ status: 200 });
     expect((await bed.t.prisma.node.findMany({ where: { cluster: { name: "gamma" } }, orderBy: { name: "asc" } })).map((n) => n.name)).toEqual(["g-active", "g-live", "g-targeted"]);
