@@ -117,6 +117,7 @@ export async function benchScale({ url, console, steps, workers: workerCount, wi
       };
       const api = { clusterList: [] as number[], nodeListSmall: [] as number[], nodeListBig: [] as number[] };
       const apiServer = { clusterList: [] as number[], nodeListSmall: [] as number[], nodeListBig: [] as number[] };
+      const apiAuth: number[] = [];
       let apiErrors = 0;
       const apiLoop = async (key: keyof typeof api, path: string, perSecond: number) => {
         while (Date.now() < until) {
@@ -125,6 +126,7 @@ export async function benchScale({ url, console, steps, workers: workerCount, wi
           if (r.status === 200) {
             api[key].push(r.ms);
             if (r.serverMs !== null) apiServer[key].push(r.serverMs);
+            if (r.authMs !== null) apiAuth.push(r.authMs);
           } else apiErrors++;
           await sleep(Math.max(0, 1000 / perSecond - (Date.now() - started)));
         }
@@ -200,7 +202,7 @@ export async function benchScale({ url, console, steps, workers: workerCount, wi
           ...(hasBig && { nodeList1000: summarize(api.nodeListBig) }),
           errors: apiErrors,
           /** The same requests' Server-Timing (authentication + handler inside the console). */
-          serverTime: { clusterList: summarize(apiServer.clusterList), nodeListSmall: summarize(apiServer.nodeListSmall), ...(hasBig && { nodeList1000: summarize(apiServer.nodeListBig) }) },
+          serverTime: { authentication: summarize(apiAuth), clusterList: summarize(apiServer.clusterList), nodeListSmall: summarize(apiServer.nodeListSmall), ...(hasBig && { nodeList1000: summarize(apiServer.nodeListBig) }) },
         },
         cpuPctOfOneCore: cpuPct,
         workerEventLoopDelayP99Ms: reports.map((r) => Math.round(r.eventLoopDelayP99Ms * 10) / 10),

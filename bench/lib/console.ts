@@ -17,7 +17,7 @@ const SECRET = "bench-secret-bench-secret-bench-secret-0123456789";
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
 /** ms: as the client saw it; serverMs: the console's own work (its Server-Timing header), when sent. */
-type Reply = { status: number; ms: number; serverMs: number | null; body: unknown };
+type Reply = { status: number; ms: number; serverMs: number | null; authMs: number | null; body: unknown };
 export type Console = { url: string; pid: number; cookie: string; stop(): Promise<void>; get(path: string): Promise<Reply>; post(path: string, body: unknown): Promise<Reply> };
 
 /**
@@ -78,7 +78,8 @@ export async function startConsole(appDir: string, databaseUrl: string, prisma: 
     }
     const timing = res.headers.get("server-timing");
     const serverMs = timing ? [...timing.matchAll(/dur=([\d.]+)/g)].reduce((sum, m) => sum + Number(m[1]), 0) : null;
-    return { status: res.status, ms, serverMs, body: parsed };
+    const authMs = timing ? Number(/auth;dur=([\d.]+)/.exec(timing)?.[1] ?? NaN) : null;
+    return { status: res.status, ms, serverMs, authMs, body: parsed };
   };
   return {
     url,
