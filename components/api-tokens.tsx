@@ -2,21 +2,23 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { apiFetch } from "@/lib/api/client-fetch";
+import { hasRole, USER_ROLES } from "@/lib/auth/roles";
+import type { UserRole as Role } from "@/lib/db/client";
 import { formatTime } from "./format";
 import { OneTimeSecret } from "./one-time-secret";
 import { useSessionUser } from "./providers";
 import { ActionError, ErrorState, LoadingState } from "./query-state";
+import { RoleSelect } from "./role-select";
 
-type Role = "ADMIN" | "OPERATOR" | "VIEWER";
 type TokenJson = { id: string; name: string; role: Role; prefix: string; createdAt: string; lastUsedAt: string | null; revokedAt: string | null };
-const RANK: Record<Role, number> = { VIEWER: 0, OPERATOR: 1, ADMIN: 2 };
 const errorText = (e: unknown) => (e instanceof Error ? e.message : "request failed");
 const button = "rounded px-3 py-1.5 text-sm font-semibold focus-visible:outline-3 focus-visible:outline-sky-600 disabled:opacity-50";
 
 /** The signed-in user's API tokens (for scripts and CI): create (secret shown once), revoke. */
 export function ApiTokens() {
   const me = useSessionUser();
-  const roles = (["VIEWER", "OPERATOR", "ADMIN"] as Role[]).filter((r) => RANK[r] <= RANK[me.role]);
+  // A token's role is at most its creator's.
+  const roles = USER_ROLES.filter((r) => hasRole(me.role, r));
   const queryClient = useQueryClient();
   const tokens = useQuery({ queryKey: ["tokens"], queryFn: () => apiFetch<{ tokens: TokenJson[] }>("/api/v1/tokens") });
   const [draft, setDraft] = useState<{ name: string; role: Role }>({ name: "", role: "VIEWER" });
@@ -62,13 +64,7 @@ export function ApiTokens() {
         </label>
         <label className="text-sm font-medium">
           Token role
-          <select value={draft.role} onChange={(e) => setDraft({ ...draft, role: e.target.value as Role })} className="mt-1 w-full rounded border border-slate-400 bg-white px-2 py-1.5">
-            {roles.map((r) => (
-              <option key={r} value={r}>
-                {r.toLowerCase()}
-              </option>
-            ))}
-          </select>
+          <RoleSelect roles={roles} value={draft.role} onRoleChange={(role) => setDraft({ ...draft, role })} className="mt-1 w-full rounded border border-slate-400 bg-white px-2 py-1.5" />
         </label>
         <button type="submit" disabled={create.isPending} className={`${button} bg-sky-700 py-2 text-white`}>
           Create token

@@ -2,15 +2,16 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { apiFetch } from "@/lib/api/client-fetch";
+import { USER_ROLES } from "@/lib/auth/roles";
+import type { UserRole as Role } from "@/lib/db/client";
 import { formatTime } from "./format";
 import { OneTimeSecret } from "./one-time-secret";
 import { useSessionUser } from "./providers";
 import { ActionError, ErrorState, LoadingState } from "./query-state";
+import { RoleSelect } from "./role-select";
 
-type Role = "ADMIN" | "OPERATOR" | "VIEWER";
 type UserJson = { id: string; email: string; name: string; role: Role; disabled: boolean; createdAt: string };
 type UserResult = { user: UserJson; generatedPassword?: string };
-const ROLES: Role[] = ["VIEWER", "OPERATOR", "ADMIN"];
 const errorText = (e: unknown) => (e instanceof Error ? e.message : "request failed");
 const field = "rounded border border-slate-400 bg-white px-2 py-1.5";
 const button = "rounded px-3 py-1.5 text-sm font-semibold focus-visible:outline-3 focus-visible:outline-sky-600 disabled:opacity-50";
@@ -65,13 +66,7 @@ export function UsersAdmin() {
         </label>
         <label className="text-sm font-medium">
           Role
-          <select value={draft.role} onChange={(e) => setDraft({ ...draft, role: e.target.value as Role })} className={`${field} mt-1 w-full`}>
-            {ROLES.map((r) => (
-              <option key={r} value={r}>
-                {r.toLowerCase()}
-              </option>
-            ))}
-          </select>
+          <RoleSelect roles={USER_ROLES} value={draft.role} onRoleChange={(role) => setDraft({ ...draft, role })} className={`${field} mt-1 w-full`} />
         </label>
         <button type="submit" disabled={create.isPending} className={`${button} bg-sky-700 py-2 text-white`}>
           Add user
@@ -99,19 +94,14 @@ export function UsersAdmin() {
                     {u.name && <span className="block text-xs font-normal text-slate-600">{u.name}</span>}
                   </th>
                   <td className="px-3 py-2">
-                    <select
+                    <RoleSelect
                       aria-label={`Role of ${u.email}`}
+                      roles={USER_ROLES}
                       value={u.role}
                       disabled={update.isPending}
-                      onChange={(e) => update.mutate({ user: u, changes: { role: e.target.value } })}
+                      onRoleChange={(role) => update.mutate({ user: u, changes: { role } })}
                       className={field}
-                    >
-                      {ROLES.map((r) => (
-                        <option key={r} value={r}>
-                          {r.toLowerCase()}
-                        </option>
-                      ))}
-                    </select>
+                    />
                   </td>
                   <td className="px-3 py-2">
                     <button
