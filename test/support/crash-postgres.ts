@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
+import { tree } from "../../bench/lib/proc";
 
 /**
  * A database crash: kill -9 of every server process of the data folder, so WAL still in shared
@@ -10,25 +11,13 @@ import path from "node:path";
 export function crashPostgres(dataDir: string): void {
   const postmaster = Number(readFileSync(path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
   process.kill(postmaster, "SIGSTOP");
-  for (const pid of [...childrenOf(postmaster), postmaster]) {
+  // tree() lists the postmaster first: kill its children, then it.
+  const [, ...children] = tree(postmaster);
+  for (const pid of [...children, postmaster]) {
     try {
       process.kill(pid, "SIGKILL");
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ESRCH") throw err; // exited on its own meanwhile
     }
   }
-}
-
-function childrenOf(parent: number): number[] {
-  return readdirSync("/proc")
-    .filter((d) => /^\d+$/.test(d))
-    .filter((d) => {
-      try {
-        const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-        return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === parent;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
 }
