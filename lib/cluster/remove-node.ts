@@ -1,6 +1,7 @@
 import type { PrismaClient } from "../db/client";
 import { insertAudit } from "./audit";
 import { ClusterError } from "./errors";
+import { lockClusterByName } from "./lock-cluster-by-name";
 
 export type RemoveNodeOptions = { prisma: PrismaClient; clusterName: string; nodeName: string; actor: string; reason?: string };
 
@@ -15,8 +16,7 @@ type Target = { id: string; role: "ACTIVE" | "STANDBY"; host: string; priority: 
  */
 export async function removeNode({ prisma, clusterName, nodeName, actor, reason = "" }: RemoveNodeOptions): Promise<void> {
   await prisma.$transaction(async (tx) => {
-    const [cluster] = await tx.$queryRaw<{ id: string; leaseMs: number }[]>`SELECT id, "leaseMs" FROM "Cluster" WHERE name = ${clusterName} FOR UPDATE`;
-    if (!cluster) throw new ClusterError("NOT_FOUND", `cluster ${clusterName} not found`);
+    const cluster = await lockClusterByName(tx, clusterName);
     const [node] = await tx.$queryRaw<Target[]>`
       SELECT n.id, n.role::text AS role, n.host, n.priority, n."lastHeartbeatAt",
         COALESCE(n."lastHeartbeatAt" < now() - make_interval(secs => ${cluster.leaseMs}::float8 / 1000), true) AS "silentForLease",

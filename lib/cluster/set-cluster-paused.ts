@@ -1,6 +1,6 @@
 import type { Cluster, PrismaClient } from "../db/client";
 import { insertAudit } from "./audit";
-import { ClusterError } from "./errors";
+import { lockClusterByName } from "./lock-cluster-by-name";
 
 export type SetClusterPausedOptions = { prisma: PrismaClient; clusterName: string; paused: boolean; actor: string; reason?: string };
 
@@ -10,8 +10,7 @@ export type SetClusterPausedOptions = { prisma: PrismaClient; clusterName: strin
  */
 export async function setClusterPaused({ prisma, clusterName, paused, actor, reason = "" }: SetClusterPausedOptions): Promise<Cluster> {
   return prisma.$transaction(async (tx) => {
-    const [locked] = await tx.$queryRaw<{ id: string; paused: boolean }[]>`SELECT id, paused FROM "Cluster" WHERE name = ${clusterName} FOR UPDATE`;
-    if (!locked) throw new ClusterError("NOT_FOUND", `cluster ${clusterName} not found`);
+    const locked = await lockClusterByName(tx, clusterName);
     if (locked.paused === paused) return tx.cluster.findUniqueOrThrow({ where: { id: locked.id } });
     const cluster = await tx.cluster.update({ where: { id: locked.id }, data: { paused } });
     await insertAudit(tx, { actor, action: paused ? "cluster.paused" : "cluster.resumed", clusterId: cluster.id, clusterName, epoch: cluster.epoch, reason });

@@ -1,6 +1,7 @@
 import type { Cluster, FailoverMode, PrismaClient } from "../db/client";
 import { insertAudit } from "./audit";
 import { ClusterError } from "./errors";
+import { lockClusterByName } from "./lock-cluster-by-name";
 import { timingProblem } from "./timing";
 
 export type ClusterSettings = { failoverMode?: FailoverMode; heartbeatMs?: number; leaseMs?: number };
@@ -12,8 +13,7 @@ export type UpdateClusterSettingsOptions = { prisma: PrismaClient; clusterName: 
  */
 export async function updateClusterSettings({ prisma, clusterName, settings, actor, reason = "" }: UpdateClusterSettingsOptions): Promise<Cluster> {
   return prisma.$transaction(async (tx) => {
-    const [locked] = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "Cluster" WHERE name = ${clusterName} FOR UPDATE`;
-    if (!locked) throw new ClusterError("NOT_FOUND", `cluster ${clusterName} not found`);
+    const locked = await lockClusterByName(tx, clusterName);
     const before = await tx.cluster.findUniqueOrThrow({ where: { id: locked.id } });
     const after = {
       failoverMode: settings.failoverMode ?? before.failoverMode,
