@@ -4,14 +4,22 @@ export type CommandKind = "PROMOTE" | "DEMOTE" | "SWITCHOVER";
 /** What the confirmation dialog asks about: a role command, or removing a node that is gone. */
 export type PlannedCommand = { kind: CommandKind | "REMOVE"; target: NodeJson };
 
-/** Which role command a node's row offers, given the cluster's state; null for none. */
-export function commandFor(node: NodeJson, nodes: NodeJson[]): CommandKind | null {
-  if (node.role === "ACTIVE") return "DEMOTE";
-  const active = nodes.find((n) => n.role === "ACTIVE");
+/**
+ * Which role command each node's row offers, given the cluster's state; null for none. The state
+ * is read once per table, not once per row (a 1,000-node table is rebuilt on every poll).
+ */
+export function commandOffer(nodes: NodeJson[]): (node: NodeJson) => CommandKind | null {
+  const active = nodes.some((n) => n.role === "ACTIVE");
   const leaseHeld = nodes.some((n) => n.role === "ACTIVE" && (n.leaseRemainingMs ?? 0) > 0);
-  if (!leaseHeld) return "PROMOTE";
-  return active ? "SWITCHOVER" : "PROMOTE";
+  return (node) => {
+    if (node.role === "ACTIVE") return "DEMOTE";
+    if (!leaseHeld) return "PROMOTE";
+    return active ? "SWITCHOVER" : "PROMOTE";
+  };
 }
+
+/** commandOffer for one node. */
+export const commandFor = (node: NodeJson, nodes: NodeJson[]) => commandOffer(nodes)(node);
 
 export const COMMAND_LABEL: Record<CommandKind, string> = { PROMOTE: "Promote", DEMOTE: "Demote", SWITCHOVER: "Switch over here" };
 

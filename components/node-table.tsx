@@ -3,7 +3,7 @@ import { createContext, memo, useContext, useLayoutEffect, useMemo, useRef, useS
 import type { NodeJson } from "@/lib/api/api-types";
 import { PRIORITY_MAX } from "@/lib/cluster/priority";
 import { HealthBadge, RoleBadge } from "./badges";
-import { COMMAND_LABEL, commandFor, type CommandKind } from "./describe-command";
+import { COMMAND_LABEL, commandOffer, type CommandKind } from "./describe-command";
 import { formatDuration } from "./format";
 import { useNow } from "./use-now";
 
@@ -199,6 +199,7 @@ export function NodeTable({ nodes, receivedAt, canOperate, commandOpen, onComman
       remove: (id) => withNode(id, (n) => latest.current.onRemove(n)),
     };
   });
+  const offer = commandOffer(nodes);
   if (nodes.length === 0) {
     return (
       <p className="rounded border border-dashed border-slate-400 bg-white p-6">
@@ -227,7 +228,7 @@ export function NodeTable({ nodes, receivedAt, canOperate, commandOpen, onComman
         <Snapshot value={snapshot}>
           <tbody className="max-md:block max-md:space-y-3">
             {nodes.map((n) => {
-              const kind = commandFor(n, nodes);
+              const kind = offer(n);
               // The agents refuse these; say so before the operator tries.
               const blocked = commandOpen
                 ? "another command is in progress"
