@@ -112,6 +112,10 @@ async function startOrWaitOnce(agent: NodeAgent, log: Logger) {
 }
 
 const waitForDatabase = (url: string, timeoutMs: number, log: Logger) =>
-  retryWhileUnreachable(() => checkDatabaseConnection(url, { variable: "--db", timeoutMs: timeoutMs > 0 ? Math.min(timeoutMs, 5_000) : 5_000 }), timeoutMs, log);
+  retryWhileUnreachable(
+    () => checkDatabaseConnection(url, { variable: "--db", timeoutMs: timeoutMs > 0 ? Math.min(timeoutMs, 5_000) : 5_000 }),
+    timeoutMs,
+    log,
+  );
 
 main().catch((err: Error) => fail(err.message.split("\n")[0]));

@@ -146,7 +146,10 @@ export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv): AgentC
   }
   // The pair must leave room for two missed heartbeats plus the fencing margin.
   if (!problems.length && (config.heartbeatMs !== undefined || config.leaseMs !== undefined)) {
-    const timings = { heartbeatMs: (config.heartbeatMs as number) ?? DEFAULT_TIMINGS.heartbeatMs, leaseMs: (config.leaseMs as number) ?? DEFAULT_TIMINGS.leaseMs };
+    const timings = {
+      heartbeatMs: (config.heartbeatMs as number) ?? DEFAULT_TIMINGS.heartbeatMs,
+      leaseMs: (config.leaseMs as number) ?? DEFAULT_TIMINGS.leaseMs,
+    };
     const problem = timingProblem(timings);
     if (problem) problems.push({ key: config.leaseMs !== undefined ? "leaseMs" : "heartbeatMs", message: problem });
   }

@@ -10,10 +10,12 @@ export type Logger = {
 export const monoNow = () => process.hrtime.bigint();
 
 export function createLogger(base: Record<string, unknown>, minLevel: LogLevel = "info", write = (line: string) => process.stdout.write(line + "\n")): Logger {
-  const emit = (level: LogLevel) => (msg: string, fields: Record<string, unknown> = {}) => {
-    if (ORDER[level] < ORDER[minLevel]) return;
-    const line = { t: new Date().toISOString(), mono: monoNow(), level, msg, ...base, ...fields };
-    write(JSON.stringify(line, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
-  };
+  const emit =
+    (level: LogLevel) =>
+    (msg: string, fields: Record<string, unknown> = {}) => {
+      if (ORDER[level] < ORDER[minLevel]) return;
+      const line = { t: new Date().toISOString(), mono: monoNow(), level, msg, ...base, ...fields };
+      write(JSON.stringify(line, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
+    };
   return { debug: emit("debug"), info: emit("info"), warn: emit("warn"), error: emit("error") };
 }

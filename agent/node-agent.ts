@@ -216,9 +216,12 @@ export class NodeAgent {
     this.validUntil = t0 + BigInt(leaseMs - fencingMarginMs(this.timings)) * MS;
     clearTimeout(this.fenceTimer);
     const delay = Number((this.validUntil - monoNow()) / MS);
-    this.fenceTimer = setTimeout(() => {
-      if (this.role === "ACTIVE" && monoNow() >= this.validUntil) this.fence("could not renew the lease in time (database unreachable or process paused)");
-    }, Math.max(0, delay) + 1);
+    this.fenceTimer = setTimeout(
+      () => {
+        if (this.role === "ACTIVE" && monoNow() >= this.validUntil) this.fence("could not renew the lease in time (database unreachable or process paused)");
+      },
+      Math.max(0, delay) + 1,
+    );
   }
 
   /** Self-fencing: stop acting as active now; the audit row follows once the database answers. */
@@ -246,7 +249,16 @@ export class NodeAgent {
 
   private async release(epoch: bigint, why: "shutdown" | "self_fenced", reason: string) {
     const { clusterId, nodeId } = this.ids!;
-    const { changed } = await releaseLease({ db: this.o.db, clusterName: this.o.clusterName, nodeName: this.o.nodeName, clusterId, nodeId, epoch, why, reason });
+    const { changed } = await releaseLease({
+      db: this.o.db,
+      clusterName: this.o.clusterName,
+      nodeName: this.o.nodeName,
+      clusterId,
+      nodeId,
+      epoch,
+      why,
+      reason,
+    });
     this.o.log.info(why === "shutdown" ? "released the lease" : "self-fence recorded in the audit log", { epoch, rowChanged: changed });
   }
 

@@ -5,7 +5,16 @@ import type { PrismaClient } from "../lib/db/client";
 import { becameActive, killAll, spawnBenchAgent, type BenchAgent } from "./lib/agents";
 import { mono, ms, sleep, summarize, waitFor } from "./lib/stats";
 
-export type FailoverOptions = { prisma: PrismaClient; url: string; bundle: string; cluster: string; heartbeatMs: number; leaseMs: number; trials: number; log(msg: string): void };
+export type FailoverOptions = {
+  prisma: PrismaClient;
+  url: string;
+  bundle: string;
+  cluster: string;
+  heartbeatMs: number;
+  leaseMs: number;
+  trials: number;
+  log(msg: string): void;
+};
 
 export async function benchFailover({ prisma, url, bundle, cluster, heartbeatMs, leaseMs, trials, log }: FailoverOptions) {
   const c = await prisma.cluster.create({ data: { name: cluster, heartbeatMs, leaseMs } });
@@ -15,7 +24,8 @@ export async function benchFailover({ prisma, url, bundle, cluster, heartbeatMs,
   const agents = new Map<string, BenchAgent>(names.map((n) => [n, start(n)]));
   const db = new pg.Client({ connectionString: url });
   await db.connect();
-  const activeInDb = async () => (await db.query<{ name: string }>(`SELECT name FROM "Node" WHERE "clusterId" = $1 AND role = 'ACTIVE'`, [c.id])).rows[0]?.name ?? null;
+  const activeInDb = async () =>
+    (await db.query<{ name: string }>(`SELECT name FROM "Node" WHERE "clusterId" = $1 AND role = 'ACTIVE'`, [c.id])).rows[0]?.name ?? null;
   const agentRole = (a: BenchAgent) => [...a.lines()].reverse().find((l) => l.event === "role")?.role;
   const results: { ackMs: number; dbMs: number; from: string; to: string }[] = [];
   try {
@@ -39,7 +49,11 @@ export async function benchFailover({ prisma, url, bundle, cluster, heartbeatMs,
       const others = names.filter((n) => n !== active.node).map((n) => agents.get(n)!);
       const t0 = mono();
       active.child.kill("SIGKILL");
-      const ackP = Promise.any(others.map((a) => a.waitForLine(becameActive, { fromIndex: marks.get(a.node)!, timeoutMs: 4 * leaseMs + 10_000 }).then((l) => ({ node: a.node, at: BigInt(l.mono) }))));
+      const ackP = Promise.any(
+        others.map((a) =>
+          a.waitForLine(becameActive, { fromIndex: marks.get(a.node)!, timeoutMs: 4 * leaseMs + 10_000 }).then((l) => ({ node: a.node, at: BigInt(l.mono) })),
+        ),
+      );
       let dbAt = 0n;
       const newName = await waitFor(
         async () => {

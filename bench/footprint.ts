@@ -4,7 +4,16 @@ import { becameActive, killAll, spawnBenchAgent } from "./lib/agents";
 import { cpuMs, rssMb } from "./lib/proc";
 import { sleep, summarize } from "./lib/stats";
 
-export type FootprintOptions = { prisma: PrismaClient; url: string; bundle: string; cluster: string; heartbeatMs: number; leaseMs: number; logLevel: string; seconds: number };
+export type FootprintOptions = {
+  prisma: PrismaClient;
+  url: string;
+  bundle: string;
+  cluster: string;
+  heartbeatMs: number;
+  leaseMs: number;
+  logLevel: string;
+  seconds: number;
+};
 
 export async function benchFootprint({ prisma, url, bundle, cluster, heartbeatMs, leaseMs, logLevel, seconds }: FootprintOptions) {
   await prisma.cluster.create({ data: { name: cluster, heartbeatMs, leaseMs } });

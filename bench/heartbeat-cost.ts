@@ -32,7 +32,16 @@ type Variant = "standby" | "active renewal";
 export type HeartbeatCost = { variant: Variant; clients: number; beatsPerSecond: number; postgresCpuMsPerBeat: number; latencyMs: Summary };
 export type HeartbeatRate = { targetPerSecond: number; beatsPerSecond: number; postgresPctOfOneCore: number; latencyMs: Summary };
 
-export async function benchHeartbeatCost({ url, pgPid, nodes: count, clients, seconds, rounds, rates, log }: HeartbeatCostOptions): Promise<{ cost: HeartbeatCost[]; rate: HeartbeatRate[] }> {
+export async function benchHeartbeatCost({
+  url,
+  pgPid,
+  nodes: count,
+  clients,
+  seconds,
+  rounds,
+  rates,
+  log,
+}: HeartbeatCostOptions): Promise<{ cost: HeartbeatCost[]; rate: HeartbeatRate[] }> {
   const pool = createPgPool(url, clients);
   const db = pgPoolSql(pool);
   try {
@@ -69,7 +78,13 @@ export async function benchHeartbeatCost({ url, pgPid, nodes: count, clients, se
           while (performance.now() < until) {
             const n = targets[next++ % targets.length];
             const t = performance.now();
-            const hb = await heartbeat({ db, nodeId: n.nodeId, instanceId: n.instanceId, activeEpoch: n.epoch, metrics: { load1: 0.5, rssMb: 55, uptimeS: 100 } });
+            const hb = await heartbeat({
+              db,
+              nodeId: n.nodeId,
+              instanceId: n.instanceId,
+              activeEpoch: n.epoch,
+              metrics: { load1: 0.5, rssMb: 55, uptimeS: 100 },
+            });
             latencies.push(performance.now() - t);
             if (!hb || (n.epoch !== null && !hb.renewed)) throw new Error(`heartbeat-cost: ${variant} beat was not applied`);
           }
@@ -84,7 +99,9 @@ export async function benchHeartbeatCost({ url, pgPid, nodes: count, clients, se
         postgresCpuMsPerBeat: Math.round(((pgPct / 100) * wallS * 1000 * 1000) / latencies.length) / 1000,
         latencyMs: summarize(latencies),
       };
-      log(`  heartbeat cost, ${variant}, ${clients} clients: ${result.beatsPerSecond}/s, PostgreSQL ${result.postgresCpuMsPerBeat} ms CPU per beat, p50 ${result.latencyMs.p50} p99 ${result.latencyMs.p99} ms`);
+      log(
+        `  heartbeat cost, ${variant}, ${clients} clients: ${result.beatsPerSecond}/s, PostgreSQL ${result.postgresCpuMsPerBeat} ms CPU per beat, p50 ${result.latencyMs.p50} p99 ${result.latencyMs.p99} ms`,
+      );
       return result;
     };
     const cost: HeartbeatCost[] = [];
@@ -99,19 +116,44 @@ export async function benchHeartbeatCost({ url, pgPid, nodes: count, clients, se
 }
 
 const exec = promisify(execFile);
-const hasPgbench = () => exec("pgbench", ["--version"]).then(() => true, () => false);
+const hasPgbench = () =>
+  exec("pgbench", ["--version"]).then(
+    () => true,
+    () => false,
+  );
 
 /**
  * Beats at a fixed rate, standbys and renewals 4:1 as in clusters of 5, each the agent's exact
  * statement (prepared), sent by pgbench: a client light enough that PostgreSQL's own capacity
  * shows. Latency counts from each beat's scheduled time (open loop), so queueing is included.
  */
-async function replayAtRate({ url, pgPid, db, actives, standbys, target, seconds, log }: { url: string; pgPid: number; db: ReturnType<typeof pgPoolSql>; actives: Node[]; standbys: Node[]; target: number; seconds: number; log(msg: string): void }): Promise<HeartbeatRate> {
+async function replayAtRate({
+  url,
+  pgPid,
+  db,
+  actives,
+  standbys,
+  target,
+  seconds,
+  log,
+}: {
+  url: string;
+  pgPid: number;
+  db: ReturnType<typeof pgPoolSql>;
+  actives: Node[];
+  standbys: Node[];
+  target: number;
+  seconds: number;
+  log(msg: string): void;
+}): Promise<HeartbeatRate> {
   const dir = await mkdtemp(path.join(tmpdir(), "hb-rate-"));
   try {
     await db.execute(`CREATE TABLE IF NOT EXISTS bench_fleet (kind text, i int, id uuid, inst uuid, epoch bigint, PRIMARY KEY (kind, i))`);
     await db.execute(`TRUNCATE bench_fleet`);
-    for (const [kind, list] of [["standby", standbys], ["active", actives]] as const) {
+    for (const [kind, list] of [
+      ["standby", standbys],
+      ["active", actives],
+    ] as const) {
       await db.execute(
         `INSERT INTO bench_fleet SELECT $1, o - 1, x.id, x.inst, x.epoch FROM unnest($2::uuid[], $3::uuid[], $4::bigint[]) WITH ORDINALITY AS x(id, inst, epoch, o)`,
         [kind, list.map((n) => n.nodeId), list.map((n) => n.instanceId), list.map((n) => n.epoch)],
@@ -140,7 +182,27 @@ async function replayAtRate({ url, pgPid, db, actives, standbys, target, seconds
     const [{ startedAt }] = await db.query<{ startedAt: Date }>(`SELECT now() AS "startedAt"`);
     const cpu = cpuWindow({ postgres: () => tree(pgPid) });
     const t0 = performance.now();
-    await exec("pgbench", ["-n", "-M", "prepared", "-c", "16", "-j", "2", "-R", String(target), "-T", String(seconds), "-l", "--log-prefix", path.join(dir, "tx"), "-f", `${path.join(dir, "standby.sql")}@4`, "-f", `${path.join(dir, "active.sql")}@1`, url]);
+    await exec("pgbench", [
+      "-n",
+      "-M",
+      "prepared",
+      "-c",
+      "16",
+      "-j",
+      "2",
+      "-R",
+      String(target),
+      "-T",
+      String(seconds),
+      "-l",
+      "--log-prefix",
+      path.join(dir, "tx"),
+      "-f",
+      `${path.join(dir, "standby.sql")}@4`,
+      "-f",
+      `${path.join(dir, "active.sql")}@1`,
+      url,
+    ]);
     const wallS = (performance.now() - t0) / 1000;
     const postgresPct = cpu().postgres;
     // Log lines: client tx time_us script epoch epoch_us schedule_lag_us.
@@ -157,8 +219,15 @@ async function replayAtRate({ url, pgPid, db, actives, standbys, target, seconds
       [startedAt],
     );
     if (!done.beaten || !done.renewed) throw new Error(`heartbeat rate: the replayed beats changed nothing (${JSON.stringify(done)})`);
-    const result = { targetPerSecond: target, beatsPerSecond: Math.round(latencies.length / seconds), postgresPctOfOneCore: Math.round((postgresPct * wallS) / seconds), latencyMs: summarize(latencies) };
-    log(`  heartbeat rate ${target}/s (pgbench, 4 standby : 1 renewal): ${result.beatsPerSecond}/s, p50 ${result.latencyMs.p50} p99 ${result.latencyMs.p99} ms, PostgreSQL ${result.postgresPctOfOneCore} % of a core`);
+    const result = {
+      targetPerSecond: target,
+      beatsPerSecond: Math.round(latencies.length / seconds),
+      postgresPctOfOneCore: Math.round((postgresPct * wallS) / seconds),
+      latencyMs: summarize(latencies),
+    };
+    log(
+      `  heartbeat rate ${target}/s (pgbench, 4 standby : 1 renewal): ${result.beatsPerSecond}/s, p50 ${result.latencyMs.p50} p99 ${result.latencyMs.p99} ms, PostgreSQL ${result.postgresPctOfOneCore} % of a core`,
+    );
     return result;
   } finally {
     await rm(dir, { recursive: true, force: true });

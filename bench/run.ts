@@ -56,13 +56,21 @@ const prisma = createPrismaClient({ connectionString: server.url, maxConnections
 if (values.statements) await prisma.$executeRawUnsafe("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
 log(`embedded PostgreSQL on port ${server.port}, data in ${server.dataDir}`);
 
-const results: Record<string, unknown> = { startedAt: new Date(started).toISOString(), machine: { cpus: (await import("node:os")).cpus().length, node: process.version }, pgSettings, commit: (await import("node:child_process")).execSync("git rev-parse --short HEAD").toString().trim() };
+const results: Record<string, unknown> = {
+  startedAt: new Date(started).toISOString(),
+  machine: { cpus: (await import("node:os")).cpus().length, node: process.version },
+  pgSettings,
+  commit: (await import("node:child_process")).execSync("git rev-parse --short HEAD").toString().trim(),
+};
 let consoleServer: Console | null = null;
 const file = `bench/results/${new Date(started).toISOString().replace(/[:.]/g, "-")}.json`;
 /** Written after every section, so an interrupted run keeps what it measured. */
 async function save() {
   await mkdir("bench/results", { recursive: true });
-  await writeFile(file, JSON.stringify(results, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2));
+  await writeFile(
+    file,
+    JSON.stringify(results, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2),
+  );
 }
 try {
   if (only.has("failover") || only.has("footprint")) {
@@ -71,8 +79,26 @@ try {
     // (those mostly wait out leases); CPU time and RSS are per process, unaffected by the others.
     const footprint = only.has("footprint")
       ? Promise.all([
-          benchFootprint({ prisma, url: server.url, bundle, cluster: "footprint", heartbeatMs: 1000, leaseMs: 5000, logLevel: "info", seconds: Number(values["footprint-seconds"]) }),
-          benchFootprint({ prisma, url: server.url, bundle, cluster: "footprint-debug", heartbeatMs: 250, leaseMs: 2000, logLevel: "debug", seconds: Number(values["footprint-seconds"]) }),
+          benchFootprint({
+            prisma,
+            url: server.url,
+            bundle,
+            cluster: "footprint",
+            heartbeatMs: 1000,
+            leaseMs: 5000,
+            logLevel: "info",
+            seconds: Number(values["footprint-seconds"]),
+          }),
+          benchFootprint({
+            prisma,
+            url: server.url,
+            bundle,
+            cluster: "footprint-debug",
+            heartbeatMs: 250,
+            leaseMs: 2000,
+            logLevel: "debug",
+            seconds: Number(values["footprint-seconds"]),
+          }),
         ])
       : null;
     if (only.has("failover")) {
@@ -102,14 +128,32 @@ try {
   }
   if (only.has("switchover")) {
     log(`switchover: ${values.switchovers} trials through the REST API`);
-    results.switchover = await benchSwitchover({ prisma, url: server.url, bundle, console: consoleServer!, cluster: "sw", trials: Number(values.switchovers), log });
-      await save();
+    results.switchover = await benchSwitchover({
+      prisma,
+      url: server.url,
+      bundle,
+      console: consoleServer!,
+      cluster: "sw",
+      trials: Number(values.switchovers),
+      log,
+    });
+    await save();
   }
   if (only.has("scale")) {
     const steps = values.steps!.split(",").map(Number);
     log(`scale: steps ${steps.join(", ")}`);
     results.scale = [];
-    await benchScale({ url: server.url, console: consoleServer!, steps, workers: Number(values.workers), windowS: Number(values.window), switchoversPerStep: 8, log, pgPid, onStep: (s) => ((results.scale as unknown[]).push(s), save()) });
+    await benchScale({
+      url: server.url,
+      console: consoleServer!,
+      steps,
+      workers: Number(values.workers),
+      windowS: Number(values.window),
+      switchoversPerStep: 8,
+      log,
+      pgPid,
+      onStep: (s) => ((results.scale as unknown[]).push(s), save()),
+    });
   }
   if (values.statements) {
     results.topStatements = await prisma.$queryRawUnsafe(
@@ -141,7 +185,10 @@ function table(r: Record<string, any>): string {
   const f = (v: number) => (Number.isFinite(v) ? String(Math.round(v)) : "-");
   const add = (name: string, s: Summary | undefined, target = "", met: boolean | null = null) =>
     s && rows.push([name, String(s.n), f(s.p50), f(s.p95), f(s.p99), f(s.max), target, met === null ? "" : met ? "yes" : "NO"]);
-  for (const [key, label] of [["failoverDefault", "failover kill -9"], ["failoverFast", "failover kill -9"]] as const) {
+  for (const [key, label] of [
+    ["failoverDefault", "failover kill -9"],
+    ["failoverFast", "failover kill -9"],
+  ] as const) {
     const x = r[key];
     if (!x) continue;
     const budget = x.leaseMs + x.heartbeatMs;
@@ -159,31 +206,91 @@ function table(r: Record<string, any>): string {
     if (!runs.length) continue;
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     add(`heartbeat statement alone, ${variant} (${runs[0].clients} clients), ms`, runs.at(-1).latencyMs);
-    rows.push([`  ${median(runs.map((x: any) => x.beatsPerSecond))} beats/s, PostgreSQL ${median(runs.map((x: any) => x.postgresCpuMsPerBeat))} ms CPU per beat (median of ${runs.length} rounds)`, "", "", "", "", "", "", ""]);
+    rows.push([
+      `  ${median(runs.map((x: any) => x.beatsPerSecond))} beats/s, PostgreSQL ${median(runs.map((x: any) => x.postgresCpuMsPerBeat))} ms CPU per beat (median of ${runs.length} rounds)`,
+      "",
+      "",
+      "",
+      "",
+      "",
+      "",
+      "",
+    ]);
   }
   for (const x of r.heartbeatRate ?? []) {
     const big = x.targetPerSecond >= 5000;
-    add(`heartbeat statements at ${x.targetPerSecond}/s, database alone (pgbench, 4 standby : 1 renewal), ms`, x.latencyMs, big ? "p99 <= 50" : "", big ? x.latencyMs.p99 <= 50 : null);
+    add(
+      `heartbeat statements at ${x.targetPerSecond}/s, database alone (pgbench, 4 standby : 1 renewal), ms`,
+      x.latencyMs,
+      big ? "p99 <= 50" : "",
+      big ? x.latencyMs.p99 <= 50 : null,
+    );
     rows.push([`  ${x.beatsPerSecond} beats/s; PostgreSQL ${x.postgresPctOfOneCore} % of one core`, "", "", "", "", "", "", ""]);
   }
   for (const st of r.scale ?? []) {
     const big = st.agents >= 5000;
-    add(`scale ${st.agents} agents${st.agentsRunning < st.agents ? ` (${st.agentsRunning} registered)` : ""}: heartbeat ms (${st.heartbeatsPerSecond}/s of ${st.agentsRunning})`, st.heartbeatMs, big ? "p99 <= 50" : "", big ? st.heartbeatMs.p99 <= 50 : null);
+    add(
+      `scale ${st.agents} agents${st.agentsRunning < st.agents ? ` (${st.agentsRunning} registered)` : ""}: heartbeat ms (${st.heartbeatsPerSecond}/s of ${st.agentsRunning})`,
+      st.heartbeatMs,
+      big ? "p99 <= 50" : "",
+      big ? st.heartbeatMs.p99 <= 50 : null,
+    );
     add(`  heartbeat interval per agent, ms`, st.heartbeatIntervalMs);
     add(`  switchover under load, ms`, st.switchoverUnderLoadMs);
     add(`  GET /api/v1/clusters (${st.clusters} clusters), ms`, st.api.clusterList, big ? "p99 <= 100" : "", big ? st.api.clusterList.p99 <= 100 : null);
     add(`  GET /api/v1/clusters/:name (5 nodes), ms`, st.api.nodeListSmall, big ? "p99 <= 100" : "", big ? st.api.nodeListSmall.p99 <= 100 : null);
-    if (st.api.nodeList1000) add(`  GET /api/v1/clusters/:name (1,000 nodes), ms`, st.api.nodeList1000, big ? "p99 <= 100" : "", big ? st.api.nodeList1000.p99 <= 100 : null);
+    if (st.api.nodeList1000)
+      add(`  GET /api/v1/clusters/:name (1,000 nodes), ms`, st.api.nodeList1000, big ? "p99 <= 100" : "", big ? st.api.nodeList1000.p99 <= 100 : null);
     if (st.api.serverTime) add(`    of which inside the console (Server-Timing), list of clusters, ms`, st.api.serverTime.clusterList);
     if (st.render) add(`  cluster page, 1,000 nodes, Chromium load -> all rows, ms`, st.render.loadToAllRowsMs);
-    rows.push([`  unplanned role changes in the window (lapsed leases): ${st.unplannedRoleChanges}; worker event-loop delay p99 ms: ${st.workerEventLoopDelayP99Ms.join(", ")}`, "", "", "", "", "", "", ""]);
-    if (st.workerPoolWaiting) rows.push([`  heartbeats waiting for a pooled connection per worker (mean/max): ${st.workerPoolWaiting.join(", ")}; PostgreSQL backends: ${Object.entries(st.pgBackendStates).map(([k, v]) => `${k} ${v}`).join(", ")}`, "", "", "", "", "", "", ""]);
-    rows.push([`  CPU % of one core: ${Object.entries(st.cpuPctOfOneCore).map(([k, v]) => `${k.replace(/Pct$/, "")} ${v}`).join(", ")}`, "", "", "", "", "", "", ""]);
+    rows.push([
+      `  unplanned role changes in the window (lapsed leases): ${st.unplannedRoleChanges}; worker event-loop delay p99 ms: ${st.workerEventLoopDelayP99Ms.join(", ")}`,
+      "",
+      "",
+      "",
+      "",
+      "",
+      "",
+      "",
+    ]);
+    if (st.workerPoolWaiting)
+      rows.push([
+        `  heartbeats waiting for a pooled connection per worker (mean/max): ${st.workerPoolWaiting.join(", ")}; PostgreSQL backends: ${Object.entries(
+          st.pgBackendStates,
+        )
+          .map(([k, v]) => `${k} ${v}`)
+          .join(", ")}`,
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+      ]);
+    rows.push([
+      `  CPU % of one core: ${Object.entries(st.cpuPctOfOneCore)
+        .map(([k, v]) => `${k.replace(/Pct$/, "")} ${v}`)
+        .join(", ")}`,
+      "",
+      "",
+      "",
+      "",
+      "",
+      "",
+      "",
+    ]);
   }
   for (const fp of r.footprint ?? []) {
     add(`agent RSS MB (${fp.config})`, fp.rssMb, "<= 60", fp.rssMb.max <= 60);
     rows.push([`  agent CPU over ${fp.seconds} s: ${fp.cpuPctOfOneCore}% of one core`, "", "", "", "", "", "", ""]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-  return rows.map((row, j) => row.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ") + (j === 0 ? "\n" + widths.map((w) => "-".repeat(w)).join("  ") : "")).join("\n");
+  return rows
+    .map(
+      (row, j) =>
+        row.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ") +
+        (j === 0 ? "\n" + widths.map((w) => "-".repeat(w)).join("  ") : ""),
+    )
+    .join("\n");
 }

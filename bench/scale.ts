@@ -35,7 +35,17 @@ function startWorker(url: string, poolMax: number, onRole: (m: { node: string; r
   return next("ready").then(() => worker);
 }
 
-export type ScaleOptions = { url: string; console: Console; steps: number[]; workers: number; windowS: number; switchoversPerStep: number; log(msg: string): void; pgPid: number; onStep(step: unknown): Promise<void> | void };
+export type ScaleOptions = {
+  url: string;
+  console: Console;
+  steps: number[];
+  workers: number;
+  windowS: number;
+  switchoversPerStep: number;
+  log(msg: string): void;
+  pgPid: number;
+  onStep(step: unknown): Promise<void> | void;
+};
 
 const SMALL = 5; // nodes per ordinary cluster
 const BIG = "big-1000";
@@ -47,13 +57,16 @@ const BIG = "big-1000";
  * cluster row lock (see docs/benchmarks.md), which is measured separately, not here.
  */
 async function promoteBig(console: Console, db: pg.Client, log: (m: string) => void) {
-  await waitFor(async () => {
-    const { rows } = await db.query(`SELECT 1 FROM "Node" n JOIN "Cluster" c ON c.id = n."clusterId" WHERE c.name = $1 AND n.role = 'ACTIVE'`, [BIG]);
-    if (rows.length) return true;
-    const r = await console.post(`/api/v1/clusters/${BIG}/commands`, { kind: "PROMOTE", targetNode: "n0000", reason: "bench: the big cluster's active" });
-    if (r.status !== 201 && r.status !== 409) log(`  promote ${BIG}: ${r.status} ${JSON.stringify(r.body).slice(0, 200)}`);
-    return false;
-  }, { timeoutMs: 60_000, intervalMs: 2000, what: `an active node in ${BIG}` });
+  await waitFor(
+    async () => {
+      const { rows } = await db.query(`SELECT 1 FROM "Node" n JOIN "Cluster" c ON c.id = n."clusterId" WHERE c.name = $1 AND n.role = 'ACTIVE'`, [BIG]);
+      if (rows.length) return true;
+      const r = await console.post(`/api/v1/clusters/${BIG}/commands`, { kind: "PROMOTE", targetNode: "n0000", reason: "bench: the big cluster's active" });
+      if (r.status !== 201 && r.status !== 409) log(`  promote ${BIG}: ${r.status} ${JSON.stringify(r.body).slice(0, 200)}`);
+      return false;
+    },
+    { timeoutMs: 60_000, intervalMs: 2000, what: `an active node in ${BIG}` },
+  );
 }
 
 export async function benchScale({ url, console, steps, workers: workerCount, windowS, switchoversPerStep, log, pgPid, onStep }: ScaleOptions) {
@@ -77,11 +90,16 @@ export async function benchScale({ url, console, steps, workers: workerCount, wi
         const name = `s${String(++smallClusters).padStart(4, "0")}`;
         for (let j = 0; j < SMALL && total + specs.length < target; j++) specs.push({ cluster: name, node: `${name}-${j}`, priority: 100 - j });
       }
-      if (bigAdd) await db.query(`INSERT INTO "Cluster" (id, name, paused, "updatedAt") VALUES (gen_random_uuid(), $1, true, now()) ON CONFLICT (name) DO NOTHING`, [BIG]);
+      if (bigAdd)
+        await db.query(`INSERT INTO "Cluster" (id, name, paused, "updatedAt") VALUES (gen_random_uuid(), $1, true, now()) ON CONFLICT (name) DO NOTHING`, [
+          BIG,
+        ]);
       const t0 = Date.now();
       const perWorker: (typeof specs)[] = workers.map(() => []);
       for (const s of specs) perWorker[rr++ % workers.length].push(s);
-      const added = await Promise.all(workers.map((w, i) => (w.child.send({ type: "add", agents: perWorker[i], perSecond: 400 / workers.length, withinMs: 90_000 }), w.next("added"))));
+      const added = await Promise.all(
+        workers.map((w, i) => (w.child.send({ type: "add", agents: perWorker[i], perSecond: 400 / workers.length, withinMs: 90_000 }), w.next("added"))),
+      );
       total = added.reduce((s, a) => s + a.total, 0);
       const skipped = added.reduce((s, a) => s + a.skipped, 0);
       if (skipped) log(`  scale: ${skipped} agents not started: registration did not keep up within 90 s`);
@@ -152,7 +170,10 @@ export async function benchScale({ url, console, steps, workers: workerCount, wi
             continue;
           }
           try {
-            const ev = await waitFor(() => roleEvents.find((e) => e.node === targetNode && e.role === "ACTIVE" && e.mono > t), { timeoutMs: 30_000, what: `${targetNode} active` });
+            const ev = await waitFor(() => roleEvents.find((e) => e.node === targetNode && e.role === "ACTIVE" && e.mono > t), {
+              timeoutMs: 30_000,
+              what: `${targetNode} active`,
+            });
             switchovers.push(ms(t, ev.mono));
           } catch (err) {
             switchoverFailures.push(`${cluster}: ${(err as Error).message}`);
@@ -202,7 +223,12 @@ export async function benchScale({ url, console, steps, workers: workerCount, wi
           ...(hasBig && { nodeList1000: summarize(api.nodeListBig) }),
           errors: apiErrors,
           /** The same requests' Server-Timing (authentication + handler inside the console). */
-          serverTime: { authentication: summarize(apiAuth), clusterList: summarize(apiServer.clusterList), nodeListSmall: summarize(apiServer.nodeListSmall), ...(hasBig && { nodeList1000: summarize(apiServer.nodeListBig) }) },
+          serverTime: {
+            authentication: summarize(apiAuth),
+            clusterList: summarize(apiServer.clusterList),
+            nodeListSmall: summarize(apiServer.nodeListSmall),
+            ...(hasBig && { nodeList1000: summarize(apiServer.nodeListBig) }),
+          },
         },
         cpuPctOfOneCore: cpuPct,
         workerEventLoopDelayP99Ms: reports.map((r) => Math.round(r.eventLoopDelayP99Ms * 10) / 10),
@@ -213,14 +239,21 @@ export async function benchScale({ url, console, steps, workers: workerCount, wi
         pgConnections: conns[0].n,
         /** Dead row versions pile up when open transactions hold back pruning; every beat then reads past them. */
         nodeTable: nodeTable[0],
-        pgBackendStates: Object.fromEntries([...waits].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, v]) => [k, Math.round((v / samples) * 10) / 10])),
+        pgBackendStates: Object.fromEntries(
+          [...waits]
+            .sort((a, b) => b[1] - a[1])
+            .slice(0, 12)
+            .map(([k, v]) => [k, Math.round((v / samples) * 10) / 10]),
+        ),
       } as Record<string, unknown>;
       if (hasBig) {
         log(`  scale: rendering the ${BIG} page in Chromium`);
         step.render = await benchRender({ console, cluster: BIG, nodes: 1000 });
       }
       const hbS = step.heartbeatMs as Summary;
-      log(`  scale ${target} (${total} running): heartbeat p50 ${hbS.p50} p99 ${hbS.p99} ms, ${step.heartbeatsPerSecond}/s; API list p99 ${(step.api as any).clusterList.p99} ms; CPU ${JSON.stringify(cpuPct)}`);
+      log(
+        `  scale ${target} (${total} running): heartbeat p50 ${hbS.p50} p99 ${hbS.p99} ms, ${step.heartbeatsPerSecond}/s; API list p99 ${(step.api as any).clusterList.p99} ms; CPU ${JSON.stringify(cpuPct)}`,
+      );
       results.push(step);
       await onStep(step);
     }

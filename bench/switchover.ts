@@ -6,7 +6,15 @@ import { becameActive, killAll, spawnBenchAgent, type BenchAgent } from "./lib/a
 import type { Console } from "./lib/console";
 import { mono, ms, sleep, summarize, waitFor } from "./lib/stats";
 
-export type SwitchoverOptions = { prisma: PrismaClient; url: string; bundle: string; console: Console; cluster: string; trials: number; log(msg: string): void };
+export type SwitchoverOptions = {
+  prisma: PrismaClient;
+  url: string;
+  bundle: string;
+  console: Console;
+  cluster: string;
+  trials: number;
+  log(msg: string): void;
+};
 
 export async function benchSwitchover({ prisma, url, bundle, console, cluster, trials, log }: SwitchoverOptions) {
   const c = await prisma.cluster.create({ data: { name: cluster } }); // default timings: heartbeat 1000, lease 5000

@@ -55,7 +55,8 @@ export function ActiveTimelineChart({ timeline }: { timeline: ActiveTimelineJson
           <ol className="mt-1 list-inside list-decimal" data-testid="timeline-intervals">
             {timeline.intervals.map((iv) => (
               <li key={`${iv.node}-${iv.from}`}>
-                {iv.node} active from {formatTime(iv.from)} {iv.ongoing ? "until now" : `to ${formatTime(iv.to)}`} ({formatDuration(new Date(iv.to).getTime() - new Date(iv.from).getTime())}, epoch {iv.epoch ?? "?"})
+                {iv.node} active from {formatTime(iv.from)} {iv.ongoing ? "until now" : `to ${formatTime(iv.to)}`} (
+                {formatDuration(new Date(iv.to).getTime() - new Date(iv.from).getTime())}, epoch {iv.epoch ?? "?"})
               </li>
             ))}
           </ol>

@@ -45,7 +45,8 @@ export function ApiTokens() {
       <div>
         <h1 className="text-2xl font-bold">API tokens</h1>
         <p className="mt-1 text-slate-700">
-          For scripts: send <code className="rounded bg-slate-100 px-1">Authorization: Bearer &lt;token&gt;</code> to /api/v1. A token can do at most what its role and yours allow.
+          For scripts: send <code className="rounded bg-slate-100 px-1">Authorization: Bearer &lt;token&gt;</code> to /api/v1. A token can do at most what its
+          role and yours allow.
         </p>
       </div>
       {secret && <OneTimeSecret label="New API token" value={secret} onDone={() => setSecret(null)} />}
@@ -60,11 +61,23 @@ export function ApiTokens() {
       >
         <label className="text-sm font-medium">
           Token name
-          <input required maxLength={100} value={draft.name} onChange={(e) => setDraft({ ...draft, name: e.target.value })} placeholder="e.g. ci-switchover" className="mt-1 w-full rounded border border-slate-400 px-2 py-1.5" />
+          <input
+            required
+            maxLength={100}
+            value={draft.name}
+            onChange={(e) => setDraft({ ...draft, name: e.target.value })}
+            placeholder="e.g. ci-switchover"
+            className="mt-1 w-full rounded border border-slate-400 px-2 py-1.5"
+          />
         </label>
         <label className="text-sm font-medium">
           Token role
-          <RoleSelect roles={roles} value={draft.role} onRoleChange={(role) => setDraft({ ...draft, role })} className="mt-1 w-full rounded border border-slate-400 bg-white px-2 py-1.5" />
+          <RoleSelect
+            roles={roles}
+            value={draft.role}
+            onRoleChange={(role) => setDraft({ ...draft, role })}
+            className="mt-1 w-full rounded border border-slate-400 bg-white px-2 py-1.5"
+          />
         </label>
         <button type="submit" disabled={create.isPending} className={`${button} bg-sky-700 py-2 text-white`}>
           Create token
@@ -78,18 +91,30 @@ export function ApiTokens() {
           <table className="w-full min-w-[40rem] text-left text-sm">
             <thead className="bg-slate-100 text-slate-700">
               <tr>
-                <th scope="col" className="px-3 py-2">Name</th>
-                <th scope="col" className="px-3 py-2">Role</th>
-                <th scope="col" className="px-3 py-2">Starts with</th>
-                <th scope="col" className="px-3 py-2">Created</th>
-                <th scope="col" className="px-3 py-2">Last used</th>
+                <th scope="col" className="px-3 py-2">
+                  Name
+                </th>
+                <th scope="col" className="px-3 py-2">
+                  Role
+                </th>
+                <th scope="col" className="px-3 py-2">
+                  Starts with
+                </th>
+                <th scope="col" className="px-3 py-2">
+                  Created
+                </th>
+                <th scope="col" className="px-3 py-2">
+                  Last used
+                </th>
                 <th scope="col" className="px-3 py-2" />
               </tr>
             </thead>
             <tbody>
               {tokens.data.tokens.map((t) => (
                 <tr key={t.id} data-token={t.name} className="border-t border-slate-200">
-                  <th scope="row" className="px-3 py-2 text-left font-medium">{t.name}</th>
+                  <th scope="row" className="px-3 py-2 text-left font-medium">
+                    {t.name}
+                  </th>
                   <td className="px-3 py-2">{t.role.toLowerCase()}</td>
                   <td className="px-3 py-2 font-mono">{t.prefix}…</td>
                   <td className="px-3 py-2 whitespace-nowrap">{formatTime(t.createdAt)}</td>
@@ -98,7 +123,12 @@ export function ApiTokens() {
                     {t.revokedAt ? (
                       <span className="text-slate-600">revoked {formatTime(t.revokedAt)}</span>
                     ) : (
-                      <button type="button" disabled={revoke.isPending} onClick={() => revoke.mutate(t.id)} className={`${button} border border-red-700 bg-white text-red-800`}>
+                      <button
+                        type="button"
+                        disabled={revoke.isPending}
+                        onClick={() => revoke.mutate(t.id)}
+                        className={`${button} border border-red-700 bg-white text-red-800`}
+                      >
                         Revoke {t.name}
                       </button>
                     )}

@@ -126,7 +126,13 @@ export function AuditView({ actions }: { actions: readonly string[] }) {
         </label>
         <label className="text-sm font-medium">
           Actor
-          <input className={field} value={draft.actor} maxLength={255} onChange={(e) => setDraft({ ...draft, actor: e.target.value })} placeholder="email or agent" />
+          <input
+            className={field}
+            value={draft.actor}
+            maxLength={255}
+            onChange={(e) => setDraft({ ...draft, actor: e.target.value })}
+            placeholder="email or agent"
+          />
         </label>
         <label className="text-sm font-medium">
           Action
@@ -141,14 +147,29 @@ export function AuditView({ actions }: { actions: readonly string[] }) {
         </label>
         <label className="text-sm font-medium">
           From
-          <input type="datetime-local" step={1} className={field} value={isoToLocal(draft.from)} onChange={(e) => setDraft({ ...draft, from: localToIso(e.target.value) })} />
+          <input
+            type="datetime-local"
+            step={1}
+            className={field}
+            value={isoToLocal(draft.from)}
+            onChange={(e) => setDraft({ ...draft, from: localToIso(e.target.value) })}
+          />
         </label>
         <label className="text-sm font-medium">
           To
-          <input type="datetime-local" step={1} className={field} value={isoToLocal(draft.to)} onChange={(e) => setDraft({ ...draft, to: localToIso(e.target.value) })} />
+          <input
+            type="datetime-local"
+            step={1}
+            className={field}
+            value={isoToLocal(draft.to)}
+            onChange={(e) => setDraft({ ...draft, to: localToIso(e.target.value) })}
+          />
         </label>
         <div className="flex flex-wrap gap-2 sm:col-span-3 lg:col-span-6">
-          <button type="submit" className="rounded bg-sky-700 px-4 py-2 font-semibold text-white focus-visible:outline-3 focus-visible:outline-offset-2 focus-visible:outline-sky-600">
+          <button
+            type="submit"
+            className="rounded bg-sky-700 px-4 py-2 font-semibold text-white focus-visible:outline-3 focus-visible:outline-offset-2 focus-visible:outline-sky-600"
+          >
             Apply filters
           </button>
           <button
@@ -162,10 +183,18 @@ export function AuditView({ actions }: { actions: readonly string[] }) {
           >
             Clear
           </button>
-          <a href={`/api/v1/audit.csv?${qs}`} download className="ml-auto rounded border border-slate-500 bg-white px-4 py-2 font-medium focus-visible:outline-3 focus-visible:outline-sky-600">
+          <a
+            href={`/api/v1/audit.csv?${qs}`}
+            download
+            className="ml-auto rounded border border-slate-500 bg-white px-4 py-2 font-medium focus-visible:outline-3 focus-visible:outline-sky-600"
+          >
             Export CSV (rows shown)
           </a>
-          <a href={`/api/v1/audit.csv?${queryString(applied)}`} download className="rounded border border-slate-500 bg-white px-4 py-2 font-medium focus-visible:outline-3 focus-visible:outline-sky-600">
+          <a
+            href={`/api/v1/audit.csv?${queryString(applied)}`}
+            download
+            className="rounded border border-slate-500 bg-white px-4 py-2 font-medium focus-visible:outline-3 focus-visible:outline-sky-600"
+          >
             Export CSV (all matching, up to 10 000)
           </a>
         </div>
@@ -177,20 +206,38 @@ export function AuditView({ actions }: { actions: readonly string[] }) {
         </h2>
         {page.isPending && <LoadingState label="audit events" />}
         {page.isError && !page.data && <ErrorState error={page.error} what="the audit log" />}
-        {page.data && page.data.events.length === 0 && <p className="rounded border border-dashed border-slate-400 bg-white p-6">No audit events match these filters.</p>}
+        {page.data && page.data.events.length === 0 && (
+          <p className="rounded border border-dashed border-slate-400 bg-white p-6">No audit events match these filters.</p>
+        )}
         {page.data && page.data.events.length > 0 && (
           <div className="overflow-x-auto rounded-lg border border-slate-300 bg-white">
             <table className="w-full min-w-[56rem] text-left text-sm" data-testid="audit-table">
               <thead className="bg-slate-100 text-slate-700">
                 <tr>
-                  <th scope="col" className="px-3 py-2">Time</th>
-                  <th scope="col" className="px-3 py-2">Actor</th>
-                  <th scope="col" className="px-3 py-2">Action</th>
-                  <th scope="col" className="px-3 py-2">Cluster</th>
-                  <th scope="col" className="px-3 py-2">Node</th>
-                  <th scope="col" className="px-3 py-2">Role change</th>
-                  <th scope="col" className="px-3 py-2">Epoch</th>
-                  <th scope="col" className="px-3 py-2">Reason / details</th>
+                  <th scope="col" className="px-3 py-2">
+                    Time
+                  </th>
+                  <th scope="col" className="px-3 py-2">
+                    Actor
+                  </th>
+                  <th scope="col" className="px-3 py-2">
+                    Action
+                  </th>
+                  <th scope="col" className="px-3 py-2">
+                    Cluster
+                  </th>
+                  <th scope="col" className="px-3 py-2">
+                    Node
+                  </th>
+                  <th scope="col" className="px-3 py-2">
+                    Role change
+                  </th>
+                  <th scope="col" className="px-3 py-2">
+                    Epoch
+                  </th>
+                  <th scope="col" className="px-3 py-2">
+                    Reason / details
+                  </th>
                 </tr>
               </thead>
               <tbody>
@@ -203,7 +250,9 @@ export function AuditView({ actions }: { actions: readonly string[] }) {
                     <td className="px-3 py-1.5 font-mono">{e.action}</td>
                     <td className="px-3 py-1.5 whitespace-nowrap">{e.clusterName ?? ""}</td>
                     <td className="px-3 py-1.5 whitespace-nowrap">{e.nodeName ?? ""}</td>
-                    <td className="px-3 py-1.5 whitespace-nowrap">{e.fromRole || e.toRole ? `${(e.fromRole ?? "–").toLowerCase()} → ${(e.toRole ?? "–").toLowerCase()}` : ""}</td>
+                    <td className="px-3 py-1.5 whitespace-nowrap">
+                      {e.fromRole || e.toRole ? `${(e.fromRole ?? "–").toLowerCase()} → ${(e.toRole ?? "–").toLowerCase()}` : ""}
+                    </td>
                     <td className="px-3 py-1.5 font-mono">{e.epoch ?? ""}</td>
                     <td className="px-3 py-1.5 break-words">
                       {e.reason}

@@ -10,7 +10,10 @@ const HEALTH_ICON: Record<NodeHealth, string> = { healthy: "●", suspect: "▲"
 /** Color plus an icon and the word, so health reads without color vision. */
 export function HealthBadge({ health }: { health: NodeHealth }) {
   return (
-    <span className={`inline-flex items-center gap-1 rounded-full px-2 py-0.5 text-xs font-semibold uppercase tracking-wide ring-1 ${HEALTH_STYLE[health]}`} data-health={health}>
+    <span
+      className={`inline-flex items-center gap-1 rounded-full px-2 py-0.5 text-xs font-semibold uppercase tracking-wide ring-1 ${HEALTH_STYLE[health]}`}
+      data-health={health}
+    >
       <span aria-hidden="true">{HEALTH_ICON[health]}</span>
       {health}
     </span>
@@ -23,7 +26,10 @@ export function RoleBadge({ role }: { role: "ACTIVE" | "STANDBY" }) {
       Active
     </span>
   ) : (
-    <span className="inline-flex items-center rounded bg-slate-200 px-2 py-0.5 text-xs font-semibold uppercase tracking-wide text-slate-800" data-role="STANDBY">
+    <span
+      className="inline-flex items-center rounded bg-slate-200 px-2 py-0.5 text-xs font-semibold uppercase tracking-wide text-slate-800"
+      data-role="STANDBY"
+    >
       Standby
     </span>
   );
@@ -39,5 +45,9 @@ const STATUS_STYLE: Record<string, string> = {
 };
 
 export function CommandStatusBadge({ status }: { status: string }) {
-  return <span className={`inline-flex rounded px-2 py-0.5 text-xs font-semibold uppercase tracking-wide ${STATUS_STYLE[status] ?? "bg-slate-200"}`}>{status.toLowerCase()}</span>;
+  return (
+    <span className={`inline-flex rounded px-2 py-0.5 text-xs font-semibold uppercase tracking-wide ${STATUS_STYLE[status] ?? "bg-slate-200"}`}>
+      {status.toLowerCase()}
+    </span>
+  );
 }

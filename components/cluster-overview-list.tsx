@@ -55,7 +55,13 @@ export function ClusterOverviewList() {
           {query.data.clusters.length > 6 && (
             <label className="ml-auto text-sm font-medium">
               Filter{" "}
-              <input value={filter} maxLength={64} onChange={(e) => setFilter(e.target.value)} placeholder="cluster name" className="ml-1 rounded border border-slate-400 px-2 py-1" />
+              <input
+                value={filter}
+                maxLength={64}
+                onChange={(e) => setFilter(e.target.value)}
+                placeholder="cluster name"
+                className="ml-1 rounded border border-slate-400 px-2 py-1"
+              />
             </label>
           )}
         </div>
@@ -65,57 +71,58 @@ export function ClusterOverviewList() {
           .filter((c) => c.name.toLowerCase().includes(filter.trim().toLowerCase()))
           .sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || a.name.localeCompare(b.name))
           .map((c) => {
-          const status = STATUS_TEXT[c.status];
-          return (
-            <li key={c.id}>
-              <Link
-                href={`/clusters/${encodeURIComponent(c.name)}`}
-                className="block rounded-lg border border-slate-300 bg-white p-4 shadow-sm hover:border-sky-600 focus-visible:outline-3 focus-visible:outline-sky-600"
-                aria-label={`Cluster ${c.name}: ${status.text}, active node ${c.active?.name ?? "none"}`}
-              >
-                <div className="flex items-center justify-between gap-2">
-                  <h2 className="text-xl font-semibold">{c.name}</h2>
-                  <span className={`rounded px-2 py-0.5 text-sm font-semibold ${status.style}`}>{status.text}</span>
-                </div>
-                <dl className="mt-3 grid grid-cols-2 gap-x-4 gap-y-1 text-sm">
-                  <dt className="text-slate-600">Active node</dt>
-                  <dd className="flex items-center gap-2 font-medium">
-                    {c.active ? (
+            const status = STATUS_TEXT[c.status];
+            return (
+              <li key={c.id}>
+                <Link
+                  href={`/clusters/${encodeURIComponent(c.name)}`}
+                  className="block rounded-lg border border-slate-300 bg-white p-4 shadow-sm hover:border-sky-600 focus-visible:outline-3 focus-visible:outline-sky-600"
+                  aria-label={`Cluster ${c.name}: ${status.text}, active node ${c.active?.name ?? "none"}`}
+                >
+                  <div className="flex items-center justify-between gap-2">
+                    <h2 className="text-xl font-semibold">{c.name}</h2>
+                    <span className={`rounded px-2 py-0.5 text-sm font-semibold ${status.style}`}>{status.text}</span>
+                  </div>
+                  <dl className="mt-3 grid grid-cols-2 gap-x-4 gap-y-1 text-sm">
+                    <dt className="text-slate-600">Active node</dt>
+                    <dd className="flex items-center gap-2 font-medium">
+                      {c.active ? (
+                        <>
+                          {c.active.name} <HealthBadge health={c.active.health} />
+                        </>
+                      ) : (
+                        <span className="font-semibold text-red-700">none</span>
+                      )}
+                    </dd>
+                    <dt className="text-slate-600">Standbys</dt>
+                    <dd>
+                      {c.standbyCount} ({c.eligibleStandbyCount} eligible)
+                    </dd>
+                    <dt className="text-slate-600">Health</dt>
+                    <dd>
+                      {c.health.healthy} healthy · {c.health.suspect} suspect ·{" "}
+                      <span className={c.health.down ? "font-semibold text-red-700" : ""}>{c.health.down} down</span>
+                    </dd>
+                    <dt className="text-slate-600">Failover</dt>
+                    <dd>
+                      {c.failoverMode.toLowerCase()}
+                      {c.paused && <span className="ml-1 rounded bg-amber-200 px-1 font-semibold text-amber-950">paused</span>}
+                    </dd>
+                    <dt className="text-slate-600">Epoch</dt>
+                    <dd className="font-mono">{c.epoch}</dd>
+                    {c.openCommand && (
                       <>
-                        {c.active.name} <HealthBadge health={c.active.health} />
+                        <dt className="text-slate-600">In progress</dt>
+                        <dd>
+                          {c.openCommand.kind.toLowerCase()} → {c.openCommand.targetNode} ({c.openCommand.status.toLowerCase()})
+                        </dd>
                       </>
-                    ) : (
-                      <span className="font-semibold text-red-700">none</span>
                     )}
-                  </dd>
-                  <dt className="text-slate-600">Standbys</dt>
-                  <dd>
-                    {c.standbyCount} ({c.eligibleStandbyCount} eligible)
-                  </dd>
-                  <dt className="text-slate-600">Health</dt>
-                  <dd>
-                    {c.health.healthy} healthy · {c.health.suspect} suspect · <span className={c.health.down ? "font-semibold text-red-700" : ""}>{c.health.down} down</span>
-                  </dd>
-                  <dt className="text-slate-600">Failover</dt>
-                  <dd>
-                    {c.failoverMode.toLowerCase()}
-                    {c.paused && <span className="ml-1 rounded bg-amber-200 px-1 font-semibold text-amber-950">paused</span>}
-                  </dd>
-                  <dt className="text-slate-600">Epoch</dt>
-                  <dd className="font-mono">{c.epoch}</dd>
-                  {c.openCommand && (
-                    <>
-                      <dt className="text-slate-600">In progress</dt>
-                      <dd>
-                        {c.openCommand.kind.toLowerCase()} → {c.openCommand.targetNode} ({c.openCommand.status.toLowerCase()})
-                      </dd>
-                    </>
-                  )}
-                </dl>
-              </Link>
-            </li>
-          );
-        })}
+                  </dl>
+                </Link>
+              </li>
+            );
+          })}
       </ul>
     </section>
   );

@@ -5,7 +5,17 @@ import type { ClusterDetailJson } from "@/lib/api/api-types";
 type Settings = { failoverMode: "AUTOMATIC" | "MANUAL"; heartbeatMs: number; leaseMs: number };
 
 /** ADMIN only: failover mode and timings; the server validates the pair of timings. */
-export function ClusterSettingsForm({ cluster, saving, error, onSave }: { cluster: ClusterDetailJson["cluster"]; saving: boolean; error: string | null; onSave: (s: Settings) => void }) {
+export function ClusterSettingsForm({
+  cluster,
+  saving,
+  error,
+  onSave,
+}: {
+  cluster: ClusterDetailJson["cluster"];
+  saving: boolean;
+  error: string | null;
+  onSave: (s: Settings) => void;
+}) {
   const [draft, setDraft] = useState<Settings | null>(null);
   const value = draft ?? { failoverMode: cluster.failoverMode, heartbeatMs: cluster.heartbeatMs, leaseMs: cluster.leaseMs };
   const field = "mt-1 w-full rounded border border-slate-400 px-2 py-1.5";
@@ -27,13 +37,31 @@ export function ClusterSettingsForm({ cluster, saving, error, onSave }: { cluste
       </label>
       <label className="text-sm font-medium">
         Heartbeat (ms)
-        <input type="number" min={50} max={60000} className={field} value={value.heartbeatMs} onChange={(e) => setDraft({ ...value, heartbeatMs: Number(e.target.value) })} />
+        <input
+          type="number"
+          min={50}
+          max={60000}
+          className={field}
+          value={value.heartbeatMs}
+          onChange={(e) => setDraft({ ...value, heartbeatMs: Number(e.target.value) })}
+        />
       </label>
       <label className="text-sm font-medium">
         Lease (ms)
-        <input type="number" min={100} max={600000} className={field} value={value.leaseMs} onChange={(e) => setDraft({ ...value, leaseMs: Number(e.target.value) })} />
+        <input
+          type="number"
+          min={100}
+          max={600000}
+          className={field}
+          value={value.leaseMs}
+          onChange={(e) => setDraft({ ...value, leaseMs: Number(e.target.value) })}
+        />
       </label>
-      <button type="submit" disabled={saving || draft === null} className="rounded bg-slate-800 px-4 py-2 font-semibold text-white focus-visible:outline-3 focus-visible:outline-sky-600 disabled:opacity-50">
+      <button
+        type="submit"
+        disabled={saving || draft === null}
+        className="rounded bg-slate-800 px-4 py-2 font-semibold text-white focus-visible:outline-3 focus-visible:outline-sky-600 disabled:opacity-50"
+      >
         {saving ? "Saving…" : "Save settings"}
       </button>
       {error && (

@@ -30,7 +30,10 @@ export function ClusterView({ name }: { name: string }) {
 
   const command = useMutation({
     mutationFn: (v: { kind: string; targetNode: string; reason: string }) =>
-      apiFetch<CommandJson>(`${base}/commands`, { method: "POST", json: { kind: v.kind, targetNode: v.targetNode, ...(v.reason ? { reason: v.reason } : {}) } }),
+      apiFetch<CommandJson>(`${base}/commands`, {
+        method: "POST",
+        json: { kind: v.kind, targetNode: v.targetNode, ...(v.reason ? { reason: v.reason } : {}) },
+      }),
     onSuccess: (c) => {
       setTrackedId(c.id);
       setPlanned(null);
@@ -59,7 +62,8 @@ export function ClusterView({ name }: { name: string }) {
     },
   });
   const patchNode = useMutation({
-    mutationFn: (v: { node: NodeJson; body: object }) => apiFetch<NodeJson>(`${base}/nodes/${encodeURIComponent(v.node.name)}`, { method: "PATCH", json: v.body }),
+    mutationFn: (v: { node: NodeJson; body: object }) =>
+      apiFetch<NodeJson>(`${base}/nodes/${encodeURIComponent(v.node.name)}`, { method: "PATCH", json: v.body }),
     onSuccess: () => {
       setActionError(null);
       void refresh();
@@ -99,7 +103,9 @@ export function ClusterView({ name }: { name: string }) {
       {!active && detail.nodes.length > 0 && (
         <p role="alert" className="rounded border-2 border-red-700 bg-red-50 p-3 font-semibold text-red-900">
           No node is active.{" "}
-          {cluster.failoverMode === "AUTOMATIC" && !cluster.paused ? "Automatic failover elects one as soon as a standby is eligible." : "Promote a standby to restore service."}
+          {cluster.failoverMode === "AUTOMATIC" && !cluster.paused
+            ? "Automatic failover elects one as soon as a standby is eligible."
+            : "Promote a standby to restore service."}
         </p>
       )}
 

@@ -68,7 +68,11 @@ export function CommandPanel({ commands, dbTime, dismissed, trackedId, clockOffs
                   </button>
                 )}
                 {!open && (
-                  <button type="button" onClick={() => onDismiss(c.id)} className="rounded border border-slate-600 bg-white px-3 py-1 text-sm hover:bg-slate-100 focus-visible:outline-3 focus-visible:outline-sky-600">
+                  <button
+                    type="button"
+                    onClick={() => onDismiss(c.id)}
+                    className="rounded border border-slate-600 bg-white px-3 py-1 text-sm hover:bg-slate-100 focus-visible:outline-3 focus-visible:outline-sky-600"
+                  >
                     Dismiss
                   </button>
                 )}
@@ -101,11 +105,21 @@ export function RecentCommands({ commands }: { commands: CommandJson[] }) {
       <table className="w-full min-w-[40rem] text-left text-sm">
         <thead className="border-b border-slate-300 text-slate-600">
           <tr>
-            <th scope="col" className="py-1 pr-3 font-medium">Requested</th>
-            <th scope="col" className="py-1 pr-3 font-medium">Command</th>
-            <th scope="col" className="py-1 pr-3 font-medium">Status</th>
-            <th scope="col" className="py-1 pr-3 font-medium">By</th>
-            <th scope="col" className="py-1 font-medium">Result</th>
+            <th scope="col" className="py-1 pr-3 font-medium">
+              Requested
+            </th>
+            <th scope="col" className="py-1 pr-3 font-medium">
+              Command
+            </th>
+            <th scope="col" className="py-1 pr-3 font-medium">
+              Status
+            </th>
+            <th scope="col" className="py-1 pr-3 font-medium">
+              By
+            </th>
+            <th scope="col" className="py-1 font-medium">
+              Result
+            </th>
           </tr>
         </thead>
         <tbody>

@@ -78,7 +78,12 @@ export function ConfirmCommandDialog({ planned, detail, pending, error, onConfir
             </p>
           )}
           <div className="mt-5 flex flex-wrap justify-end gap-3">
-            <button ref={cancelRef} type="button" onClick={onClose} className="rounded border border-slate-500 px-4 py-2 font-medium hover:bg-slate-100 focus-visible:outline-3 focus-visible:outline-sky-600">
+            <button
+              ref={cancelRef}
+              type="button"
+              onClick={onClose}
+              className="rounded border border-slate-500 px-4 py-2 font-medium hover:bg-slate-100 focus-visible:outline-3 focus-visible:outline-sky-600"
+            >
               Cancel
             </button>
             <button

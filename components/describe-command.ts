@@ -31,7 +31,10 @@ export function likelyElected(nodes: NodeJson[], excluding: string): NodeJson | 
 }
 
 /** What will happen, in the words the confirmation dialog shows. */
-export function describeCommand({ kind, target }: PlannedCommand, detail: ClusterDetailJson): { title: string; consequence: string; notes: string[]; confirm: string } {
+export function describeCommand(
+  { kind, target }: PlannedCommand,
+  detail: ClusterDetailJson,
+): { title: string; consequence: string; notes: string[]; confirm: string } {
   const active = detail.nodes.find((n) => n.role === "ACTIVE");
   const notes: string[] = [];
   if (kind === "REMOVE") {
@@ -48,7 +51,12 @@ export function describeCommand({ kind, target }: PlannedCommand, detail: Cluste
       notes.push(`${from} is ${active.health}: ${target.name} takes over only once ${from}'s lease has expired, so two nodes are never active at once.`);
     }
     if (target.health !== "healthy") notes.push(`${target.name} is ${target.health}; the agents will refuse a target that is not healthy.`);
-    return { title: `Switch over to ${target.name}?`, consequence: `${from} stops being active; ${target.name} becomes active.`, notes, confirm: `Switch over to ${target.name}` };
+    return {
+      title: `Switch over to ${target.name}?`,
+      consequence: `${from} stops being active; ${target.name} becomes active.`,
+      notes,
+      confirm: `Switch over to ${target.name}`,
+    };
   }
   if (kind === "PROMOTE") {
     if (active) notes.push(`${active.name} is still marked active but holds no valid lease (${active.health}); it becomes standby.`);

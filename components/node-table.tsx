@@ -21,7 +21,8 @@ type Props = {
 };
 
 // On phones each row becomes a card: cells stack in two columns, each with its column name above.
-const cell = "px-3 py-2 max-md:block max-md:px-0 max-md:py-1 max-md:before:block max-md:before:text-xs max-md:before:font-medium max-md:before:text-slate-600 max-md:before:content-[attr(data-label)] max-md:before:font-sans";
+const cell =
+  "px-3 py-2 max-md:block max-md:px-0 max-md:py-1 max-md:before:block max-md:before:text-xs max-md:before:font-medium max-md:before:text-slate-600 max-md:before:content-[attr(data-label)] max-md:before:font-sans";
 
 const button =
   "rounded px-3 py-1.5 text-sm font-semibold focus-visible:outline-3 focus-visible:outline-offset-1 focus-visible:outline-sky-600 disabled:cursor-not-allowed disabled:opacity-50";
@@ -95,10 +96,14 @@ function TickingCells({ id, down }: { id: string; down: boolean }) {
   const lease = n.leaseRemainingMs === null ? null : n.leaseRemainingMs - elapsed;
   return (
     <>
-      <td data-label="Heartbeat age" className={`${cell} font-mono text-sm tabular-nums ${down ? "font-bold text-red-800" : ""}`}>{age === null ? "never" : formatDuration(age)}</td>
+      <td data-label="Heartbeat age" className={`${cell} font-mono text-sm tabular-nums ${down ? "font-bold text-red-800" : ""}`}>
+        {age === null ? "never" : formatDuration(age)}
+      </td>
       <td data-label="Lease left" className={`${cell} font-mono text-sm tabular-nums`}>
         {lease === null ? "–" : lease > 0 ? formatDuration(lease) : <span className="font-bold text-red-800">expired</span>}
-        {n.holdRemainingMs !== null && <span className="block text-xs text-slate-600">held off {formatDuration(Math.max(0, n.holdRemainingMs - elapsed))}</span>}
+        {n.holdRemainingMs !== null && (
+          <span className="block text-xs text-slate-600">held off {formatDuration(Math.max(0, n.holdRemainingMs - elapsed))}</span>
+        )}
       </td>
     </>
   );
@@ -114,7 +119,10 @@ const NodeRow = memo(
         data-health={n.health}
         className={`border-t border-slate-200 max-md:grid max-md:grid-cols-2 max-md:gap-x-4 max-md:rounded-lg max-md:border max-md:p-3 max-md:shadow-sm ${down ? "bg-red-50 max-md:border-red-700" : n.role === "ACTIVE" ? "bg-sky-50 max-md:border-sky-700" : "bg-white"}`}
       >
-        <th scope="row" className={`px-3 py-2 text-left font-semibold md:sticky md:left-0 max-md:col-span-2 max-md:px-0 max-md:text-lg ${down ? "bg-red-50" : n.role === "ACTIVE" ? "bg-sky-50" : "bg-white"}`}>
+        <th
+          scope="row"
+          className={`px-3 py-2 text-left font-semibold md:sticky md:left-0 max-md:col-span-2 max-md:px-0 max-md:text-lg ${down ? "bg-red-50" : n.role === "ACTIVE" ? "bg-sky-50" : "bg-white"}`}
+        >
           <span className={down ? "text-red-800 line-through decoration-2" : ""}>{n.name}</span>
           <span className="block text-xs font-normal text-slate-600">{n.host || "host unknown"}</span>
         </th>
@@ -125,9 +133,15 @@ const NodeRow = memo(
           <HealthBadge health={n.health} />
         </td>
         <TickingCells id={n.id} down={down} />
-        <td data-label="Epoch" className={`${cell} font-mono text-sm`}>{n.activeEpoch ?? "–"}</td>
-        <td data-label="Priority" className={`${cell}`}>{canOperate ? <PriorityField node={n} disabled={false} onPriority={actions.priority} /> : <span className="font-mono">{n.priority}</span>}</td>
-        <td data-label="Version" className={`${cell} font-mono text-sm`}>{n.agentVersion || "–"}</td>
+        <td data-label="Epoch" className={`${cell} font-mono text-sm`}>
+          {n.activeEpoch ?? "–"}
+        </td>
+        <td data-label="Priority" className={`${cell}`}>
+          {canOperate ? <PriorityField node={n} disabled={false} onPriority={actions.priority} /> : <span className="font-mono">{n.priority}</span>}
+        </td>
+        <td data-label="Version" className={`${cell} font-mono text-sm`}>
+          {n.agentVersion || "–"}
+        </td>
         <td data-label="Maintenance" className={`${cell}`}>
           {canOperate ? (
             <button
@@ -149,7 +163,11 @@ const NodeRow = memo(
         {canOperate && (
           <td data-label="Action" className={`${cell} max-md:col-span-2 max-md:pt-2`}>
             {n.role === "STANDBY" && down && (
-              <button type="button" onClick={() => actions.remove(n.id)} className={`${button} mb-1 mr-2 border border-red-700 bg-white text-red-800 hover:bg-red-50`}>
+              <button
+                type="button"
+                onClick={() => actions.remove(n.id)}
+                className={`${button} mb-1 mr-2 border border-red-700 bg-white text-red-800 hover:bg-red-50`}
+              >
                 Remove
               </button>
             )}
@@ -176,7 +194,12 @@ const NodeRow = memo(
       </tr>
     );
   },
-  (a, b) => a.kind === b.kind && a.blocked === b.blocked && a.canOperate === b.canOperate && a.actions === b.actions && ROW_FIELDS.every((k) => a.node[k] === b.node[k]),
+  (a, b) =>
+    a.kind === b.kind &&
+    a.blocked === b.blocked &&
+    a.canOperate === b.canOperate &&
+    a.actions === b.actions &&
+    ROW_FIELDS.every((k) => a.node[k] === b.node[k]),
 );
 
 export function NodeTable({ nodes, receivedAt, canOperate, commandOpen, onCommand, onMaintenance, onPriority, onRemove }: Props) {
@@ -213,16 +236,38 @@ export function NodeTable({ nodes, receivedAt, canOperate, commandOpen, onComman
         <caption className="sr-only">Nodes, their roles and health; ages are measured on the database clock.</caption>
         <thead className="bg-slate-100 text-sm text-slate-700 max-md:hidden">
           <tr>
-            <th scope="col" className="sticky left-0 bg-slate-100 px-3 py-2 font-semibold">Node</th>
-            <th scope="col" className="px-3 py-2 font-semibold">Role</th>
-            <th scope="col" className="px-3 py-2 font-semibold">Health</th>
-            <th scope="col" className="px-3 py-2 font-semibold">Heartbeat age</th>
-            <th scope="col" className="px-3 py-2 font-semibold">Lease left</th>
-            <th scope="col" className="px-3 py-2 font-semibold">Epoch</th>
-            <th scope="col" className="px-3 py-2 font-semibold">Priority</th>
-            <th scope="col" className="px-3 py-2 font-semibold">Version</th>
-            <th scope="col" className="px-3 py-2 font-semibold">Maintenance</th>
-            {canOperate && <th scope="col" className="px-3 py-2 font-semibold">Action</th>}
+            <th scope="col" className="sticky left-0 bg-slate-100 px-3 py-2 font-semibold">
+              Node
+            </th>
+            <th scope="col" className="px-3 py-2 font-semibold">
+              Role
+            </th>
+            <th scope="col" className="px-3 py-2 font-semibold">
+              Health
+            </th>
+            <th scope="col" className="px-3 py-2 font-semibold">
+              Heartbeat age
+            </th>
+            <th scope="col" className="px-3 py-2 font-semibold">
+              Lease left
+            </th>
+            <th scope="col" className="px-3 py-2 font-semibold">
+              Epoch
+            </th>
+            <th scope="col" className="px-3 py-2 font-semibold">
+              Priority
+            </th>
+            <th scope="col" className="px-3 py-2 font-semibold">
+              Version
+            </th>
+            <th scope="col" className="px-3 py-2 font-semibold">
+              Maintenance
+            </th>
+            {canOperate && (
+              <th scope="col" className="px-3 py-2 font-semibold">
+                Action
+              </th>
+            )}
           </tr>
         </thead>
         <Snapshot value={snapshot}>

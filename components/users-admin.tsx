@@ -30,7 +30,8 @@ export function UsersAdmin() {
     void queryClient.invalidateQueries({ queryKey: ["users"] });
   };
   const create = useMutation({
-    mutationFn: () => apiFetch<UserResult>("/api/v1/users", { method: "POST", json: { email: draft.email, role: draft.role, ...(draft.name ? { name: draft.name } : {}) } }),
+    mutationFn: () =>
+      apiFetch<UserResult>("/api/v1/users", { method: "POST", json: { email: draft.email, role: draft.role, ...(draft.name ? { name: draft.name } : {}) } }),
     onSuccess: (r) => {
       done(r, `Password for ${r.user.email}`);
       setDraft({ email: "", name: "", role: "VIEWER" });
@@ -58,7 +59,14 @@ export function UsersAdmin() {
       >
         <label className="text-sm font-medium">
           Email
-          <input type="email" required maxLength={255} value={draft.email} onChange={(e) => setDraft({ ...draft, email: e.target.value })} className={`${field} mt-1 w-full`} />
+          <input
+            type="email"
+            required
+            maxLength={255}
+            value={draft.email}
+            onChange={(e) => setDraft({ ...draft, email: e.target.value })}
+            className={`${field} mt-1 w-full`}
+          />
         </label>
         <label className="text-sm font-medium">
           Name
@@ -79,11 +87,21 @@ export function UsersAdmin() {
           <table className="w-full min-w-[44rem] text-left text-sm">
             <thead className="bg-slate-100 text-slate-700">
               <tr>
-                <th scope="col" className="px-3 py-2">User</th>
-                <th scope="col" className="px-3 py-2">Role</th>
-                <th scope="col" className="px-3 py-2">Status</th>
-                <th scope="col" className="px-3 py-2">Created</th>
-                <th scope="col" className="px-3 py-2">Password</th>
+                <th scope="col" className="px-3 py-2">
+                  User
+                </th>
+                <th scope="col" className="px-3 py-2">
+                  Role
+                </th>
+                <th scope="col" className="px-3 py-2">
+                  Status
+                </th>
+                <th scope="col" className="px-3 py-2">
+                  Created
+                </th>
+                <th scope="col" className="px-3 py-2">
+                  Password
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -118,7 +136,15 @@ export function UsersAdmin() {
                   </td>
                   <td className="px-3 py-2 whitespace-nowrap">{formatTime(u.createdAt)}</td>
                   <td className="px-3 py-2">
-                    <button type="button" disabled={update.isPending} onClick={() => window.confirm(`Reset the password of ${u.email}? Their sessions end now and a new password is shown once.`) && update.mutate({ user: u, changes: { resetPassword: true } })} className={`${button} border border-slate-500 bg-white`}>
+                    <button
+                      type="button"
+                      disabled={update.isPending}
+                      onClick={() =>
+                        window.confirm(`Reset the password of ${u.email}? Their sessions end now and a new password is shown once.`) &&
+                        update.mutate({ user: u, changes: { resetPassword: true } })
+                      }
+                      className={`${button} border border-slate-500 bg-white`}
+                    >
                       Reset password of {u.email}
                     </button>
                   </td>

@@ -38,7 +38,7 @@ if (!(minutes > 0 && minutes <= 600) || !(agentCount >= 2 && agentCount <= 20)) 
 // A small seeded PRNG so a failing run can be replayed with --seed.
 let seed = Number(values.seed ?? Date.now() % 1_000_000);
 const firstSeed = seed;
-const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
 const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)];
 const between = (lo: number, hi: number) => Math.round(lo + rand() * (hi - lo));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -67,9 +67,13 @@ const agents: Agent[] = Array.from({ length: agentCount }, (_, i) => ({
 
 function startAgent(a: Agent) {
   const out = createWriteStream(a.logFile, { flags: "a" });
-  const child = spawn(process.execPath, [agentBundle, "--cluster", "chaos", "--node", a.node, "--db", url, "--priority", String(a.priority), "--log-level", "debug"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [agentBundle, "--cluster", "chaos", "--node", a.node, "--db", url, "--priority", String(a.priority), "--log-level", "debug"],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   child.stdout!.pipe(out);
   child.stderr!.on("data", (b: Buffer) => out.write(JSON.stringify({ mono: "0", stderr: b.toString() }) + "\n"));
   a.child = child;
@@ -168,7 +172,9 @@ const openDeadline = await prisma.command.aggregate({ where: { clusterId: cluste
 if (openDeadline._max.deadline) await sleep(Math.max(0, openDeadline._max.deadline.getTime() - Date.now()) + 3 * heartbeatMs + 500);
 
 const until = process.hrtime.bigint();
-const perAgentLines = await Promise.all(agents.map(async (a) => parseLogLines(await readFile(a.logFile, "utf8")).map((l) => ({ ...l, node: l.node ?? a.node }))));
+const perAgentLines = await Promise.all(
+  agents.map(async (a) => parseLogLines(await readFile(a.logFile, "utf8")).map((l) => ({ ...l, node: l.node ?? a.node }))),
+);
 // Each agent file holds several process lifetimes; an interval left open by a kill -9 ends at its lease deadline.
 const intervals = perAgentLines.flatMap((lines) => activeIntervals(lines, until));
 const overlaps = overlappingIntervals(intervals);
@@ -215,7 +221,8 @@ const rows: [string, string | number][] = [
   ["audit replay with two actives", auditSplitBrain],
 ];
 for (const [k, v] of rows) console.log(`  ${k.padEnd(40)} ${v}`);
-for (const [a, b] of overlaps.slice(0, 5)) console.log(`  OVERLAP ${a.node}@${a.epoch} [${a.start}, ${a.end}] with ${b.node}@${b.epoch} [${b.start}, ${b.end}]`);
+for (const [a, b] of overlaps.slice(0, 5))
+  console.log(`  OVERLAP ${a.node}@${a.epoch} [${a.start}, ${a.end}] with ${b.node}@${b.epoch} [${b.start}, ${b.end}]`);
 for (const p of unaudited.slice(0, 5)) console.log(`  UNAUDITED ${p.node}@${p.epoch}`);
 
 finishing = true;

@@ -11,7 +11,11 @@ export default function ConsoleError({ reset }: { error: Error; reset: () => voi
     <div role="alert" className="rounded border-2 border-red-700 bg-red-50 p-4 text-red-900">
       <p className="font-semibold">This page could not be loaded: the database may be unreachable.</p>
       <p>Retrying every 2 seconds.</p>
-      <button type="button" onClick={reset} className="mt-2 rounded bg-red-700 px-3 py-1.5 font-semibold text-white focus-visible:outline-3 focus-visible:outline-sky-600">
+      <button
+        type="button"
+        onClick={reset}
+        className="mt-2 rounded bg-red-700 px-3 py-1.5 font-semibold text-white focus-visible:outline-3 focus-visible:outline-sky-600"
+      >
         Retry now
       </button>
     </div>

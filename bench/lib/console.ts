@@ -18,7 +18,14 @@ const ROOT = path.resolve(import.meta.dirname, "../..");
 
 /** ms: as the client saw it; serverMs: the console's own work (its Server-Timing header), when sent. */
 type Reply = { status: number; ms: number; serverMs: number | null; authMs: number | null; body: unknown };
-export type Console = { url: string; pid: number; cookie: string; stop(): Promise<void>; get(path: string): Promise<Reply>; post(path: string, body: unknown): Promise<Reply> };
+export type Console = {
+  url: string;
+  pid: number;
+  cookie: string;
+  stop(): Promise<void>;
+  get(path: string): Promise<Reply>;
+  post(path: string, body: unknown): Promise<Reply>;
+};
 
 /**
  * Copies the console build of the current sources (the one `npm test` uses, made by
@@ -55,7 +62,10 @@ export async function startConsole(appDir: string, databaseUrl: string, prisma: 
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`next start exited (${child.exitCode}): ${output}`);
-    const ok = await fetch(`${url}/api/auth/csrf`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/api/auth/csrf`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     if (Date.now() > deadline) throw new Error(`next start did not answer within 30 s: ${output}`);
     await sleep(100);

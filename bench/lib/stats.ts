@@ -20,7 +20,10 @@ export const ms = (fromNs: bigint, toNs: bigint) => Number(toNs - fromNs) / 1e6;
 export const mono = () => process.hrtime.bigint();
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function waitFor<T>(fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, { timeoutMs = 30_000, intervalMs = 10, what = "condition" } = {}): Promise<T> {
+export async function waitFor<T>(
+  fn: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  { timeoutMs = 30_000, intervalMs = 10, what = "condition" } = {},
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

@@ -85,7 +85,10 @@ test("the audit page shows that switchover with the user's email, and the timeli
   await expect(requested).toHaveCount(1);
   await expect(requested).toContainText(E2E_ADMIN.email);
   await expect(page.locator("tr[data-audit-id]", { hasText: "command.promoted" })).toHaveCount(1);
-  await page.getByText(/Intervals as text/).first().click();
+  await page
+    .getByText(/Intervals as text/)
+    .first()
+    .click();
   await expect(page.getByTestId("timeline-intervals").first().locator("li")).toHaveCount(2);
   await saveScreenshot(page, "audit");
 });
@@ -159,8 +162,12 @@ test("pause and resume automatic failover, maintenance and priority, from the ke
   await priority.press("Enter");
   await expect.poll(async () => (await prisma.node.findFirstOrThrow({ where: { name: "node-c", cluster: { name: CLUSTER } } })).priority).toBe(70);
 
-  const actions = (await prisma.auditEvent.findMany({ where: { clusterName: CLUSTER, actor: `user:${E2E_ADMIN.email}` }, orderBy: { id: "asc" } })).map((e) => e.action);
-  expect(actions).toEqual(expect.arrayContaining(["cluster.paused", "cluster.resumed", "node.maintenance_on", "node.maintenance_off", "node.priority_changed"]));
+  const actions = (await prisma.auditEvent.findMany({ where: { clusterName: CLUSTER, actor: `user:${E2E_ADMIN.email}` }, orderBy: { id: "asc" } })).map(
+    (e) => e.action,
+  );
+  expect(actions).toEqual(
+    expect.arrayContaining(["cluster.paused", "cluster.resumed", "node.maintenance_on", "node.maintenance_off", "node.priority_changed"]),
+  );
 });
 
 test("readable on a phone", async ({ signedIn: page }) => {
@@ -195,7 +202,7 @@ test("a command that cannot complete ends EXPIRED, and the panel says why", asyn
     cluster.agents.get(to)!.kill("SIGCONT");
   }
   await expect(row(page, to)).toHaveAttribute("data-health", "healthy", { timeout: 10_000 });
-  await expect.poll(async () => (await prisma.command.count({ where: { status: { in: ["PENDING", "RUNNING"] } } }))).toBe(0);
+  await expect.poll(async () => await prisma.command.count({ where: { status: { in: ["PENDING", "RUNNING"] } } })).toBe(0);
 });
 
 test("kill -9 the active agent: the UI marks it down and another node active", async ({ signedIn: page }) => {
@@ -229,6 +236,9 @@ test("remove the dead node: confirmed in a dialog, gone from the table, audited"
   await expect(row(page, name)).toHaveCount(0);
   await expect(page.locator("tr[data-node]")).toHaveCount(2);
   expect(await prisma.node.count({ where: { cluster: { name: CLUSTER }, name } })).toBe(0);
-  expect(await prisma.auditEvent.findFirst({ where: { action: "node.removed", nodeName: name } })).toMatchObject({ actor: `user:${E2E_ADMIN.email}`, reason: "server retired" });
+  expect(await prisma.auditEvent.findFirst({ where: { action: "node.removed", nodeName: name } })).toMatchObject({
+    actor: `user:${E2E_ADMIN.email}`,
+    reason: "server retired",
+  });
   await saveScreenshot(page, "after-remove");
 });

@@ -5,19 +5,52 @@ import type { PrismaClient } from "../../lib/db/client";
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
 export type AgentSpec = { node: string; priority: number };
-export type RunningCluster = { name: string; agents: Map<string, ChildProcess>; kill(node: string, signal?: NodeJS.Signals): Promise<void>; stop(): Promise<void> };
+export type RunningCluster = {
+  name: string;
+  agents: Map<string, ChildProcess>;
+  kill(node: string, signal?: NodeJS.Signals): Promise<void>;
+  stop(): Promise<void>;
+};
 
 /**
  * Creates the cluster row with fast timings (heartbeat 250 ms, lease 2 s) so failovers take
  * seconds, then runs one real agent process per node, exactly as an operator would.
  */
-export async function startCluster({ prisma, databaseUrl, name, nodes }: { prisma: PrismaClient; databaseUrl: string; name: string; nodes: AgentSpec[] }): Promise<RunningCluster> {
+export async function startCluster({
+  prisma,
+  databaseUrl,
+  name,
+  nodes,
+}: {
+  prisma: PrismaClient;
+  databaseUrl: string;
+  name: string;
+  nodes: AgentSpec[];
+}): Promise<RunningCluster> {
   await prisma.cluster.create({ data: { name, heartbeatMs: 250, leaseMs: 2000 } });
   const agents = new Map<string, ChildProcess>();
   for (const { node, priority } of nodes) {
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", "agent/cli.ts", "--cluster", name, "--node", node, "--db", databaseUrl, "--priority", String(priority), "--health-port", "0", "--health-host", "127.0.0.1", "--host", `${node}.e2e.local`],
+      [
+        "--import",
+        "tsx",
+        "agent/cli.ts",
+        "--cluster",
+        name,
+        "--node",
+        node,
+        "--db",
+        databaseUrl,
+        "--priority",
+        String(priority),
+        "--health-port",
+        "0",
+        "--health-host",
+        "127.0.0.1",
+        "--host",
+        `${node}.e2e.local`,
+      ],
       { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, LOG_LEVEL: "warn" } },
     );
     child.stderr!.on("data", (b: Buffer) => process.stderr.write(`[${node}] ${b}`));

@@ -41,13 +41,27 @@ export default async function globalSetup() {
   const baseUrl = `http://127.0.0.1:${port}`;
   const next = spawn(process.execPath, [path.join(ROOT, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
     cwd: ROOT,
-    env: { ...process.env, NODE_ENV: "production", DATABASE_URL: databaseUrl, NEXTAUTH_SECRET: E2E_NEXTAUTH_SECRET, NEXTAUTH_URL: baseUrl, NEXT_TELEMETRY_DISABLED: "1", NEXT_DIST_DIR: distDir },
+    env: {
+      ...process.env,
+      NODE_ENV: "production",
+      DATABASE_URL: databaseUrl,
+      NEXTAUTH_SECRET: E2E_NEXTAUTH_SECRET,
+      NEXTAUTH_URL: baseUrl,
+      NEXT_TELEMETRY_DISABLED: "1",
+      NEXT_DIST_DIR: distDir,
+    },
     stdio: ["ignore", "ignore", "inherit"],
   });
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (next.exitCode !== null) throw new Error(`next start exited with ${next.exitCode}`);
-    if (await fetch(`${baseUrl}/api/auth/csrf`).then((r) => r.ok, () => false)) break;
+    if (
+      await fetch(`${baseUrl}/api/auth/csrf`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
     if (Date.now() > deadline) throw new Error("next start did not answer within 30 s");
     await new Promise((r) => setTimeout(r, 100));
   }

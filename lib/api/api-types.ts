@@ -5,13 +5,7 @@ import type { ClusterOverview } from "../cluster/get-cluster-overview";
 import type { AuditEvent } from "../db/client";
 import type { NodeView } from "../cluster/node-views";
 
-export type Jsonify<T> = T extends bigint | Date
-  ? string
-  : T extends (infer U)[]
-    ? Jsonify<U>[]
-    : T extends object
-      ? { [K in keyof T]: Jsonify<T[K]> }
-      : T;
+export type Jsonify<T> = T extends bigint | Date ? string : T extends (infer U)[] ? Jsonify<U>[] : T extends object ? { [K in keyof T]: Jsonify<T[K]> } : T;
 
 export type ClusterOverviewJson = Jsonify<ClusterOverview>;
 export type ClusterDetailJson = Jsonify<ClusterDetail>;

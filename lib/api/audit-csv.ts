@@ -16,9 +16,7 @@ function cell(value: unknown): string {
 export function auditEventsToCsv(events: AuditEvent[]): string {
   const lines = [AUDIT_CSV_COLUMNS.join(",")];
   for (const e of events) {
-    lines.push(
-      [e.id, e.at, e.actor, e.action, e.clusterName, e.nodeName, e.fromRole, e.toRole, e.epoch, e.commandId, e.reason, e.details].map(cell).join(","),
-    );
+    lines.push([e.id, e.at, e.actor, e.action, e.clusterName, e.nodeName, e.fromRole, e.toRole, e.epoch, e.commandId, e.reason, e.details].map(cell).join(","));
   }
   return lines.join("\r\n") + "\r\n";
 }

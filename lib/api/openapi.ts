@@ -2,12 +2,32 @@ import { z } from "zod";
 import { API_ERROR_STATUS } from "./errors";
 import { removeNodeSchema, requestCommandSchema, updateClusterSchema, updateNodeSchema } from "./schemas";
 
-const body = (schema: z.ZodType) => ({ required: true, content: { "application/json": { schema: z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) } } });
+const body = (schema: z.ZodType) => ({
+  required: true,
+  content: { "application/json": { schema: z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) } },
+});
 const ok = (description: string, schema: object = { type: "object" }) => ({ description, content: { "application/json": { schema } } });
 const errorRef = { $ref: "#/components/schemas/Error" };
 const errors = (...codes: number[]) =>
-  Object.fromEntries(codes.map((c) => [String(c), { description: Object.entries(API_ERROR_STATUS).filter(([, s]) => s === c).map(([k]) => k).join(" or "), content: { "application/json": { schema: errorRef } } }]));
-const pathParam = (name: string, description: string, format?: string) => ({ name, in: "path", required: true, description, schema: { type: "string", ...(format ? { format } : {}) } });
+  Object.fromEntries(
+    codes.map((c) => [
+      String(c),
+      {
+        description: Object.entries(API_ERROR_STATUS)
+          .filter(([, s]) => s === c)
+          .map(([k]) => k)
+          .join(" or "),
+        content: { "application/json": { schema: errorRef } },
+      },
+    ]),
+  );
+const pathParam = (name: string, description: string, format?: string) => ({
+  name,
+  in: "path",
+  required: true,
+  description,
+  schema: { type: "string", ...(format ? { format } : {}) },
+});
 const query = (name: string, description: string, schema: object = { type: "string" }) => ({ name, in: "query", required: false, description, schema });
 const cluster = pathParam("name", "cluster name");
 const auditFilters = [
@@ -26,7 +46,11 @@ const write = [400, 401, 403, 404, 409, 422, 503, 500];
 export function openApiDocument() {
   return {
     openapi: "3.1.0",
-    info: { title: "Failover console API", version: "1", description: "Every route needs a session cookie (next-auth). BigInt values (epoch, audit id) are strings. Errors are { error: { code, message } }." },
+    info: {
+      title: "Failover console API",
+      version: "1",
+      description: "Every route needs a session cookie (next-auth). BigInt values (epoch, audit id) are strings. Errors are { error: { code, message } }.",
+    },
     servers: [{ url: "/" }],
     components: {
       securitySchemes: { session: { type: "apiKey", in: "cookie", name: "next-auth.session-token" }, metricsToken: { type: "http", scheme: "bearer" } },
@@ -34,25 +58,50 @@ export function openApiDocument() {
         Error: {
           type: "object",
           required: ["error"],
-          properties: { error: { type: "object", required: ["code", "message"], properties: { code: { enum: Object.keys(API_ERROR_STATUS) }, message: { type: "string" } } } },
+          properties: {
+            error: {
+              type: "object",
+              required: ["code", "message"],
+              properties: { code: { enum: Object.keys(API_ERROR_STATUS) }, message: { type: "string" } },
+            },
+          },
         },
       },
     },
     security: [{ session: [] }],
     paths: {
-      "/api/v1/clusters": { get: { summary: "Clusters with their active node, standby count and health summary (VIEWER)", responses: { 200: ok("{ clusters: ClusterOverview[] }"), ...errors(...read) } } },
+      "/api/v1/clusters": {
+        get: {
+          summary: "Clusters with their active node, standby count and health summary (VIEWER)",
+          responses: { 200: ok("{ clusters: ClusterOverview[] }"), ...errors(...read) },
+        },
+      },
       "/api/v1/clusters/{name}": {
         parameters: [cluster],
-        get: { summary: "Cluster detail: nodes with health on the database clock, recent and open commands (VIEWER)", responses: { 200: ok("ClusterDetail"), ...errors(404, ...read) } },
-        patch: { summary: "Pause/resume automatic failover (OPERATOR); failover mode and timings (ADMIN)", requestBody: body(updateClusterSchema), responses: { 200: ok("ClusterDetail"), ...errors(...write) } },
+        get: {
+          summary: "Cluster detail: nodes with health on the database clock, recent and open commands (VIEWER)",
+          responses: { 200: ok("ClusterDetail"), ...errors(404, ...read) },
+        },
+        patch: {
+          summary: "Pause/resume automatic failover (OPERATOR); failover mode and timings (ADMIN)",
+          requestBody: body(updateClusterSchema),
+          responses: { 200: ok("ClusterDetail"), ...errors(...write) },
+        },
       },
       "/api/v1/clusters/{name}/commands": {
         parameters: [cluster],
-        post: { summary: "Request PROMOTE, DEMOTE or SWITCHOVER of a node (OPERATOR); agents execute it", requestBody: body(requestCommandSchema), responses: { 201: ok("Command"), ...errors(...write) } },
+        post: {
+          summary: "Request PROMOTE, DEMOTE or SWITCHOVER of a node (OPERATOR); agents execute it",
+          requestBody: body(requestCommandSchema),
+          responses: { 201: ok("Command"), ...errors(...write) },
+        },
       },
       "/api/v1/clusters/{name}/commands/{id}": {
         parameters: [cluster, pathParam("id", "command id", "uuid")],
-        get: { summary: "A command's status (PENDING, RUNNING, SUCCEEDED, FAILED, EXPIRED, CANCELLED) and error (VIEWER)", responses: { 200: ok("Command"), ...errors(404, ...read) } },
+        get: {
+          summary: "A command's status (PENDING, RUNNING, SUCCEEDED, FAILED, EXPIRED, CANCELLED) and error (VIEWER)",
+          responses: { 200: ok("Command"), ...errors(404, ...read) },
+        },
       },
       "/api/v1/clusters/{name}/commands/{id}/cancel": {
         parameters: [cluster, pathParam("id", "command id", "uuid")],
@@ -60,9 +109,14 @@ export function openApiDocument() {
       },
       "/api/v1/clusters/{name}/nodes/{node}": {
         parameters: [cluster, pathParam("node", "node name")],
-        patch: { summary: "Maintenance flag and election priority of a node (OPERATOR)", requestBody: body(updateNodeSchema), responses: { 200: ok("Node"), ...errors(...write) } },
+        patch: {
+          summary: "Maintenance flag and election priority of a node (OPERATOR)",
+          requestBody: body(updateNodeSchema),
+          responses: { 200: ok("Node"), ...errors(...write) },
+        },
         delete: {
-          summary: "Remove (decommission) a node that is gone: a standby silent for longer than a lease, with no open command aimed at it; 409 otherwise (OPERATOR)",
+          summary:
+            "Remove (decommission) a node that is gone: a standby silent for longer than a lease, with no open command aimed at it; 409 otherwise (OPERATOR)",
           requestBody: { ...body(removeNodeSchema), required: false },
           responses: { 200: ok("{ removed: { cluster, node } }"), ...errors(...write) },
         },
@@ -71,7 +125,10 @@ export function openApiDocument() {
         parameters: [cluster],
         get: {
           summary: "Intervals of which node was active when, from the audit log (VIEWER)",
-          parameters: [query("from", "start, default 1 h before to", { type: "string", format: "date-time" }), query("to", "end, default now", { type: "string", format: "date-time" })],
+          parameters: [
+            query("from", "start, default 1 h before to", { type: "string", format: "date-time" }),
+            query("to", "end, default now", { type: "string", format: "date-time" }),
+          ],
           responses: { 200: ok("ActiveTimeline"), ...errors(404, ...read) },
         },
       },

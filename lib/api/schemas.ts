@@ -3,7 +3,11 @@ import { AUDIT_ACTIONS } from "../cluster/audit-actions";
 import { PRIORITY_MAX } from "../cluster/priority";
 
 // Names as agents register them (--cluster / --node): bounded, no spaces or slashes.
-export const nameSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "letters, digits, '.', '_' or '-'");
+export const nameSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "letters, digits, '.', '_' or '-'");
 
 export const clusterParamsSchema = z.object({ name: nameSchema });
 export const nodeParamsSchema = z.object({ name: nameSchema, node: nameSchema });
@@ -54,7 +58,10 @@ export const auditQuerySchema = z.object({
   from: isoDate.optional(),
   to: isoDate.optional(),
   /** Keyset paging: rows with an id below this one (ids are strings, BigInt). */
-  before: z.string().regex(/^[0-9]{1,19}$/, "an audit id").optional(),
+  before: z
+    .string()
+    .regex(/^[0-9]{1,19}$/, "an audit id")
+    .optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 export type AuditQuery = z.infer<typeof auditQuerySchema>;

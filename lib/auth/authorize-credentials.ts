@@ -28,13 +28,21 @@ async function isLockedOut(prisma: PrismaClient, email: string): Promise<boolean
 export async function authorizeCredentials({ prisma, email, password }: AuthorizeCredentialsOptions): Promise<AuthorizedUser | null> {
   const normalized = email.trim().toLowerCase();
   if (await isLockedOut(prisma, normalized)) {
-    await insertAudit(prisma, { actor: `user:${normalized}`, action: "user.sign_in_locked", reason: `${LOCKOUT.failures} failed sign-ins within ${LOCKOUT.minutes} minutes` });
+    await insertAudit(prisma, {
+      actor: `user:${normalized}`,
+      action: "user.sign_in_locked",
+      reason: `${LOCKOUT.failures} failed sign-ins within ${LOCKOUT.minutes} minutes`,
+    });
     return null;
   }
   const user = await prisma.user.findUnique({ where: { email: normalized } });
   const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
   if (!user || !ok || user.disabled) {
-    await insertAudit(prisma, { actor: `user:${normalized}`, action: "user.sign_in_failed", reason: user?.disabled ? "account disabled" : "wrong email or password" });
+    await insertAudit(prisma, {
+      actor: `user:${normalized}`,
+      action: "user.sign_in_failed",
+      reason: user?.disabled ? "account disabled" : "wrong email or password",
+    });
     return null;
   }
   await insertAudit(prisma, { actor: `user:${user.email}`, action: "user.signed_in" });

@@ -12,8 +12,12 @@ export async function createUser({ prisma, actorEmail, email, name = "", role, p
   const actual = password ?? generatePassword();
   const passwordHash = await hashPassword(actual);
   return prisma.$transaction(async (tx) => {
-    if (await tx.user.findUnique({ where: { email: normalized }, select: { id: true } })) throw new AuthError("CONFLICT", `a user with email ${normalized} already exists`);
-    const user = await tx.user.create({ data: { email: normalized, name, role, passwordHash }, select: { id: true, email: true, name: true, role: true, disabled: true, createdAt: true } });
+    if (await tx.user.findUnique({ where: { email: normalized }, select: { id: true } }))
+      throw new AuthError("CONFLICT", `a user with email ${normalized} already exists`);
+    const user = await tx.user.create({
+      data: { email: normalized, name, role, passwordHash },
+      select: { id: true, email: true, name: true, role: true, disabled: true, createdAt: true },
+    });
     await insertAudit(tx, { actor: userActor(actorEmail), action: "user.created", reason: normalized, details: { userId: user.id, role } });
     return { user, generatedPassword: password ? undefined : actual };
   });

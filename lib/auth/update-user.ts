@@ -21,7 +21,8 @@ export async function updateUser({ prisma, actor, userId, changes }: UpdateUserO
     const user = await tx.user.findUnique({ where: { id: userId } });
     if (!user) throw new AuthError("NOT_FOUND", "user not found");
     const losesAdmin = user.role === "ADMIN" && !user.disabled && ((changes.role !== undefined && changes.role !== "ADMIN") || changes.disabled === true);
-    if (losesAdmin && admins.length <= 1) throw new AuthError("CONFLICT", "the last active administrator cannot be demoted or disabled; make another user ADMIN first");
+    if (losesAdmin && admins.length <= 1)
+      throw new AuthError("CONFLICT", "the last active administrator cannot be demoted or disabled; make another user ADMIN first");
     const endSessions = passwordHash !== undefined || changes.disabled === true;
     await tx.user.update({
       where: { id: userId },
@@ -39,9 +40,16 @@ export async function updateUser({ prisma, actor, userId, changes }: UpdateUserO
       actor,
       action: "user.updated",
       reason: `${user.email}: ${changed.join(", ")}`,
-      details: { userId, ...(changes.role !== undefined && { role: { from: user.role, to: changes.role } }), ...(changes.disabled !== undefined && { disabled: changes.disabled }) },
+      details: {
+        userId,
+        ...(changes.role !== undefined && { role: { from: user.role, to: changes.role } }),
+        ...(changes.disabled !== undefined && { disabled: changes.disabled }),
+      },
     });
-    const updated = await tx.user.findUniqueOrThrow({ where: { id: userId }, select: { id: true, email: true, name: true, role: true, disabled: true, createdAt: true } });
+    const updated = await tx.user.findUniqueOrThrow({
+      where: { id: userId },
+      select: { id: true, email: true, name: true, role: true, disabled: true, createdAt: true },
+    });
     return { user: updated, generatedPassword: generated };
   });
 }

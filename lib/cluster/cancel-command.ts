@@ -16,7 +16,15 @@ export async function cancelCommand({ prisma, commandId, requestedBy, reason = "
     await tx.$executeRaw`UPDATE "Command" SET status = 'CANCELLED', "finishedAt" = now(), error = ${error} WHERE id = ${commandId}::uuid`;
     const updated = await tx.command.findUniqueOrThrow({ where: { id: commandId } });
     const cluster = await tx.cluster.findUniqueOrThrow({ where: { id: command.clusterId }, select: { name: true } });
-    await insertAudit(tx, { actor: requestedBy, action: "command.cancelled", clusterId: command.clusterId, clusterName: cluster.name, nodeId: command.targetNodeId, commandId, reason });
+    await insertAudit(tx, {
+      actor: requestedBy,
+      action: "command.cancelled",
+      clusterId: command.clusterId,
+      clusterName: cluster.name,
+      nodeId: command.targetNodeId,
+      commandId,
+      reason,
+    });
     return updated;
   });
 }

@@ -16,7 +16,12 @@ const cmd = (over: Partial<OpenCommand>): OpenCommand => ({
 describe("commandStep", () => {
   it.each([
     ["switchover: the active steps down once the target proved alive", cmd({}), { nodeId: "old", active: true }, "demote"],
-    ["switchover: the active keeps the role while the target has not heartbeated since the request", cmd({ targetReady: false }), { nodeId: "old", active: true }, "wait"],
+    [
+      "switchover: the active keeps the role while the target has not heartbeated since the request",
+      cmd({ targetReady: false }),
+      { nodeId: "old", active: true },
+      "wait",
+    ],
     ["switchover: the active does nothing once it already stepped down (RUNNING)", cmd({ status: "RUNNING" }), { nodeId: "old", active: true }, "wait"],
     ["switchover: the target promotes itself (the transaction waits out any valid lease)", cmd({}), { nodeId: "target", active: false }, "promote"],
     ["switchover: a bystander standby waits", cmd({}), { nodeId: "other", active: false }, "wait"],

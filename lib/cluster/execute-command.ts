@@ -15,12 +15,15 @@ export type OpenCommand = {
 
 /** The cluster's command in flight (at most one: a unique index sees to it), with its target's health. */
 export async function loadOpenCommand({ db, clusterId }: { db: DbHandle; clusterId: string }): Promise<OpenCommand | null> {
-  const [row] = await toSql(db).query<OpenCommand>(`
+  const [row] = await toSql(db).query<OpenCommand>(
+    `
     SELECT c.id, c.kind::text AS kind, c.status::text AS status, c."targetNodeId", t.name AS "targetName",
       COALESCE(t."lastHeartbeatAt" > c."createdAt" AND NOT t.maintenance, false) AS "targetReady",
       c.deadline <= now() AS overdue
     FROM "Command" c JOIN "Node" t ON t.id = c."targetNodeId" JOIN "Cluster" cl ON cl.id = c."clusterId"
-    WHERE c."clusterId" = $1::uuid AND c.status IN ('PENDING', 'RUNNING')`, [clusterId]);
+    WHERE c."clusterId" = $1::uuid AND c.status IN ('PENDING', 'RUNNING')`,
+    [clusterId],
+  );
   return row ?? null;
 }
 
@@ -134,14 +137,28 @@ function promoteInTransaction({ db, commandId, clusterId, nodeId, instanceId }: 
     const me = nodes.find((n) => n.id === nodeId)!;
     const actor = agentActor(cluster.name, me.name);
     if (me.maintenance) {
-      await tx.execute(`UPDATE "Command" SET status = 'FAILED', "finishedAt" = now(), error = $2 WHERE id = $1::uuid`, [commandId, `${me.name} was put in maintenance`]);
-      await insertAudit(tx, { actor, action: "command.failed", clusterId, clusterName: cluster.name, nodeId, nodeName: me.name, commandId, reason: "target in maintenance" });
+      await tx.execute(`UPDATE "Command" SET status = 'FAILED', "finishedAt" = now(), error = $2 WHERE id = $1::uuid`, [
+        commandId,
+        `${me.name} was put in maintenance`,
+      ]);
+      await insertAudit(tx, {
+        actor,
+        action: "command.failed",
+        clusterId,
+        clusterName: cluster.name,
+        nodeId,
+        nodeName: me.name,
+        commandId,
+        reason: "target in maintenance",
+      });
       return { promoted: false, why: "in maintenance" };
     }
     const active = nodes.find((n) => n.role === "ACTIVE" && n.id !== nodeId);
     if (active?.leaseValid) return { promoted: false, why: `waiting for ${active.name} to step down or its lease to expire` };
     const epoch = await takeOverRole(tx, { cluster, active, nodeId, instanceId, actor, commandId, retireReason: "lease expired without stepping down" });
-    await tx.execute(`UPDATE "Command" SET status = 'SUCCEEDED', "startedAt" = COALESCE("startedAt", now()), "finishedAt" = now() WHERE id = $1::uuid`, [commandId]);
+    await tx.execute(`UPDATE "Command" SET status = 'SUCCEEDED', "startedAt" = COALESCE("startedAt", now()), "finishedAt" = now() WHERE id = $1::uuid`, [
+      commandId,
+    ]);
     const base = { actor, clusterId, clusterName: cluster.name, epoch, commandId };
     await insertAudit(tx, {
       ...base,
@@ -155,4 +172,3 @@ function promoteInTransaction({ db, commandId, clusterId, nodeId, instanceId }: 
     return { promoted: true as const, epoch };
   });
 }
-

@@ -21,7 +21,10 @@ export type ClusterOverview = {
   status: "ok" | "degraded" | "no-active";
 };
 
-type SummaryRow = Pick<ClusterOverview, "id" | "name" | "failoverMode" | "paused" | "epoch" | "heartbeatMs" | "leaseMs" | "nodeCount" | "standbyCount" | "eligibleStandbyCount"> & {
+type SummaryRow = Pick<
+  ClusterOverview,
+  "id" | "name" | "failoverMode" | "paused" | "epoch" | "heartbeatMs" | "leaseMs" | "nodeCount" | "standbyCount" | "eligibleStandbyCount"
+> & {
   healthy: number;
   suspect: number;
   down: number;

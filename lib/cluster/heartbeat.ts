@@ -35,7 +35,12 @@ export type HeartbeatResult = {
  * waiting for the WAL flush.
  */
 export async function heartbeat({ db, nodeId, instanceId, activeEpoch, metrics = {} }: HeartbeatOptions): Promise<HeartbeatResult | null> {
-  const rows = await toSql(db).query<HeartbeatResult>(activeEpoch === null ? STANDBY_BEAT : ACTIVE_BEAT, [nodeId, instanceId, activeEpoch, JSON.stringify(metrics)]);
+  const rows = await toSql(db).query<HeartbeatResult>(activeEpoch === null ? STANDBY_BEAT : ACTIVE_BEAT, [
+    nodeId,
+    instanceId,
+    activeEpoch,
+    JSON.stringify(metrics),
+  ]);
   const row = rows[0];
   if (!row) return null;
   // The active's own row comes back pre-update in the join; its renewed lease is what counts.
@@ -44,8 +49,12 @@ export async function heartbeat({ db, nodeId, instanceId, activeEpoch, metrics =
 }
 
 function beatStatement({ asyncCommit }: { asyncCommit: boolean }) {
-  return `WITH ${asyncCommit ? `async_commit AS (SELECT set_config('synchronous_commit', 'off', true)),
-     ` : ""}hb AS (
+  return `WITH ${
+    asyncCommit
+      ? `async_commit AS (SELECT set_config('synchronous_commit', 'off', true)),
+     `
+      : ""
+  }hb AS (
        UPDATE "Node" n SET
          "lastHeartbeatAt" = now(),
          metrics = $4::jsonb,

@@ -31,7 +31,16 @@ type Row = { id: string; role: "ACTIVE" | "STANDBY"; agentInstance: string | nul
  * when another live agent heartbeats under the same name. A row left ACTIVE by a dead previous
  * process is turned STANDBY: its lease has lapsed, and the role is only regained by election.
  */
-export async function registerNode({ db, clusterName, nodeName, host, agentVersion, instanceId, priority, timings = {} }: RegisterNodeOptions): Promise<RegisteredNode> {
+export async function registerNode({
+  db,
+  clusterName,
+  nodeName,
+  host,
+  agentVersion,
+  instanceId,
+  priority,
+  timings = {},
+}: RegisterNodeOptions): Promise<RegisteredNode> {
   const actor = agentActor(clusterName, nodeName);
   return toSql(db).transaction(async (tx) => {
     const wanted = { heartbeatMs: timings.heartbeatMs ?? DEFAULT_TIMINGS.heartbeatMs, leaseMs: timings.leaseMs ?? DEFAULT_TIMINGS.leaseMs };
@@ -39,7 +48,10 @@ export async function registerNode({ db, clusterName, nodeName, host, agentVersi
       `INSERT INTO "Cluster" (id, name, "heartbeatMs", "leaseMs", "updatedAt") VALUES (gen_random_uuid(), $1, $2, $3, now()) ON CONFLICT (name) DO NOTHING`,
       [clusterName, wanted.heartbeatMs, wanted.leaseMs],
     );
-    const [cluster] = await tx.query<{ id: string; heartbeatMs: number; leaseMs: number }>(`SELECT id, "heartbeatMs", "leaseMs" FROM "Cluster" WHERE name = $1`, [clusterName]);
+    const [cluster] = await tx.query<{ id: string; heartbeatMs: number; leaseMs: number }>(
+      `SELECT id, "heartbeatMs", "leaseMs" FROM "Cluster" WHERE name = $1`,
+      [clusterName],
+    );
     // Settings written past the console (by hand in SQL) must not make fencing unsafe.
     const problem = timingProblem(cluster);
     if (problem) throw new ClusterError("INVALID", `cluster ${clusterName} has unsafe timings: ${problem}; fix them in the console`);

@@ -5,7 +5,15 @@ import { lockClusterByName } from "./lock-cluster-by-name";
 
 export type RemoveNodeOptions = { prisma: PrismaClient; clusterName: string; nodeName: string; actor: string; reason?: string };
 
-type Target = { id: string; role: "ACTIVE" | "STANDBY"; host: string; priority: number; lastHeartbeatAt: Date | null; silentForLease: boolean; openCommandId: string | null };
+type Target = {
+  id: string;
+  role: "ACTIVE" | "STANDBY";
+  host: string;
+  priority: number;
+  lastHeartbeatAt: Date | null;
+  silentForLease: boolean;
+  openCommandId: string | null;
+};
 
 /**
  * Decommissions a node that is gone: a STANDBY whose agent has been silent for longer than a lease,
@@ -24,7 +32,11 @@ export async function removeNode({ prisma, clusterName, nodeName, actor, reason 
       FROM "Node" n WHERE n."clusterId" = ${cluster.id}::uuid AND n.name = ${nodeName} FOR UPDATE`;
     if (!node) throw new ClusterError("NOT_FOUND", `node ${nodeName} not found in cluster ${clusterName}`);
     if (node.role === "ACTIVE") throw new ClusterError("CONFLICT", `${nodeName} is the active node; switch over or let it fail over first`);
-    if (!node.silentForLease) throw new ClusterError("CONFLICT", `${nodeName} is still heartbeating; stop its agent first (a node can be removed once silent for a lease, ${cluster.leaseMs} ms)`);
+    if (!node.silentForLease)
+      throw new ClusterError(
+        "CONFLICT",
+        `${nodeName} is still heartbeating; stop its agent first (a node can be removed once silent for a lease, ${cluster.leaseMs} ms)`,
+      );
     if (node.openCommandId) throw new ClusterError("CONFLICT", `command ${node.openCommandId} targets ${nodeName}; cancel it first`);
     await tx.node.delete({ where: { id: node.id } });
     await insertAudit(tx, {

@@ -88,7 +88,11 @@ const running = new Set<ChildProcess>();
 process.on("exit", () => running.forEach((child) => child.kill("SIGINT")));
 // Death by signal fires no "exit": stop the servers on Ctrl-C / SIGTERM too, but only in a process
 // with no handler of its own (the launcher has one and stops agents before the database).
-for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]] as const) {
+for (const [signal, code] of [
+  ["SIGINT", 130],
+  ["SIGTERM", 143],
+  ["SIGHUP", 129],
+] as const) {
   process.on(signal, () => {
     if (process.listenerCount(signal) > 1) return;
     running.forEach((child) => child.kill("SIGINT"));
@@ -125,7 +129,10 @@ export async function startEmbeddedPostgres({ dataDir, port = 0, onLog, settings
     persistent: true,
     createPostgresUser: asRoot,
     // Loopback TCP only: no Unix socket in a shared /tmp, no outside listeners.
-    postgresFlags: Object.entries({ listen_addresses: "127.0.0.1", unix_socket_directories: "", max_connections: "300", ...settings }).flatMap(([k, v]) => ["-c", `${k}=${v}`]),
+    postgresFlags: Object.entries({ listen_addresses: "127.0.0.1", unix_socket_directories: "", max_connections: "300", ...settings }).flatMap(([k, v]) => [
+      "-c",
+      `${k}=${v}`,
+    ]),
     onLog: log,
     onError: log,
   });

@@ -13,7 +13,10 @@ export type MigrationList = Awaited<ReturnType<typeof readMigrations>>;
 
 export async function readMigrations(baseDir = MIGRATIONS_DIR) {
   const entries = await readdir(baseDir, { withFileTypes: true });
-  const dirs = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const dirs = entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   const lockPath = path.join(baseDir, "migration_lock.toml");
   return {
     baseDir,

@@ -26,9 +26,10 @@ async function ensureDatabaseExists(serverUrl: string, name: string): Promise<st
   await client.connect();
   try {
     const { rowCount } = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
-    if (!rowCount) await client.query(`CREATE DATABASE "${name}"`).catch((err) => {
-      if (err.code !== "42P04") throw err; // created meanwhile by a concurrent start
-    });
+    if (!rowCount)
+      await client.query(`CREATE DATABASE "${name}"`).catch((err) => {
+        if (err.code !== "42P04") throw err; // created meanwhile by a concurrent start
+      });
   } finally {
     await client.end();
   }

@@ -17,8 +17,7 @@ export interface Sql {
 
 // int8 as BigInt (epochs, audit ids), as Prisma returns them; numeric stays a string.
 const types = {
-  getTypeParser: (oid: number, format?: "text" | "binary") =>
-    oid === 20 ? (v: string) => BigInt(v) : pg.types.getTypeParser(oid, format ?? "text"),
+  getTypeParser: (oid: number, format?: "text" | "binary") => (oid === 20 ? (v: string) => BigInt(v) : pg.types.getTypeParser(oid, format ?? "text")),
 };
 const toParam = (v: unknown) => (typeof v === "bigint" ? v.toString() : v);
 
@@ -58,7 +57,10 @@ function pgExecutor(client: Queryable, pool: pg.Pool | null): Sql {
       } catch (err) {
         // A ROLLBACK that succeeds proves the connection healthy (an ordinary abort): keep it and
         // its prepared statements. One that fails (timed-out, dead socket) is discarded.
-        const healthy = await conn.query("ROLLBACK").then(() => true, () => false);
+        const healthy = await conn.query("ROLLBACK").then(
+          () => true,
+          () => false,
+        );
         conn.release(healthy ? undefined : err instanceof Error ? err : new Error(String(err)));
         throw err;
       }

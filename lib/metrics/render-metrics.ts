@@ -4,7 +4,10 @@ import { queryNodeViews } from "../cluster/node-views";
 export type RenderMetricsOptions = { prisma: PrismaClient };
 
 const label = (v: string) => v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
-const labels = (l: Record<string, string>) => `{${Object.entries(l).map(([k, v]) => `${k}="${label(v)}"`).join(",")}}`;
+const labels = (l: Record<string, string>) =>
+  `{${Object.entries(l)
+    .map(([k, v]) => `${k}="${label(v)}"`)
+    .join(",")}}`;
 
 /** Prometheus text exposition (version 0.0.4) of the clusters' state, read on the database clock. */
 export async function renderMetrics({ prisma }: RenderMetricsOptions): Promise<string> {
@@ -33,7 +36,8 @@ export async function renderMetrics({ prisma }: RenderMetricsOptions): Promise<s
   }
   family("failover_node_heartbeat_age_seconds", "gauge", "Seconds since the node's last heartbeat (database clock).");
   for (const n of nodes) {
-    if (n.heartbeatAgeMs !== null) out.push(`failover_node_heartbeat_age_seconds${labels({ cluster: nameOf.get(n.clusterId)!, node: n.name })} ${n.heartbeatAgeMs / 1000}`);
+    if (n.heartbeatAgeMs !== null)
+      out.push(`failover_node_heartbeat_age_seconds${labels({ cluster: nameOf.get(n.clusterId)!, node: n.name })} ${n.heartbeatAgeMs / 1000}`);
   }
   family("failover_node_active", "gauge", "1 for the node holding the ACTIVE role, else 0.");
   for (const n of nodes) out.push(`failover_node_active${labels({ cluster: nameOf.get(n.clusterId)!, node: n.name })} ${n.role === "ACTIVE" ? 1 : 0}`);
@@ -42,7 +46,8 @@ export async function renderMetrics({ prisma }: RenderMetricsOptions): Promise<s
   family("failover_cluster_paused", "gauge", "1 while automatic failover is paused.");
   for (const c of clusters) out.push(`failover_cluster_paused${labels({ cluster: c.name })} ${c.paused ? 1 : 0}`);
   family("failover_commands", "gauge", "Commands by cluster and status.");
-  for (const row of commands) out.push(`failover_commands${labels({ cluster: nameOf.get(row.clusterId) ?? row.clusterId, status: row.status.toLowerCase() })} ${row._count._all}`);
+  for (const row of commands)
+    out.push(`failover_commands${labels({ cluster: nameOf.get(row.clusterId) ?? row.clusterId, status: row.status.toLowerCase() })} ${row._count._all}`);
   const counter = (name: string, action: string, help: string) => {
     family(name, "counter", help);
     for (const c of clusters) {

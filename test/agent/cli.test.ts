@@ -8,7 +8,11 @@ import { activeNodes, createCluster, FAST } from "../support/cluster-fixture";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
 
 function runCli(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [AGENT_BUNDLE, ...args], { env: { PATH: process.env.PATH!, ...env } as unknown as NodeJS.ProcessEnv, encoding: "utf8", timeout: 20_000 });
+  const r = spawnSync(process.execPath, [AGENT_BUNDLE, ...args], {
+    env: { PATH: process.env.PATH!, ...env } as unknown as NodeJS.ProcessEnv,
+    encoding: "utf8",
+    timeout: 20_000,
+  });
   return { code: r.status, stderr: r.stderr.trim(), stdout: r.stdout };
 }
 
@@ -17,16 +21,37 @@ describe("agent CLI: bad input gets a clear error and changes nothing", () => {
   const cases: { name: string; args: string[]; env?: Record<string, string>; error: RegExp }[] = [
     { name: "unknown flag", args: [...good, "--prio", "5"], error: /Unknown option '--prio'/ },
     { name: "missing --cluster", args: ["--node", "n", "--db", "postgresql://h/db"], error: /--cluster \(CLUSTER_NAME\): is required/ },
-    { name: "bad node name", args: ["--cluster", "c", "--node", "bad name!", "--db", "postgresql://h/db"], error: /--node \(NODE_NAME\): must be 1-64 letters/ },
+    {
+      name: "bad node name",
+      args: ["--cluster", "c", "--node", "bad name!", "--db", "postgresql://h/db"],
+      error: /--node \(NODE_NAME\): must be 1-64 letters/,
+    },
     { name: "priority not a number", args: [...good, "--priority", "high"], error: /--priority \(NODE_PRIORITY\): must be an integer from 0 to 1000$/m },
-    { name: "priority above the console's range", args: [...good, "--priority", "1001"], error: /--priority \(NODE_PRIORITY\): must be an integer from 0 to 1000$/m },
+    {
+      name: "priority above the console's range",
+      args: [...good, "--priority", "1001"],
+      error: /--priority \(NODE_PRIORITY\): must be an integer from 0 to 1000$/m,
+    },
     { name: "negative priority", args: [...good, "--priority", "-1"], error: /--priority/ },
     { name: "health port out of range", args: [...good, "--health-port", "70000"], error: /--health-port \(HEALTH_PORT\)/ },
     { name: "malformed --db", args: ["--cluster", "c", "--node", "n", "--db", "not a url"], error: /--db \(DATABASE_URL\): .*not a valid URL/ },
     { name: "wrong scheme", args: ["--cluster", "c", "--node", "n", "--db", "mysql://h/db"], error: /must start with postgresql:\/\// },
-    { name: "lease too short for the heartbeat", args: [...good, "--heartbeat-ms", "1000", "--lease-ms", "2000"], error: /--lease-ms \(LEASE_MS\): leaseMs \(2000\) must exceed 2 x heartbeatMs plus the fencing margin \(2200\)/ },
-    { name: "heartbeat too slow for the default lease", args: [...good, "--heartbeat-ms", "3000"], error: /--heartbeat-ms \(HEARTBEAT_MS\): leaseMs \(5000\) must exceed/ },
-    { name: "bad env var", args: [], env: { CLUSTER_NAME: "c", NODE_NAME: "n", DATABASE_URL: "postgresql://h/db", LOG_LEVEL: "loud" }, error: /--log-level \(LOG_LEVEL\)/ },
+    {
+      name: "lease too short for the heartbeat",
+      args: [...good, "--heartbeat-ms", "1000", "--lease-ms", "2000"],
+      error: /--lease-ms \(LEASE_MS\): leaseMs \(2000\) must exceed 2 x heartbeatMs plus the fencing margin \(2200\)/,
+    },
+    {
+      name: "heartbeat too slow for the default lease",
+      args: [...good, "--heartbeat-ms", "3000"],
+      error: /--heartbeat-ms \(HEARTBEAT_MS\): leaseMs \(5000\) must exceed/,
+    },
+    {
+      name: "bad env var",
+      args: [],
+      env: { CLUSTER_NAME: "c", NODE_NAME: "n", DATABASE_URL: "postgresql://h/db", LOG_LEVEL: "loud" },
+      error: /--log-level \(LOG_LEVEL\)/,
+    },
   ];
   for (const c of cases) {
     it(`${c.name}: exit 2 with one clear line`, () => {
@@ -85,7 +110,10 @@ describe("agent lifecycle", () => {
     const creator = spawnAgent({ url: t.url, cluster: "timed", node: "t1", args: ["--heartbeat-ms", "300", "--lease-ms", "2400"] });
     agents.push(creator);
     await creator.waitForLine((l) => l.msg === "registered");
-    expect(await t.prisma.cluster.findUniqueOrThrow({ where: { name: "timed" }, select: { heartbeatMs: true, leaseMs: true } })).toEqual({ heartbeatMs: 300, leaseMs: 2400 });
+    expect(await t.prisma.cluster.findUniqueOrThrow({ where: { name: "timed" }, select: { heartbeatMs: true, leaseMs: true } })).toEqual({
+      heartbeatMs: 300,
+      leaseMs: 2400,
+    });
     await t.prisma.cluster.create({ data: { name: "unsafe", heartbeatMs: 1000, leaseMs: 1500 } }); // written past the console
     const refused = spawnAgent({ url: t.url, cluster: "unsafe", node: "u1" });
     expect(await refused.exited()).toBe(1);
@@ -95,7 +123,13 @@ describe("agent lifecycle", () => {
 
   it("runs hooks with CLUSTER, NODE, ROLE, EPOCH; refuses a duplicate node name; hands over on SIGTERM", async () => {
     const hook = (file: string) => `echo "$CLUSTER $NODE $ROLE $EPOCH" >> ${path.join(hookDir, file)}`;
-    const l1 = spawnAgent({ url: t.url, cluster: "life", node: "l1", priority: 100, args: ["--on-promote", hook("l1-promote"), "--on-demote", hook("l1-demote")] });
+    const l1 = spawnAgent({
+      url: t.url,
+      cluster: "life",
+      node: "l1",
+      priority: 100,
+      args: ["--on-promote", hook("l1-promote"), "--on-demote", hook("l1-demote")],
+    });
     agents.push(l1);
     await waitFor(async () => (await activeNodes(t.prisma, clusterId)).length === 1, { what: "l1 active" });
     const l2 = spawnAgent({ url: t.url, cluster: "life", node: "l2", priority: 90, args: ["--on-promote", "exit 3"] });

@@ -12,16 +12,27 @@ describe("commands executed by real agents", () => {
   let clusterId: string;
   const agents: AgentProcess[] = [];
   const nodeId = async (name: string) => (await t.prisma.node.findFirstOrThrow({ where: { clusterId, name } })).id;
-  const finished = (id: string) => waitFor(async () => {
-    const c = await t.prisma.command.findUniqueOrThrow({ where: { id } });
-    return terminal.includes(c.status) && c;
-  }, { what: "command to finish", timeoutMs: 15_000 });
+  const finished = (id: string) =>
+    waitFor(
+      async () => {
+        const c = await t.prisma.command.findUniqueOrThrow({ where: { id } });
+        return terminal.includes(c.status) && c;
+      },
+      { what: "command to finish", timeoutMs: 15_000 },
+    );
 
   beforeAll(async () => {
     t = await createTestDatabase();
     clusterId = (await createCluster(t.prisma, "cmd")).id;
-    for (const [node, priority] of [["c1", 100], ["c2", 90], ["c3", 0]] as const) agents.push(spawnAgent({ url: t.url, cluster: "cmd", node, priority }));
-    await waitFor(async () => (await activeNodes(t.prisma, clusterId)).length === 1 && (await t.prisma.node.count({ where: { clusterId } })) === 3, { what: "cluster up" });
+    for (const [node, priority] of [
+      ["c1", 100],
+      ["c2", 90],
+      ["c3", 0],
+    ] as const)
+      agents.push(spawnAgent({ url: t.url, cluster: "cmd", node, priority }));
+    await waitFor(async () => (await activeNodes(t.prisma, clusterId)).length === 1 && (await t.prisma.node.count({ where: { clusterId } })) === 3, {
+      what: "cluster up",
+    });
   });
   afterAll(async () => {
     await stopAll(agents);
@@ -32,7 +43,14 @@ describe("commands executed by real agents", () => {
     const [old] = await activeNodes(t.prisma, clusterId);
     const target = old.name === "c1" ? "c2" : "c1";
     const started = Date.now();
-    const cmd = await requestCommand({ prisma: t.prisma, clusterId, kind: "SWITCHOVER", targetNodeId: await nodeId(target), requestedBy: userActor("ops@example.com"), reason: "patching" });
+    const cmd = await requestCommand({
+      prisma: t.prisma,
+      clusterId,
+      kind: "SWITCHOVER",
+      targetNodeId: await nodeId(target),
+      requestedBy: userActor("ops@example.com"),
+      reason: "patching",
+    });
     const done = await finished(cmd.id);
     expect(done.status).toBe("SUCCEEDED");
     expect(Date.now() - started).toBeLessThan(1000);
@@ -51,7 +69,14 @@ describe("commands executed by real agents", () => {
     const target = agents.find((a) => a.node !== current.name && a.node !== "c3")!;
     target.signal("SIGSTOP");
     try {
-      const cmd = await requestCommand({ prisma: t.prisma, clusterId, kind: "SWITCHOVER", targetNodeId: await nodeId(target.node), requestedBy: userActor("ops@example.com"), timeoutMs: 2500 });
+      const cmd = await requestCommand({
+        prisma: t.prisma,
+        clusterId,
+        kind: "SWITCHOVER",
+        targetNodeId: await nodeId(target.node),
+        requestedBy: userActor("ops@example.com"),
+        timeoutMs: 2500,
+      });
       const done = await finished(cmd.id);
       expect(done.status).toBe("EXPIRED");
       expect(done.error).toMatch(new RegExp(`target ${target.node} stopped heartbeating`));
@@ -65,7 +90,13 @@ describe("commands executed by real agents", () => {
   it("demote: the active steps down and another node is elected, not the demoted one", async () => {
     await new Promise((r) => setTimeout(r, 3 * FAST.heartbeatMs)); // let the resumed node heartbeat again
     const [current] = await activeNodes(t.prisma, clusterId);
-    const cmd = await requestCommand({ prisma: t.prisma, clusterId, kind: "DEMOTE", targetNodeId: await nodeId(current.name), requestedBy: userActor("ops@example.com") });
+    const cmd = await requestCommand({
+      prisma: t.prisma,
+      clusterId,
+      kind: "DEMOTE",
+      targetNodeId: await nodeId(current.name),
+      requestedBy: userActor("ops@example.com"),
+    });
     expect((await finished(cmd.id)).status).toBe("SUCCEEDED");
     const next = await waitFor(async () => (await activeNodes(t.prisma, clusterId))[0], { what: "re-election" });
     expect(next.name).not.toBe(current.name);
@@ -81,7 +112,9 @@ describe("commands executed by real agents", () => {
     // Only the dead node's lapsed row: nobody was promoted.
     expect((await activeNodes(t.prisma, clusterId)).map((n) => n.name)).toEqual([current.name]);
     await t.prisma.node.update({ where: { id: await nodeId(other) }, data: { maintenance: false } });
-    const next = await waitFor(async () => (await activeNodes(t.prisma, clusterId)).find((n) => n.name !== current.name), { what: "election after maintenance ends" });
+    const next = await waitFor(async () => (await activeNodes(t.prisma, clusterId)).find((n) => n.name !== current.name), {
+      what: "election after maintenance ends",
+    });
     expect(next.name).toBe(other); // never c3 (priority 0)
   });
 
@@ -103,8 +136,13 @@ describe("a paused cluster does not fail over", () => {
   it("keeps no active after the active dies while paused, and elects once resumed", async () => {
     t = await createTestDatabase();
     const { id: clusterId } = await createCluster(t.prisma, "paused");
-    agents.push(spawnAgent({ url: t.url, cluster: "paused", node: "p1", priority: 100 }), spawnAgent({ url: t.url, cluster: "paused", node: "p2", priority: 90 }));
-    await waitFor(async () => (await activeNodes(t.prisma, clusterId)).length === 1 && (await t.prisma.node.count({ where: { clusterId } })) === 2, { what: "cluster up" });
+    agents.push(
+      spawnAgent({ url: t.url, cluster: "paused", node: "p1", priority: 100 }),
+      spawnAgent({ url: t.url, cluster: "paused", node: "p2", priority: 90 }),
+    );
+    await waitFor(async () => (await activeNodes(t.prisma, clusterId)).length === 1 && (await t.prisma.node.count({ where: { clusterId } })) === 2, {
+      what: "cluster up",
+    });
     await t.prisma.cluster.update({ where: { id: clusterId }, data: { paused: true } });
     const [old] = await activeNodes(t.prisma, clusterId);
     agents.find((a) => a.node === old.name)!.signal("SIGKILL");

@@ -31,8 +31,13 @@ describe("database restarts", () => {
     await applyMigrations({ connectionString: server.url });
     prisma = createPrismaClient({ connectionString: server.url });
     clusterId = (await prisma.cluster.create({ data: { name: "dbr", ...TIMINGS } })).id;
-    agents.push(spawnAgent({ url: server.url, cluster: "dbr", node: "d1", priority: 100 }), spawnAgent({ url: server.url, cluster: "dbr", node: "d2", priority: 90 }));
-    await waitFor(async () => (await activeNodes(prisma, clusterId)).length === 1 && (await prisma.node.count({ where: { clusterId } })) === 2, { what: "cluster up" });
+    agents.push(
+      spawnAgent({ url: server.url, cluster: "dbr", node: "d1", priority: 100 }),
+      spawnAgent({ url: server.url, cluster: "dbr", node: "d2", priority: 90 }),
+    );
+    await waitFor(async () => (await activeNodes(prisma, clusterId)).length === 1 && (await prisma.node.count({ where: { clusterId } })) === 2, {
+      what: "cluster up",
+    });
   });
   afterAll(async () => {
     await stopAll(agents);
@@ -62,10 +67,13 @@ describe("database restarts", () => {
     const views = await Promise.all(agents.map(async (a) => (await fetch(`http://127.0.0.1:${await a.healthPort()}/active`)).status));
     expect(views).toEqual([503, 503]); // nobody acts as active while the database is gone
     server = await startEmbeddedPostgres({ dataDir: path.join(dir, "pg"), port: server.port });
-    await waitFor(async () => {
-      const active = await activeNodes(prisma, clusterId).catch(() => []);
-      return active.length === 1 && active[0].activeEpoch !== old.activeEpoch;
-    }, { what: "re-election", timeoutMs: 20_000 });
+    await waitFor(
+      async () => {
+        const active = await activeNodes(prisma, clusterId).catch(() => []);
+        return active.length === 1 && active[0].activeEpoch !== old.activeEpoch;
+      },
+      { what: "re-election", timeoutMs: 20_000 },
+    );
     await waitFor(() => prisma.auditEvent.findFirst({ where: { clusterId, action: "agent.self_fenced" } }), { what: "self-fence audit" });
     expect(overlapsFromLogs(agents)).toEqual([]);
     expect(await roleChangesWithoutAudit(prisma, clusterId, agents)).toEqual([]);
@@ -79,7 +87,11 @@ describe("database restarts", () => {
     // One active holding a lease renewed after recovery (the old row alone proves nothing: it
     // outlives a fence). A slow recovery may fence the active and elect again first.
     const renewedActive = async () => {
-      const rows = await prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM "Node" WHERE "clusterId" = ${clusterId}::uuid AND role = 'ACTIVE' AND "leaseExpiresAt" > now() + make_interval(secs => ${TIMINGS.leaseMs / 2000})`.catch(() => [{ n: -1 }]);
+      const rows = await prisma.$queryRaw<
+        { n: number }[]
+      >`SELECT count(*)::int AS n FROM "Node" WHERE "clusterId" = ${clusterId}::uuid AND role = 'ACTIVE' AND "leaseExpiresAt" > now() + make_interval(secs => ${TIMINGS.leaseMs / 2000})`.catch(
+        () => [{ n: -1 }],
+      );
       return rows[0].n === 1;
     };
     await waitFor(renewedActive, { what: "one active renewing after recovery", timeoutMs: 20_000 });

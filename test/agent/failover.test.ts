@@ -23,7 +23,12 @@ describe("automatic failover with real agent processes", () => {
   });
 
   it("three agents start: exactly one becomes active, in the database and on the health endpoints", async () => {
-    for (const [node, priority] of [["n1", 100], ["n2", 90], ["n3", 80]] as const) agents.push(spawnAgent({ url: t.url, cluster: "fo", node, priority }));
+    for (const [node, priority] of [
+      ["n1", 100],
+      ["n2", 90],
+      ["n3", 80],
+    ] as const)
+      agents.push(spawnAgent({ url: t.url, cluster: "fo", node, priority }));
     await waitFor(async () => (await activeNodes(t.prisma, clusterId)).length === 1, { what: "one active" });
     await new Promise((r) => setTimeout(r, 2 * FAST.heartbeatMs));
     const [active] = await activeNodes(t.prisma, clusterId);
@@ -40,14 +45,20 @@ describe("automatic failover with real agent processes", () => {
     const expected = ["n1", "n2", "n3"].find((n) => n !== old.name)!;
     const killedAt = Date.now();
     victim.signal("SIGKILL");
-    const next = await waitFor(async () => (await activeNodes(t.prisma, clusterId)).find((n) => n.name !== old.name), { what: "new active", timeoutMs: 10_000 });
+    const next = await waitFor(async () => (await activeNodes(t.prisma, clusterId)).find((n) => n.name !== old.name), {
+      what: "new active",
+      timeoutMs: 10_000,
+    });
     const took = Date.now() - killedAt;
     expect(next.name).toBe(expected);
     expect(took).toBeLessThanOrEqual(FAST.leaseMs + 2 * FAST.heartbeatMs);
     const successor = agents.find((a) => a.node === expected)!;
     await successor.waitForLine((l) => l.event === "role" && l.role === "ACTIVE");
     expect((await health(successor, "/active")).status).toBe(200);
-    const audit = await t.prisma.auditEvent.findMany({ where: { clusterId, action: { in: ["failover.demoted", "failover.promoted"] } }, orderBy: { id: "asc" } });
+    const audit = await t.prisma.auditEvent.findMany({
+      where: { clusterId, action: { in: ["failover.demoted", "failover.promoted"] } },
+      orderBy: { id: "asc" },
+    });
     expect(audit.slice(-2).map((a) => [a.action, a.nodeName, a.toRole])).toEqual([
       ["failover.demoted", old.name, "STANDBY"],
       ["failover.promoted", expected, "ACTIVE"],

@@ -38,7 +38,9 @@ describe("a network partition between the active and the database (silent, no RS
     const restoredAt = Date.now();
     await waitFor(
       async () => {
-        const [row] = await t.prisma.$queryRaw<{ fresh: boolean }[]>`SELECT "lastHeartbeatAt" > now() - interval '1 second' AS fresh FROM "Node" WHERE name = 'far'`;
+        const [row] = await t.prisma.$queryRaw<
+          { fresh: boolean }[]
+        >`SELECT "lastHeartbeatAt" > now() - interval '1 second' AS fresh FROM "Node" WHERE name = 'far'`;
         return row.fresh;
       },
       { what: "far heartbeating again", timeoutMs: 30_000, intervalMs: 200 },

@@ -27,7 +27,9 @@ describe("a paused active (SIGSTOP longer than the lease) comes back as a standb
     await new Promise((r) => setTimeout(r, FAST.leaseMs)); // stopped for well over a lease in all
     frozen.signal("SIGCONT");
     await frozen.waitForLine((l) => l.msg === "became STANDBY");
-    await waitFor(() => t.prisma.auditEvent.findFirst({ where: { clusterId, action: "agent.self_fenced", nodeName: frozen.node } }), { what: "self-fence audit row" });
+    await waitFor(() => t.prisma.auditEvent.findFirst({ where: { clusterId, action: "agent.self_fenced", nodeName: frozen.node } }), {
+      what: "self-fence audit row",
+    });
     const res = await fetch(`http://127.0.0.1:${await frozen.healthPort()}/active`);
     expect(res.status).toBe(503);
     await new Promise((r) => setTimeout(r, 3 * FAST.heartbeatMs));

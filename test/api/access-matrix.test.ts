@@ -39,8 +39,7 @@ const RULES: Record<string, Rule> = {
 
 const RANK: Record<Rule, number> = { PUBLIC: -1, VIEWER: 0, OPERATOR: 1, ADMIN: 2 };
 const UNKNOWN_UUID = "00000000-0000-4000-8000-000000000000";
-const concrete = (p: string) =>
-  p.replace("[...nextauth]", "session").replace("[name]", "alpha").replace("[node]", "node-b").replace("[id]", UNKNOWN_UUID);
+const concrete = (p: string) => p.replace("[...nextauth]", "session").replace("[name]", "alpha").replace("[node]", "node-b").replace("[id]", UNKNOWN_UUID);
 
 type Caller = { name: string; rank: number | null; headers(): Record<string, string> };
 

@@ -67,13 +67,23 @@ const STEPS: Step[] = [
   {
     name: "operator requests a switchover",
     as: "operator",
-    request: { method: "POST", path: "/api/v1/clusters/alpha/commands", body: { kind: "SWITCHOVER", targetNode: "node-b", reason: "patching node-a", timeoutMs: 60_000 } },
+    request: {
+      method: "POST",
+      path: "/api/v1/clusters/alpha/commands",
+      body: { kind: "SWITCHOVER", targetNode: "node-b", reason: "patching node-a", timeoutMs: 60_000 },
+    },
     expectedStatus: 201,
     expectedBody: { kind: "SWITCHOVER", status: "PENDING", targetNode: "node-b", requestedBy: "user:operator@example.com", reason: "patching node-a" },
     check: async (prisma, res) => {
       commandId = (res.body as { id: string }).id;
       expect(res.headers.get("location")).toBe(`/api/v1/clusters/alpha/commands/${commandId}`);
-      expect(await lastAudit(prisma)).toMatchObject({ action: "command.requested", actor: "user:operator@example.com", nodeName: "node-b", commandId, reason: "patching node-a" });
+      expect(await lastAudit(prisma)).toMatchObject({
+        action: "command.requested",
+        actor: "user:operator@example.com",
+        nodeName: "node-b",
+        commandId,
+        reason: "patching node-a",
+      });
     },
   },
   {
@@ -127,7 +137,12 @@ const STEPS: Step[] = [
     expectedBody: { cluster: { paused: true } },
     check: async (prisma) => {
       expect((await prisma.cluster.findUniqueOrThrow({ where: { name: "alpha" } })).paused).toBe(true);
-      expect(await lastAudit(prisma)).toMatchObject({ action: "cluster.paused", actor: "user:operator@example.com", clusterName: "alpha", reason: "maintenance window" });
+      expect(await lastAudit(prisma)).toMatchObject({
+        action: "cluster.paused",
+        actor: "user:operator@example.com",
+        clusterName: "alpha",
+        reason: "maintenance window",
+      });
     },
   },
   {
@@ -143,7 +158,8 @@ const STEPS: Step[] = [
     request: { method: "PATCH", path: "/api/v1/clusters/alpha/nodes/node-b", body: { maintenance: true } },
     expectedStatus: 200,
     expectedBody: { name: "node-b", maintenance: true },
-    check: async (prisma) => expect(await lastAudit(prisma)).toMatchObject({ action: "node.maintenance_on", nodeName: "node-b", actor: "user:operator@example.com" }),
+    check: async (prisma) =>
+      expect(await lastAudit(prisma)).toMatchObject({ action: "node.maintenance_on", nodeName: "node-b", actor: "user:operator@example.com" }),
   },
   {
     name: "a node in maintenance cannot be the target of a switchover",
@@ -158,7 +174,8 @@ const STEPS: Step[] = [
     request: { method: "PATCH", path: "/api/v1/clusters/alpha/nodes/node-c", body: { priority: 0 } },
     expectedStatus: 200,
     expectedBody: { name: "node-c", priority: 0 },
-    check: async (prisma) => expect(await lastAudit(prisma)).toMatchObject({ action: "node.priority_changed", nodeName: "node-c", details: { from: 100, to: 0 } }),
+    check: async (prisma) =>
+      expect(await lastAudit(prisma)).toMatchObject({ action: "node.priority_changed", nodeName: "node-c", details: { from: 100, to: 0 } }),
   },
   {
     name: "admin changes timings and mode (checked as a pair)",
@@ -223,7 +240,9 @@ const STEPS: Step[] = [
       paths: {
         "/api/v1/clusters": expect.any(Object),
         "/api/v1/clusters/{name}": { get: expect.any(Object), patch: expect.any(Object) },
-        "/api/v1/clusters/{name}/commands": { post: { requestBody: { content: { "application/json": { schema: { properties: { kind: { enum: ["PROMOTE", "DEMOTE", "SWITCHOVER"] } } } } } } } },
+        "/api/v1/clusters/{name}/commands": {
+          post: { requestBody: { content: { "application/json": { schema: { properties: { kind: { enum: ["PROMOTE", "DEMOTE", "SWITCHOVER"] } } } } } } },
+        },
         "/api/v1/audit.csv": expect.any(Object),
         "/api/metrics": expect.any(Object),
       },
@@ -239,7 +258,11 @@ describe("the API, step by step as an operator uses it", () => {
   beforeAll(async () => {
     t = await createTestDatabase();
     await seedUsers(t.prisma);
-    await seedCluster({ prisma: t.prisma, name: "alpha", nodes: [{ name: "node-a", role: "ACTIVE" }, { name: "node-b" }, { name: "node-c", heartbeatAgoMs: 600_000 }] });
+    await seedCluster({
+      prisma: t.prisma,
+      name: "alpha",
+      nodes: [{ name: "node-a", role: "ACTIVE" }, { name: "node-b" }, { name: "node-c", heartbeatAgoMs: 600_000 }],
+    });
     await seedCluster({ prisma: t.prisma, name: "beta", nodes: [{ name: "node-x", role: "ACTIVE" }, { name: "node-y" }] });
     // The timeline is built from audit rows with roles, as the agents write them.
     await t.prisma.$executeRaw`
@@ -307,11 +330,17 @@ describe("the API, step by step as an operator uses it", () => {
   });
 
   it("a command no agent acts on expires at its deadline, with the reason, when the console next looks", async () => {
-    const created = await callApi(server.url, cookies.operator, { method: "POST", path: "/api/v1/clusters/beta/commands", body: { kind: "SWITCHOVER", targetNode: "node-y", timeoutMs: 1000 } });
+    const created = await callApi(server.url, cookies.operator, {
+      method: "POST",
+      path: "/api/v1/clusters/beta/commands",
+      body: { kind: "SWITCHOVER", targetNode: "node-y", timeoutMs: 1000 },
+    });
     expect(created.status).toBe(201);
     await new Promise((r) => setTimeout(r, 1200));
     const res = await callApi(server.url, cookies.viewer, { path: "/api/v1/clusters/beta" });
-    expect(res.body).toMatchObject({ commands: [{ id: (created.body as { id: string }).id, status: "EXPIRED", error: "the active node did not step down before the deadline" }] });
+    expect(res.body).toMatchObject({
+      commands: [{ id: (created.body as { id: string }).id, status: "EXPIRED", error: "the active node did not step down before the deadline" }],
+    });
     expect(await t.prisma.auditEvent.findFirst({ where: { action: "command.expired", clusterName: "beta" } })).toMatchObject({ actor: "system" });
   });
 

@@ -19,7 +19,13 @@ describe("DELETE /api/v1/clusters/:name/nodes/:node", () => {
     await seedCluster({
       prisma: bed.t.prisma,
       name: "gamma",
-      nodes: [{ name: "g-active", role: "ACTIVE" }, { name: "g-live" }, { name: "g-gone", heartbeatAgoMs: 600_000 }, { name: "g-never", heartbeatAgoMs: null }, { name: "g-targeted", heartbeatAgoMs: 600_000 }],
+      nodes: [
+        { name: "g-active", role: "ACTIVE" },
+        { name: "g-live" },
+        { name: "g-gone", heartbeatAgoMs: 600_000 },
+        { name: "g-never", heartbeatAgoMs: null },
+        { name: "g-targeted", heartbeatAgoMs: 600_000 },
+      ],
     });
   });
   afterAll(async () => {
@@ -44,15 +50,42 @@ describe("DELETE /api/v1/clusters/:name/nodes/:node", () => {
     const before = await databaseState(bed.t.prisma);
     expect((await remove("gamma", "g-gone", { reason: "x", force: true })).status).toBe(422);
     expect((await remove("gamma", "g-gone", { reason: "x".repeat(501) })).status).toBe(422);
-    expect((await callApi(bed.server.url, operator, { method: "DELETE", path: "/api/v1/clusters/gamma/nodes/g-gone", rawBody: "{not json", headers: { "content-type": "application/json" } })).status).toBe(400);
-    expect((await callApi(bed.server.url, operator, { method: "DELETE", path: "/api/v1/clusters/gamma/nodes/g-gone", rawBody: "reason=x", headers: { "content-type": "text/plain" } })).status).toBe(400);
+    expect(
+      (
+        await callApi(bed.server.url, operator, {
+          method: "DELETE",
+          path: "/api/v1/clusters/gamma/nodes/g-gone",
+          rawBody: "{not json",
+          headers: { "content-type": "application/json" },
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (
+        await callApi(bed.server.url, operator, {
+          method: "DELETE",
+          path: "/api/v1/clusters/gamma/nodes/g-gone",
+          rawBody: "reason=x",
+          headers: { "content-type": "text/plain" },
+        })
+      ).status,
+    ).toBe(400);
     expect(await databaseState(bed.t.prisma)).toBe(before);
   });
 
   it("refuses the target of an open command until it is cancelled", async () => {
     const cluster = await bed.t.prisma.cluster.findUniqueOrThrow({ where: { name: "gamma" } });
     const target = await bed.t.prisma.node.findFirstOrThrow({ where: { clusterId: cluster.id, name: "g-targeted" } });
-    const command = await bed.t.prisma.command.create({ data: { clusterId: cluster.id, kind: "PROMOTE", targetNodeId: target.id, targetName: target.name, requestedBy: "user:operator@example.com", deadline: new Date(Date.now() + 60_000) } });
+    const command = await bed.t.prisma.command.create({
+      data: {
+        clusterId: cluster.id,
+        kind: "PROMOTE",
+        targetNodeId: target.id,
+        targetName: target.name,
+        requestedBy: "user:operator@example.com",
+        deadline: new Date(Date.now() + 60_000),
+      },
+    });
     const res = await remove("gamma", "g-targeted");
     expect(res.status).toBe(409);
     expect(JSON.stringify(res.body)).toContain(`command ${command.id} targets g-targeted; cancel it first`);
@@ -63,13 +96,37 @@ describe("DELETE /api/v1/clusters/:name/nodes/:node", () => {
     const cluster = await bed.t.prisma.cluster.findUniqueOrThrow({ where: { name: "gamma" } });
     const gone = await bed.t.prisma.node.findFirstOrThrow({ where: { clusterId: cluster.id, name: "g-gone" } });
     const past = await bed.t.prisma.command.create({
-      data: { clusterId: cluster.id, kind: "PROMOTE", targetNodeId: gone.id, targetName: gone.name, status: "EXPIRED", requestedBy: "user:operator@example.com", deadline: new Date() },
+      data: {
+        clusterId: cluster.id,
+        kind: "PROMOTE",
+        targetNodeId: gone.id,
+        targetName: gone.name,
+        status: "EXPIRED",
+        requestedBy: "user:operator@example.com",
+        deadline: new Date(),
+      },
     });
-    expect(await remove("gamma", "g-gone", { reason: "server decommissioned" })).toMatchObject({ status: 200, body: { removed: { cluster: "gamma", node: "g-gone" } } });
-    expect(await callApi(bed.server.url, operator, { path: `/api/v1/clusters/gamma/commands/${past.id}` })).toMatchObject({ status: 200, body: { id: past.id, targetNode: "g-gone", status: "EXPIRED" } });
+    expect(await remove("gamma", "g-gone", { reason: "server decommissioned" })).toMatchObject({
+      status: 200,
+      body: { removed: { cluster: "gamma", node: "g-gone" } },
+    });
+    expect(await callApi(bed.server.url, operator, { path: `/api/v1/clusters/gamma/commands/${past.id}` })).toMatchObject({
+      status: 200,
+      body: { id: past.id, targetNode: "g-gone", status: "EXPIRED" },
+    });
     // No body, but the Content-Type many HTTP libraries send by default: the reason is optional.
-    expect(await callApi(bed.server.url, operator, { method: "DELETE", path: "/api/v1/clusters/gamma/nodes/g-never", headers: { "content-type": "application/json" } })).toMatchObject({ status: 200 });
-    expect((await bed.t.prisma.node.findMany({ where: { cluster: { name: "gamma" } }, orderBy: { name: "asc" } })).map((n) => n.name)).toEqual(["g-active", "g-live", "g-targeted"]);
+    expect(
+      await callApi(bed.server.url, operator, {
+        method: "DELETE",
+        path: "/api/v1/clusters/gamma/nodes/g-never",
+        headers: { "content-type": "application/json" },
+      }),
+    ).toMatchObject({ status: 200 });
+    expect((await bed.t.prisma.node.findMany({ where: { cluster: { name: "gamma" } }, orderBy: { name: "asc" } })).map((n) => n.name)).toEqual([
+      "g-active",
+      "g-live",
+      "g-targeted",
+    ]);
     const audit = await bed.t.prisma.auditEvent.findMany({ where: { action: "node.removed" }, orderBy: { id: "asc" } });
     expect(audit.map((e) => [e.actor, e.clusterName, e.nodeName, e.reason])).toEqual([
       ["user:operator@example.com", "gamma", "g-gone", "server decommissioned"],
@@ -93,10 +150,16 @@ describe("DELETE /api/v1/clusters/:name/nodes/:node", () => {
     const survivor = agents.find((x) => x.node === active.name)!;
     const frozen = agents.find((x) => x.node !== active.name && ["a", "b"].includes(x.node))!;
     frozen.signal("SIGSTOP");
-    await waitFor(async () => (await remove("live", frozen.node, { reason: "host retired" })).status === 200, { timeoutMs: 15_000, intervalMs: 250, what: `${frozen.node} removable once silent for a lease` });
+    await waitFor(async () => (await remove("live", frozen.node, { reason: "host retired" })).status === 200, {
+      timeoutMs: 15_000,
+      intervalMs: 250,
+      what: `${frozen.node} removable once silent for a lease`,
+    });
     frozen.signal("SIGCONT");
     expect(await frozen.exited()).toBe(1);
-    expect(frozen.lines().some((l) => new RegExp(`live/${frozen.node} was removed from the cluster or taken over by another agent; stopping`).test(String(l.msg)))).toBe(true);
+    expect(
+      frozen.lines().some((l) => new RegExp(`live/${frozen.node} was removed from the cluster or taken over by another agent; stopping`).test(String(l.msg))),
+    ).toBe(true);
     expect(await bed.t.prisma.node.count({ where: { clusterId, name: frozen.node } })).toBe(0);
     expect((await activeNodes(bed.t.prisma, clusterId)).map((n) => n.name)).toEqual([active.name]);
     expect(survivor.child.exitCode).toBeNull();

@@ -85,9 +85,16 @@ describe("users, tokens and sign-in hardening", () => {
     // A token is not ambient: it needs no Origin, and can act as OPERATOR but not ADMIN. (The
     // seeded target must look alive however long the run took so far.)
     await t.prisma.$executeRaw`UPDATE "Node" SET "lastHeartbeatAt" = now()`;
-    const cmd = await api(null, { method: "POST", path: "/api/v1/clusters/alpha/commands", body: { kind: "SWITCHOVER", targetNode: "node-b" }, headers: bearer });
+    const cmd = await api(null, {
+      method: "POST",
+      path: "/api/v1/clusters/alpha/commands",
+      body: { kind: "SWITCHOVER", targetNode: "node-b" },
+      headers: bearer,
+    });
     expect(cmd.status).toBe(201);
-    expect((await t.prisma.auditEvent.findFirstOrThrow({ where: { action: "command.requested" }, orderBy: { id: "desc" } })).actor).toBe("user:admin@example.com");
+    expect((await t.prisma.auditEvent.findFirstOrThrow({ where: { action: "command.requested" }, orderBy: { id: "desc" } })).actor).toBe(
+      "user:admin@example.com",
+    );
     expect((await api(null, { path: "/api/v1/users", headers: bearer })).status).toBe(403);
     expect((await t.prisma.apiToken.findUniqueOrThrow({ where: { id } })).lastUsedAt).not.toBeNull();
 
@@ -113,8 +120,14 @@ describe("users, tokens and sign-in hardening", () => {
   it(`locks an account for ${LOCKOUT.minutes} minutes after ${LOCKOUT.failures} failed sign-ins, even with the right password, and audits it`, async () => {
     for (let i = 0; i < LOCKOUT.failures; i++) await expect(signIn(server.url, "viewer@example.com", "wrong password")).rejects.toThrow();
     await expect(signIn(server.url, "viewer@example.com", TEST_PASSWORD)).rejects.toThrow();
-    const actions = await t.prisma.auditEvent.findMany({ where: { actor: "user:viewer@example.com", action: { startsWith: "user.sign_in" } }, orderBy: { id: "asc" } });
-    expect(actions.slice(-(LOCKOUT.failures + 1)).map((a) => a.action)).toEqual([...Array(LOCKOUT.failures).fill("user.sign_in_failed"), "user.sign_in_locked"]);
+    const actions = await t.prisma.auditEvent.findMany({
+      where: { actor: "user:viewer@example.com", action: { startsWith: "user.sign_in" } },
+      orderBy: { id: "asc" },
+    });
+    expect(actions.slice(-(LOCKOUT.failures + 1)).map((a) => a.action)).toEqual([
+      ...Array(LOCKOUT.failures).fill("user.sign_in_failed"),
+      "user.sign_in_locked",
+    ]);
   });
 
   it("sign-out ends the session server-side: a copy of the cookie no longer works", async () => {

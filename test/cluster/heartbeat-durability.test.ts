@@ -42,8 +42,7 @@ describe("heartbeat durability across a database crash", () => {
     const b = await registerNode({ db, clusterName: "crash", nodeName: "b", host: "b", agentVersion: "test", instanceId: ids.b, priority: 50 });
     const election = await electActive({ db, clusterId: a.clusterId, nodeId: a.nodeId, instanceId: ids.a });
     if (!election.elected) throw new Error(`a was not elected: ${election.why}`);
-    const read = async (nodeId: string) =>
-      (await db.query<Row>(`SELECT "lastHeartbeatAt", "leaseExpiresAt" FROM "Node" WHERE id = $1::uuid`, [nodeId]))[0];
+    const read = async (nodeId: string) => (await db.query<Row>(`SELECT "lastHeartbeatAt", "leaseExpiresAt" FROM "Node" WHERE id = $1::uuid`, [nodeId]))[0];
 
     const [{ pid: walWriter }] = await db.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE backend_type = 'walwriter'`);
     process.kill(walWriter, "SIGSTOP");

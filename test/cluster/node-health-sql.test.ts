@@ -14,7 +14,12 @@ describe("nodeHealthSql", () => {
 
   it("classifies every age as nodeHealth does, at and around each bound", async () => {
     const cases: [number | null, number, number][] = [];
-    for (const [heartbeatMs, leaseMs] of [[1000, 5000], [250, 2000], [50, 400], [60_000, 600_000]]) {
+    for (const [heartbeatMs, leaseMs] of [
+      [1000, 5000],
+      [250, 2000],
+      [50, 400],
+      [60_000, 600_000],
+    ]) {
       const bounds = [0, 2 * heartbeatMs + 250, leaseMs];
       for (const b of bounds) for (const d of [-1, 0, 1]) if (b + d >= 0) cases.push([b + d, heartbeatMs, leaseMs]);
       cases.push([null, heartbeatMs, leaseMs], [leaseMs * 10, heartbeatMs, leaseMs]);

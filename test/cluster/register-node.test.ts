@@ -52,7 +52,12 @@ describe("registerNode", () => {
   it("a restart after the active died takes the row back as STANDBY, audited, while new nodes join alongside", async () => {
     await t.prisma.cluster.create({ data: { name: "restart", heartbeatMs: 250, leaseMs: 1000 } });
     const a = await register("restart", "a");
-    const election = await electActive({ db, clusterId: a.clusterId, nodeId: a.nodeId, instanceId: (await t.prisma.node.findUniqueOrThrow({ where: { id: a.nodeId } })).agentInstance! });
+    const election = await electActive({
+      db,
+      clusterId: a.clusterId,
+      nodeId: a.nodeId,
+      instanceId: (await t.prisma.node.findUniqueOrThrow({ where: { id: a.nodeId } })).agentInstance!,
+    });
     expect(election.elected).toBe(true);
     // The active process dies (no more beats); once its lease and heartbeat lapse a new process takes the name.
     await new Promise((r) => setTimeout(r, 1100));

@@ -44,15 +44,29 @@ describe("console writes and reads in lib/cluster", () => {
     { name: "a lease that, with the current heartbeat, is too short", settings: { leaseMs: 1500 }, error: /leaseMs/ },
   ])("refuses settings: $name, and writes nothing", async ({ settings, error }) => {
     const before = await databaseState(t.prisma);
-    await expect(updateClusterSettings({ prisma: t.prisma, clusterName: "c1", settings, actor })).rejects.toMatchObject({ code: "INVALID", message: expect.stringMatching(error) });
+    await expect(updateClusterSettings({ prisma: t.prisma, clusterName: "c1", settings, actor })).rejects.toMatchObject({
+      code: "INVALID",
+      message: expect.stringMatching(error),
+    });
     expect(await databaseState(t.prisma)).toBe(before);
   });
 
   it("changes settings with one audit row naming each change; the same values again write nothing", async () => {
-    const cluster = await updateClusterSettings({ prisma: t.prisma, clusterName: "c1", settings: { failoverMode: "MANUAL", leaseMs: 6000 }, actor, reason: "slow network" });
+    const cluster = await updateClusterSettings({
+      prisma: t.prisma,
+      clusterName: "c1",
+      settings: { failoverMode: "MANUAL", leaseMs: 6000 },
+      actor,
+      reason: "slow network",
+    });
     expect(cluster).toMatchObject({ failoverMode: "MANUAL", heartbeatMs: 1000, leaseMs: 6000 });
     const audit = await t.prisma.auditEvent.findFirstOrThrow({ where: { action: "cluster.settings_changed" } });
-    expect(audit).toMatchObject({ actor, clusterName: "c1", reason: "slow network", details: { failoverMode: { from: "AUTOMATIC", to: "MANUAL" }, leaseMs: { from: 5000, to: 6000 } } });
+    expect(audit).toMatchObject({
+      actor,
+      clusterName: "c1",
+      reason: "slow network",
+      details: { failoverMode: { from: "AUTOMATIC", to: "MANUAL" }, leaseMs: { from: 5000, to: 6000 } },
+    });
     const before = await databaseState(t.prisma);
     await updateClusterSettings({ prisma: t.prisma, clusterName: "c1", settings: { failoverMode: "MANUAL", leaseMs: 6000 }, actor });
     expect(await databaseState(t.prisma)).toBe(before);
@@ -69,7 +83,9 @@ describe("console writes and reads in lib/cluster", () => {
     await setNodePriority({ prisma: t.prisma, clusterName: "c1", nodeName: "late", priority: 5, actor });
     expect((await count()) - start).toBe(3);
     await expect(setClusterPaused({ prisma: t.prisma, clusterName: "nope", paused: false, actor })).rejects.toMatchObject({ code: "NOT_FOUND" });
-    await expect(setNodeMaintenance({ prisma: t.prisma, clusterName: "c1", nodeName: "nope", maintenance: false, actor })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(setNodeMaintenance({ prisma: t.prisma, clusterName: "c1", nodeName: "nope", maintenance: false, actor })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
     await expect(setNodePriority({ prisma: t.prisma, clusterName: "c1", nodeName: "late", priority: 1001, actor })).rejects.toMatchObject({ code: "INVALID" });
     expect((await count()) - start).toBe(3);
   });
@@ -93,7 +109,12 @@ describe("console writes and reads in lib/cluster", () => {
         ('2026-01-01T01:10:00Z', 'agent:tl/a', 'agent.self_fenced', 'tl', 'a', 'ACTIVE', 'STANDBY', 1),
         ('2026-01-01T01:20:00Z', 'agent:tl/b', 'failover.promoted', 'tl', 'b', 'STANDBY', 'ACTIVE', 2),
         ('2026-01-01T01:30:00Z', 'user:x', 'node.maintenance_on', 'tl', 'b', NULL, NULL, NULL)`;
-    const timeline = await activeTimeline({ prisma: t.prisma, clusterName: "tl", from: new Date("2026-01-01T01:00:00Z"), to: new Date("2026-01-01T02:00:00Z") });
+    const timeline = await activeTimeline({
+      prisma: t.prisma,
+      clusterName: "tl",
+      from: new Date("2026-01-01T01:00:00Z"),
+      to: new Date("2026-01-01T02:00:00Z"),
+    });
     expect(timeline.nodes).toEqual(["a", "b"]);
     expect(timeline.intervals).toEqual([
       { node: "a", from: new Date("2026-01-01T01:00:00Z"), to: new Date("2026-01-01T01:10:00Z"), ongoing: false, epoch: 1n },

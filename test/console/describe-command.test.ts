@@ -37,16 +37,33 @@ describe("which button a node's row offers", () => {
   it.each([
     { name: "the active node: Demote", nodes: [a, b], target: "node-a", expected: "DEMOTE" },
     { name: "a standby while the active holds its lease: Switch over", nodes: [a, b], target: "node-b", expected: "SWITCHOVER" },
-    { name: "a standby when the active's lease lapsed: Promote", nodes: [{ ...a, leaseRemainingMs: -10, health: "down" as const }, b], target: "node-b", expected: "PROMOTE" },
+    {
+      name: "a standby when the active's lease lapsed: Promote",
+      nodes: [{ ...a, leaseRemainingMs: -10, health: "down" as const }, b],
+      target: "node-b",
+      expected: "PROMOTE",
+    },
     { name: "a standby when nobody is active: Promote", nodes: [b, c], target: "node-b", expected: "PROMOTE" },
   ])("$name", ({ nodes, target, expected }) => {
-    expect(commandFor(nodes.find((n) => n.name === target)!, nodes)).toBe(expected);
+    expect(
+      commandFor(
+        nodes.find((n) => n.name === target)!,
+        nodes,
+      ),
+    ).toBe(expected);
   });
 });
 
 describe("the consequence the dialog states", () => {
   it.each([
-    { name: "switchover", kind: "SWITCHOVER" as const, target: b, d: detail([a, b, c]), consequence: "node-a stops being active; node-b becomes active.", note: null },
+    {
+      name: "switchover",
+      kind: "SWITCHOVER" as const,
+      target: b,
+      d: detail([a, b, c]),
+      consequence: "node-a stops being active; node-b becomes active.",
+      note: null,
+    },
     {
       name: "switchover from a dead active waits for its lease",
       kind: "SWITCHOVER" as const,
@@ -55,7 +72,14 @@ describe("the consequence the dialog states", () => {
       consequence: "node-a stops being active; node-b becomes active.",
       note: /once node-a's lease has expired/,
     },
-    { name: "demote in automatic mode names the likely successor", kind: "DEMOTE" as const, target: a, d: detail([a, c, b]), consequence: "node-a stops being active; node-b becomes active (automatic election).", note: /held off/ },
+    {
+      name: "demote in automatic mode names the likely successor",
+      kind: "DEMOTE" as const,
+      target: a,
+      d: detail([a, c, b]),
+      consequence: "node-a stops being active; node-b becomes active (automatic election).",
+      note: /held off/,
+    },
     {
       name: "demote skips standbys in maintenance, down or with priority 0",
       kind: "DEMOTE" as const,
@@ -88,7 +112,14 @@ describe("the consequence the dialog states", () => {
       consequence: "node-a stops being active; no standby is eligible to take over, so the cluster will have no active node.",
       note: null,
     },
-    { name: "promote with nobody active", kind: "PROMOTE" as const, target: b, d: detail([b, c]), consequence: "node-b becomes active.", note: /No node is active/ },
+    {
+      name: "promote with nobody active",
+      kind: "PROMOTE" as const,
+      target: b,
+      d: detail([b, c]),
+      consequence: "node-b becomes active.",
+      note: /No node is active/,
+    },
   ])("$name", ({ kind, target, d, consequence, note }) => {
     const text = describeCommand({ kind, target }, d);
     expect(text.consequence).toBe(consequence);

@@ -35,7 +35,14 @@ describe("database-enforced rules", () => {
     const node = await t.prisma.node.create({ data: { clusterId: cluster.id, name: "n" } });
     const got = new Promise<string>((resolve) => listener.on("notification", (n) => resolve(n.payload!)));
     await t.prisma.command.create({
-      data: { clusterId: cluster.id, kind: "PROMOTE", targetNodeId: node.id, targetName: node.name, requestedBy: "user:test", deadline: new Date(Date.now() + 60_000) },
+      data: {
+        clusterId: cluster.id,
+        kind: "PROMOTE",
+        targetNodeId: node.id,
+        targetName: node.name,
+        requestedBy: "user:test",
+        deadline: new Date(Date.now() + 60_000),
+      },
     });
     expect(await got).toBe(cluster.id);
     await listener.end();

@@ -43,7 +43,9 @@ describe("least-privilege database roles (prisma/roles.sql)", () => {
     const { id: clusterId } = await createCluster(t.prisma, "roles");
     const url = asRole(t.url, "failover_agent");
     agents.push(spawnAgent({ url, cluster: "roles", node: "r1", priority: 100 }), spawnAgent({ url, cluster: "roles", node: "r2", priority: 90 }));
-    await waitFor(async () => (await activeNodes(t.prisma, clusterId)).length === 1 && (await t.prisma.node.count({ where: { clusterId } })) === 2, { what: "cluster up" });
+    await waitFor(async () => (await activeNodes(t.prisma, clusterId)).length === 1 && (await t.prisma.node.count({ where: { clusterId } })) === 2, {
+      what: "cluster up",
+    });
     const [active] = await activeNodes(t.prisma, clusterId);
     const target = await t.prisma.node.findFirstOrThrow({ where: { clusterId, NOT: { name: active.name } } });
     const cmd = await requestCommand({ prisma: t.prisma, clusterId, kind: "SWITCHOVER", targetNodeId: target.id, requestedBy: "user:ops@example.com" });
@@ -57,7 +59,11 @@ describe("least-privilege database roles (prisma/roles.sql)", () => {
     ["failover_agent", `SELECT reason FROM "AuditEvent"`, /permission denied for table AuditEvent/],
     ["failover_agent", `DELETE FROM "Node"`, /permission denied for table Node/],
     ["failover_agent", `UPDATE "Cluster" SET paused = true`, /permission denied for table Cluster/],
-    ["failover_agent", `INSERT INTO "Command" (id, "clusterId", kind, "targetNodeId", "requestedBy", deadline) VALUES (gen_random_uuid(), gen_random_uuid(), 'DEMOTE', gen_random_uuid(), 'x', now())`, /permission denied for table Command/],
+    [
+      "failover_agent",
+      `INSERT INTO "Command" (id, "clusterId", kind, "targetNodeId", "requestedBy", deadline) VALUES (gen_random_uuid(), gen_random_uuid(), 'DEMOTE', gen_random_uuid(), 'x', now())`,
+      /permission denied for table Command/,
+    ],
     ["failover_console", `UPDATE "AuditEvent" SET reason = 'forged'`, /permission denied for table AuditEvent/],
     ["failover_console", `DELETE FROM "AuditEvent"`, /permission denied for table AuditEvent/],
     ["failover_console", `TRUNCATE "AuditEvent"`, /permission denied for table AuditEvent/],

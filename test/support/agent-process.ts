@@ -21,7 +21,22 @@ export type SpawnAgentOptions = { url: string; cluster: string; node: string; pr
 
 /** A real agent process (the CLI, as operators run it), logging at debug level for the interval checks. */
 export function spawnAgent({ url, cluster, node, priority, args = [], env = {} }: SpawnAgentOptions): AgentProcess {
-  const argv = [AGENT_BUNDLE, "--cluster", cluster, "--node", node, "--db", url, "--health-port", "0", "--health-host", "127.0.0.1", "--log-level", "debug", ...args];
+  const argv = [
+    AGENT_BUNDLE,
+    "--cluster",
+    cluster,
+    "--node",
+    node,
+    "--db",
+    url,
+    "--health-port",
+    "0",
+    "--health-host",
+    "127.0.0.1",
+    "--log-level",
+    "debug",
+    ...args,
+  ];
   if (priority !== undefined) argv.push("--priority", String(priority));
   const child = spawn(process.execPath, argv, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
@@ -36,7 +51,13 @@ export function spawnAgent({ url, cluster, node, priority, args = [], env = {} }
   const lines = () => parseLogLines(out);
   const waitForLine = (pred: (l: LogLine) => boolean, timeoutMs = 15_000) =>
     new Promise<LogLine>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${node}: timed out waiting for a log line; last lines: ${out.trimEnd().split("\n").slice(-6).join(" | ")}; stderr: ${err.slice(-500)}`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(`${node}: timed out waiting for a log line; last lines: ${out.trimEnd().split("\n").slice(-6).join(" | ")}; stderr: ${err.slice(-500)}`),
+          ),
+        timeoutMs,
+      );
       const check = () => {
         const hit = lines().find(pred);
         if (hit) {
@@ -68,7 +89,10 @@ export async function stopAll(agents: AgentProcess[]) {
   await Promise.all(agents.map((a) => a.exited()));
 }
 
-export async function waitFor<T>(fn: () => Promise<T | undefined | null | false>, { timeoutMs = 15_000, intervalMs = 25, what = "condition" } = {}): Promise<T> {
+export async function waitFor<T>(
+  fn: () => Promise<T | undefined | null | false>,
+  { timeoutMs = 15_000, intervalMs = 25, what = "condition" } = {},
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await fn();

@@ -4,7 +4,11 @@ import type { AgentProcess } from "./agent-process";
 
 export const FAST = { heartbeatMs: 250, leaseMs: 2000 };
 
-export async function createCluster(prisma: PrismaClient, name: string, settings: Partial<{ heartbeatMs: number; leaseMs: number; paused: boolean; failoverMode: "AUTOMATIC" | "MANUAL" }> = {}) {
+export async function createCluster(
+  prisma: PrismaClient,
+  name: string,
+  settings: Partial<{ heartbeatMs: number; leaseMs: number; paused: boolean; failoverMode: "AUTOMATIC" | "MANUAL" }> = {},
+) {
   return prisma.cluster.create({ data: { name, ...FAST, ...settings } });
 }
 
@@ -20,7 +24,12 @@ export function overlapsFromLogs(agents: AgentProcess[]) {
 
 /** Invariant 2's audit half: every role change in the agents' logs has its audit row (matched by epoch). */
 export async function roleChangesWithoutAudit(prisma: PrismaClient, clusterId: string, agents: AgentProcess[]) {
-  const promotions = agents.flatMap((a) => a.lines().filter((l) => l.event === "role" && l.role === "ACTIVE").map((l) => ({ node: a.node, epoch: String(l.epoch) })));
+  const promotions = agents.flatMap((a) =>
+    a
+      .lines()
+      .filter((l) => l.event === "role" && l.role === "ACTIVE")
+      .map((l) => ({ node: a.node, epoch: String(l.epoch) })),
+  );
   const audited = await prisma.auditEvent.findMany({ where: { clusterId, toRole: "ACTIVE" }, select: { nodeName: true, epoch: true } });
   const keys = new Set(audited.map((r) => `${r.nodeName}@${r.epoch}`));
   return promotions.filter((p) => !keys.has(`${p.node}@${p.epoch}`));

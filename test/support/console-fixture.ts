@@ -17,7 +17,11 @@ export async function seedUsers(prisma: PrismaClient) {
   await prisma.user.createMany({ data: TEST_USERS.map((u) => ({ ...u, passwordHash })), skipDuplicates: true });
 }
 
-export type SeedClusterOptions = { prisma: PrismaClient; name: string; nodes: { name: string; role?: "ACTIVE" | "STANDBY"; heartbeatAgoMs?: number | null; priority?: number }[] };
+export type SeedClusterOptions = {
+  prisma: PrismaClient;
+  name: string;
+  nodes: { name: string; role?: "ACTIVE" | "STANDBY"; heartbeatAgoMs?: number | null; priority?: number }[];
+};
 
 /**
  * A cluster with node rows as agents would leave them, timestamps set on the database clock. For

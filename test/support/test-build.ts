@@ -7,6 +7,7 @@ const ROOT = path.resolve(import.meta.dirname, "../..");
 export function testDistDir(): string {
   const pointer = path.join(ROOT, ".next-test-current");
   const dir = existsSync(pointer) ? readFileSync(pointer, "utf8").trim() : "";
-  if (!dir || !existsSync(path.join(ROOT, dir, "BUILD_ID"))) throw new Error("no test build: run `node test/support/ensure-build.mjs` (npm test and npm run e2e do)");
+  if (!dir || !existsSync(path.join(ROOT, dir, "BUILD_ID")))
+    throw new Error("no test build: run `node test/support/ensure-build.mjs` (npm test and npm run e2e do)");
   return dir;
 }
