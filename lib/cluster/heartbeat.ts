@@ -19,6 +19,7 @@ export type HeartbeatResult = {
   maintenance: boolean;
   heartbeatMs: number;
   leaseMs: number;
+  demoteTimeoutMs: number;
   /** Milliseconds until the active node's lease ends (DB clock); null when no node holds one. */
   activeLeaseRemainingMs: number | null;
   activeNodeId: string | null;
@@ -67,10 +68,10 @@ function beatStatement({ asyncCommit }: { asyncCommit: boolean }) {
        RETURNING n.role, n."clusterId", n.maintenance,
          -- Renewal happens exactly when the old lease was still valid, and leaves the new one valid.
          COALESCE(n.role = 'ACTIVE' AND n."activeEpoch" = $3::bigint AND n."leaseExpiresAt" > now(), false) AS renewed,
-         c.epoch, c."failoverMode", c.paused, c."heartbeatMs", c."leaseMs"
+         c.epoch, c."failoverMode", c.paused, c."heartbeatMs", c."leaseMs", c."demoteTimeoutMs"
      )
      SELECT hb.role::text AS role, hb.renewed, hb.epoch AS "clusterEpoch", hb."failoverMode"::text AS "failoverMode", hb.paused,
-       hb.maintenance, hb."heartbeatMs", hb."leaseMs",
+       hb.maintenance, hb."heartbeatMs", hb."leaseMs", hb."demoteTimeoutMs",
        a.id AS "activeNodeId",
        CASE WHEN a."leaseExpiresAt" > now() THEN (EXTRACT(EPOCH FROM a."leaseExpiresAt" - now()) * 1000)::int END AS "activeLeaseRemainingMs",
        EXISTS (SELECT 1 FROM "Command" cmd WHERE cmd."clusterId" = hb."clusterId" AND cmd.status IN ('PENDING', 'RUNNING')) AS "openCommand"

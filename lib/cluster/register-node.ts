@@ -17,12 +17,7 @@ export type RegisterNodeOptions = {
   timings?: Partial<Timings>;
 };
 
-export type RegisteredNode = {
-  clusterId: string;
-  nodeId: string;
-  heartbeatMs: number;
-  leaseMs: number;
-};
+export type RegisteredNode = Timings & { clusterId: string; nodeId: string };
 
 type Row = { id: string; role: "ACTIVE" | "STANDBY"; agentInstance: string | null; host: string; alive: boolean; ageMs: number | null };
 
@@ -43,19 +38,24 @@ export async function registerNode({
 }: RegisterNodeOptions): Promise<RegisteredNode> {
   const actor = agentActor(clusterName, nodeName);
   return toSql(db).transaction(async (tx) => {
-    const wanted = { heartbeatMs: timings.heartbeatMs ?? DEFAULT_TIMINGS.heartbeatMs, leaseMs: timings.leaseMs ?? DEFAULT_TIMINGS.leaseMs };
+    const wanted: Timings = {
+      heartbeatMs: timings.heartbeatMs ?? DEFAULT_TIMINGS.heartbeatMs,
+      leaseMs: timings.leaseMs ?? DEFAULT_TIMINGS.leaseMs,
+      demoteTimeoutMs: timings.demoteTimeoutMs ?? DEFAULT_TIMINGS.demoteTimeoutMs,
+    };
     await tx.execute(
-      `INSERT INTO "Cluster" (id, name, "heartbeatMs", "leaseMs", "updatedAt") VALUES (gen_random_uuid(), $1, $2, $3, now()) ON CONFLICT (name) DO NOTHING`,
-      [clusterName, wanted.heartbeatMs, wanted.leaseMs],
+      `INSERT INTO "Cluster" (id, name, "heartbeatMs", "leaseMs", "demoteTimeoutMs", "updatedAt") VALUES (gen_random_uuid(), $1, $2, $3, $4, now())
+       ON CONFLICT (name) DO NOTHING`,
+      [clusterName, wanted.heartbeatMs, wanted.leaseMs, wanted.demoteTimeoutMs],
     );
-    const [cluster] = await tx.query<{ id: string; heartbeatMs: number; leaseMs: number }>(
-      `SELECT id, "heartbeatMs", "leaseMs" FROM "Cluster" WHERE name = $1`,
+    const [cluster] = await tx.query<Timings & { id: string }>(
+      `SELECT id, "heartbeatMs", "leaseMs", "demoteTimeoutMs" FROM "Cluster" WHERE name = $1`,
       [clusterName],
     );
     // Settings written past the console (by hand in SQL) must not make fencing unsafe.
     const problem = timingProblem(cluster);
     if (problem) throw new ClusterError("INVALID", `cluster ${clusterName} has unsafe timings: ${problem}; fix them in the console`);
-    const registered = { clusterId: cluster.id, heartbeatMs: cluster.heartbeatMs, leaseMs: cluster.leaseMs };
+    const registered = { clusterId: cluster.id, heartbeatMs: cluster.heartbeatMs, leaseMs: cluster.leaseMs, demoteTimeoutMs: cluster.demoteTimeoutMs };
     const audit = (nodeId: string, reason: string, wasActive = false) =>
       insertAudit(tx, {
         actor,

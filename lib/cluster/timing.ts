@@ -1,22 +1,39 @@
-export type Timings = { heartbeatMs: number; leaseMs: number };
+/**
+ * A cluster's timings. demoteTimeoutMs is the demote budget: the longest a demote hook (or the
+ * stop of a supervised process) may run when the active cannot renew; it fences that much earlier.
+ */
+export type Timings = { heartbeatMs: number; leaseMs: number; demoteTimeoutMs: number };
 
-export const DEFAULT_TIMINGS: Timings = { heartbeatMs: 1000, leaseMs: 5000 };
+export const DEFAULT_TIMINGS: Timings = { heartbeatMs: 1000, leaseMs: 5000, demoteTimeoutMs: 1000 };
 
 /**
- * How long before its lease ends (by its own monotonic clock) an active agent stops acting as
- * active. Covers clock-rate drift between machines and the time to run the demote hook.
+ * How long before its lease ends (by its own monotonic clock) an active agent's workload must be
+ * down: covers clock-rate drift between machines and scheduling slack.
  */
-export function fencingMarginMs({ leaseMs, heartbeatMs }: Timings): number {
+export function fencingMarginMs({ leaseMs, heartbeatMs }: Pick<Timings, "leaseMs" | "heartbeatMs">): number {
   return Math.min(Math.max(Math.round(leaseMs / 10), 100), heartbeatMs, 1000);
 }
 
-/** Returns the problem with a pair of timings, or null. leaseMs must cover two missed heartbeats. */
-export function timingProblem({ heartbeatMs, leaseMs }: Timings): string | null {
+/**
+ * Returns the problem with a cluster's timings, or null. The lease must cover two missed
+ * heartbeats, the fencing margin and the demote budget (the database's Cluster_timings_safe
+ * CHECK says the same).
+ */
+export function timingProblem({ heartbeatMs, leaseMs, demoteTimeoutMs }: Timings): string | null {
   if (!Number.isInteger(heartbeatMs) || heartbeatMs < 50 || heartbeatMs > 60_000) return "heartbeatMs must be an integer from 50 to 60000";
   if (!Number.isInteger(leaseMs) || leaseMs > 600_000) return "leaseMs must be an integer up to 600000";
-  const minLease = 2 * heartbeatMs + fencingMarginMs({ heartbeatMs, leaseMs });
-  if (leaseMs <= minLease) return `leaseMs (${leaseMs}) must exceed 2 x heartbeatMs plus the fencing margin (${minLease})`;
+  if (!Number.isInteger(demoteTimeoutMs) || demoteTimeoutMs < 0 || demoteTimeoutMs > 600_000) return "demoteTimeoutMs must be an integer from 0 to 600000";
+  const margin = fencingMarginMs({ heartbeatMs, leaseMs });
+  const minLease = 2 * heartbeatMs + margin + demoteTimeoutMs;
+  if (leaseMs <= minLease) {
+    return `leaseMs (${leaseMs}) must exceed 2 x heartbeatMs (${2 * heartbeatMs}) + the fencing margin (${margin}) + demoteTimeoutMs (${demoteTimeoutMs}) = ${minLease}`;
+  }
   return null;
+}
+
+/** The largest demote budget a lease and heartbeat leave room for (0 when none). */
+export function maxDemoteTimeoutMs({ heartbeatMs, leaseMs }: Pick<Timings, "leaseMs" | "heartbeatMs">): number {
+  return Math.max(0, leaseMs - 2 * heartbeatMs - fencingMarginMs({ heartbeatMs, leaseMs }) - 1);
 }
 
 export type NodeHealth = "healthy" | "suspect" | "down";
@@ -25,7 +42,7 @@ export type NodeHealth = "healthy" | "suspect" | "down";
  * healthy: heartbeats on time (at most two missed); suspect: late but within the lease; down:
  * silent for longer than a lease, or never heard from. Only healthy nodes are promoted.
  */
-export function nodeHealth(heartbeatAgeMs: number | null, { heartbeatMs, leaseMs }: Timings): NodeHealth {
+export function nodeHealth(heartbeatAgeMs: number | null, { heartbeatMs, leaseMs }: Pick<Timings, "heartbeatMs" | "leaseMs">): NodeHealth {
   if (heartbeatAgeMs === null || heartbeatAgeMs > leaseMs) return "down";
   return heartbeatAgeMs <= 2 * heartbeatMs + 250 ? "healthy" : "suspect";
 }

@@ -4,12 +4,12 @@ import { ClusterError } from "./errors";
 import { lockClusterByName } from "./lock-cluster-by-name";
 import { timingProblem } from "./timing";
 
-export type ClusterSettings = { failoverMode?: FailoverMode; heartbeatMs?: number; leaseMs?: number };
+export type ClusterSettings = { failoverMode?: FailoverMode; heartbeatMs?: number; leaseMs?: number; demoteTimeoutMs?: number };
 export type UpdateClusterSettingsOptions = { prisma: PrismaClient; clusterName: string; settings: ClusterSettings; actor: string; reason?: string };
 
 /**
- * Changes failover mode and timings. The resulting pair of timings is checked as a whole, under the
- * cluster row lock, so two admins changing one value each cannot combine into a bad pair.
+ * Changes failover mode and timings. The resulting set of timings is checked as a whole, under the
+ * cluster row lock, so two admins changing one value each cannot combine into a bad set.
  */
 export async function updateClusterSettings({ prisma, clusterName, settings, actor, reason = "" }: UpdateClusterSettingsOptions): Promise<Cluster> {
   return prisma.$transaction(async (tx) => {
@@ -19,6 +19,7 @@ export async function updateClusterSettings({ prisma, clusterName, settings, act
       failoverMode: settings.failoverMode ?? before.failoverMode,
       heartbeatMs: settings.heartbeatMs ?? before.heartbeatMs,
       leaseMs: settings.leaseMs ?? before.leaseMs,
+      demoteTimeoutMs: settings.demoteTimeoutMs ?? before.demoteTimeoutMs,
     };
     const problem = timingProblem(after);
     if (problem) throw new ClusterError("INVALID", problem);
