@@ -23,6 +23,7 @@ const INPUTS = [
 const SKIP = new Set(["node_modules", "generated"]);
 const KEEP_MS = 15 * 60_000;
 
+/** @param {string} p @param {string[]} out */
 function collect(p, out) {
   if (!existsSync(p)) return;
   const s = statSync(p);
@@ -30,6 +31,7 @@ function collect(p, out) {
   for (const entry of readdirSync(p).sort()) if (!SKIP.has(entry) && !entry.endsWith(".test.ts")) collect(path.join(p, entry), out);
 }
 
+/** @type {string[]} */
 const files = [];
 for (const p of INPUTS) collect(path.join(ROOT, p), files);
 const key = createHash("sha256").update(files.join("\n")).digest("hex").slice(0, 12);
