@@ -66,6 +66,71 @@ export function openApiDocument() {
             },
           },
         },
+        HookOutcome: {
+          type: "object",
+          description: "How one hook run ended, as the agent recorded it (never the hook's output).",
+          required: ["node", "ok", "ms"],
+          properties: {
+            node: { type: "string" },
+            ok: { type: "boolean" },
+            ms: { type: "integer", description: "how long it ran" },
+            error: {
+              type: "string",
+              description: "exit code N | killed by SIGNAL | timed out after N ms | killed at the lease deadline | skipped: ...",
+            },
+          },
+        },
+        Command: {
+          type: "object",
+          required: [
+            "id",
+            "kind",
+            "status",
+            "targetNode",
+            "requestedBy",
+            "reason",
+            "error",
+            "createdAt",
+            "startedAt",
+            "finishedAt",
+            "deadline",
+            "hookOutcomes",
+          ],
+          properties: {
+            id: { type: "string", format: "uuid" },
+            kind: { enum: ["PROMOTE", "DEMOTE", "SWITCHOVER"] },
+            status: {
+              enum: ["PENDING", "RUNNING", "SUCCEEDED", "FAILED", "EXPIRED", "CANCELLED"],
+              description: "RUNNING from the moment the old active starts stepping down (its demote hook); only PENDING can be cancelled",
+            },
+            targetNode: { type: "string" },
+            requestedBy: { type: "string" },
+            reason: { type: "string" },
+            error: { type: ["string", "null"] },
+            createdAt: { type: "string", format: "date-time" },
+            startedAt: { type: ["string", "null"], format: "date-time" },
+            finishedAt: { type: ["string", "null"], format: "date-time" },
+            deadline: { type: "string", format: "date-time" },
+            hookOutcomes: {
+              description: "the old active's demote hook and the target's promote hook, once they have run",
+              oneOf: [
+                { type: "null" },
+                { type: "object", properties: { demote: { $ref: "#/components/schemas/HookOutcome" }, promote: { $ref: "#/components/schemas/HookOutcome" } } },
+              ],
+            },
+          },
+        },
+        ClusterSettings: {
+          type: "object",
+          description: "part of ClusterDetail.cluster",
+          properties: {
+            failoverMode: { enum: ["AUTOMATIC", "MANUAL"] },
+            paused: { type: "boolean" },
+            heartbeatMs: { type: "integer" },
+            leaseMs: { type: "integer" },
+            demoteTimeoutMs: { type: "integer", description: "demote budget: the longest a demote hook may run when the active cannot renew" },
+          },
+        },
       },
     },
     security: [{ session: [] }],
@@ -83,7 +148,8 @@ export function openApiDocument() {
           responses: { 200: ok("ClusterDetail"), ...errors(404, ...read) },
         },
         patch: {
-          summary: "Pause/resume automatic failover (OPERATOR); failover mode and timings (ADMIN)",
+          summary:
+            "Pause/resume automatic failover (OPERATOR); failover mode and timings (ADMIN): heartbeatMs, leaseMs and demoteTimeoutMs are checked together (leaseMs > 2 x heartbeatMs + fencing margin + demoteTimeoutMs), 422 INVALID with the numbers otherwise",
           requestBody: body(updateClusterSchema),
           responses: { 200: ok("ClusterDetail"), ...errors(...write) },
         },
@@ -93,19 +159,22 @@ export function openApiDocument() {
         post: {
           summary: "Request PROMOTE, DEMOTE or SWITCHOVER of a node (OPERATOR); agents execute it",
           requestBody: body(requestCommandSchema),
-          responses: { 201: ok("Command"), ...errors(...write) },
+          responses: { 201: ok("Command", { $ref: "#/components/schemas/Command" }), ...errors(...write) },
         },
       },
       "/api/v1/clusters/{name}/commands/{id}": {
         parameters: [cluster, pathParam("id", "command id", "uuid")],
         get: {
           summary: "A command's status (PENDING, RUNNING, SUCCEEDED, FAILED, EXPIRED, CANCELLED) and error (VIEWER)",
-          responses: { 200: ok("Command"), ...errors(404, ...read) },
+          responses: { 200: ok("Command", { $ref: "#/components/schemas/Command" }), ...errors(404, ...read) },
         },
       },
       "/api/v1/clusters/{name}/commands/{id}/cancel": {
         parameters: [cluster, pathParam("id", "command id", "uuid")],
-        post: { summary: "Cancel a PENDING command (OPERATOR)", responses: { 200: ok("Command"), ...errors(...write) } },
+        post: {
+          summary: "Cancel a PENDING command (OPERATOR)",
+          responses: { 200: ok("Command", { $ref: "#/components/schemas/Command" }), ...errors(...write) },
+        },
       },
       "/api/v1/clusters/{name}/nodes/{node}": {
         parameters: [cluster, pathParam("node", "node name")],

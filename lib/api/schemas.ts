@@ -29,11 +29,14 @@ export const updateClusterSchema = z
     failoverMode: z.enum(["AUTOMATIC", "MANUAL"]).optional(),
     heartbeatMs: z.number().int().min(50).max(60_000).optional(),
     leaseMs: z.number().int().min(100).max(600_000).optional(),
+    /** Demote budget: checked with heartbeatMs and leaseMs as a whole (timingProblem) under the cluster lock. */
+    demoteTimeoutMs: z.number().int().min(0).max(600_000).optional(),
     reason: z.string().max(500).optional(),
   })
-  .refine((b) => b.paused !== undefined || b.failoverMode !== undefined || b.heartbeatMs !== undefined || b.leaseMs !== undefined, {
-    message: "nothing to change: send paused, failoverMode, heartbeatMs or leaseMs",
-  });
+  .refine(
+    (b) => b.paused !== undefined || b.failoverMode !== undefined || b.heartbeatMs !== undefined || b.leaseMs !== undefined || b.demoteTimeoutMs !== undefined,
+    { message: "nothing to change: send paused, failoverMode, heartbeatMs, leaseMs or demoteTimeoutMs" },
+  );
 export type UpdateClusterBody = z.infer<typeof updateClusterSchema>;
 
 export const updateNodeSchema = z

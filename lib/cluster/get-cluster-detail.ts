@@ -1,5 +1,6 @@
-import type { PrismaClient } from "../db/client";
+import type { Command, PrismaClient } from "../db/client";
 import { ClusterError } from "./errors";
+import type { CommandHookOutcomes } from "./hook-outcome";
 import { queryNodeViews, type NodeView } from "./node-views";
 
 export type CommandView = {
@@ -14,12 +15,28 @@ export type CommandView = {
   startedAt: Date | null;
   finishedAt: Date | null;
   deadline: Date;
+  /** How the hooks it ran ended, as the agents recorded them (null until one has run). */
+  hookOutcomes: CommandHookOutcomes | null;
 };
+
+/** A Command row as the API shows it: the target by name (kept after the node is removed). */
+export function commandView({ targetName, clusterId: _c, targetNodeId: _t, hookOutcomes, ...rest }: Command): CommandView {
+  return { ...rest, targetNode: targetName, hookOutcomes: (hookOutcomes ?? null) as CommandHookOutcomes | null };
+}
 
 export type ClusterDetail = {
   /** Database time when the snapshot was taken. */
   dbTime: Date;
-  cluster: { id: string; name: string; failoverMode: "AUTOMATIC" | "MANUAL"; paused: boolean; heartbeatMs: number; leaseMs: number; epoch: bigint };
+  cluster: {
+    id: string;
+    name: string;
+    failoverMode: "AUTOMATIC" | "MANUAL";
+    paused: boolean;
+    heartbeatMs: number;
+    leaseMs: number;
+    demoteTimeoutMs: number;
+    epoch: bigint;
+  };
   nodes: NodeView[];
   /** Newest first: every open command plus the most recent finished ones. */
   commands: CommandView[];
@@ -48,9 +65,10 @@ export async function getClusterDetail({ prisma, clusterName, recentCommands = 1
       paused: cluster.paused,
       heartbeatMs: cluster.heartbeatMs,
       leaseMs: cluster.leaseMs,
+      demoteTimeoutMs: cluster.demoteTimeoutMs,
       epoch: cluster.epoch,
     },
     nodes,
-    commands: commands.map(({ targetName, clusterId: _c, targetNodeId: _t, ...c }) => ({ ...c, targetNode: targetName })),
+    commands: commands.map(commandView),
   };
 }

@@ -1,6 +1,6 @@
 import type { PrismaClient } from "../db/client";
 import { ClusterError } from "./errors";
-import type { CommandView } from "./get-cluster-detail";
+import { commandView, type CommandView } from "./get-cluster-detail";
 
 export type GetCommandOptions = { prisma: PrismaClient; clusterName: string; commandId: string };
 
@@ -9,6 +9,5 @@ export async function getCommand({ prisma, clusterName, commandId }: GetCommandO
     where: { id: commandId, cluster: { name: clusterName } },
   });
   if (!command) throw new ClusterError("NOT_FOUND", "command not found in this cluster");
-  const { targetName, clusterId: _c, targetNodeId: _t, ...rest } = command;
-  return { ...rest, targetNode: targetName };
+  return commandView(command);
 }

@@ -235,6 +235,58 @@ const CASES: Case[] = [
     expectedBody: err("INVALID", /leaseMs/),
   },
 
+  // The demote budget: an integer 0..600000, and it must fit the lease with the heartbeats and the
+  // fencing margin (alpha: heartbeat 60 s, lease 180 s, margin 1 s: at most 58999 ms).
+  {
+    name: "operator cannot change the demote budget",
+    as: "operator",
+    request: { method: "PATCH", path: "/api/v1/clusters/alpha", body: { demoteTimeoutMs: 2000 } },
+    expectedStatus: 403,
+    expectedBody: err("FORBIDDEN", /ADMIN/),
+  },
+  {
+    name: "demote budget not an integer",
+    as: "admin",
+    request: { method: "PATCH", path: "/api/v1/clusters/alpha", body: { demoteTimeoutMs: 1500.5 } },
+    expectedStatus: 422,
+    expectedBody: err("VALIDATION", /demoteTimeoutMs/),
+  },
+  {
+    name: "demote budget as a string",
+    as: "admin",
+    request: { method: "PATCH", path: "/api/v1/clusters/alpha", body: { demoteTimeoutMs: "1000" } },
+    expectedStatus: 422,
+    expectedBody: err("VALIDATION", /demoteTimeoutMs/),
+  },
+  {
+    name: "demote budget negative",
+    as: "admin",
+    request: { method: "PATCH", path: "/api/v1/clusters/alpha", body: { demoteTimeoutMs: -1 } },
+    expectedStatus: 422,
+    expectedBody: err("VALIDATION", /demoteTimeoutMs/),
+  },
+  {
+    name: "demote budget over 600000",
+    as: "admin",
+    request: { method: "PATCH", path: "/api/v1/clusters/alpha", body: { demoteTimeoutMs: 600_001 } },
+    expectedStatus: 422,
+    expectedBody: err("VALIDATION", /demoteTimeoutMs/),
+  },
+  {
+    name: "demote budget the lease has no room for (with a valid mode change in the same body)",
+    as: "admin",
+    request: { method: "PATCH", path: "/api/v1/clusters/alpha", body: { demoteTimeoutMs: 59_000, failoverMode: "MANUAL" } },
+    expectedStatus: 422,
+    expectedBody: err("INVALID", "leaseMs (180000) must exceed 2 x heartbeatMs (120000) + the fencing margin (1000) + demoteTimeoutMs (59000) = 180000"),
+  },
+  {
+    name: "a lease that leaves no room for the stored demote budget",
+    as: "admin",
+    request: { method: "PATCH", path: "/api/v1/clusters/alpha", body: { heartbeatMs: 1000, leaseMs: 3000 } },
+    expectedStatus: 422,
+    expectedBody: err("INVALID", "leaseMs (3000) must exceed 2 x heartbeatMs (2000) + the fencing margin (300) + demoteTimeoutMs (1000) = 3300"),
+  },
+
   // Unknown ids and names.
   { name: "unknown cluster detail", as: "viewer", request: { path: "/api/v1/clusters/nope" }, expectedStatus: 404, expectedBody: err("NOT_FOUND", /nope/) },
   {

@@ -50,7 +50,7 @@ const STEPS: Step[] = [
     request: { path: "/api/v1/clusters/alpha" },
     expectedStatus: 200,
     expectedBody: {
-      cluster: { name: "alpha", epoch: "1", paused: false, failoverMode: "AUTOMATIC" },
+      cluster: { name: "alpha", epoch: "1", paused: false, failoverMode: "AUTOMATIC", heartbeatMs: 60_000, leaseMs: 180_000, demoteTimeoutMs: 1000 },
       nodes: [
         { name: "node-a", role: "ACTIVE", health: "healthy", activeEpoch: "1", host: "node-a.local", agentVersion: "0.1.0" },
         { name: "node-b", role: "STANDBY", health: "healthy", leaseRemainingMs: null },
@@ -105,7 +105,7 @@ const STEPS: Step[] = [
     as: "viewer",
     request: () => ({ path: `/api/v1/clusters/alpha/commands/${commandId}` }),
     expectedStatus: 200,
-    expectedBody: { status: "PENDING", targetNode: "node-b", error: null, deadline: expect.any(String) },
+    expectedBody: { status: "PENDING", targetNode: "node-b", error: null, deadline: expect.any(String), hookOutcomes: null },
   },
   {
     name: "the command is not reachable through another cluster's path",
@@ -210,6 +210,42 @@ const STEPS: Step[] = [
     request: { path: "/api/v1/audit?from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z" },
     expectedStatus: 200,
     expectedBody: { events: [], nextBefore: null },
+  },
+  // alpha's timings are now heartbeat 500 ms, lease 3000 ms (fencing margin 300 ms): room for a demote budget of up to 1699 ms.
+  {
+    name: "admin sets the demote budget: audited with from and to",
+    as: "admin",
+    request: { method: "PATCH", path: "/api/v1/clusters/alpha", body: { demoteTimeoutMs: 1500, reason: "engine needs 1.2 s to stop" } },
+    expectedStatus: 200,
+    expectedBody: { cluster: { heartbeatMs: 500, leaseMs: 3000, demoteTimeoutMs: 1500 } },
+    check: async (prisma) => {
+      expect((await prisma.cluster.findUniqueOrThrow({ where: { name: "alpha" } })).demoteTimeoutMs).toBe(1500);
+      expect(await lastAudit(prisma)).toMatchObject({
+        action: "cluster.settings_changed",
+        actor: "user:admin@example.com",
+        reason: "engine needs 1.2 s to stop",
+        details: { demoteTimeoutMs: { from: 1000, to: 1500 } },
+      });
+      expect(Object.keys((await lastAudit(prisma)).details as object)).toEqual(["demoteTimeoutMs"]);
+    },
+  },
+  {
+    name: "a demote budget the lease has no room for is refused with the numbers, nothing changed",
+    as: "admin",
+    request: { method: "PATCH", path: "/api/v1/clusters/alpha", body: { demoteTimeoutMs: 1700 } },
+    expectedStatus: 422,
+    expectedBody: {
+      error: { code: "INVALID", message: "leaseMs (3000) must exceed 2 x heartbeatMs (1000) + the fencing margin (300) + demoteTimeoutMs (1700) = 3000" },
+    },
+  },
+  {
+    name: "a lease shortened below heartbeats + margin + the stored budget is refused too, nothing changed",
+    as: "admin",
+    request: { method: "PATCH", path: "/api/v1/clusters/alpha", body: { leaseMs: 2500, failoverMode: "AUTOMATIC" } },
+    expectedStatus: 422,
+    expectedBody: {
+      error: { code: "INVALID", message: "leaseMs (2500) must exceed 2 x heartbeatMs (1000) + the fencing margin (250) + demoteTimeoutMs (1500) = 2750" },
+    },
   },
   {
     name: "timeline of the active node from the audit log",
@@ -342,6 +378,40 @@ describe("the API, step by step as an operator uses it", () => {
       commands: [{ id: (created.body as { id: string }).id, status: "EXPIRED", error: "the active node did not step down before the deadline" }],
     });
     expect(await t.prisma.auditEvent.findFirst({ where: { action: "command.expired", clusterName: "beta" } })).toMatchObject({ actor: "system" });
+  });
+
+  it("a command's hook outcomes, as the agents record them, are in its read and in the cluster detail", async () => {
+    const beta = await t.prisma.cluster.findUniqueOrThrow({ where: { name: "beta" } });
+    const target = await t.prisma.node.findFirstOrThrow({ where: { clusterId: beta.id, name: "node-y" } });
+    const hookOutcomes = {
+      demote: { node: "node-x", ok: true, ms: 3012 },
+      promote: { node: "node-y", ok: false, ms: 41, error: "exit code 3" },
+    };
+    const command = await t.prisma.command.create({
+      data: {
+        clusterId: beta.id,
+        kind: "SWITCHOVER",
+        status: "SUCCEEDED",
+        targetNodeId: target.id,
+        targetName: "node-y",
+        requestedBy: "user:operator@example.com",
+        createdAt: new Date(Date.now() - 5000),
+        startedAt: new Date(Date.now() - 4000),
+        finishedAt: new Date(Date.now() - 900),
+        deadline: new Date(Date.now() + 60_000),
+        hookOutcomes,
+      },
+    });
+    try {
+      const one = await callApi(server.url, cookies.viewer, { path: `/api/v1/clusters/beta/commands/${command.id}` });
+      expect(one).toMatchObject({ status: 200, body: { id: command.id, status: "SUCCEEDED", hookOutcomes } });
+      const detail = await callApi(server.url, cookies.viewer, { path: "/api/v1/clusters/beta" });
+      expect(detail.body).toMatchObject({ commands: expect.arrayContaining([expect.objectContaining({ id: command.id, hookOutcomes })]) });
+      // Only the outcome is shown, never more than the agent stored: no hook output leaks in.
+      expect(Object.keys((one.body as { hookOutcomes: object }).hookOutcomes)).toEqual(["demote", "promote"]);
+    } finally {
+      await t.prisma.command.delete({ where: { id: command.id } });
+    }
   });
 
   it("a changed role or a disabled account applies to existing sessions at once", async () => {

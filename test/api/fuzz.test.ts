@@ -41,7 +41,12 @@ describe("API fuzzing", () => {
 
   const endpoints: { name: string; method: "POST" | "PATCH"; path: () => string; keys: string[] }[] = [
     { name: "POST command", method: "POST", path: () => "/api/v1/clusters/alpha/commands", keys: ["kind", "targetNode", "reason", "timeoutMs"] },
-    { name: "PATCH cluster", method: "PATCH", path: () => "/api/v1/clusters/alpha", keys: ["paused", "failoverMode", "heartbeatMs", "leaseMs", "reason"] },
+    {
+      name: "PATCH cluster",
+      method: "PATCH",
+      path: () => "/api/v1/clusters/alpha",
+      keys: ["paused", "failoverMode", "heartbeatMs", "leaseMs", "demoteTimeoutMs", "reason"],
+    },
     { name: "PATCH node", method: "PATCH", path: () => "/api/v1/clusters/alpha/nodes/node-b", keys: ["maintenance", "priority", "reason"] },
     { name: "POST user", method: "POST", path: () => "/api/v1/users", keys: ["email", "name", "role", "password"] },
     { name: "PATCH user", method: "PATCH", path: () => `/api/v1/users/${userId}`, keys: ["role", "disabled", "name", "password", "resetPassword"] },
