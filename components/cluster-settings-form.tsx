@@ -1,10 +1,14 @@
 "use client";
-import { useState } from "react";
+import { useId, useState } from "react";
 import type { ClusterDetailJson } from "@/lib/api/api-types";
+import { maxDemoteTimeoutMs } from "@/lib/cluster/timing";
 
-type Settings = { failoverMode: "AUTOMATIC" | "MANUAL"; heartbeatMs: number; leaseMs: number };
+type Settings = { failoverMode: "AUTOMATIC" | "MANUAL"; heartbeatMs: number; leaseMs: number; demoteTimeoutMs: number };
 
-/** ADMIN only: failover mode and timings; the server validates the pair of timings. */
+/**
+ * ADMIN only: failover mode and timings. The hint says how long a demote budget the heartbeat and
+ * lease leave room for; the server checks the three timings together and refuses with the numbers.
+ */
 export function ClusterSettingsForm({
   cluster,
   saving,
@@ -14,18 +18,29 @@ export function ClusterSettingsForm({
   cluster: ClusterDetailJson["cluster"];
   saving: boolean;
   error: string | null;
-  onSave: (s: Settings) => void;
+  /** Resolves when saved; a refused change rejects and keeps what was typed, next to the error. */
+  onSave: (s: Settings) => Promise<unknown>;
 }) {
   const [draft, setDraft] = useState<Settings | null>(null);
-  const value = draft ?? { failoverMode: cluster.failoverMode, heartbeatMs: cluster.heartbeatMs, leaseMs: cluster.leaseMs };
+  const value = draft ?? {
+    failoverMode: cluster.failoverMode,
+    heartbeatMs: cluster.heartbeatMs,
+    leaseMs: cluster.leaseMs,
+    demoteTimeoutMs: cluster.demoteTimeoutMs,
+  };
+  const maxDemote = maxDemoteTimeoutMs(value);
+  const overBudget = value.demoteTimeoutMs > maxDemote;
+  const hintId = useId();
   const field = "mt-1 w-full rounded border border-slate-400 px-2 py-1.5";
   return (
     <form
-      className="grid gap-3 sm:grid-cols-4 sm:items-end"
+      className="grid gap-3 sm:grid-cols-5 sm:items-start"
       onSubmit={(e) => {
         e.preventDefault();
-        onSave(value);
-        setDraft(null);
+        onSave(value).then(
+          () => setDraft(null),
+          () => undefined,
+        );
       }}
     >
       <label className="text-sm font-medium">
@@ -57,15 +72,31 @@ export function ClusterSettingsForm({
           onChange={(e) => setDraft({ ...value, leaseMs: Number(e.target.value) })}
         />
       </label>
+      <label className="text-sm font-medium">
+        Demote budget (ms)
+        <input
+          type="number"
+          min={0}
+          max={600000}
+          className={field}
+          aria-describedby={hintId}
+          aria-invalid={overBudget || undefined}
+          value={value.demoteTimeoutMs}
+          onChange={(e) => setDraft({ ...value, demoteTimeoutMs: Number(e.target.value) })}
+        />
+        <span id={hintId} className={`mt-1 block text-xs font-normal ${overBudget ? "font-semibold text-red-800" : "text-slate-600"}`}>
+          max {maxDemote} ms for these timings; a demote hook running longer is killed
+        </span>
+      </label>
       <button
         type="submit"
         disabled={saving || draft === null}
-        className="rounded bg-slate-800 px-4 py-2 font-semibold text-white focus-visible:outline-3 focus-visible:outline-sky-600 disabled:opacity-50"
+        className="rounded bg-slate-800 px-4 py-2 sm:mt-6 font-semibold text-white focus-visible:outline-3 focus-visible:outline-sky-600 disabled:opacity-50"
       >
         {saving ? "Saving…" : "Save settings"}
       </button>
       {error && (
-        <p role="alert" className="text-sm font-medium text-red-800 sm:col-span-4">
+        <p role="alert" className="text-sm font-medium text-red-800 sm:col-span-5">
           {error}
         </p>
       )}

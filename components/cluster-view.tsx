@@ -53,6 +53,11 @@ export function ClusterView({ name }: { name: string }) {
     },
     onError: (e) => setActionError(errorText(e)),
   });
+  // Settings errors (a refused combination of timings, with its numbers) show under the form itself.
+  const saveSettings = useMutation({
+    mutationFn: (body: object) => apiFetch<ClusterDetailJson>(base, { method: "PATCH", json: body }),
+    onSuccess: () => void refresh(),
+  });
   const removeNode = useMutation({
     mutationFn: (v: { node: string; reason: string }) =>
       apiFetch<unknown>(`${base}/nodes/${encodeURIComponent(v.node)}`, { method: "DELETE", ...(v.reason ? { json: { reason: v.reason } } : {}) }),
@@ -93,7 +98,8 @@ export function ClusterView({ name }: { name: string }) {
           epoch <span className="font-mono">{cluster.epoch}</span>
         </span>
         <span className="rounded bg-slate-200 px-2 py-0.5 text-sm">
-          {cluster.failoverMode.toLowerCase()} failover · heartbeat {cluster.heartbeatMs} ms · lease {cluster.leaseMs} ms
+          {cluster.failoverMode.toLowerCase()} failover · heartbeat {cluster.heartbeatMs} ms · lease {cluster.leaseMs} ms · demote budget{" "}
+          {cluster.demoteTimeoutMs} ms
         </span>
         {cluster.paused && <span className="rounded bg-amber-300 px-2 py-0.5 text-sm font-bold text-amber-950">Automatic failover paused</span>}
         <span className="ml-auto">
@@ -111,6 +117,7 @@ export function ClusterView({ name }: { name: string }) {
 
       <CommandPanel
         commands={detail.commands}
+        nodes={detail.nodes}
         dbTime={detail.dbTime}
         dismissed={dismissed}
         trackedId={trackedId}
@@ -177,7 +184,12 @@ export function ClusterView({ name }: { name: string }) {
           {user.role === "ADMIN" && (
             <div className="mt-4 border-t border-slate-200 pt-4">
               <h3 className="mb-2 font-semibold">Settings (admin)</h3>
-              <ClusterSettingsForm cluster={cluster} saving={patchCluster.isPending} error={null} onSave={(s) => patchCluster.mutate(s)} />
+              <ClusterSettingsForm
+                cluster={cluster}
+                saving={saveSettings.isPending}
+                error={saveSettings.error ? errorText(saveSettings.error) : null}
+                onSave={(s) => saveSettings.mutateAsync(s)}
+              />
             </div>
           )}
         </section>

@@ -1,6 +1,7 @@
 "use client";
-import type { CommandJson } from "@/lib/api/api-types";
+import type { CommandJson, NodeJson } from "@/lib/api/api-types";
 import { CommandStatusBadge } from "./badges";
+import { describeCommandStage, describeHookOutcomes } from "./describe-command";
 import { actorLabel, formatDuration, formatTime } from "./format";
 import { useNow } from "./use-now";
 
@@ -13,6 +14,8 @@ const RECENT_MS = 60_000;
 
 type Props = {
   commands: CommandJson[];
+  /** The nodes of the same snapshot: who is still active while a command runs. */
+  nodes: NodeJson[];
   /** Database time of the snapshot. */
   dbTime: string;
   dismissed: ReadonlySet<string>;
@@ -26,7 +29,7 @@ type Props = {
   onDismiss: (id: string) => void;
 };
 
-export function CommandPanel({ commands, dbTime, dismissed, trackedId, clockOffsetMs, canCancel, cancelling, onCancel, onDismiss }: Props) {
+export function CommandPanel({ commands, nodes, dbTime, dismissed, trackedId, clockOffsetMs, canCancel, cancelling, onCancel, onDismiss }: Props) {
   const now = useNow(250) + clockOffsetMs;
   const latest = commands[0];
   const recentlyFinished = latest?.finishedAt && new Date(dbTime).getTime() - new Date(latest.finishedAt).getTime() < RECENT_MS ? latest.id : null;
@@ -39,6 +42,8 @@ export function CommandPanel({ commands, dbTime, dismissed, trackedId, clockOffs
         const failed = c.status === "FAILED" || c.status === "EXPIRED";
         const end = c.finishedAt ? new Date(c.finishedAt).getTime() : now;
         const stepIndex = STEPS.indexOf(c.status as (typeof STEPS)[number]);
+        const stage = describeCommandStage(c, nodes);
+        const hooks = describeHookOutcomes(c.hookOutcomes);
         return (
           <div
             key={c.id}
@@ -85,7 +90,21 @@ export function CommandPanel({ commands, dbTime, dismissed, trackedId, clockOffs
                 </li>
               ))}
             </ol>
+            {stage && (
+              <p className="mt-2 text-sm" data-testid="command-stage">
+                {stage}
+              </p>
+            )}
             {c.status === "PENDING" && <p className="mt-2 text-sm">Expires at {formatTime(c.deadline)} if the agents do not act.</p>}
+            {hooks.length > 0 && (
+              <ul className="mt-2 space-y-0.5 text-sm" aria-label="Hooks" data-testid="command-hooks">
+                {hooks.map((h) => (
+                  <li key={h.text} className={h.ok ? "text-slate-800" : "font-semibold text-red-900"}>
+                    {h.ok ? "✓" : "✗"} {h.text}
+                  </li>
+                ))}
+              </ul>
+            )}
             {(failed || c.status === "CANCELLED") && (
               <p className="mt-2 font-semibold text-red-900">
                 {c.status === "EXPIRED" ? "Expired" : c.status === "FAILED" ? "Failed" : "Cancelled"}: {c.error ?? "no reason recorded"}
@@ -133,7 +152,14 @@ export function RecentCommands({ commands }: { commands: CommandJson[] }) {
                 <CommandStatusBadge status={c.status} />
               </td>
               <td className="py-1 pr-3">{actorLabel(c.requestedBy)}</td>
-              <td className="py-1">{c.error ?? (c.reason ? `reason: ${c.reason}` : "")}</td>
+              <td className="py-1">
+                {c.error ?? (c.reason ? `reason: ${c.reason}` : "")}
+                {describeHookOutcomes(c.hookOutcomes).map((h) => (
+                  <span key={h.text} className={`block ${h.ok ? "text-slate-700" : "font-semibold text-red-900"}`}>
+                    {h.text}
+                  </span>
+                ))}
+              </td>
             </tr>
           ))}
         </tbody>

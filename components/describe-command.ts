@@ -1,4 +1,4 @@
-import type { ClusterDetailJson, NodeJson } from "@/lib/api/api-types";
+import type { ClusterDetailJson, CommandJson, NodeJson } from "@/lib/api/api-types";
 
 export type CommandKind = "PROMOTE" | "DEMOTE" | "SWITCHOVER";
 /** What the confirmation dialog asks about: a role command, or removing a node that is gone. */
@@ -76,4 +76,53 @@ export function describeCommand(
   }
   if (automatic) notes.push(`${target.name} is held off from re-election for a while, so the role does not come straight back.`);
   return { title: `Demote ${target.name}?`, consequence, notes, confirm: `Demote ${target.name}` };
+}
+
+/** How one hook run ended, in words: "demote hook on node-a: ok in 3012 ms", "promote hook on node-b failed: exit code 3 (after 40 ms)". */
+export type HookLine = { text: string; ok: boolean };
+
+/**
+ * The hook outcomes an agent stored on a command, demote first (the old active steps down before
+ * the target promotes). Anything that is not a well-formed outcome is left out, never guessed at.
+ */
+export function describeHookOutcomes(outcomes: CommandJson["hookOutcomes"] | undefined): HookLine[] {
+  const lines: HookLine[] = [];
+  for (const step of ["demote", "promote"] as const) {
+    const o: unknown = outcomes?.[step];
+    if (!o || typeof o !== "object") continue;
+    const { node, ok, ms, error } = o as Record<string, unknown>;
+    if (typeof node !== "string" || typeof ok !== "boolean") continue;
+    const took = typeof ms === "number" && Number.isFinite(ms) ? Math.round(ms) : null;
+    const why = typeof error === "string" && error !== "" ? error : null;
+    if (ok) {
+      lines.push({ ok, text: `${step} hook on ${node}: ok${took === null ? "" : ` in ${took} ms`}` });
+    } else if (why?.startsWith("skipped")) {
+      lines.push({ ok, text: `${step} hook on ${node} ${why}` });
+    } else {
+      const after = took === null || /\d ms\b/.test(why ?? "") ? "" : ` (after ${took} ms)`;
+      lines.push({ ok, text: `${step} hook on ${node} failed: ${why ?? "no reason recorded"}${after}` });
+    }
+  }
+  return lines;
+}
+
+/**
+ * What an open command is doing right now, from the node roles of the same snapshot. A RUNNING
+ * command's old active is stepping down (its demote hook runs while it still holds the lease), so
+ * it can no longer be cancelled.
+ */
+export function describeCommandStage(command: Pick<CommandJson, "kind" | "status" | "targetNode">, nodes: NodeJson[]): string | null {
+  const { kind, status, targetNode } = command;
+  const active = nodes.find((n) => n.role === "ACTIVE");
+  if (status === "PENDING") {
+    if (kind === "DEMOTE" || !active || active.name === targetNode) return `Waiting for the agents to pick it up.`;
+    return `Waiting for ${targetNode} to confirm it is ready; then ${active.name} steps down.`;
+  }
+  if (status !== "RUNNING") return null;
+  if (active && active.name !== targetNode) {
+    return `${active.name} is stepping down (running its demote hook); ${targetNode} takes over once it has released the lease. It can no longer be cancelled.`;
+  }
+  if (active && kind === "DEMOTE") return `${targetNode} is stepping down (running its demote hook). It can no longer be cancelled.`;
+  if (active) return `${targetNode} is active.`;
+  return kind === "DEMOTE" ? `${targetNode} has stepped down.` : `${targetNode} is taking over.`;
 }

@@ -1,7 +1,7 @@
 // The confirmation dialog's words: what an operator reads before changing roles at 3 a.m.
 import { describe, expect, it } from "vitest";
 import type { ClusterDetailJson, NodeJson } from "../../lib/api/api-types";
-import { commandFor, describeCommand, likelyElected } from "../../components/describe-command";
+import { commandFor, describeCommand, describeCommandStage, describeHookOutcomes, likelyElected } from "../../components/describe-command";
 
 const node = (name: string, over: Partial<NodeJson> = {}): NodeJson => ({
   id: name,
@@ -24,7 +24,17 @@ const node = (name: string, over: Partial<NodeJson> = {}): NodeJson => ({
 
 const detail = (nodes: NodeJson[], cluster: Partial<ClusterDetailJson["cluster"]> = {}): ClusterDetailJson => ({
   dbTime: "2026-11-23T03:00:00.000Z",
-  cluster: { id: "c", name: "orders", failoverMode: "AUTOMATIC", paused: false, heartbeatMs: 1000, leaseMs: 5000, epoch: "7", ...cluster },
+  cluster: {
+    id: "c",
+    name: "orders",
+    failoverMode: "AUTOMATIC",
+    paused: false,
+    heartbeatMs: 1000,
+    leaseMs: 5000,
+    demoteTimeoutMs: 1000,
+    epoch: "7",
+    ...cluster,
+  },
   nodes,
   commands: [],
 });
@@ -133,5 +143,68 @@ describe("the consequence the dialog states", () => {
 
   it("a node held off after a demotion is not the likely successor", () => {
     expect(likelyElected([a, { ...b, holdRemainingMs: 30_000 }, c], "node-a")?.name).toBe("node-c");
+  });
+});
+
+describe("the command's progress: what it is doing and how its hooks ended", () => {
+  const standby = (n: NodeJson) => ({ ...n, role: "STANDBY" as const, leaseRemainingMs: null, activeEpoch: null });
+  it.each([
+    {
+      name: "switchover running with the old active still active: stepping down, no cancel",
+      command: { kind: "SWITCHOVER" as const, status: "RUNNING" as const, targetNode: "node-b" },
+      nodes: [a, b],
+      expected: "node-a is stepping down (running its demote hook); node-b takes over once it has released the lease. It can no longer be cancelled.",
+    },
+    {
+      name: "demote running on the active",
+      command: { kind: "DEMOTE" as const, status: "RUNNING" as const, targetNode: "node-a" },
+      nodes: [a, b],
+      expected: "node-a is stepping down (running its demote hook). It can no longer be cancelled.",
+    },
+    {
+      name: "switchover running after the old active released the lease",
+      command: { kind: "SWITCHOVER" as const, status: "RUNNING" as const, targetNode: "node-b" },
+      nodes: [standby(a), b],
+      expected: "node-b is taking over.",
+    },
+    {
+      name: "switchover pending: waits for the target, then the active steps down",
+      command: { kind: "SWITCHOVER" as const, status: "PENDING" as const, targetNode: "node-b" },
+      nodes: [a, b],
+      expected: "Waiting for node-b to confirm it is ready; then node-a steps down.",
+    },
+    {
+      name: "finished: nothing to say",
+      command: { kind: "SWITCHOVER" as const, status: "SUCCEEDED" as const, targetNode: "node-b" },
+      nodes: [a, b],
+      expected: null,
+    },
+  ])("$name", ({ command, nodes, expected }) => {
+    expect(describeCommandStage(command, nodes)).toBe(expected);
+  });
+
+  it("hook outcomes in words, demote first, failures marked", () => {
+    expect(
+      describeHookOutcomes({
+        promote: { node: "node-b", ok: false, ms: 41, error: "exit code 3" },
+        demote: { node: "node-a", ok: true, ms: 3012.4 },
+      }),
+    ).toEqual([
+      { ok: true, text: "demote hook on node-a: ok in 3012 ms" },
+      { ok: false, text: "promote hook on node-b failed: exit code 3 (after 41 ms)" },
+    ]);
+    expect(describeHookOutcomes({ demote: { node: "node-a", ok: false, ms: 1000, error: "timed out after 1000 ms" } })).toEqual([
+      { ok: false, text: "demote hook on node-a failed: timed out after 1000 ms" },
+    ]);
+    expect(describeHookOutcomes({ promote: { node: "node-b", ok: false, ms: 0, error: "skipped: no longer active" } })).toEqual([
+      { ok: false, text: "promote hook on node-b skipped: no longer active" },
+    ]);
+  });
+
+  it("no outcomes, or malformed ones, give no lines", () => {
+    expect(describeHookOutcomes(null)).toEqual([]);
+    expect(describeHookOutcomes(undefined)).toEqual([]);
+    expect(describeHookOutcomes({ demote: "ok" } as never)).toEqual([]);
+    expect(describeHookOutcomes({ promote: { ok: true } } as never)).toEqual([]);
   });
 });
