@@ -13,7 +13,7 @@ export type FailoverOptions = {
   heartbeatMs: number;
   leaseMs: number;
   trials: number;
-  log(msg: string): void;
+  log: (msg: string) => void;
 };
 
 export async function benchFailover({ prisma, url, bundle, cluster, heartbeatMs, leaseMs, trials, log }: FailoverOptions) {

@@ -23,7 +23,7 @@ export type HeartbeatCostOptions = {
   rounds: number;
   /** Open-loop rates (beats/s) replayed with pgbench, if installed: the database alone, without the fleet's CPU. */
   rates: number[];
-  log(msg: string): void;
+  log: (msg: string) => void;
 };
 
 type Node = { nodeId: string; instanceId: string; epoch: bigint | null };
@@ -144,7 +144,7 @@ async function replayAtRate({
   standbys: Node[];
   target: number;
   seconds: number;
-  log(msg: string): void;
+  log: (msg: string) => void;
 }): Promise<HeartbeatRate> {
   const dir = await mkdtemp(path.join(tmpdir(), "hb-rate-"));
   try {

@@ -34,7 +34,7 @@ const { values } = parseArgs({
     statements: { type: "boolean", default: false },
   },
 });
-const only = new Set(values.only!.split(","));
+const only = new Set(values.only.split(","));
 const started = Date.now();
 const log = (msg: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${msg}`);
 
@@ -140,7 +140,7 @@ try {
     await save();
   }
   if (only.has("scale")) {
-    const steps = values.steps!.split(",").map(Number);
+    const steps = values.steps.split(",").map(Number);
     log(`scale: steps ${steps.join(", ")}`);
     results.scale = [];
     await benchScale({
@@ -172,7 +172,7 @@ try {
 results.durationS = Math.round((Date.now() - started) / 1000);
 await save();
 console.log("\n" + table(results));
-console.log(`\nJSON: ${file} (${results.durationS} s)`);
+console.log(`\nJSON: ${file} (${String(results.durationS)} s)`);
 
 /** The console's production build of the current sources, as `npm test` makes it (waits out another run's build). */
 function ensureConsoleBuild() {
@@ -258,7 +258,7 @@ function table(r: Record<string, any>): string {
         `  heartbeats waiting for a pooled connection per worker (mean/max): ${st.workerPoolWaiting.join(", ")}; PostgreSQL backends: ${Object.entries(
           st.pgBackendStates,
         )
-          .map(([k, v]) => `${k} ${v}`)
+          .map(([k, v]) => `${k} ${String(v)}`)
           .join(", ")}`,
         "",
         "",
@@ -270,7 +270,7 @@ function table(r: Record<string, any>): string {
       ]);
     rows.push([
       `  CPU % of one core: ${Object.entries(st.cpuPctOfOneCore)
-        .map(([k, v]) => `${k.replace(/Pct$/, "")} ${v}`)
+        .map(([k, v]) => `${k.replace(/Pct$/, "")} ${String(v)}`)
         .join(", ")}`,
       "",
       "",

@@ -142,7 +142,10 @@ const eld = monitorEventLoopDelay({ resolution: 10 });
 eld.enable();
 const cpu0 = { v: process.cpuUsage(), t: performance.now() };
 
-process.on("message", async (m: Msg) => {
+// Errors are sent to the parent inside; `void` because process.on ignores a returned promise.
+process.on("message", (m: Msg) => void onMessage(m));
+
+async function onMessage(m: Msg) {
   try {
     if (m.type === "add") await add(m);
     else if (m.type === "reset") {
@@ -182,7 +185,7 @@ process.on("message", async (m: Msg) => {
   } catch (err) {
     send({ type: "error", message: (err as Error).stack ?? String(err) });
   }
-});
+}
 
 await listen();
 send({ type: "ready" });

@@ -42,9 +42,9 @@ export type ScaleOptions = {
   workers: number;
   windowS: number;
   switchoversPerStep: number;
-  log(msg: string): void;
+  log: (msg: string) => void;
   pgPid: number;
-  onStep(step: unknown): Promise<void> | void;
+  onStep: (step: unknown) => Promise<void> | void;
 };
 
 const SMALL = 5; // nodes per ordinary cluster
@@ -252,14 +252,14 @@ export async function benchScale({ url, console, steps, workers: workerCount, wi
       }
       const hbS = step.heartbeatMs as Summary;
       log(
-        `  scale ${target} (${total} running): heartbeat p50 ${hbS.p50} p99 ${hbS.p99} ms, ${step.heartbeatsPerSecond}/s; API list p99 ${(step.api as any).clusterList.p99} ms; CPU ${JSON.stringify(cpuPct)}`,
+        `  scale ${target} (${total} running): heartbeat p50 ${hbS.p50} p99 ${hbS.p99} ms, ${String(step.heartbeatsPerSecond)}/s; API list p99 ${(step.api as any).clusterList.p99} ms; CPU ${JSON.stringify(cpuPct)}`,
       );
       results.push(step);
       await onStep(step);
     }
   } finally {
     await db.end();
-    await Promise.all(workers.map((w) => (w.child.connected ? (w.child.send({ type: "stop" }), new Promise((r) => w.child.once("exit", r))) : null)));
+    await Promise.all(workers.filter((w) => w.child.connected).map((w) => (w.child.send({ type: "stop" }), new Promise((r) => w.child.once("exit", r)))));
   }
   return results;
 }

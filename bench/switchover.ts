@@ -13,7 +13,7 @@ export type SwitchoverOptions = {
   console: Console;
   cluster: string;
   trials: number;
-  log(msg: string): void;
+  log: (msg: string) => void;
 };
 
 export async function benchSwitchover({ prisma, url, bundle, console, cluster, trials, log }: SwitchoverOptions) {

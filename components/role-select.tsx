@@ -2,7 +2,7 @@
 import type { SelectHTMLAttributes } from "react";
 import type { UserRole } from "@/lib/db/client";
 
-type Props = { roles: readonly UserRole[]; value: UserRole; onRoleChange(role: UserRole): void } & Omit<
+type Props = { roles: readonly UserRole[]; value: UserRole; onRoleChange: (role: UserRole) => void } & Omit<
   SelectHTMLAttributes<HTMLSelectElement>,
   "value" | "onChange"
 >;

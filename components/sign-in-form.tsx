@@ -15,7 +15,7 @@ export function SignInForm({ callbackUrl }: { callbackUrl: string }) {
         setPending(true);
         setError(null);
         try {
-          const res = await signIn("credentials", { email: String(form.get("email")), password: String(form.get("password")), redirect: false });
+          const res = await signIn("credentials", { email: text(form.get("email")), password: text(form.get("password")), redirect: false });
           if (res?.ok && !res.error) window.location.assign(callbackUrl);
           else setError("Wrong email or password.");
         } catch {
@@ -47,4 +47,9 @@ export function SignInForm({ callbackUrl }: { callbackUrl: string }) {
       </button>
     </form>
   );
+}
+
+/** A text field's value (FormData entries may also be files; this form has none). */
+function text(value: FormDataEntryValue | null): string {
+  return typeof value === "string" ? value : "";
 }

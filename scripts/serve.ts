@@ -40,7 +40,7 @@ async function main() {
     stopping = true;
     console.log(`stopping: ${children.length ? "console and agents, then " : ""}the database`);
     for (const child of children) child.kill("SIGTERM");
-    await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once("exit", r)) : null)));
+    await Promise.all(children.filter((c) => c.exitCode === null).map((c) => new Promise((r) => c.once("exit", r))));
     await database.stop();
     process.exit(code);
   };
@@ -67,7 +67,7 @@ async function main() {
   });
   children.push(next);
   next.on("exit", (code) => !stopping && (console.error(`error: the console exited (${code})`), void stop(1)));
-  next.stdout!.on("data", (chunk: Buffer) => {
+  next.stdout.on("data", (chunk: Buffer) => {
     if (/Ready in/.test(chunk.toString())) {
       console.log(`console: ${url}  (ready ${Math.round(performance.now() - t0)} ms after launch; Ctrl-C stops everything)`);
     }

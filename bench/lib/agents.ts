@@ -23,14 +23,14 @@ export function spawnBenchAgent({ bundle, url, cluster, node, priority, logLevel
   let partial = "";
   let err = "";
   const waiters = new Set<() => void>();
-  child.stdout!.on("data", (b: Buffer) => {
+  child.stdout.on("data", (b: Buffer) => {
     const text = partial + b.toString();
     const cut = text.lastIndexOf("\n");
     partial = text.slice(cut + 1);
     if (cut >= 0) parsed = parsed.concat(parseLogLines(text.slice(0, cut)));
     for (const w of [...waiters]) w();
   });
-  child.stderr!.on("data", (b: Buffer) => (err = (err + b.toString()).slice(-2000)));
+  child.stderr.on("data", (b: Buffer) => (err = (err + b.toString()).slice(-2000)));
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   const waitForLine = (pred: (l: LogLine) => boolean, { timeoutMs = 30_000, fromIndex = 0 } = {}) =>
     new Promise<LogLine>((resolve, reject) => {

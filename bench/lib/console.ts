@@ -10,7 +10,7 @@ import type { PrismaClient } from "../../lib/db/client";
 import { freePort } from "../../lib/db/embedded-postgres";
 import { signIn } from "../../test/support/next-server";
 import { testDistDir } from "../../test/support/test-build";
-import { sleep, waitFor } from "./stats";
+import { sleep } from "./stats";
 
 export const BENCH_USER = { email: "bench.admin@example.com", password: "bench password, long enough" };
 const SECRET = "bench-secret-bench-secret-bench-secret-0123456789";
@@ -56,8 +56,8 @@ export async function startConsole(appDir: string, databaseUrl: string, prisma: 
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
-  child.stdout!.on("data", (b: Buffer) => (output = (output + b).slice(-5000)));
-  child.stderr!.on("data", (b: Buffer) => (output = (output + b).slice(-5000)));
+  child.stdout.on("data", (b: Buffer) => (output = (output + b.toString()).slice(-5000)));
+  child.stderr.on("data", (b: Buffer) => (output = (output + b.toString()).slice(-5000)));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const deadline = Date.now() + 30_000;
   for (;;) {

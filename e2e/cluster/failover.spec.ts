@@ -119,7 +119,7 @@ test("status on screen is under a second old: a database change shows within 1 s
     const t0 = Date.now();
     // Written behind the console's back, as another console or an agent would.
     await prisma.node.updateMany({ where: { name: "node-c", cluster: { name: CLUSTER } }, data: { priority } });
-    await page.waitForFunction((p) => (document.querySelector('[aria-label="Priority of node-c"]') as HTMLInputElement | null)?.value === String(p), priority, {
+    await page.waitForFunction((p) => document.querySelector<HTMLInputElement>('[aria-label="Priority of node-c"]')?.value === String(p), priority, {
       polling: "raf",
       timeout: 3_000,
     });

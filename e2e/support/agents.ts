@@ -53,7 +53,7 @@ export async function startCluster({
       ],
       { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, LOG_LEVEL: "warn" } },
     );
-    child.stderr!.on("data", (b: Buffer) => process.stderr.write(`[${node}] ${b}`));
+    child.stderr.on("data", (b: Buffer) => process.stderr.write(`[${node}] ${b.toString()}`));
     agents.set(node, child);
   }
   const exited = (c: ChildProcess) => new Promise<void>((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once("exit", () => r())));

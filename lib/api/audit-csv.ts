@@ -5,7 +5,7 @@ export const AUDIT_CSV_COLUMNS = ["id", "at", "actor", "action", "cluster", "nod
 // A cell starting with one of these is a formula in spreadsheet programs; prefix it so it stays text.
 const FORMULA_START = /^[=+\-@\t\r]/;
 
-function cell(value: unknown): string {
+function cell(value: AuditEvent[keyof AuditEvent]): string {
   if (value === null || value === undefined) return "";
   let text = value instanceof Date ? value.toISOString() : typeof value === "object" ? JSON.stringify(value) : String(value);
   if (FORMULA_START.test(text)) text = `'${text}`;

@@ -1,6 +1,6 @@
 /** JSON with BigInt values (epochs, audit ids) as strings, since JSON numbers lose precision past 2^53. */
 export function toJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v) => (typeof v === "bigint" ? v.toString() : v));
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
 }
 
 export function jsonResponse(value: unknown, init: ResponseInit = {}): Response {
