@@ -242,3 +242,59 @@ test("remove the dead node: confirmed in a dialog, gone from the table, audited"
   });
   await saveScreenshot(page, "after-remove");
 });
+
+test("the demote budget is set in the settings form; one the lease has no room for is refused with the numbers", async ({ signedIn: page, prisma }) => {
+  const stored = async () => (await prisma.cluster.findUniqueOrThrow({ where: { name: CLUSTER } })).demoteTimeoutMs;
+  await page.goto(`/clusters/${CLUSTER}`);
+  const budget = page.getByLabel("Demote budget (ms)");
+  await expect(budget).toHaveValue("1000");
+  // Heartbeat 250 ms, lease 2000 ms, fencing margin 200 ms: room for 1299 ms.
+  await expect(budget).toHaveAccessibleDescription(/max 1299 ms for these timings/);
+  await expect(page.getByText("demote budget 1000 ms")).toBeVisible();
+
+  await budget.fill("1200");
+  await page.getByRole("button", { name: "Save settings" }).click();
+  await expect.poll(stored).toBe(1200);
+  await expect(page.getByText("demote budget 1200 ms")).toBeVisible();
+  expect(await prisma.auditEvent.findFirst({ where: { action: "cluster.settings_changed", clusterName: CLUSTER }, orderBy: { id: "desc" } })).toMatchObject({
+    actor: `user:${E2E_ADMIN.email}`,
+    details: { demoteTimeoutMs: { from: 1000, to: 1200 } },
+  });
+
+  await budget.fill("1500");
+  await page.getByRole("button", { name: "Save settings" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "leaseMs (2000)" })).toHaveText(
+    "leaseMs (2000) must exceed 2 x heartbeatMs (500) + the fencing margin (200) + demoteTimeoutMs (1500) = 2200",
+  );
+  await expect(budget).toHaveValue("1500"); // what was typed stays, next to the reason
+  await saveScreenshot(page, "settings-refused");
+  expect(await stored()).toBe(1200);
+
+  await budget.fill("1000");
+  await page.getByRole("button", { name: "Save settings" }).click();
+  await expect.poll(stored).toBe(1000);
+  await expect(page.getByRole("alert").filter({ hasText: "leaseMs (2000)" })).toHaveCount(0);
+});
+
+test("a command's hook outcomes show on its progress and in recent commands, a failed promote hook in red", async ({ signedIn: page, prisma }) => {
+  const nodes = await prisma.node.findMany({ where: { cluster: { name: CLUSTER } }, orderBy: { name: "asc" } });
+  const active = nodes.find((n) => n.role === "ACTIVE")!;
+  const target = nodes.find((n) => n.role !== "ACTIVE")!;
+  // Written as an agent would have left a finished switchover (no agent acts on a finished command).
+  const hookOutcomes = {
+    demote: { node: active.name, ok: true, ms: 3012 },
+    promote: { node: target.name, ok: false, ms: 41, error: "exit code 3" },
+  };
+  await prisma.$executeRaw`
+    INSERT INTO "Command" (id, "clusterId", kind, status, "targetNodeId", "targetName", "requestedBy", reason, "createdAt", "startedAt", "finishedAt", deadline, "hookOutcomes")
+    VALUES (gen_random_uuid(), ${active.clusterId}::uuid, 'SWITCHOVER', 'SUCCEEDED', ${target.id}::uuid, ${target.name}, ${`user:${E2E_ADMIN.email}`}, '',
+      now() - interval '4 seconds', now() - interval '4 seconds', now(), now() + interval '1 minute', ${JSON.stringify(hookOutcomes)}::jsonb)`;
+  await page.goto(`/clusters/${CLUSTER}`);
+  const panel = page.getByTestId("command-progress").filter({ hasText: `promote hook on ${target.name}` });
+  await expect(panel).toHaveAttribute("data-status", "SUCCEEDED");
+  const hooks = panel.getByTestId("command-hooks").getByRole("listitem");
+  await expect(hooks).toHaveText([`✓ demote hook on ${active.name}: ok in 3012 ms`, `✗ promote hook on ${target.name} failed: exit code 3 (after 41 ms)`]);
+  await expect(hooks.nth(1)).toHaveClass(/text-red-900/);
+  await expect(page.getByRole("region", { name: "Recent commands" })).toContainText(`promote hook on ${target.name} failed: exit code 3`);
+  await saveScreenshot(page, "command-hook-outcomes");
+});
