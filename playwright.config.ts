@@ -1,7 +1,11 @@
 import { defineConfig, devices } from "@playwright/test";
+import { findBrowser } from "./test/support/ensure-browser.mjs";
 
-// Real Chromium (Debian's) against the production build, an embedded PostgreSQL and real agent
-// processes, all started by e2e/support/global-setup.ts.
+// Real Chromium against the production build, an embedded PostgreSQL and real agent processes, all
+// started by e2e/support/global-setup.ts. The browser is the one test/support/ensure-browser.mjs
+// found or installed (`npm test` runs it first): CHROMIUM_PATH, Debian's /usr/bin/chromium, or
+// Playwright's own, which Playwright locates itself.
+const browser = findBrowser();
 export default defineConfig({
   testDir: "e2e",
   globalSetup: "./e2e/support/global-setup.ts",
@@ -17,7 +21,7 @@ export default defineConfig({
   use: {
     ...devices["Desktop Chrome"],
     launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      executablePath: browser?.source === "playwright" ? undefined : browser?.executablePath,
       args: [
         "--disable-background-networking",
         "--disable-component-update",
