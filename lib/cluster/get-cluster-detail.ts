@@ -21,7 +21,27 @@ export type CommandView = {
 
 /** A Command row as the API shows it: the target by name (kept after the node is removed). */
 export function commandView({ targetName, clusterId: _c, targetNodeId: _t, hookOutcomes, ...rest }: Command): CommandView {
-  return { ...rest, targetNode: targetName, hookOutcomes: (hookOutcomes ?? null) as CommandHookOutcomes | null };
+  return { ...rest, targetNode: targetName, hookOutcomes: publicHookOutcomes(hookOutcomes) };
+}
+
+const ERROR_MAX = 200;
+
+/**
+ * Command.hookOutcomes as VIEWERs may read it: only { node, ok, ms, error } of each hook, the error
+ * cut to 200 characters. Whatever else a row holds (a hook's output written by mistake, a future
+ * field) stays in the database, since the column is JSON that no schema guards.
+ */
+export function publicHookOutcomes(stored: unknown): CommandHookOutcomes | null {
+  if (!stored || typeof stored !== "object" || Array.isArray(stored)) return null;
+  const out: CommandHookOutcomes = {};
+  for (const step of ["demote", "promote"] as const) {
+    const o = (stored as Record<string, unknown>)[step];
+    if (!o || typeof o !== "object") continue;
+    const { node, ok, ms, error } = o as Record<string, unknown>;
+    if (typeof node !== "string" || typeof ok !== "boolean" || typeof ms !== "number") continue;
+    out[step] = { node, ok, ms, ...(typeof error === "string" ? { error: error.length > ERROR_MAX ? `${error.slice(0, ERROR_MAX - 1)}…` : error } : {}) };
+  }
+  return out.demote || out.promote ? out : null;
 }
 
 export type ClusterDetail = {
