@@ -10,6 +10,7 @@ import { ConfigError, parseAgentConfig, USAGE } from "./config";
 import { startHealthServer } from "./health-server";
 import { createLogger, type Logger } from "./log";
 import { NodeAgent } from "./node-agent";
+import { runWatchdog, WATCHDOG_ENV } from "./watchdog";
 
 function fail(message: string, code = 1): never {
   console.error(`cluster-agent: ${message}`);
@@ -51,8 +52,9 @@ async function main() {
     agentVersion: pkg.version,
     instanceId: randomUUID(),
     priority: config.priority,
-    timings: { heartbeatMs: config.heartbeatMs, leaseMs: config.leaseMs },
+    timings: { heartbeatMs: config.heartbeatMs, leaseMs: config.leaseMs, demoteTimeoutMs: config.demoteTimeoutMs },
     hooks: { promote: config.onPromote, demote: config.onDemote, timeoutMs: config.hookTimeoutMs },
+    supervise: config.supervise,
     log,
     onFatal: (message) => {
       log.error(message);
@@ -118,4 +120,6 @@ const waitForDatabase = (url: string, timeoutMs: number, log: Logger) =>
     log,
   );
 
-main().catch((err: Error) => fail(err.message.split("\n")[0]));
+// The same file runs as the supervised process's watchdog when the agent starts it so (agent/watchdog.ts).
+if (process.env[WATCHDOG_ENV]) runWatchdog();
+else main().catch((err: Error) => fail(err.message.split("\n")[0]!));

@@ -1,6 +1,8 @@
 import os from "node:os";
 import { parseArgs } from "node:util";
 import { PRIORITY_MAX } from "../lib/cluster/priority";
+import { spawnSync } from "node:child_process";
+import { accessSync, constants, statSync } from "node:fs";
 import { DEFAULT_TIMINGS, timingProblem } from "../lib/cluster/timing";
 import { parseDatabaseUrl } from "../lib/db/check-connection";
 
@@ -15,16 +17,22 @@ export const USAGE = `usage: cluster-agent --cluster NAME --node NAME [options]
   --health-host ADDR     address to bind the health endpoint (default 0.0.0.0)  env HEALTH_HOST
   --on-promote CMD       shell command run after becoming active           env ON_PROMOTE
   --on-demote CMD        shell command run when leaving the active role    env ON_DEMOTE
-  --hook-timeout-ms MS   kill a hook after MS (default 30000)              env HOOK_TIMEOUT_MS
+  --supervise CMD        supervised mode: run CMD while active, stop it (SIGTERM, then SIGKILL) when not;
+                         it dies with the agent, and a watchdog kills it if the agent freezes  env SUPERVISE
+  --hook-timeout-ms MS   kill a hook (or a supervised process's planned stop) after MS (default 30000)  env HOOK_TIMEOUT_MS
   --heartbeat-ms MS      heartbeat interval for a cluster this agent creates (default 1000)  env HEARTBEAT_MS
   --lease-ms MS          lease for a cluster this agent creates (default 5000)  env LEASE_MS
+  --demote-timeout-ms MS demote budget for a cluster this agent creates (default 1000)  env DEMOTE_TIMEOUT_MS
   --connect-timeout-ms MS  give up if the database is unreachable at start for MS (default 0: keep retrying)  env CONNECT_TIMEOUT_MS
   --log-level LEVEL      debug | info | warn | error (default info)        env LOG_LEVEL
   --help                 show this text
 
-Hooks get CLUSTER, NODE, ROLE and EPOCH in their environment. Heartbeat and lease timings are
-cluster settings: --heartbeat-ms/--lease-ms apply when this agent creates the cluster; after
-that, change them in the console (agents follow within one heartbeat).`;
+Hooks and the supervised process get CLUSTER, NODE, ROLE and EPOCH in their environment; each
+runs in a process group of its own, killed whole on timeout. Heartbeat, lease and demote budget
+are cluster settings: --heartbeat-ms/--lease-ms/--demote-timeout-ms apply when this agent creates
+the cluster; after that, change them in the console (agents follow within one heartbeat). The
+demote budget is how long a demote hook may run when the lease cannot be renewed: the lease must
+exceed 2 x heartbeat + fencing margin + demote budget.`;
 
 // Hand-written checks rather than zod: zod is ~0.7 MB of the 1 MB agent bundle and ~10 MB of
 // the agent's RSS (budget 60 MB); the messages are the ones the zod schema gave.
@@ -49,6 +57,30 @@ const text =
     if (t.length > max) return { ok: false, message: `Too big: expected string to have <=${max} characters` };
     return { ok: true, value: t };
   };
+/**
+ * A shell command whose program exists and may be run: its first word (after any VAR=value
+ * assignments) is looked up the way the shell will, so a typo fails at start, not at the first
+ * failover.
+ */
+const runnable: Check<string> = (v) => {
+  const command = String(v);
+  const program = command
+    .trim()
+    .split(/\s+/)
+    .find((w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w));
+  if (!program) return { ok: false, message: "must name a program to run" };
+  const found = program.includes("/") ? isExecutableFile(program) : spawnSync("/bin/sh", ["-c", 'command -v -- "$1"', "sh", program]).status === 0;
+  if (!found) return { ok: false, message: `${program}: not found or not executable` };
+  return { ok: true, value: command };
+};
+function isExecutableFile(file: string) {
+  try {
+    accessSync(file, constants.X_OK);
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
 const databaseUrl: Check<string> = (v) => {
   try {
     parseDatabaseUrl(String(v), "--db");
@@ -73,9 +105,11 @@ export type AgentConfig = {
   healthHost: string;
   onPromote?: string;
   onDemote?: string;
+  supervise?: string;
   hookTimeoutMs: number;
   heartbeatMs?: number;
   leaseMs?: number;
+  demoteTimeoutMs?: number;
   connectTimeoutMs: number;
   logLevel: (typeof LOG_LEVELS)[number];
 };
@@ -89,11 +123,13 @@ const FIELDS: { [K in keyof AgentConfig]-?: { check: Check<NonNullable<AgentConf
   host: { check: text({ trim: true, max: 255 }), default: () => os.hostname() },
   healthPort: { check: intIn(0, 65535) },
   healthHost: { check: text({ trim: true }), default: () => "0.0.0.0" },
-  onPromote: { check: text({}) },
-  onDemote: { check: text({}) },
+  onPromote: { check: runnable },
+  onDemote: { check: runnable },
+  supervise: { check: runnable },
   hookTimeoutMs: { check: intIn(100, 600_000), default: () => 30_000 },
   heartbeatMs: { check: intIn(50, 60_000) },
   leaseMs: { check: intIn(100, 600_000) },
+  demoteTimeoutMs: { check: intIn(0, 600_000) },
   connectTimeoutMs: { check: intIn(0, 86_400_000), default: () => 0 },
   logLevel: { check: logLevel, default: () => "info" },
 };
@@ -108,9 +144,11 @@ const FLAGS = {
   "health-host": { env: "HEALTH_HOST", key: "healthHost" },
   "on-promote": { env: "ON_PROMOTE", key: "onPromote" },
   "on-demote": { env: "ON_DEMOTE", key: "onDemote" },
+  supervise: { env: "SUPERVISE", key: "supervise" },
   "hook-timeout-ms": { env: "HOOK_TIMEOUT_MS", key: "hookTimeoutMs" },
   "heartbeat-ms": { env: "HEARTBEAT_MS", key: "heartbeatMs" },
   "lease-ms": { env: "LEASE_MS", key: "leaseMs" },
+  "demote-timeout-ms": { env: "DEMOTE_TIMEOUT_MS", key: "demoteTimeoutMs" },
   "connect-timeout-ms": { env: "CONNECT_TIMEOUT_MS", key: "connectTimeoutMs" },
   "log-level": { env: "LOG_LEVEL", key: "logLevel" },
 } as const;
@@ -144,14 +182,13 @@ export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv): AgentC
     if (r.ok) config[key] = r.value;
     else problems.push({ key, message: r.message });
   }
-  // The pair must leave room for two missed heartbeats plus the fencing margin.
-  if (!problems.length && (config.heartbeatMs !== undefined || config.leaseMs !== undefined)) {
-    const timings = {
-      heartbeatMs: (config.heartbeatMs as number) ?? DEFAULT_TIMINGS.heartbeatMs,
-      leaseMs: (config.leaseMs as number) ?? DEFAULT_TIMINGS.leaseMs,
-    };
-    const problem = timingProblem(timings);
-    if (problem) problems.push({ key: config.leaseMs !== undefined ? "leaseMs" : "heartbeatMs", message: problem });
+  // The lease must leave room for two missed heartbeats, the fencing margin and the demote budget.
+  const timingKeys = ["heartbeatMs", "leaseMs", "demoteTimeoutMs"] as const;
+  const given = timingKeys.filter((k) => config[k] !== undefined);
+  if (!problems.length && given.length) {
+    const [heartbeatMs, leaseMs, demoteTimeoutMs] = timingKeys.map((k) => (config[k] as number | undefined) ?? DEFAULT_TIMINGS[k]);
+    const problem = timingProblem({ heartbeatMs: heartbeatMs!, leaseMs: leaseMs!, demoteTimeoutMs: demoteTimeoutMs! });
+    if (problem) problems.push({ key: given.includes("leaseMs") ? "leaseMs" : given[0]!, message: problem });
   }
   if (problems.length) {
     const byKey = Object.fromEntries(Object.entries(FLAGS).map(([flag, { key, env: v }]) => [key, `--${flag} (${v})`]));

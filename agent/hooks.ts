@@ -1,41 +1,44 @@
-import { spawn } from "node:child_process";
+import type { HookOutcome } from "../lib/cluster/hook-outcome";
+import type { Logger } from "./log";
+import { killGroup, spawnGroup } from "./process-group";
 
 export type HookKind = "promote" | "demote";
 export type HookContext = { cluster: string; node: string; epoch: bigint | null };
-export type HookOutcome = { ok: true; ms: number } | { ok: false; ms: number; error: string };
+export type RunningHook = {
+  done: Promise<HookOutcome>;
+  /** Kills the hook's whole process group now; `why` becomes the outcome's error. */
+  kill(why: string): void;
+};
 
 /**
  * Runs a hook in a shell with CLUSTER, NODE, ROLE and EPOCH in its environment (as Patroni's
- * callbacks do), killing it after timeoutMs. Never throws: a failing hook is reported, and the
- * caller goes on (fencing never waits on a hook's success).
+ * callbacks do), as the leader of its own process group: a timeout or kill() ends the hook and
+ * everything it started. Resolves when the hook exits, even if a background child it left keeps
+ * its output pipes open. Never rejects: fencing never waits on a hook's success.
  */
-export function runHook(command: string, kind: HookKind, ctx: HookContext, timeoutMs: number): Promise<HookOutcome> {
+export function runHook(command: string, kind: HookKind, ctx: HookContext, timeoutMs: number, log: Logger): RunningHook {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
-  return new Promise((resolve) => {
-    const child = spawn(command, {
-      shell: true,
-      stdio: ["ignore", "inherit", "pipe"],
-      env: {
-        ...process.env,
-        CLUSTER: ctx.cluster,
-        NODE: ctx.node,
-        ROLE: kind === "promote" ? "ACTIVE" : "STANDBY",
-        EPOCH: ctx.epoch?.toString() ?? "",
-      },
-    });
-    let stderr = "";
-    child.stderr!.on("data", (b: Buffer) => (stderr = (stderr + b.toString()).slice(-500)));
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.on("error", (err) => {
-      clearTimeout(timer);
-      resolve({ ok: false, ms: elapsed(), error: err.message });
-    });
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) return resolve({ ok: true, ms: elapsed() });
-      const why = signal === "SIGKILL" ? `timed out after ${timeoutMs} ms` : signal ? `killed by ${signal}` : `exit code ${code}`;
-      resolve({ ok: false, ms: elapsed(), error: `${why}${stderr.trim() ? `: ${stderr.trim().split("\n").pop()}` : ""}` });
-    });
+  const group = spawnGroup(
+    command,
+    { CLUSTER: ctx.cluster, NODE: ctx.node, ROLE: kind === "promote" ? "ACTIVE" : "STANDBY", EPOCH: ctx.epoch?.toString() ?? "" },
+    log,
+    { hook: kind },
+  );
+  let killedFor: string | null = null;
+  const kill = (why: string) => {
+    if (killedFor !== null) return;
+    killedFor = why;
+    void killGroup(group);
+  };
+  const timer = setTimeout(() => kill(`timed out after ${timeoutMs} ms`), timeoutMs);
+  const done = group.exited.then(async ({ code, signal }): Promise<HookOutcome> => {
+    clearTimeout(timer);
+    if (killedFor !== null) await killGroup(group); // the outcome is reported once the whole group is gone
+    const ms = elapsed();
+    if (killedFor !== null) return { node: ctx.node, ok: false, ms, error: killedFor };
+    if (code === 0) return { node: ctx.node, ok: true, ms };
+    return { node: ctx.node, ok: false, ms, error: signal ? `killed by ${signal}` : `exit code ${code}` };
   });
+  return { done, kill };
 }

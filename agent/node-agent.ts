@@ -2,54 +2,90 @@ import os from "node:os";
 import type { Sql } from "../lib/db/sql";
 import { agentActor, insertAudit } from "../lib/cluster/audit";
 import { electActive } from "../lib/cluster/elect-active";
-import { commandStep, demoteForCommand, loadOpenCommand, promoteForCommand, wakeCluster } from "../lib/cluster/execute-command";
+import {
+  commandStep,
+  demoteForCommand,
+  loadOpenCommand,
+  promoteForCommand,
+  recordPromoteHook,
+  startStepDown,
+  wakeCluster,
+  type OpenCommand,
+} from "../lib/cluster/execute-command";
 import { expireOverdueCommands } from "../lib/cluster/expire-commands";
 import { heartbeat, type HeartbeatResult } from "../lib/cluster/heartbeat";
+import type { HookOutcome } from "../lib/cluster/hook-outcome";
 import { registerNode, type RegisterNodeOptions } from "../lib/cluster/register-node";
-import { releaseLease } from "../lib/cluster/release-lease";
-import { fencingMarginMs, type Timings } from "../lib/cluster/timing";
+import { releaseLease, type ReleaseLeaseOptions } from "../lib/cluster/release-lease";
+import { DEFAULT_TIMINGS, fencingMarginMs, timingProblem, type Timings } from "../lib/cluster/timing";
 import type { HealthStatus } from "./health-server";
-import { runHook, type HookKind } from "./hooks";
 import { monoNow, type Logger } from "./log";
+import { Workload } from "./workload";
 
 /** What registration needs (cluster, node, host, version, instance, priority, timings), plus the agent's own. */
 export type NodeAgentOptions = Omit<RegisterNodeOptions, "db"> & {
   /** The agent talks SQL through pg directly (see lib/db/sql.ts for why not Prisma). */
   db: Sql;
   hooks: { promote?: string; demote?: string; timeoutMs: number };
+  /** Supervised mode: the command this agent runs while its node is active. */
+  supervise?: string;
   log: Logger;
   /** Called when the agent must stop for good (its node row was removed or taken over). */
   onFatal(message: string): void;
 };
 
+/** Why an active is stepping down while keeping its lease: a command, SIGTERM, or its supervised process exiting. */
+type DrainCause = { command: OpenCommand } | { shutdown: true } | { workloadFailed: string };
+
+/**
+ * The agent's role as it believes it. `leaseDeadline` is monotonic ns: renewal start + lease -
+ * fencing margin, by which its workload must be down. ACTIVE acts (serves /active) until
+ * leaseDeadline - demote budget. DRAINING no longer acts but keeps renewing while its workload
+ * stops, then gives the role up in the database.
+ */
+type Role =
+  | { kind: "STANDBY" }
+  | { kind: "ACTIVE"; epoch: bigint; leaseDeadline: bigint; commandId: string | null }
+  | { kind: "DRAINING"; epoch: bigint; leaseDeadline: bigint; cause: DrainCause; stopped: { outcome: HookOutcome | null } | null };
+
 const MS = 1_000_000n;
 
 /**
  * One node's agent: heartbeats, holds or waits for the lease, takes part in elections and
- * commands. All role-changing decisions are lib/cluster transactions; this class only keeps the
- * local view honest: it believes it is active only until its monotonic deadline (renewal start
- * + lease - margin) and fences itself when that passes without a confirmed renewal.
+ * commands, and starts and stops the node's workload. All role-changing decisions are lib/cluster
+ * transactions; this class keeps the local view honest: it acts as active only until its monotonic
+ * deadline minus the demote budget, and fences itself when that passes without a confirmed renewal,
+ * so its workload is down before its lease can end in the database.
  */
 export class NodeAgent {
-  private role: "ACTIVE" | "STANDBY" = "STANDBY";
-  private epoch: bigint | null = null;
-  private validUntil = 0n; // monotonic ns; meaningful while ACTIVE
-  private fenceTimer: NodeJS.Timeout | undefined;
+  private role: Role = { kind: "STANDBY" };
+  private roleTimer: NodeJS.Timeout | undefined;
   private pendingFenceRecord: { epoch: bigint; reason: string } | null = null;
-  private timings: Timings = { heartbeatMs: 1000, leaseMs: 5000 };
+  private timings: Timings = DEFAULT_TIMINGS;
   private ids: { clusterId: string; nodeId: string } | null = null;
   private tickTimer: NodeJS.Timeout | undefined;
   private ticking = false;
   private wakeAgain = false;
+  private stopping = false;
   private stopped = false;
   private lastDbOk: bigint | null = null;
   private dbReachable = true;
-  private hookChain: Promise<unknown> = Promise.resolve();
   private announced: string | null = null; // command id this target has told the active about
+  private readonly workload: Workload;
   private readonly actor: string;
 
   constructor(private readonly o: NodeAgentOptions) {
     this.actor = agentActor(o.clusterName, o.nodeName);
+    this.workload = new Workload({
+      cluster: o.clusterName,
+      node: o.nodeName,
+      log: o.log,
+      hooks: o.hooks,
+      supervise: o.supervise,
+      onExit: (why) => {
+        if (this.role.kind === "ACTIVE") this.drain({ workloadFailed: why }, why);
+      },
+    });
   }
 
   get clusterId() {
@@ -60,24 +96,25 @@ export class NodeAgent {
     const { db, clusterName, nodeName, host, agentVersion, instanceId, priority, timings } = this.o;
     const reg = await registerNode({ db, clusterName, nodeName, host, agentVersion, instanceId, priority, timings });
     this.ids = { clusterId: reg.clusterId, nodeId: reg.nodeId };
-    this.timings = { heartbeatMs: reg.heartbeatMs, leaseMs: reg.leaseMs };
+    this.timings = { heartbeatMs: reg.heartbeatMs, leaseMs: reg.leaseMs, demoteTimeoutMs: reg.demoteTimeoutMs };
     this.o.log.info("registered", { event: "role", role: "STANDBY", ...this.timings });
     void this.tick();
   }
 
   /** May this node act as active right now? Checked against the monotonic deadline, not a timer. */
   isActive(): boolean {
-    return this.role === "ACTIVE" && monoNow() < this.validUntil;
+    return this.role.kind === "ACTIVE" && monoNow() < this.actUntil(this.role.leaseDeadline);
   }
 
   status(): HealthStatus {
     const active = this.isActive();
+    const role = this.role;
     return {
       cluster: this.o.clusterName,
       node: this.o.nodeName,
       role: active ? "ACTIVE" : "STANDBY",
-      epoch: this.epoch?.toString() ?? null,
-      leaseRemainingMs: active ? Number((this.validUntil - monoNow()) / MS) : null,
+      epoch: role.kind === "STANDBY" ? null : role.epoch.toString(),
+      leaseRemainingMs: active && role.kind === "ACTIVE" ? Number((this.actUntil(role.leaseDeadline) - monoNow()) / MS) : null,
       databaseReachable: this.dbReachable,
       lastHeartbeatOkMsAgo: this.lastDbOk === null ? null : Number((monoNow() - this.lastDbOk) / MS),
     };
@@ -122,30 +159,28 @@ export class NodeAgent {
   private async step(): Promise<number> {
     const { clusterId, nodeId } = this.ids!;
     const t0 = monoNow();
-    const hb = await heartbeat({
-      db: this.o.db,
-      nodeId,
-      instanceId: this.o.instanceId,
-      activeEpoch: this.role === "ACTIVE" ? this.epoch : null,
-      metrics: metrics(),
-    });
+    const holding = this.role.kind === "STANDBY" ? null : this.role;
+    const hb = await heartbeat({ db: this.o.db, nodeId, instanceId: this.o.instanceId, activeEpoch: holding?.epoch ?? null, metrics: metrics() });
     this.markDb(true);
     if (!hb) {
-      this.demoteLocally("this node's row is no longer this agent's");
+      this.loseRole("this node's row is no longer this agent's");
       this.o.onFatal(`${this.o.clusterName}/${this.o.nodeName} was removed from the cluster or taken over by another agent; stopping`);
       return this.timings.heartbeatMs;
     }
     this.applyTimings(hb);
-    if (this.role === "ACTIVE") {
-      if (!hb.renewed) this.demoteLocally(`lost the role in the database (cluster epoch is now ${hb.clusterEpoch})`);
-      else if (monoNow() >= this.validUntil) this.fence("the lease deadline passed before the renewal was confirmed");
-      else this.extendLease(t0);
+    if (holding && this.role === holding) {
+      if (!hb.renewed) this.loseRole(`lost the role in the database (cluster epoch is now ${hb.clusterEpoch})`);
+      else if (holding.kind === "ACTIVE" && monoNow() >= this.actUntil(holding.leaseDeadline))
+        this.fence("the lease deadline passed before the renewal was confirmed");
+      else this.renewed(holding, t0);
     }
     if (this.pendingFenceRecord) await this.recordFence();
-    if (hb.openCommand) await this.commandStep(clusterId, nodeId);
-    else if (this.role === "STANDBY" && this.mayElect(hb) && hb.activeLeaseRemainingMs === null) await this.tryElect(clusterId, nodeId);
+    if (this.role.kind === "DRAINING" && this.role.stopped) await this.finishDrain(this.role);
+    if (this.stopping) return hb.heartbeatMs;
+    const acted = hb.openCommand && (await this.commandStep(clusterId, nodeId));
+    if (!acted && this.role.kind === "STANDBY" && this.mayElect(hb) && hb.activeLeaseRemainingMs === null) await this.tryElect(clusterId, nodeId);
     // A standby that could take over wakes right when the active's lease lapses.
-    if (this.role === "STANDBY" && this.mayElect(hb) && hb.activeLeaseRemainingMs !== null) {
+    if (this.role.kind === "STANDBY" && this.mayElect(hb) && hb.activeLeaseRemainingMs !== null) {
       return Math.min(hb.heartbeatMs, hb.activeLeaseRemainingMs + 20);
     }
     return hb.heartbeatMs;
@@ -156,89 +191,174 @@ export class NodeAgent {
   }
 
   private applyTimings(hb: HeartbeatResult) {
-    if (hb.heartbeatMs !== this.timings.heartbeatMs || hb.leaseMs !== this.timings.leaseMs) {
-      this.timings = { heartbeatMs: hb.heartbeatMs, leaseMs: hb.leaseMs };
-      this.o.log.info("cluster timings changed", { ...this.timings });
-    }
+    const next = { heartbeatMs: hb.heartbeatMs, leaseMs: hb.leaseMs, demoteTimeoutMs: hb.demoteTimeoutMs };
+    if (next.heartbeatMs === this.timings.heartbeatMs && next.leaseMs === this.timings.leaseMs && next.demoteTimeoutMs === this.timings.demoteTimeoutMs) return;
+    // The database's CHECK refuses unsafe timings; this guards against a database without it.
+    const problem = timingProblem(next);
+    if (problem) return this.o.log.error("ignoring unsafe cluster timings", { ...next, problem });
+    this.timings = next;
+    this.o.log.info("cluster timings changed", { ...this.timings });
   }
 
   private async tryElect(clusterId: string, nodeId: string) {
     const t0 = monoNow();
     const result = await electActive({ db: this.o.db, clusterId, nodeId, instanceId: this.o.instanceId });
-    if (result.elected) this.becomeActive(result.epoch, t0, "elected by automatic failover");
+    if (result.elected) this.becomeActive(result.epoch, t0, "elected by automatic failover", null);
     else this.o.log.debug("not elected", { why: result.why });
   }
 
-  private async commandStep(clusterId: string, nodeId: string) {
+  /** This node's part in the open command; false when it has none (it may then take part in an election). */
+  private async commandStep(clusterId: string, nodeId: string): Promise<boolean> {
     const command = await loadOpenCommand({ db: this.o.db, clusterId });
-    if (!command) return;
+    if (!command) return false;
     if (command.overdue) {
       const n = await expireOverdueCommands({ db: this.o.db, clusterId, actor: this.actor });
       if (n) this.o.log.warn("command expired", { commandId: command.id, kind: command.kind });
-      return;
+      return true;
     }
     const step = commandStep(command, { nodeId, active: this.isActive() });
-    if (step === "demote") {
-      const epoch = this.epoch!;
-      this.demoteLocally(`stepping down for ${command.kind.toLowerCase()} (command ${command.id})`);
-      await this.hookChain; // the old active's service stops before the row says so
-      const { changed } = await demoteForCommand({ db: this.o.db, commandId: command.id, clusterId, nodeId, nodeName: this.o.nodeName, epoch });
-      // The command moved on meanwhile (cancelled or expired): give the lease up all the same.
-      if (!changed) await this.release(epoch, "shutdown", `stepped down for command ${command.id}, which was no longer pending`);
-    } else if (step === "promote") {
+    if (step === "demote" && this.role.kind === "ACTIVE") {
+      const { epoch } = this.role;
+      const { started } = await startStepDown({ db: this.o.db, commandId: command.id, clusterId, nodeId, nodeName: this.o.nodeName, epoch });
+      if (started && this.role.kind === "ACTIVE" && this.role.epoch === epoch) {
+        this.drain({ command }, `stepping down for ${command.kind.toLowerCase()} (command ${command.id})`);
+      }
+      return true;
+    }
+    if (step === "promote") {
       const t0 = monoNow();
       const result = await promoteForCommand({ db: this.o.db, commandId: command.id, clusterId, nodeId, instanceId: this.o.instanceId });
-      if (result.promoted) return this.becomeActive(result.epoch, t0, `${command.kind.toLowerCase()} (command ${command.id})`);
+      if (result.promoted) {
+        this.becomeActive(result.epoch, t0, `${command.kind.toLowerCase()} (command ${command.id})`, command.id);
+        return true;
+      }
       this.o.log.debug("promotion waits", { why: result.why });
       // This tick's heartbeat proved the target alive: tell the active now rather than at its next tick.
       if (this.announced !== command.id) {
         this.announced = command.id;
         await wakeCluster({ db: this.o.db, clusterId });
       }
+      return true;
+    }
+    return false;
+  }
+
+  private becomeActive(epoch: bigint, t0: bigint, reason: string, commandId: string | null) {
+    const role: Role = { kind: "ACTIVE", epoch, leaseDeadline: this.leaseDeadlineFrom(t0), commandId };
+    this.role = role;
+    this.armRoleTimer();
+    this.workload.setDeadline(role.leaseDeadline);
+    this.o.log.info("became ACTIVE", { event: "role", role: "ACTIVE", epoch, validUntil: this.actUntil(role.leaseDeadline), reason });
+    void this.workload.start(epoch, () => this.role === role && this.isActive()).then((outcome) => this.promoteHookEnded(epoch, commandId, outcome));
+  }
+
+  private async promoteHookEnded(epoch: bigint, commandId: string | null, outcome: HookOutcome | null) {
+    if (!outcome) return;
+    this.reportHook("promote", epoch, outcome);
+    if (commandId) {
+      await recordPromoteHook({ db: this.o.db, commandId, outcome }).catch((err: Error) =>
+        this.o.log.error("could not record the promote hook on the command", { error: err.message }),
+      );
     }
   }
 
-  private becomeActive(epoch: bigint, t0: bigint, reason: string) {
-    this.role = "ACTIVE";
-    this.epoch = epoch;
-    this.setDeadline(t0);
-    this.o.log.info("became ACTIVE", { event: "role", role: "ACTIVE", epoch, validUntil: this.validUntil, reason });
-    this.queueHook("promote", epoch);
+  private renewed(role: Extract<Role, { kind: "ACTIVE" | "DRAINING" }>, t0: bigint) {
+    role.leaseDeadline = this.leaseDeadlineFrom(t0);
+    this.armRoleTimer();
+    this.workload.setDeadline(role.leaseDeadline);
+    this.o.log.debug("lease renewed", {
+      event: "lease",
+      epoch: role.epoch,
+      validUntil: role.kind === "ACTIVE" ? this.actUntil(role.leaseDeadline) : undefined,
+    });
   }
 
-  private extendLease(t0: bigint) {
-    this.setDeadline(t0);
-    this.o.log.debug("lease renewed", { event: "lease", epoch: this.epoch, validUntil: this.validUntil });
+  private leaseDeadlineFrom(t0: bigint) {
+    return t0 + BigInt(this.timings.leaseMs - fencingMarginMs(this.timings)) * MS;
   }
 
-  private setDeadline(t0: bigint) {
-    const { leaseMs } = this.timings;
-    this.validUntil = t0 + BigInt(leaseMs - fencingMarginMs(this.timings)) * MS;
-    clearTimeout(this.fenceTimer);
-    const delay = Number((this.validUntil - monoNow()) / MS);
-    this.fenceTimer = setTimeout(
+  /** An active stops acting one demote budget before its lease deadline, so its demote hook fits. */
+  private actUntil(leaseDeadline: bigint) {
+    return leaseDeadline - BigInt(this.timings.demoteTimeoutMs) * MS;
+  }
+
+  /** ACTIVE: fence at the act deadline. DRAINING: give the role up locally at the lease deadline. */
+  private armRoleTimer() {
+    clearTimeout(this.roleTimer);
+    const role = this.role;
+    if (role.kind === "STANDBY") return;
+    const at = role.kind === "ACTIVE" ? this.actUntil(role.leaseDeadline) : role.leaseDeadline;
+    this.roleTimer = setTimeout(
       () => {
-        if (this.role === "ACTIVE" && monoNow() >= this.validUntil) this.fence("could not renew the lease in time (database unreachable or process paused)");
+        if (this.role !== role || monoNow() < at) return;
+        if (role.kind === "ACTIVE") this.fence("could not renew the lease in time (database unreachable or process paused)");
+        else this.loseRole("could not renew the lease while stopping its workload", "self_fenced");
       },
-      Math.max(0, delay) + 1,
+      Math.max(0, Number((at - monoNow()) / MS)) + 1,
     );
   }
 
-  /** Self-fencing: stop acting as active now; the audit row follows once the database answers. */
+  /** Self-fencing: stop acting as active now; its workload stops before the lease deadline; the audit row follows once the database answers. */
   private fence(reason: string) {
-    const epoch = this.epoch!;
-    this.demoteLocally(reason, "warn");
-    this.pendingFenceRecord = { epoch, reason };
+    this.loseRole(reason, "self_fenced");
   }
 
-  private demoteLocally(reason: string, level: "info" | "warn" = "info") {
-    if (this.role !== "ACTIVE") return;
-    const epoch = this.epoch;
-    this.role = "STANDBY";
-    this.epoch = null;
-    clearTimeout(this.fenceTimer);
-    this.o.log[level]("became STANDBY", { event: "role", role: "STANDBY", epoch, reason });
-    this.queueHook("demote", epoch);
+  /**
+   * Leaves ACTIVE or DRAINING without the database's word (fenced, or the row moved on). An ACTIVE
+   * stops its workload, killed at the lease deadline (or one budget from now, for an agent that
+   * woke up past it); a DRAINING one is already stopping it.
+   */
+  private loseRole(reason: string, record?: "self_fenced") {
+    const role = this.role;
+    if (role.kind === "STANDBY") return;
+    this.role = { kind: "STANDBY" };
+    clearTimeout(this.roleTimer);
+    if (record) this.pendingFenceRecord = { epoch: role.epoch, reason };
+    if (role.kind === "ACTIVE") {
+      this.o.log[record ? "warn" : "info"]("became STANDBY", { event: "role", role: "STANDBY", epoch: role.epoch, reason });
+      this.workload.setDeadline(maxBigint(role.leaseDeadline, monoNow() + BigInt(this.timings.demoteTimeoutMs) * MS));
+      void this.workload.stop(role.epoch).then((outcome) => outcome && this.reportHook("demote", role.epoch, outcome));
+    } else {
+      this.o.log.warn("gave up the role while stopping its workload", { epoch: role.epoch, reason });
+    }
+  }
+
+  /**
+   * A planned step-down: stop acting now, keep renewing the lease while the workload stops (the
+   * demote hook or the supervised process's stop), then give the role up in the database
+   * (finishDrain), so the next active starts only after this one's workload is down.
+   */
+  private drain(cause: DrainCause, reason: string) {
+    const role = this.role;
+    if (role.kind !== "ACTIVE") return;
+    const draining: Role = { kind: "DRAINING", epoch: role.epoch, leaseDeadline: role.leaseDeadline, cause, stopped: null };
+    this.role = draining;
+    this.armRoleTimer();
+    this.o.log.info("became STANDBY", { event: "role", role: "STANDBY", epoch: role.epoch, reason, draining: true });
+    void this.workload.stop(role.epoch).then((outcome) => {
+      if (outcome && (!outcome.ok || !("command" in cause))) this.reportHook("demote", role.epoch, outcome);
+      if (this.role !== draining) return;
+      draining.stopped = { outcome };
+      this.wake();
+    });
+  }
+
+  private async finishDrain(role: Extract<Role, { kind: "DRAINING" }>) {
+    const { clusterId, nodeId } = this.ids!;
+    const { epoch, cause } = role;
+    const base = { db: this.o.db, clusterId, nodeId, nodeName: this.o.nodeName, epoch };
+    if ("command" in cause) {
+      const { changed } = await demoteForCommand({ ...base, commandId: cause.command.id, hookOutcome: role.stopped!.outcome });
+      // The command moved on meanwhile (expired): give the lease up all the same.
+      if (!changed) await this.release(epoch, "shutdown", `stepped down for command ${cause.command.id}, which was no longer running`);
+    } else if ("shutdown" in cause) {
+      await this.release(epoch, "shutdown", "agent stopped (SIGTERM)");
+    } else {
+      await this.release(epoch, "workload_failed", cause.workloadFailed, 2 * this.timings.leaseMs);
+    }
+    if (this.role === role) this.role = { kind: "STANDBY" };
+    clearTimeout(this.roleTimer);
+    this.o.log.info("stepped down", { epoch });
   }
 
   private async recordFence() {
@@ -247,7 +367,7 @@ export class NodeAgent {
     this.pendingFenceRecord = null;
   }
 
-  private async release(epoch: bigint, why: "shutdown" | "self_fenced", reason: string) {
+  private async release(epoch: bigint, why: ReleaseLeaseOptions["why"], reason: string, holdOffMs?: number) {
     const { clusterId, nodeId } = this.ids!;
     const { changed } = await releaseLease({
       db: this.o.db,
@@ -258,30 +378,26 @@ export class NodeAgent {
       epoch,
       why,
       reason,
+      holdOffMs,
     });
-    this.o.log.info(why === "shutdown" ? "released the lease" : "self-fence recorded in the audit log", { epoch, rowChanged: changed });
+    this.o.log.info(why === "self_fenced" ? "self-fence recorded in the audit log" : "released the lease", { epoch, rowChanged: changed });
   }
 
-  private queueHook(kind: HookKind, epoch: bigint | null) {
-    const command = kind === "promote" ? this.o.hooks.promote : this.o.hooks.demote;
-    if (!command) return;
-    this.hookChain = this.hookChain.then(async () => {
-      const ctx = { cluster: this.o.clusterName, node: this.o.nodeName, epoch };
-      const outcome = await runHook(command, kind, ctx, this.o.hooks.timeoutMs);
-      if (outcome.ok) return this.o.log.info(`${kind} hook succeeded`, { ms: outcome.ms });
-      this.o.log.error(`${kind} hook failed`, { ms: outcome.ms, error: outcome.error });
-      await insertAudit(this.o.db, {
-        actor: this.actor,
-        action: "hook.failed",
-        clusterId: this.ids?.clusterId,
-        clusterName: this.o.clusterName,
-        nodeId: this.ids?.nodeId,
-        nodeName: this.o.nodeName,
-        epoch,
-        reason: `${kind} hook: ${outcome.error}`,
-        details: { hook: kind, ms: outcome.ms }, // not the command line: it may carry credentials
-      }).catch((err: Error) => this.o.log.error("could not audit the hook failure", { error: err.message }));
-    });
+  /** Logs a hook's outcome; a failure is audited too (without the hook's output, which stays in this log). */
+  private reportHook(hook: "promote" | "demote", epoch: bigint, outcome: HookOutcome) {
+    if (outcome.ok) return this.o.log.info(`${hook} hook succeeded`, { ms: outcome.ms });
+    this.o.log.error(`${hook} hook failed`, { ms: outcome.ms, error: outcome.error });
+    void insertAudit(this.o.db, {
+      actor: this.actor,
+      action: "hook.failed",
+      clusterId: this.ids?.clusterId,
+      clusterName: this.o.clusterName,
+      nodeId: this.ids?.nodeId,
+      nodeName: this.o.nodeName,
+      epoch,
+      reason: `${hook} hook: ${outcome.error}`,
+      details: { hook, ms: outcome.ms }, // not the command line: it may carry credentials
+    }).catch((err: Error) => this.o.log.error("could not audit the hook failure", { error: err.message }));
   }
 
   private markDb(ok: boolean, err?: unknown) {
@@ -295,24 +411,27 @@ export class NodeAgent {
     }
   }
 
-  /** Clean shutdown: an active node steps down, runs its demote hook and releases the lease. */
+  /**
+   * Clean shutdown: an active node drains (keeps its lease while its workload stops) and then
+   * releases the lease, so a standby takes over at once; bounded by the lease deadline when the
+   * database is unreachable.
+   */
   async stop(): Promise<void> {
+    this.stopping = true;
+    this.drain({ shutdown: true }, "shutting down");
+    this.wake();
+    while (this.role.kind === "DRAINING") await new Promise((r) => setTimeout(r, 10));
     this.stopped = true;
     clearTimeout(this.tickTimer);
     while (this.ticking) await new Promise((r) => setTimeout(r, 5));
-    const epoch = this.epoch;
-    const wasActive = this.isActive();
-    this.demoteLocally("shutting down");
-    await this.hookChain;
-    if (wasActive && epoch !== null) {
-      await this.release(epoch, "shutdown", "agent stopped (SIGTERM)").catch((err: Error) =>
-        this.o.log.error("could not release the lease; standbys take over when it expires", { error: err.message }),
-      );
-    }
+    clearTimeout(this.roleTimer);
+    await this.workload.idle();
     if (this.pendingFenceRecord) await this.recordFence().catch(() => {});
-    clearTimeout(this.fenceTimer);
+    this.workload.close();
   }
 }
+
+const maxBigint = (a: bigint, b: bigint) => (a > b ? a : b);
 
 // Sampled at most once a second per process: reading RSS and load is a /proc read each, and
 // where many agents share a process (the scale bench) one sample serves them all.
@@ -322,7 +441,7 @@ function metrics() {
   if (!sampled || now - sampled.at >= 1000) {
     sampled = {
       at: now,
-      value: { load1: Math.round(os.loadavg()[0] * 100) / 100, rssMb: Math.round(process.memoryUsage.rss() / 1048576), uptimeS: Math.round(process.uptime()) },
+      value: { load1: Math.round(os.loadavg()[0]! * 100) / 100, rssMb: Math.round(process.memoryUsage.rss() / 1048576), uptimeS: Math.round(process.uptime()) },
     };
   }
   return sampled.value;

@@ -14,10 +14,12 @@ export const AUDIT_ACTIONS = [
   "command.cancelled",
   "command.expired",
   "command.failed",
+  "command.started", // the active began stepping down (its demote hook runs; the lease is kept until it ends)
   "command.demoted", // the active stepped down for a command
   "command.promoted", // the target became active for a command
   "agent.released", // clean shutdown: the active gave up its lease
   "agent.self_fenced", // the active could not renew in time and demoted itself
+  "agent.stepped_down", // the active's supervised process exited by itself: it gave up the role
   "hook.failed",
   "cluster.paused",
   "cluster.resumed",

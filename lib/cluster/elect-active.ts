@@ -29,17 +29,38 @@ export async function electActive({ db, clusterId, nodeId, instanceId }: ElectAc
       const { cluster, nodes } = locked;
       if (cluster.failoverMode === "MANUAL") return { elected: false, why: "failover mode is manual" };
       if (cluster.paused) return { elected: false, why: "automatic failover is paused" };
-      const open = await tx.query<{ id: string }>(
-        `SELECT id FROM "Command" WHERE "clusterId" = $1::uuid AND status IN ('PENDING', 'RUNNING') AND deadline > now()`,
-        [clusterId],
-      );
-      if (open.length) return { elected: false, why: "a command is in progress" };
       const active = nodes.find((n) => n.role === "ACTIVE");
       if (active?.leaseValid) return { elected: false, why: `${active.name} holds a valid lease` };
+      const [open] = await tx.query<{ id: string; kind: string; targetNodeId: string | null }>(
+        `SELECT id, kind::text AS kind, "targetNodeId" FROM "Command"
+         WHERE "clusterId" = $1::uuid AND status IN ('PENDING', 'RUNNING') AND deadline > now() FOR UPDATE`,
+        [clusterId],
+      );
+      // A switchover or promote whose target is alive finishes by itself (the target waits the
+      // lapsed lease out); anything else can no longer finish and must not hold failover up.
+      const target = open && nodes.find((n) => n.id === open.targetNodeId);
+      if (open && open.kind !== "DEMOTE" && target?.healthy && !target.maintenance) return { elected: false, why: "a command is in progress" };
       const me = nodes.find((n) => n.id === nodeId);
       const best = bestCandidate(nodes);
       if (!me || best?.id !== nodeId) return { elected: false, why: best ? `${best.name} is the better candidate` : "this node is not eligible" };
       const actor = agentActor(cluster.name, me.name);
+      if (open) {
+        const error =
+          open.kind === "DEMOTE"
+            ? `superseded by automatic failover: ${active?.name ?? "the active node"} lost its lease before it stepped down`
+            : `superseded by automatic failover: target ${target?.name ?? "(removed)"} is not healthy`;
+        await tx.execute(`UPDATE "Command" SET status = 'FAILED', "finishedAt" = now(), error = $2 WHERE id = $1::uuid`, [open.id, error]);
+        await insertAudit(tx, {
+          actor,
+          action: "command.failed",
+          clusterId,
+          clusterName: cluster.name,
+          nodeId: open.targetNodeId,
+          nodeName: target?.name,
+          commandId: open.id,
+          reason: error,
+        });
+      }
       const epoch = await takeOverRole(tx, { cluster, active, nodeId, instanceId, actor, retireReason: "lease expired" });
       const base = { actor, clusterId, clusterName: cluster.name, epoch };
       await insertAudit(tx, {

@@ -1,5 +1,6 @@
 import { toSql, type DbHandle } from "../db/sql";
 import { agentActor, insertAudit } from "./audit";
+import type { HookOutcome } from "./hook-outcome";
 import { lockCluster, RoleChangeAborted, takeOverRole } from "./cluster-lock";
 
 export type OpenCommand = {
@@ -38,7 +39,7 @@ export type CommandStep = "demote" | "promote" | "wait";
 export function commandStep(command: OpenCommand, me: { nodeId: string; active: boolean }): CommandStep {
   if (command.overdue) return "wait";
   const isTarget = command.targetNodeId === me.nodeId;
-  if (command.kind === "DEMOTE") return isTarget && me.active ? "demote" : "wait";
+  if (command.kind === "DEMOTE") return isTarget && me.active && command.status === "PENDING" ? "demote" : "wait";
   if (me.active) return !isTarget && command.status === "PENDING" && command.targetReady ? "demote" : "wait";
   return isTarget ? "promote" : "wait";
 }
@@ -48,7 +49,7 @@ export async function wakeCluster({ db, clusterId }: { db: DbHandle; clusterId: 
   await toSql(db).query(`SELECT pg_notify('cluster_command', $1)`, [clusterId]);
 }
 
-export type DemoteForCommandOptions = {
+export type StepDownOptions = {
   db: DbHandle;
   commandId: string;
   clusterId: string;
@@ -58,12 +59,60 @@ export type DemoteForCommandOptions = {
   epoch: bigint;
 };
 
-/** The active's half of a command, after its demote hook ran: row to STANDBY, command advanced, audited. */
-export async function demoteForCommand({ db, commandId, clusterId, nodeId, nodeName, epoch }: DemoteForCommandOptions): Promise<{ changed: boolean }> {
+/**
+ * The active's first half of a command, before its demote hook runs: the command becomes RUNNING
+ * (so a cancel is refused from here on, rather than honoured while the node is already stopping),
+ * audited. The node keeps its role and lease while the hook runs ("draining").
+ */
+export async function startStepDown({ db, commandId, clusterId, nodeId, nodeName, epoch }: StepDownOptions): Promise<{ started: boolean }> {
   return toSql(db).transaction(async (tx) => {
     const locked = await lockCluster(tx, clusterId);
     const [command] = await tx.query<{ kind: string }>(
       `SELECT kind::text AS kind FROM "Command" WHERE id = $1::uuid AND status = 'PENDING' AND deadline > now() FOR UPDATE`,
+      [commandId],
+    );
+    const me = locked?.nodes.find((n) => n.id === nodeId);
+    if (!locked || !command || me?.role !== "ACTIVE" || !me.leaseValid) return { started: false };
+    const [{ current }] = await tx.query<{ current: boolean }>(`SELECT "activeEpoch" = $2::bigint AS current FROM "Node" WHERE id = $1::uuid`, [nodeId, epoch]);
+    if (!current) return { started: false };
+    await tx.execute(`UPDATE "Command" SET status = 'RUNNING', "startedAt" = now() WHERE id = $1::uuid`, [commandId]);
+    await insertAudit(tx, {
+      actor: agentActor(locked.cluster.name, nodeName),
+      action: "command.started",
+      clusterId,
+      clusterName: locked.cluster.name,
+      nodeId,
+      nodeName,
+      epoch,
+      commandId,
+      reason: `stepping down for ${command.kind.toLowerCase()}: stopping its workload while it keeps the lease`,
+    });
+    return { started: true };
+  });
+}
+
+export type DemoteForCommandOptions = StepDownOptions & {
+  /** How the demote hook (or the supervised process's stop) ended; null when there was none. */
+  hookOutcome: HookOutcome | null;
+};
+
+/**
+ * The active's second half, once its workload is down: row to STANDBY with the lease released (the
+ * target promotes on the release), the command advanced with the hook's outcome, audited.
+ */
+export async function demoteForCommand({
+  db,
+  commandId,
+  clusterId,
+  nodeId,
+  nodeName,
+  epoch,
+  hookOutcome,
+}: DemoteForCommandOptions): Promise<{ changed: boolean }> {
+  return toSql(db).transaction(async (tx) => {
+    const locked = await lockCluster(tx, clusterId);
+    const [command] = await tx.query<{ kind: string }>(
+      `SELECT kind::text AS kind FROM "Command" WHERE id = $1::uuid AND status = 'RUNNING' AND deadline > now() FOR UPDATE`,
       [commandId],
     );
     if (!locked || !command) return { changed: false };
@@ -77,11 +126,13 @@ export async function demoteForCommand({ db, commandId, clusterId, nodeId, nodeN
         [nodeId, epoch, holdOff],
       )) === 1;
     if (!changed) return { changed };
-    if (command.kind === "DEMOTE") {
-      await tx.execute(`UPDATE "Command" SET status = 'SUCCEEDED', "startedAt" = now(), "finishedAt" = now() WHERE id = $1::uuid`, [commandId]);
-    } else {
-      await tx.execute(`UPDATE "Command" SET status = 'RUNNING', "startedAt" = now() WHERE id = $1::uuid`, [commandId]);
-    }
+    await tx.execute(
+      `UPDATE "Command" SET status = CASE WHEN kind = 'DEMOTE' THEN 'SUCCEEDED'::"CommandStatus" ELSE status END,
+         "finishedAt" = CASE WHEN kind = 'DEMOTE' THEN now() ELSE "finishedAt" END,
+         "hookOutcomes" = CASE WHEN $2::jsonb IS NULL THEN "hookOutcomes" ELSE COALESCE("hookOutcomes", '{}') || jsonb_build_object('demote', $2::jsonb) END
+       WHERE id = $1::uuid`,
+      [commandId, hookOutcome && JSON.stringify(hookOutcome)],
+    );
     await insertAudit(tx, {
       actor: agentActor(cluster.name, nodeName),
       action: "command.demoted",
@@ -93,10 +144,19 @@ export async function demoteForCommand({ db, commandId, clusterId, nodeId, nodeN
       toRole: "STANDBY",
       epoch,
       commandId,
-      reason: command.kind === "DEMOTE" ? "demoted by operator" : `stepping down for ${command.kind.toLowerCase()}`,
+      reason: command.kind === "DEMOTE" ? "demoted by operator" : `stepped down for ${command.kind.toLowerCase()}`,
+      ...(hookOutcome && { details: { hook: hookOutcome } }),
     });
     return { changed };
   });
+}
+
+/** The target's promote hook ended: its outcome goes on the command (the audit has hook.failed too). */
+export async function recordPromoteHook({ db, commandId, outcome }: { db: DbHandle; commandId: string; outcome: HookOutcome }) {
+  await toSql(db).execute(
+    `UPDATE "Command" SET "hookOutcomes" = COALESCE("hookOutcomes", '{}') || jsonb_build_object('promote', $2::jsonb) WHERE id = $1::uuid`,
+    [commandId, JSON.stringify(outcome)],
+  );
 }
 
 export type PromoteForCommandOptions = {

@@ -14,7 +14,7 @@ export async function expireOverdueCommands({ db, clusterId, actor = SYSTEM_ACTO
            WHEN t."lastHeartbeatAt" IS NULL OR t."lastHeartbeatAt" <= now() - make_interval(secs => (2 * cl."heartbeatMs" + 250) / 1000.0)
              THEN format('target %s stopped heartbeating (last heartbeat %s s ago)', t.name,
                          COALESCE(round(EXTRACT(EPOCH FROM now() - t."lastHeartbeatAt"))::text, 'never'))
-           WHEN c.kind = 'DEMOTE' OR c.status = 'PENDING' AND EXISTS (SELECT 1 FROM "Node" a WHERE a."clusterId" = c."clusterId" AND a.role = 'ACTIVE')
+           WHEN c.kind = 'DEMOTE' OR EXISTS (SELECT 1 FROM "Node" a WHERE a."clusterId" = c."clusterId" AND a.role = 'ACTIVE' AND a.id <> c."targetNodeId")
              THEN 'the active node did not step down before the deadline'
            ELSE format('target %s did not take over before the deadline', t.name) END
        FROM "Node" t, "Cluster" cl

@@ -48,10 +48,9 @@ export async function registerNode({
        ON CONFLICT (name) DO NOTHING`,
       [clusterName, wanted.heartbeatMs, wanted.leaseMs, wanted.demoteTimeoutMs],
     );
-    const [cluster] = await tx.query<Timings & { id: string }>(
-      `SELECT id, "heartbeatMs", "leaseMs", "demoteTimeoutMs" FROM "Cluster" WHERE name = $1`,
-      [clusterName],
-    );
+    const [cluster] = await tx.query<Timings & { id: string }>(`SELECT id, "heartbeatMs", "leaseMs", "demoteTimeoutMs" FROM "Cluster" WHERE name = $1`, [
+      clusterName,
+    ]);
     // Settings written past the console (by hand in SQL) must not make fencing unsafe.
     const problem = timingProblem(cluster);
     if (problem) throw new ClusterError("INVALID", `cluster ${clusterName} has unsafe timings: ${problem}; fix them in the console`);

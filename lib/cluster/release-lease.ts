@@ -9,26 +9,41 @@ export type ReleaseLeaseOptions = {
   clusterId: string;
   /** The epoch the agent was active at: the row is changed only if it still is. */
   epoch: bigint;
-  why: "shutdown" | "self_fenced";
+  why: "shutdown" | "self_fenced" | "workload_failed";
   reason: string;
+  /** Not elected again for this long (a node whose workload failed should not get the role straight back). */
+  holdOffMs?: number;
 };
+
+const ACTIONS = { shutdown: "agent.released", self_fenced: "agent.self_fenced", workload_failed: "agent.stepped_down" } as const;
 
 /**
  * An active agent gives the role up: on clean shutdown (so a standby takes over at once instead
  * of after the lease) or, once the database answers again, to record that it fenced itself.
  * Audited either way; the row changes only if the epoch is still this agent's.
  */
-export async function releaseLease({ db, clusterName, nodeName, nodeId, clusterId, epoch, why, reason }: ReleaseLeaseOptions): Promise<{ changed: boolean }> {
+export async function releaseLease({
+  db,
+  clusterName,
+  nodeName,
+  nodeId,
+  clusterId,
+  epoch,
+  why,
+  reason,
+  holdOffMs = 0,
+}: ReleaseLeaseOptions): Promise<{ changed: boolean }> {
   return toSql(db).transaction(async (tx) => {
     const changed =
       (await tx.execute(
-        `UPDATE "Node" SET role = 'STANDBY', "leaseExpiresAt" = NULL, "activeEpoch" = NULL
+        `UPDATE "Node" SET role = 'STANDBY', "leaseExpiresAt" = NULL, "activeEpoch" = NULL,
+           "holdUntil" = CASE WHEN $3::float8 > 0 THEN now() + make_interval(secs => $3::float8 / 1000) END
          WHERE id = $1::uuid AND role = 'ACTIVE' AND "activeEpoch" = $2::bigint`,
-        [nodeId, epoch],
+        [nodeId, epoch, holdOffMs],
       )) === 1;
     await insertAudit(tx, {
       actor: agentActor(clusterName, nodeName),
-      action: why === "shutdown" ? "agent.released" : "agent.self_fenced",
+      action: ACTIONS[why],
       clusterId,
       clusterName,
       nodeId,

@@ -6,7 +6,10 @@ describe("timings", () => {
     [{ heartbeatMs: 1000, leaseMs: 5000, demoteTimeoutMs: 1000 }, null],
     [{ heartbeatMs: 250, leaseMs: 2000, demoteTimeoutMs: 1000 }, null],
     [{ heartbeatMs: 250, leaseMs: 2000, demoteTimeoutMs: 1299 }, null],
-    [{ heartbeatMs: 250, leaseMs: 2000, demoteTimeoutMs: 1300 }, /leaseMs \(2000\) must exceed 2 x heartbeatMs \(500\) \+ the fencing margin \(200\) \+ demoteTimeoutMs \(1300\) = 2000/],
+    [
+      { heartbeatMs: 250, leaseMs: 2000, demoteTimeoutMs: 1300 },
+      /leaseMs \(2000\) must exceed 2 x heartbeatMs \(500\) \+ the fencing margin \(200\) \+ demoteTimeoutMs \(1300\) = 2000/,
+    ],
     [{ heartbeatMs: 1000, leaseMs: 2000, demoteTimeoutMs: 0 }, /leaseMs \(2000\) must exceed .* = 2200/],
     [{ heartbeatMs: 1000, leaseMs: 2200, demoteTimeoutMs: 0 }, /must exceed/],
     [{ heartbeatMs: 10, leaseMs: 2000, demoteTimeoutMs: 0 }, /heartbeatMs must be an integer from 50/],
@@ -19,7 +22,11 @@ describe("timings", () => {
   });
 
   it("offers the largest demote budget that still passes", () => {
-    for (const t of [{ heartbeatMs: 1000, leaseMs: 5000 }, { heartbeatMs: 250, leaseMs: 2000 }, { heartbeatMs: 300, leaseMs: 5000 }]) {
+    for (const t of [
+      { heartbeatMs: 1000, leaseMs: 5000 },
+      { heartbeatMs: 250, leaseMs: 2000 },
+      { heartbeatMs: 300, leaseMs: 5000 },
+    ]) {
       const max = maxDemoteTimeoutMs(t);
       expect(timingProblem({ ...t, demoteTimeoutMs: max })).toBeNull();
       expect(timingProblem({ ...t, demoteTimeoutMs: max + 1 })).not.toBeNull();

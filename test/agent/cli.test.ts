@@ -39,8 +39,39 @@ describe("agent CLI: bad input gets a clear error and changes nothing", () => {
     {
       name: "lease too short for the heartbeat",
       args: [...good, "--heartbeat-ms", "1000", "--lease-ms", "2000"],
-      error: /--lease-ms \(LEASE_MS\): leaseMs \(2000\) must exceed 2 x heartbeatMs plus the fencing margin \(2200\)/,
+      error: /--lease-ms \(LEASE_MS\): leaseMs \(2000\) must exceed 2 x heartbeatMs \(2000\) \+ the fencing margin \(200\) \+ demoteTimeoutMs \(1000\) = 3200/,
     },
+    {
+      name: "demote budget that does not fit the lease",
+      args: [...good, "--heartbeat-ms", "250", "--lease-ms", "2000", "--demote-timeout-ms", "1500"],
+      error: /--lease-ms \(LEASE_MS\): leaseMs \(2000\) must exceed 2 x heartbeatMs \(500\) \+ the fencing margin \(200\) \+ demoteTimeoutMs \(1500\) = 2200/,
+    },
+    {
+      name: "demote budget alone, too large for the default lease",
+      args: [...good, "--demote-timeout-ms", "4000"],
+      error: /--demote-timeout-ms \(DEMOTE_TIMEOUT_MS\): leaseMs \(5000\) must exceed .* demoteTimeoutMs \(4000\) = 6500/,
+    },
+    {
+      name: "negative demote budget",
+      args: [...good, "--demote-timeout-ms=-1"],
+      error: /--demote-timeout-ms \(DEMOTE_TIMEOUT_MS\): must be an integer from 0/,
+    },
+    {
+      name: "hook program that does not exist",
+      args: [...good, "--on-promote", "/opt/nope/start.sh --now"],
+      error: /--on-promote \(ON_PROMOTE\): \/opt\/nope\/start.sh: not found or not executable/,
+    },
+    {
+      name: "hook program not on PATH",
+      args: [...good, "--on-demote", "ENGINE=x no-such-engine-ctl stop"],
+      error: /--on-demote \(ON_DEMOTE\): no-such-engine-ctl: not found/,
+    },
+    {
+      name: "supervised program not executable",
+      args: [...good, "--supervise", "/etc/passwd"],
+      error: /--supervise \(SUPERVISE\): \/etc\/passwd: not found or not executable/,
+    },
+    { name: "empty supervised command", args: [...good, "--supervise", "  "], error: /--supervise \(SUPERVISE\): must name a program/ },
     {
       name: "heartbeat too slow for the default lease",
       args: [...good, "--heartbeat-ms", "3000"],
@@ -106,14 +137,26 @@ describe("agent lifecycle", () => {
     expect(second.child.exitCode).toBeNull();
   });
 
-  it("creates its cluster with --heartbeat-ms/--lease-ms, and refuses to join a cluster whose stored timings are unsafe", async () => {
-    const creator = spawnAgent({ url: t.url, cluster: "timed", node: "t1", args: ["--heartbeat-ms", "300", "--lease-ms", "2400"] });
+  it("creates its cluster with --heartbeat-ms/--lease-ms/--demote-timeout-ms, and refuses to join a cluster whose stored timings are unsafe", async () => {
+    const creator = spawnAgent({
+      url: t.url,
+      cluster: "timed",
+      node: "t1",
+      args: ["--heartbeat-ms", "300", "--lease-ms", "2400", "--demote-timeout-ms", "1200"],
+    });
     agents.push(creator);
     await creator.waitForLine((l) => l.msg === "registered");
-    expect(await t.prisma.cluster.findUniqueOrThrow({ where: { name: "timed" }, select: { heartbeatMs: true, leaseMs: true } })).toEqual({
+    const timed = { heartbeatMs: true, leaseMs: true, demoteTimeoutMs: true };
+    expect(await t.prisma.cluster.findUniqueOrThrow({ where: { name: "timed" }, select: timed })).toEqual({
       heartbeatMs: 300,
       leaseMs: 2400,
+      demoteTimeoutMs: 1200,
     });
+    // The database itself refuses unsafe timings, whoever writes them...
+    await expect(t.prisma.cluster.create({ data: { name: "unsafe", heartbeatMs: 1000, leaseMs: 1500 } })).rejects.toThrow(/Cluster_timings_safe/);
+    await expect(t.prisma.cluster.update({ where: { name: "timed" }, data: { demoteTimeoutMs: 1600 } })).rejects.toThrow(/Cluster_timings_safe/);
+    // ...and an agent refuses them from a database without that constraint.
+    await t.prisma.$executeRawUnsafe(`ALTER TABLE "Cluster" DROP CONSTRAINT "Cluster_timings_safe"`);
     await t.prisma.cluster.create({ data: { name: "unsafe", heartbeatMs: 1000, leaseMs: 1500 } }); // written past the console
     const refused = spawnAgent({ url: t.url, cluster: "unsafe", node: "u1" });
     expect(await refused.exited()).toBe(1);

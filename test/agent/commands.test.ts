@@ -58,6 +58,7 @@ describe("commands executed by real agents", () => {
     const audit = await t.prisma.auditEvent.findMany({ where: { commandId: cmd.id }, orderBy: { id: "asc" } });
     expect(audit.map((a) => [a.action, a.nodeName, a.fromRole, a.toRole])).toEqual([
       ["command.requested", target, null, null],
+      ["command.started", old.name, null, null],
       ["command.demoted", old.name, "ACTIVE", "STANDBY"],
       ["command.promoted", target, "STANDBY", "ACTIVE"],
     ]);

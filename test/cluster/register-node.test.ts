@@ -50,7 +50,7 @@ describe("registerNode", () => {
   });
 
   it("a restart after the active died takes the row back as STANDBY, audited, while new nodes join alongside", async () => {
-    await t.prisma.cluster.create({ data: { name: "restart", heartbeatMs: 250, leaseMs: 1000 } });
+    await t.prisma.cluster.create({ data: { name: "restart", heartbeatMs: 250, leaseMs: 1000, demoteTimeoutMs: 300 } });
     const a = await register("restart", "a");
     const election = await electActive({
       db,

@@ -7,7 +7,7 @@ export const FAST = { heartbeatMs: 250, leaseMs: 2000 };
 export async function createCluster(
   prisma: PrismaClient,
   name: string,
-  settings: Partial<{ heartbeatMs: number; leaseMs: number; paused: boolean; failoverMode: "AUTOMATIC" | "MANUAL" }> = {},
+  settings: Partial<{ heartbeatMs: number; leaseMs: number; demoteTimeoutMs: number; paused: boolean; failoverMode: "AUTOMATIC" | "MANUAL" }> = {},
 ) {
   return prisma.cluster.create({ data: { name, ...FAST, ...settings } });
 }

@@ -1,0 +1,44 @@
+import type { HookOutcome } from "../lib/cluster/hook-outcome";
+import type { HookContext } from "./hooks";
+import type { Logger } from "./log";
+import { killGroup, spawnGroup, type GroupExit, type ProcessGroup } from "./process-group";
+
+/**
+ * The command of `--supervise`, run as the agent's child while the node is active, in a process
+ * group of its own. stop() sends SIGTERM to the group and SIGKILL after the grace time; kill() is
+ * the fence (SIGKILL at once). Its own exit while not being stopped is reported through onExit.
+ */
+export class SupervisedProcess {
+  private readonly group: ProcessGroup;
+  private stopping = false;
+  readonly started = performance.now();
+
+  constructor(command: string, ctx: HookContext, log: Logger, onExit: (exit: GroupExit) => void) {
+    this.group = spawnGroup(command, { CLUSTER: ctx.cluster, NODE: ctx.node, ROLE: "ACTIVE", EPOCH: ctx.epoch?.toString() ?? "" }, log, { supervised: true });
+    void this.group.exited.then((exit) => {
+      if (!this.stopping) onExit(exit);
+    });
+  }
+
+  get pid() {
+    return this.group.pid;
+  }
+
+  /** SIGTERM to the group; SIGKILL to what is left after graceMs. Resolves once no process of the group is left. */
+  async stop(node: string, graceMs: number): Promise<HookOutcome> {
+    this.stopping = true;
+    const t0 = performance.now();
+    this.group.signal("SIGTERM");
+    while (this.group.alive() && performance.now() - t0 < graceMs) await new Promise((r) => setTimeout(r, 20));
+    const killed = this.group.alive();
+    if (killed) await killGroup(this.group);
+    const ms = Math.round(performance.now() - t0);
+    return killed ? { node, ok: false, ms, error: `still running ${graceMs} ms after SIGTERM: killed` } : { node, ok: true, ms };
+  }
+
+  /** The fence: SIGKILL the whole group now. */
+  kill(): Promise<void> {
+    this.stopping = true;
+    return killGroup(this.group);
+  }
+}
