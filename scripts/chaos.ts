@@ -1,42 +1,104 @@
 // `npm run chaos -- --minutes N`: fault injection against real agents and a real PostgreSQL.
-// Random kill -9, SIGSTOP/SIGCONT, graceful restarts, database restarts and crashes, demotes and concurrent
-// switchovers; then checks both invariants and prints what happened. Exit code 1 on a violation.
-import { spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream } from "node:fs";
+// The agents run a workload (hooks, or a supervised process) with real durations of 0-3 s; chaos injects
+// random kill -9, SIGSTOP/SIGCONT, graceful restarts, silent network partitions (each agent reaches the
+// database through its own proxy, which can stall without a RST), database pauses (SIGSTOP of every
+// server process), restarts and crashes, demotes and concurrent switchovers. Then it checks the
+// invariants, agent-level (no two agents believe they are active) and service-level (no two service
+// instances run at once: a kernel flock, and for hooks the [promote started, demote finished]
+// intervals), and prints what happened. Exit code 1 on a violation, 2 on bad flags.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { appendFileSync, createWriteStream, existsSync, readFileSync } from "node:fs";
 import { chmod, copyFile, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import pg from "pg";
 import { activeIntervals, overlappingIntervals, parseLogLines } from "../agent/role-log";
 import { userActor } from "../lib/cluster/audit";
 import { requestCommand } from "../lib/cluster/request-command";
+import { fencingMarginMs, timingProblem } from "../lib/cluster/timing";
 import { createPrismaClient } from "../lib/db/client";
 import { startEmbeddedPostgres, type RunningPostgres } from "../lib/db/embedded-postgres";
 import { applyMigrations } from "../lib/db/migrate";
+import { startBlackholeProxy, type BlackholeProxy } from "../test/support/blackhole-proxy";
 import { crashPostgres } from "../test/support/crash-postgres";
+import { pausePostgres, resumePostgres } from "./chaos/postgres-pause";
+import {
+  killedHooks,
+  liveServices,
+  prepareWorkload,
+  readFlockOverlaps,
+  readServiceEvents,
+  serviceIntervals,
+  serviceOverlaps,
+  type WorkloadKind,
+} from "./chaos/workload";
 
-const { values } = parseArgs({
-  options: {
-    minutes: { type: "string", default: "2" },
-    agents: { type: "string", default: "4" },
-    "heartbeat-ms": { type: "string", default: "250" },
-    "lease-ms": { type: "string", default: "2000" },
-    seed: { type: "string" },
-    keep: { type: "boolean", default: false },
-  },
-});
-const minutes = Number(values.minutes);
-const agentCount = Number(values.agents);
-const heartbeatMs = Number(values["heartbeat-ms"]);
-const leaseMs = Number(values["lease-ms"]);
-if (!(minutes > 0 && minutes <= 600) || !(agentCount >= 2 && agentCount <= 20)) {
-  console.error("usage: npm run chaos -- --minutes N (0 < N <= 600) [--agents 2..20] [--heartbeat-ms 250] [--lease-ms 2000] [--seed S] [--keep]");
+const USAGE = `usage: npm run chaos -- --minutes N (0 < N <= 600) [--workload supervise|hooks] [--agents 2..20]
+  [--heartbeat-ms 250] [--lease-ms 5000] [--demote-timeout-ms 3500] [--hook-max-ms 3000] [--stubborn-pct 10]
+  [--agent dist/cluster-agent.mjs] [--seed S] [--keep]`;
+function bad(problem: string): never {
+  console.error(`chaos: ${problem} (--help for usage)`);
   process.exit(2);
 }
 
-// A small seeded PRNG so a failing run can be replayed with --seed.
+let values: Record<string, string | boolean | undefined>;
+try {
+  ({ values } = parseArgs({
+    strict: true,
+    options: {
+      minutes: { type: "string", default: "2" },
+      workload: { type: "string", default: "supervise" },
+      agents: { type: "string", default: "4" },
+      "heartbeat-ms": { type: "string", default: "250" },
+      "lease-ms": { type: "string", default: "5000" },
+      "demote-timeout-ms": { type: "string", default: "3500" },
+      "hook-max-ms": { type: "string", default: "3000" },
+      "stubborn-pct": { type: "string", default: "10" },
+      agent: { type: "string", default: "dist/cluster-agent.mjs" },
+      seed: { type: "string" },
+      keep: { type: "boolean", default: false },
+      help: { type: "boolean", default: false },
+    },
+  }));
+} catch (err) {
+  bad((err as Error).message.replace(/\. To specify.*$/, ""));
+}
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const int = (flag: string, min: number, max: number) => {
+  const n = Number(values[flag]);
+  if (!Number.isInteger(n) || n < min || n > max) bad(`--${flag} must be an integer from ${min} to ${max} (got "${values[flag]}")`);
+  return n;
+};
+const minutes = Number(values.minutes);
+if (!(minutes > 0 && minutes <= 600)) bad(`--minutes must be a number above 0 and at most 600 (got "${values.minutes}")`);
+const workload = values.workload as WorkloadKind;
+if (workload !== "hooks" && workload !== "supervise") bad(`--workload must be hooks or supervise (got "${values.workload}")`);
+const agentCount = int("agents", 2, 20);
+const heartbeatMs = int("heartbeat-ms", 50, 60_000);
+const leaseMs = int("lease-ms", 100, 600_000);
+const demoteTimeoutMs = int("demote-timeout-ms", 0, 600_000);
+const hookMaxMs = int("hook-max-ms", 0, 600_000);
+const stubbornPct = int("stubborn-pct", 0, 100);
+const timingError = timingProblem({ heartbeatMs, leaseMs, demoteTimeoutMs });
+if (timingError) bad(timingError);
+// Hooks workload: demote hooks stay inside the budget with 500 ms to stop the service; an agent that
+// kills a demote hook over budget may leave that service running, which no agent can prevent.
+const demoteMaxMs = Math.min(hookMaxMs, demoteTimeoutMs - 500);
+// Supervise workload: a service takes up to this long to stop on SIGTERM; stubborn ones are SIGKILLed at the budget.
+const stopMaxMs = Math.min(hookMaxMs, demoteTimeoutMs - 300);
+if (demoteMaxMs < 0) bad(`--demote-timeout-ms (${demoteTimeoutMs}) must leave 500 ms to stop the service`);
+const bundle = String(values.agent);
+if (!existsSync(bundle)) bad(`--agent ${bundle}: no such file (npm run build:agent builds dist/cluster-agent.mjs)`);
+if (workload === "supervise" && !spawnSync(process.execPath, [bundle, "--help"], { encoding: "utf8" }).stdout.includes("--supervise")) {
+  bad(`${bundle} has no --supervise flag: run with --workload hooks, or rebuild the agent`);
+}
+
+// A small seeded PRNG so a failing run can be replayed with --seed (as far as timing allows).
 let seed = Number(values.seed ?? Date.now() % 1_000_000);
+if (!Number.isInteger(seed) || seed < 0) bad(`--seed must be a non-negative integer (got "${values.seed}")`);
 const firstSeed = seed;
 const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
 const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)];
@@ -47,35 +109,49 @@ const dir = await mkdtemp(path.join(tmpdir(), "chaos-"));
 await chmod(dir, 0o755);
 // Agents run from a copy of the bundle, so rebuilding dist/ during a long run changes nothing.
 const agentBundle = path.join(dir, "cluster-agent.mjs");
-await copyFile("dist/cluster-agent.mjs", agentBundle);
-const pgPort = 0;
-let server: RunningPostgres = await startEmbeddedPostgres({ dataDir: path.join(dir, "pg"), port: pgPort });
+await copyFile(bundle, agentBundle);
+const workloadFlags = await prepareWorkload({ dir, kind: workload, seed: firstSeed, hookMaxMs, demoteMaxMs, stopMaxMs, stubbornPct });
+let server: RunningPostgres = await startEmbeddedPostgres({ dataDir: path.join(dir, "pg"), port: 0 });
 const port = server.port;
 const url = server.url;
 await applyMigrations({ connectionString: url });
 const prisma = createPrismaClient({ connectionString: url, maxConnections: 4 });
-const cluster = await prisma.cluster.create({ data: { name: "chaos", heartbeatMs, leaseMs } });
+const cluster = await prisma.cluster.create({ data: { name: "chaos", heartbeatMs, leaseMs, demoteTimeoutMs } });
 
-type Agent = { node: string; priority: number; child: ChildProcess | null; stopped: boolean; logFile: string };
-const agents: Agent[] = Array.from({ length: agentCount }, (_, i) => ({
-  node: `node-${String.fromCharCode(97 + i)}`,
-  priority: 100 - i * 10,
-  child: null,
-  stopped: false,
-  logFile: path.join(dir, `node-${String.fromCharCode(97 + i)}.log`),
-}));
+// Every agent reaches the database through its own proxy, which a partition turns silent.
+type Agent = { node: string; priority: number; child: ChildProcess | null; stopped: boolean; partitioned: boolean; proxy: BlackholeProxy; logFile: string };
+const agents: Agent[] = await Promise.all(
+  Array.from({ length: agentCount }, async (_, i) => {
+    const node = `node-${String.fromCharCode(97 + i)}`;
+    const proxy = await startBlackholeProxy({ host: "127.0.0.1", port });
+    return { node, priority: 100 - i * 10, child: null, stopped: false, partitioned: false, proxy, logFile: path.join(dir, `${node}.log`) };
+  }),
+);
+const agentUrl = (a: Agent) => {
+  const u = new URL(url);
+  u.hostname = "127.0.0.1";
+  u.port = String(a.proxy.port);
+  return u.toString();
+};
 
 function startAgent(a: Agent) {
   const out = createWriteStream(a.logFile, { flags: "a" });
-  const child = spawn(
-    process.execPath,
-    [agentBundle, "--cluster", "chaos", "--node", a.node, "--db", url, "--priority", String(a.priority), "--log-level", "debug"],
-    {
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
+  const args = [
+    "--cluster",
+    "chaos",
+    "--node",
+    a.node,
+    "--db",
+    agentUrl(a),
+    "--priority",
+    String(a.priority),
+    "--log-level",
+    "debug",
+    ...workloadFlags(a.node),
+  ];
+  const child = spawn(process.execPath, [agentBundle, ...args], { stdio: ["ignore", "pipe", "pipe"] });
   child.stdout!.pipe(out);
-  child.stderr!.on("data", (b: Buffer) => out.write(JSON.stringify({ mono: "0", stderr: b.toString() }) + "\n"));
+  child.stderr!.on("data", (b: Buffer) => out.write(JSON.stringify({ mono: "0", node: a.node, msg: "stderr", stderr: b.toString() }) + "\n"));
   a.child = child;
   a.stopped = false;
   // Supervised like systemd's Restart=always: whatever ends an agent, it comes back.
@@ -87,101 +163,198 @@ function startAgent(a: Agent) {
 }
 let finishing = false;
 
+// Counts: faults (injected events) and notes (refused commands and the like, not in the total).
 const faults: Record<string, number> = {};
-const count = (k: string) => (faults[k] = (faults[k] ?? 0) + 1);
+const notes: Record<string, number> = {};
+const faultLog = path.join(dir, "faults.log");
+const fault = (k: string, detail = "") => {
+  faults[k] = (faults[k] ?? 0) + 1;
+  appendFileSync(faultLog, `${new Date().toISOString()} ${BigInt(Date.now()) * 1_000_000n} ${k}${detail ? ` ${detail}` : ""}\n`);
+};
+const note = (k: string) => (notes[k] = (notes[k] ?? 0) + 1);
 let dbUp = true;
 
 async function restartAgentLater(a: Agent, ms: number) {
   await sleep(ms);
-  if (!a.child) startAgent(a);
+  if (!a.child && !finishing) startAgent(a);
+}
+
+/** The node the database calls active (null when unknown within 1 s). */
+async function activeNodeName(): Promise<string | null> {
+  if (!dbUp) return null;
+  const query = prisma.node
+    .findFirst({ where: { clusterId: cluster.id, role: "ACTIVE" }, select: { name: true } })
+    .then((n) => n?.name ?? null)
+    .catch(() => null);
+  return Promise.race([query, sleep(1000).then(() => null)]);
+}
+/** Half of the agent faults hit the active node, where they matter most. */
+async function pickTarget(candidates: Agent[]): Promise<Agent> {
+  const name = rand() < 0.5 ? await activeNodeName() : null;
+  return candidates.find((a) => a.node === name) ?? pick(candidates);
+}
+
+// In the hooks workload a kill -9 or SIGSTOP of an agent leaves its service running (a hook cannot
+// fence a service whose agent is dead or frozen; that is what --supervise is for): not injected there.
+const agentKillKinds = ["kill9", "kill9", "sigstop", "sigstop"];
+const kinds = [
+  ...(workload === "supervise" ? agentKillKinds : []),
+  ...["sigterm", "partition", "partition", "partition", "dbpause", "dbpause", "dbrestart", "dbcrash"],
+  ...["switchover", "switchover", "switchover", "concurrent", "demote"],
+];
+// Faults that last (a frozen agent, a partition, the database down or paused): at most this many at once,
+// so that the cluster also spends time with an active node and commands have something to act on.
+const MAX_ONGOING = 2;
+let ongoing = 0;
+
+let dbFault: Promise<unknown> | null = null;
+async function databaseFault(kind: "dbpause" | "dbrestart" | "dbcrash", ms: number) {
+  if (kind === "dbpause") {
+    fault("database pause (SIGSTOP)", `${ms} ms`);
+    const pids = pausePostgres(server.dataDir);
+    try {
+      await sleep(ms);
+    } finally {
+      resumePostgres(pids);
+      dbUp = true;
+    }
+    return;
+  }
+  // A crash (kill -9 of every server process) also loses the standby heartbeats not yet flushed.
+  fault(kind === "dbcrash" ? "database crash (kill -9)" : "database restart", `down ${ms} ms`);
+  if (kind === "dbcrash") crashPostgres(server.dataDir);
+  else await server.stop();
+  await sleep(ms);
+  server = await startEmbeddedPostgres({ dataDir: path.join(dir, "pg"), port });
+  dbUp = true;
 }
 
 async function injectFault() {
   const live = agents.filter((a) => a.child && !a.stopped);
-  const kind = pick(["kill9", "kill9", "sigstop", "sigstop", "sigterm", "dbrestart", "dbcrash", "switchover", "switchover", "concurrent", "demote"]);
+  // A kind that cannot happen now makes this round inject nothing (re-picking would skew the mix).
+  const kind = pick(kinds);
+  if (["sigstop", "partition", "dbpause", "dbrestart", "dbcrash"].includes(kind) && ongoing >= MAX_ONGOING) return;
   if (kind === "kill9" && live.length) {
-    const a = pick(live);
-    a.child!.kill("SIGKILL");
-    count("kill -9");
+    const a = await pickTarget(live);
+    if (!a.child) return;
+    a.child.kill("SIGKILL");
+    fault("agent kill -9", a.node);
     void restartAgentLater(a, between(500, 4000));
   } else if (kind === "sigstop" && live.length) {
-    const a = pick(live);
-    a.child!.kill("SIGSTOP");
-    a.stopped = true;
-    count("SIGSTOP/SIGCONT");
+    const a = await pickTarget(live);
+    if (!a.child) return;
     const ms = between(300, 2.5 * leaseMs);
+    a.child.kill("SIGSTOP");
+    a.stopped = true;
+    ongoing++;
+    fault("agent SIGSTOP/SIGCONT", `${a.node} ${ms} ms`);
     setTimeout(() => {
       a.child?.kill("SIGCONT");
       a.stopped = false;
+      ongoing--;
     }, ms);
   } else if (kind === "sigterm" && live.length) {
-    const a = pick(live);
-    a.child!.kill("SIGTERM");
-    count("agent restart (SIGTERM)");
-    void restartAgentLater(a, between(200, 2000));
-  } else if ((kind === "dbrestart" || kind === "dbcrash") && dbUp) {
+    const a = await pickTarget(live);
+    if (!a.child) return;
+    a.child.kill("SIGTERM");
+    fault("agent restart (SIGTERM)", a.node);
+  } else if (kind === "partition") {
+    const free = agents.filter((a) => !a.partitioned);
+    if (!free.length) return;
+    const a = await pickTarget(free);
+    const ms = between(200, 2 * leaseMs);
+    a.proxy.blackhole();
+    a.partitioned = true;
+    ongoing++;
+    fault("partition agent-database (silent)", `${a.node} ${ms} ms`);
+    setTimeout(() => {
+      a.proxy.restore();
+      a.partitioned = false;
+      ongoing--;
+    }, ms);
+  } else if ((kind === "dbpause" || kind === "dbrestart" || kind === "dbcrash") && dbUp) {
+    // The database fault runs on while other faults go on being injected; one database fault at a time.
+    const ms = between(100, 2 * leaseMs);
     dbUp = false;
-    // A crash (kill -9 of every server process) also loses the standby heartbeats not yet flushed.
-    count(kind === "dbcrash" ? "database crash (kill -9)" : "database restart");
-    if (kind === "dbcrash") crashPostgres(server.dataDir);
-    else await server.stop();
-    await sleep(between(100, 2 * leaseMs));
-    server = await startEmbeddedPostgres({ dataDir: path.join(dir, "pg"), port });
-    dbUp = true;
+    ongoing++;
+    dbFault = databaseFault(kind, ms)
+      .catch((err: Error) => note(`database fault error: ${err.message.split("\n")[0].slice(0, 60)}`))
+      .finally(() => {
+        dbFault = null;
+        ongoing--;
+      });
   } else if ((kind === "switchover" || kind === "concurrent" || kind === "demote") && dbUp) {
     const nodes = await prisma.node.findMany({ where: { clusterId: cluster.id } }).catch(() => []);
     const standbys = nodes.filter((n) => n.role === "STANDBY" && n.priority > 0);
     const active = nodes.find((n) => n.role === "ACTIVE");
-    const request = (kindName: "SWITCHOVER" | "DEMOTE", targetNodeId: string) =>
+    const request = (kindName: "SWITCHOVER" | "DEMOTE", targetNodeId: string, targetName: string) =>
       requestCommand({ prisma, clusterId: cluster.id, kind: kindName, targetNodeId, requestedBy: userActor("chaos@example.com"), timeoutMs: 3 * leaseMs })
-        .then(() => count(`${kindName.toLowerCase()} accepted`))
-        .catch((err: Error & { code?: string }) => count(`${kindName.toLowerCase()} refused (${err.code ?? "error"})`));
-    if (kind === "demote" && active) await request("DEMOTE", active.id);
+        .then(() => fault(`${kindName.toLowerCase()} command`, targetName))
+        .catch((err: Error & { code?: string }) => note(`${kindName.toLowerCase()} refused (${err.code ?? "error"})`));
+    if (kind === "demote" && active) await request("DEMOTE", active.id, active.name);
     else if (kind === "concurrent" && standbys.length >= 2) {
-      count("concurrent switchover pair");
-      await Promise.all([request("SWITCHOVER", standbys[0].id), request("SWITCHOVER", standbys[1].id)]);
-    } else if (standbys.length) await request("SWITCHOVER", pick(standbys).id);
+      note("concurrent switchover pairs");
+      await Promise.all([request("SWITCHOVER", standbys[0].id, standbys[0].name), request("SWITCHOVER", standbys[1].id, standbys[1].name)]);
+    } else if (standbys.length) {
+      const s = pick(standbys);
+      await request("SWITCHOVER", s.id, s.name);
+    }
   }
 }
 
-console.log(`chaos: ${minutes} min, ${agentCount} agents, heartbeat ${heartbeatMs} ms, lease ${leaseMs} ms, seed ${firstSeed}, logs in ${dir}`);
+const total = () => Object.values(faults).reduce((a, b) => a + b, 0);
+console.log(
+  `chaos: ${minutes} min, workload ${workload}, ${agentCount} agents, heartbeat ${heartbeatMs} ms, lease ${leaseMs} ms, ` +
+    `demote budget ${demoteTimeoutMs} ms (fencing margin ${fencingMarginMs({ heartbeatMs, leaseMs })} ms), seed ${firstSeed}, logs in ${dir}`,
+);
+if (workload === "hooks") {
+  console.log(`  hooks: promote 0-${hookMaxMs} ms then a daemon; demote 0-${demoteMaxMs} ms (inside the budget) then stops it`);
+  console.log("  hooks: agent kill -9 and SIGSTOP not injected (a hook cannot stop a service whose agent is dead or frozen: --workload supervise)");
+} else console.log(`  supervise: the service takes 0-${stopMaxMs} ms to stop on SIGTERM; ${stubbornPct} % ignore SIGTERM (SIGKILL at the budget)`);
 agents.forEach(startAgent);
 await sleep(2 * leaseMs);
 const endAt = Date.now() + minutes * 60_000;
 let lastReport = Date.now();
 while (Date.now() < endAt) {
   let watchdog: NodeJS.Timeout | undefined;
-  const stuck = new Promise<void>((resolve) => (watchdog = setTimeout(() => (count("injector stuck > 30 s"), resolve()), 30_000)));
-  await Promise.race([injectFault().catch((err: Error) => count(`injector error: ${err.message.split("\n")[0].slice(0, 60)}`)), stuck]);
+  const stuck = new Promise<void>((resolve) => (watchdog = setTimeout(() => (note("injector stuck > 30 s"), resolve()), 30_000)));
+  await Promise.race([injectFault().catch((err: Error) => note(`injector error: ${err.message.split("\n")[0].slice(0, 60)}`)), stuck]);
   clearTimeout(watchdog);
-  await sleep(between(500, 3000));
+  await sleep(between(200, 1500));
   if (Date.now() - lastReport > 60_000 && Date.now() < endAt) {
     lastReport = Date.now();
-    console.log(`  ${Math.round((endAt - Date.now()) / 1000)} s left; faults so far: ${Object.values(faults).reduce((a, b) => a + b, 0)}`);
+    console.log(
+      `  ${Math.round((endAt - Date.now()) / 1000)} s left; faults so far: ${total()}; service overlaps (flock) so far: ${readFlockOverlaps(dir).length}`,
+    );
   }
 }
 
-// Quiesce: everyone running and resumed, then give open commands time to reach their deadlines.
+await dbFault;
+// Quiesce: network back, everyone running and resumed, then give open commands time to reach their deadlines.
 for (const a of agents) {
+  a.proxy.restore();
+  a.partitioned = false;
   a.child?.kill("SIGCONT");
   a.stopped = false;
   if (!a.child) startAgent(a);
 }
 await sleep(3 * leaseMs + 2000);
 const openDeadline = await prisma.command.aggregate({ where: { clusterId: cluster.id, status: { in: ["PENDING", "RUNNING"] } }, _max: { deadline: true } });
-if (openDeadline._max.deadline) await sleep(Math.max(0, openDeadline._max.deadline.getTime() - Date.now()) + 3 * heartbeatMs + 500);
+if (openDeadline._max.deadline) await sleep(Math.min(Math.max(0, openDeadline._max.deadline.getTime() - Date.now()), 10 * 60_000) + 3 * heartbeatMs + 500);
 
 const until = process.hrtime.bigint();
+const untilNs = BigInt(Date.now()) * 1_000_000n;
 const perAgentLines = await Promise.all(
   agents.map(async (a) => parseLogLines(await readFile(a.logFile, "utf8")).map((l) => ({ ...l, node: l.node ?? a.node }))),
 );
+const allLines = perAgentLines.flat();
 // Each agent file holds several process lifetimes; an interval left open by a kill -9 ends at its lease deadline.
 const intervals = perAgentLines.flatMap((lines) => activeIntervals(lines, until));
 const overlaps = overlappingIntervals(intervals);
 const notTerminal = await prisma.command.count({ where: { clusterId: cluster.id, status: { in: ["PENDING", "RUNNING"] } } });
 const audit = await prisma.auditEvent.findMany({ where: { clusterId: cluster.id }, orderBy: { id: "asc" } });
 const audited = new Set(audit.filter((r) => r.toRole === "ACTIVE").map((r) => `${r.nodeName}@${r.epoch}`));
-const promotions = perAgentLines.flat().filter((l) => l.event === "role" && l.role === "ACTIVE");
+const promotions = allLines.filter((l) => l.event === "role" && l.role === "ACTIVE");
 const unaudited = promotions.filter((l) => !audited.has(`${l.node}@${l.epoch}`));
 // The audit log must also tell a consistent story: replayed in order, never two ACTIVE at once.
 const roleByNode = new Map<string, string>();
@@ -191,7 +364,7 @@ for (const r of audit) {
   roleByNode.set(r.nodeName, r.toRole);
   if ([...roleByNode.values()].filter((x) => x === "ACTIVE").length > 1) auditSplitBrain++;
 }
-const commands = await prisma.command.groupBy({ by: ["status"], where: { clusterId: cluster.id }, _count: true });
+const commands = await prisma.command.groupBy({ by: ["kind", "status"], where: { clusterId: cluster.id }, _count: true });
 const failovers = audit.filter((r) => r.action === "failover.promoted").length;
 const epochs = (await prisma.cluster.findUniqueOrThrow({ where: { id: cluster.id } })).epoch;
 // Unavailability: time with no interval open, from the first promotion to the end.
@@ -205,31 +378,98 @@ for (const iv of sorted) {
 }
 const span = until - (sorted[0]?.start ?? until);
 
+// Service level.
+const events = readServiceEvents(dir);
+const flockOverlaps = readFlockOverlaps(dir);
+const svcIntervals = workload === "hooks" ? serviceIntervals(events, allLines, untilNs) : [];
+const svcOverlaps = serviceOverlaps(svcIntervals);
+const hooksKilled = killedHooks(allLines);
+const nEvents = (name: string) => events.filter((e) => e.event === name).length;
+const stillRunning = liveServices(dir).length;
+
 console.log("\nfaults injected:");
-for (const [k, v] of Object.entries(faults).sort()) console.log(`  ${k.padEnd(40)} ${v}`);
+for (const [k, v] of Object.entries(faults).sort()) console.log(`  ${k.padEnd(44)} ${v}`);
+console.log(`  ${"total".padEnd(44)} ${total()}`);
+if (Object.keys(notes).length) {
+  console.log("not counted as faults:");
+  for (const [k, v] of Object.entries(notes).sort()) console.log(`  ${k.padEnd(44)} ${v}`);
+}
 console.log("\nresults:");
+const byKind = (kind: string) =>
+  commands
+    .filter((c) => c.kind === kind)
+    .map((c) => `${c.status} ${c._count}`)
+    .join(", ") || "none";
 const rows: [string, string | number][] = [
   ["duration (min)", minutes],
   ["role changes (epochs)", epochs.toString()],
   ["automatic failovers", failovers],
-  ["commands by status", commands.map((c) => `${c.status} ${c._count}`).join(", ") || "none"],
+  ["switchover commands by status", byKind("SWITCHOVER")],
+  ["demote commands by status", byKind("DEMOTE")],
   ["active intervals (from agent logs)", intervals.length],
   ["time with an active node", `${((Number(covered) / Number(span || 1n)) * 100).toFixed(1)} %`],
-  ["overlapping active intervals", overlaps.length],
+  ["agent-level overlaps (active intervals)", overlaps.length],
+  ["service-level overlaps (flock)", flockOverlaps.length],
+  ["service-level overlaps (intervals)", workload === "hooks" ? svcOverlaps.length : "n/a (supervise: flock)"],
+  ...(workload === "hooks"
+    ? ([
+        ["promote hooks started / finished", `${nEvents("promote-start")} / ${nEvents("promote-end")}`],
+        ["demote hooks started / finished", `${nEvents("demote-start")} / ${nEvents("demote-end")}`],
+        ["demote hooks that had to SIGKILL the service", nEvents("demote-kills-service")],
+      ] as [string, string | number][])
+    : ([
+        ["services started", nEvents("service-start")],
+        ["services stopped on SIGTERM", `${nEvents("service-exit")} (of ${nEvents("service-start") - nEvents("service-ignores-term")} that obey it)`],
+        ["services ignoring SIGTERM (stubborn)", nEvents("service-ignores-term")],
+        ["services ended by SIGKILL (budget, watchdog)", nEvents("service-start") - nEvents("service-exit") - stillRunning],
+      ] as [string, string | number][])),
+  [
+    "hooks killed (agent logs)",
+    Object.entries(hooksKilled)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ") || "0",
+  ],
   ["commands not terminal", notTerminal],
   ["role changes without an audit row", unaudited.length],
   ["audit replay with two actives", auditSplitBrain],
 ];
-for (const [k, v] of rows) console.log(`  ${k.padEnd(40)} ${v}`);
+for (const [k, v] of rows) console.log(`  ${k.padEnd(44)} ${v}`);
 for (const [a, b] of overlaps.slice(0, 5))
-  console.log(`  OVERLAP ${a.node}@${a.epoch} [${a.start}, ${a.end}] with ${b.node}@${b.epoch} [${b.start}, ${b.end}]`);
+  console.log(`  OVERLAP (agents) ${a.node}@${a.epoch} [${a.start}, ${a.end}] with ${b.node}@${b.epoch} [${b.start}, ${b.end}]`);
+for (const line of flockOverlaps.slice(0, 5)) console.log(`  OVERLAP (flock) ${line}`);
+for (const [a, b] of svcOverlaps.slice(0, 5)) {
+  const ms = Number((a.end < b.end ? a.end : b.end) - b.start) / 1e6;
+  console.log(`  OVERLAP (service) ${a.node}@${a.epoch} [${a.start}, ${a.end}: ${a.endedBy}] with ${b.node}@${b.epoch} [${b.start}, ...]: ${ms.toFixed(0)} ms`);
+}
 for (const p of unaudited.slice(0, 5)) console.log(`  UNAUDITED ${p.node}@${p.epoch}`);
 
+// Stop: agents get SIGTERM (an active one stops its service) and a bounded wait, then SIGKILL.
 finishing = true;
+for (const a of agents) a.child?.kill("SIGTERM");
+const stopBy = Date.now() + demoteTimeoutMs + 15_000;
+while (agents.some((a) => a.child) && Date.now() < stopBy) await sleep(100);
 for (const a of agents) a.child?.kill("SIGKILL");
+await sleep(1000);
+const leftovers = liveServices(dir);
+if (leftovers.length)
+  console.log(`  services still running after their agents stopped: ${leftovers.map((s) => `${s.node} pid ${s.pid}`).join(", ")} (killed now)`);
+const pgidOf = (pid: number | "self") => {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
+};
+for (const s of leftovers) {
+  try {
+    const pgid = pgidOf(s.pid);
+    if (pgid > 1 && pgid !== pgidOf("self")) process.kill(-pgid, "SIGKILL"); // its own group (setsid or the agent's spawn)
+  } catch {
+    // gone meanwhile
+  }
+}
+await Promise.all(agents.map((a) => a.proxy.close()));
 await prisma.$disconnect();
 await server.stop();
 if (!values.keep) await rm(dir, { recursive: true, force: true });
-const ok = overlaps.length === 0 && notTerminal === 0 && unaudited.length === 0 && auditSplitBrain === 0;
+const ok =
+  overlaps.length === 0 && flockOverlaps.length === 0 && svcOverlaps.length === 0 && notTerminal === 0 && unaudited.length === 0 && auditSplitBrain === 0;
 console.log(ok ? "\ninvariants held" : "\nINVARIANT VIOLATED");
 process.exit(ok ? 0 : 1);

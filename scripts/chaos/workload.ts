@@ -1,0 +1,268 @@
+// The chaos run's workload: what the agents start and stop, and the service-level overlap check.
+//
+// Two workloads:
+// - hooks: the promote hook takes 0-3 s (a real `sleep`), then starts the service as a daemon (its
+//   own session); the demote hook takes 0-3 s (a graceful stop, kept inside the demote budget),
+//   then stops the service and waits until it is gone.
+// - supervise: the agent runs the service itself (`--supervise`); on SIGTERM the service takes 0-3 s
+//   to stop, and a few instances ignore SIGTERM so that the agent must SIGKILL them at the budget.
+//
+// Overlap detection, kernel-backed: every service instance (hooks: from the start of its promote
+// hook; supervise: the supervised process) takes `flock -n` on one shared lock file and keeps that
+// file descriptor for as long as it lives. The kernel drops a flock only when every process holding
+// the descriptor is gone (SIGKILL included), so failing to get it means another instance still runs:
+// the instance records the overlap (who, when, the holder) and keeps trying until it gets the lock.
+// The first overlap of a run is always recorded; later ones may merge while an overlap lasts.
+//
+// Hooks also write wall-clock timestamps (date +%s%N, one clock for every process on this machine),
+// from which the service intervals [promote hook started, demote hook finished] are rebuilt.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { chmod, mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { overlappingIntervals, type ActiveInterval, type LogLine } from "../../agent/role-log";
+
+export type WorkloadKind = "hooks" | "supervise";
+export type WorkloadOptions = { dir: string; kind: WorkloadKind; seed: number; hookMaxMs: number; demoteMaxMs: number; stopMaxMs: number; stubbornPct: number };
+
+const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** Writes the scripts into dir and returns the agent flags for one node. */
+export async function prepareWorkload(o: WorkloadOptions): Promise<(node: string) => string[]> {
+  await mkdir(path.join(o.dir, "svc"), { recursive: true });
+  const lib = `# Sourced by the chaos workload's scripts; NODE and EPOCH come from the agent (or the caller).
+DIR=${q(o.dir)}
+SEED=${o.seed % 32768}
+LOCK="$DIR/service.lock"
+EVENTS="$DIR/service-events.log"
+OVERLAPS="$DIR/service-overlaps.log"
+HOLDER="$DIR/service.holder"
+CHAOS_HELD=\${CHAOS_HELD:-0}
+CHAOS_OVERLAPPED=\${CHAOS_OVERLAPPED:-0}
+now() { date +%s%N; }
+event() { echo "$(now) $NODE \${EPOCH:--} $$ $*" >>"$EVENTS"; }
+# Durations follow the run's seed, the node, the epoch and the script.
+seed_random() { RANDOM=$(( (SEED + \${EPOCH:-0} * 7919 + $(cksum <<<"$NODE $1" | cut -d' ' -f1)) % 32768 )); }
+random_ms() { echo $(( (RANDOM * 32768 + RANDOM) % ($1 + 1) )); }
+# One try at the service lock (fd 9). Failing means another service instance still runs: record it once.
+try_lock() {
+  if flock -n 9; then
+    CHAOS_HELD=1
+    echo "$NODE \${EPOCH:--} pid $$ since $(now)" >"$HOLDER"
+    if [ "$CHAOS_OVERLAPPED" = 1 ]; then event overlap-end; fi
+    return 0
+  fi
+  if [ "$CHAOS_OVERLAPPED" = 0 ]; then
+    CHAOS_OVERLAPPED=1
+    echo "$(now) $NODE \${EPOCH:--} $$ $1 holder: $(cat "$HOLDER" 2>/dev/null)" >>"$OVERLAPS"
+    event overlap-start "$1"
+  fi
+  return 1
+}
+# Waits MS milliseconds in steps of at most 100 ms (a background sleep without the lock descriptor,
+# so a trapped signal is handled at once), retrying the lock meanwhile when it is not held yet.
+pause_ms() {
+  local left=$1 step
+  while [ "$left" -gt 0 ]; do
+    step=$(( left < 100 ? left : 100 ))
+    sleep "0.$(printf %03d "$step")" 9>&- &
+    wait $!
+    left=$(( left - step ))
+    if [ "$LOCKING" = 1 ] && [ "$CHAOS_HELD" = 0 ]; then try_lock retry; fi
+  done
+}
+# A live process (not a zombie) that is one of this run's services.
+is_service() {
+  local state
+  [ -r "/proc/$1/stat" ] && read -r _ _ state _ <"/proc/$1/stat" && [ "$state" != Z ] && grep -qa "$DIR/service.sh" "/proc/$1/cmdline" 2>/dev/null
+}
+`;
+  const service = `#!/bin/bash
+# The service: runs until stopped, holding the service lock (fd 9) for as long as it lives.
+# usage: service.sh hooks|supervise [NODE]
+MODE=$1
+NODE=\${2:-$NODE}
+source ${q(path.join(o.dir, "lib.sh"))}
+LOCKING=1
+if [ "$CHAOS_INHERIT_LOCK" != 1 ]; then
+  exec 9>>"$LOCK"
+  try_lock service-start
+fi
+echo "$MODE" >"$DIR/svc/$NODE.$$"
+event service-start "$MODE"
+seed_random service
+STOP_MS=0
+if [ "$MODE" = supervise ]; then
+  STOP_MS=$(random_ms ${o.stopMaxMs})
+  if [ "$(random_ms 99)" -lt ${o.stubbornPct} ]; then STUBBORN=1; fi
+fi
+on_term() {
+  event service-term "$STOP_MS"
+  pause_ms "$STOP_MS"
+  event service-exit
+  rm -f "$DIR/svc/$NODE.$$"
+  exit 0
+}
+if [ "$STUBBORN" = 1 ]; then
+  event service-ignores-term
+  trap '' TERM
+else
+  trap on_term TERM
+fi
+while :; do pause_ms 1000; done
+`;
+  const promote = `#!/bin/bash
+# Promote hook: a start-up of 0-${o.hookMaxMs} ms, then the service as a daemon (its own session) that
+# inherits the lock descriptor, so the lock is held without a gap from the hook's start.
+source ${q(path.join(o.dir, "lib.sh"))}
+LOCKING=1
+exec 9>>"$LOCK"
+event promote-start
+try_lock promote-hook
+seed_random promote
+pause_ms "$(random_ms ${o.hookMaxMs})"
+CHAOS_HELD=$CHAOS_HELD CHAOS_OVERLAPPED=$CHAOS_OVERLAPPED CHAOS_INHERIT_LOCK=1 setsid bash "$DIR/service.sh" hooks </dev/null >>"$DIR/service-output.log" 2>&1 &
+# Return once the service is up (its pid file written), so that the demote hook finds it.
+deadline=$(( $(now) + 2000000000 ))
+until [ -e "$DIR/svc/$NODE.$!" ] || [ "$(now)" -gt "$deadline" ]; do sleep 0.01; done
+event promote-end
+`;
+  const demote = `#!/bin/bash
+# Demote hook: a graceful stop of 0-${o.demoteMaxMs} ms, then this node's service is stopped (SIGTERM to
+# its process group, SIGKILL after 1 s) and the hook returns once it is gone.
+source ${q(path.join(o.dir, "lib.sh"))}
+event demote-start
+seed_random demote
+pause_ms "$(random_ms ${o.demoteMaxMs})"
+shopt -s nullglob
+pids=()
+for f in "$DIR/svc/$NODE".*; do
+  pid=\${f##*.}
+  if is_service "$pid"; then pids+=("$pid"); kill -TERM -- "-$pid" 2>/dev/null; else rm -f "$f"; fi
+done
+# Waits up to 1 s until none of them is left.
+gone() {
+  local deadline=$(( $(now) + 1000000000 )) pid left
+  while :; do
+    left=0
+    for pid in "\${pids[@]}"; do is_service "$pid" && left=1; done
+    [ "$left" = 0 ] && return 0
+    [ "$(now)" -gt "$deadline" ] && return 1
+    sleep 0.01
+  done
+}
+if ! gone; then
+  event demote-kills-service
+  for pid in "\${pids[@]}"; do is_service "$pid" && kill -KILL -- "-$pid" 2>/dev/null; done
+  gone
+fi
+for pid in "\${pids[@]}"; do rm -f "$DIR/svc/$NODE.$pid"; done
+event demote-end
+`;
+  for (const [name, text] of [
+    ["lib.sh", lib],
+    ["service.sh", service],
+    ["promote.sh", promote],
+    ["demote.sh", demote],
+  ]) {
+    await writeFile(path.join(o.dir, name), text);
+    await chmod(path.join(o.dir, name), 0o755);
+  }
+  await writeFile(path.join(o.dir, "service-events.log"), "");
+  await writeFile(path.join(o.dir, "service-overlaps.log"), "");
+  if (o.kind === "supervise") return (node) => ["--supervise", `bash ${q(path.join(o.dir, "service.sh"))} supervise ${node}`];
+  return () => ["--on-promote", `bash ${q(path.join(o.dir, "promote.sh"))}`, "--on-demote", `bash ${q(path.join(o.dir, "demote.sh"))}`];
+}
+
+export type ServiceEvent = { ns: bigint; node: string; epoch: string; pid: number; event: string; args: string[] };
+
+export function readServiceEvents(dir: string): ServiceEvent[] {
+  return readFileSync(path.join(dir, "service-events.log"), "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .flatMap((line) => {
+      const [ns, node, epoch, pid, event, ...args] = line.split(" ");
+      return /^\d+$/.test(ns) && event ? [{ ns: BigInt(ns), node, epoch, pid: Number(pid), event, args }] : [];
+    });
+}
+
+/** The lines the service instances wrote when they found the lock taken. */
+export function readFlockOverlaps(dir: string): string[] {
+  return readFileSync(path.join(dir, "service-overlaps.log"), "utf8").split("\n").filter(Boolean);
+}
+
+export type ServiceInterval = ActiveInterval & { endedBy: string };
+type AgentLine = LogLine & { t?: string; error?: string };
+
+const wallNs = (t: string | undefined) => (t ? BigInt(Date.parse(t)) * 1_000_000n : null);
+
+/**
+ * Hooks workload: per node and epoch, [promote hook started, demote hook finished] in wall-clock ns.
+ * A demote hook that never wrote its end (killed) ends at the agent's first log line about that
+ * hook after it started; a promote hook killed before any demote hook ran, likewise; anything else
+ * still open ends at `untilNs`.
+ */
+export function serviceIntervals(events: ServiceEvent[], agentLines: AgentLine[], untilNs: bigint): ServiceInterval[] {
+  const byKey = new Map<string, ServiceEvent[]>();
+  for (const e of events) {
+    if (e.epoch === "-") continue;
+    const k = `${e.node}@${e.epoch}`;
+    byKey.set(k, [...(byKey.get(k) ?? []), e]);
+  }
+  const firstAgentLine = (node: string, after: bigint, hook: "promote" | "demote") =>
+    agentLines
+      .filter((l) => l.node === node && new RegExp(`${hook} hook`, "i").test(l.msg) && !/succeeded|start(ed|ing)|output/i.test(l.msg))
+      .map((l) => wallNs(l.t))
+      .find((ns): ns is bigint => ns !== null && ns >= after);
+  const intervals: ServiceInterval[] = [];
+  for (const evs of byKey.values()) {
+    const at = (name: string) => evs.find((e) => e.event === name);
+    const start = at("promote-start");
+    if (!start) continue;
+    const iv = { node: start.node, epoch: start.epoch, start: start.ns };
+    const demoteEnd = at("demote-end");
+    const demoteStart = at("demote-start");
+    if (demoteEnd) intervals.push({ ...iv, end: demoteEnd.ns, endedBy: "demote hook finished" });
+    else if (demoteStart) {
+      const killed = firstAgentLine(start.node, demoteStart.ns, "demote");
+      intervals.push(
+        killed ? { ...iv, end: killed, endedBy: "demote hook killed (agent log)" } : { ...iv, end: untilNs, endedBy: "open (demote hook running)" },
+      );
+    } else if (!at("promote-end")) {
+      const killed = firstAgentLine(start.node, start.ns, "promote");
+      intervals.push(
+        killed ? { ...iv, end: killed, endedBy: "promote hook killed (agent log)" } : { ...iv, end: untilNs, endedBy: "open (promote hook running)" },
+      );
+    } else intervals.push({ ...iv, end: untilNs, endedBy: "open (service running)" });
+  }
+  return intervals;
+}
+
+export const serviceOverlaps = (intervals: ServiceInterval[]) => overlappingIntervals(intervals) as [ServiceInterval, ServiceInterval][];
+
+/** Hooks the agents logged as killed or timed out, by kind ("promote"/"demote"). */
+export function killedHooks(agentLines: AgentLine[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const l of agentLines) {
+    const m = /(promote|demote) hook/i.exec(l.msg);
+    if (!m || !/timed out|killed|budget|timeout/i.test(`${l.msg} ${l.error ?? ""}`)) continue;
+    out[m[1].toLowerCase()] = (out[m[1].toLowerCase()] ?? 0) + 1;
+  }
+  return out;
+}
+
+/** Service instances still alive (pid files of this run whose process runs this run's service.sh). */
+export function liveServices(dir: string): { node: string; pid: number }[] {
+  const svc = path.join(dir, "svc");
+  if (!existsSync(svc)) return [];
+  return readdirSync(svc).flatMap((f) => {
+    const pid = Number(f.slice(f.lastIndexOf(".") + 1));
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const state = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      return state !== "Z" && cmd.includes(path.join(dir, "service.sh")) ? [{ node: f.slice(0, f.lastIndexOf(".")), pid }] : [];
+    } catch {
+      return [];
+    }
+  });
+}
