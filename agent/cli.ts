@@ -10,7 +10,6 @@ import { ConfigError, parseAgentConfig, USAGE } from "./config";
 import { startHealthServer } from "./health-server";
 import { createLogger, type Logger } from "./log";
 import { NodeAgent } from "./node-agent";
-import { runWatchdog, WATCHDOG_ENV } from "./watchdog";
 
 function fail(message: string, code = 1): never {
   console.error(`cluster-agent: ${message}`);
@@ -120,6 +119,4 @@ const waitForDatabase = (url: string, timeoutMs: number, log: Logger) =>
     log,
   );
 
-// The same file runs as the supervised process's watchdog when the agent starts it so (agent/watchdog.ts).
-if (process.env[WATCHDOG_ENV]) runWatchdog();
-else main().catch((err: Error) => fail(err.message.split("\n")[0]!));
+main().catch((err: Error) => fail(err.message.split("\n")[0]!));

@@ -9,7 +9,11 @@ export type Logger = {
 
 export const monoNow = () => process.hrtime.bigint();
 
-export function createLogger(base: Record<string, unknown>, minLevel: LogLevel = "info", write = (line: string) => process.stdout.write(line + "\n")): Logger {
+export function createLogger(
+  base: Record<string, unknown>,
+  minLevel: LogLevel = "info",
+  write: (line: string) => unknown = (line) => process.stdout.write(line + "\n"),
+): Logger {
   const emit =
     (level: LogLevel) =>
     (msg: string, fields: Record<string, unknown> = {}) => {

@@ -46,7 +46,14 @@ type DrainCause = { command: OpenCommand } | { shutdown: true } | { workloadFail
 type Role =
   | { kind: "STANDBY" }
   | { kind: "ACTIVE"; epoch: bigint; leaseDeadline: bigint; commandId: string | null }
-  | { kind: "DRAINING"; epoch: bigint; leaseDeadline: bigint; cause: DrainCause; stopped: { outcome: HookOutcome | null } | null };
+  | {
+      kind: "DRAINING";
+      epoch: bigint;
+      leaseDeadline: bigint;
+      cause: DrainCause;
+      stopping: Promise<unknown>;
+      stopped: { outcome: HookOutcome | null } | null;
+    };
 
 const MS = 1_000_000n;
 
@@ -60,13 +67,14 @@ const MS = 1_000_000n;
 export class NodeAgent {
   private role: Role = { kind: "STANDBY" };
   private roleTimer: NodeJS.Timeout | undefined;
-  private pendingFenceRecord: { epoch: bigint; reason: string } | null = null;
+  /** A self-fence to record (lease released, audited) once that activation's workload is down. */
+  private pendingFenceRecord: { epoch: bigint; reason: string; workloadDown: boolean } | null = null;
   private timings: Timings = DEFAULT_TIMINGS;
   private ids: { clusterId: string; nodeId: string } | null = null;
   private tickTimer: NodeJS.Timeout | undefined;
   private ticking = false;
   private wakeAgain = false;
-  private stopping = false;
+  private shuttingDown = false;
   private stopped = false;
   private lastDbOk: bigint | null = null;
   private dbReachable = true;
@@ -174,9 +182,9 @@ export class NodeAgent {
         this.fence("the lease deadline passed before the renewal was confirmed");
       else this.renewed(holding, t0);
     }
-    if (this.pendingFenceRecord) await this.recordFence();
+    if (this.pendingFenceRecord?.workloadDown) await this.recordFence();
     if (this.role.kind === "DRAINING" && this.role.stopped) await this.finishDrain(this.role);
-    if (this.stopping) return hb.heartbeatMs;
+    if (this.shuttingDown) return hb.heartbeatMs;
     const acted = hb.openCommand && (await this.commandStep(clusterId, nodeId));
     if (!acted && this.role.kind === "STANDBY" && this.mayElect(hb) && hb.activeLeaseRemainingMs === null) await this.tryElect(clusterId, nodeId);
     // A standby that could take over wakes right when the active's lease lapses.
@@ -190,8 +198,8 @@ export class NodeAgent {
     return hb.failoverMode === "AUTOMATIC" && !hb.paused && !hb.maintenance;
   }
 
-  private applyTimings(hb: HeartbeatResult) {
-    const next = { heartbeatMs: hb.heartbeatMs, leaseMs: hb.leaseMs, demoteTimeoutMs: hb.demoteTimeoutMs };
+  private applyTimings({ heartbeatMs, leaseMs, demoteTimeoutMs }: Timings) {
+    const next = { heartbeatMs, leaseMs, demoteTimeoutMs };
     if (next.heartbeatMs === this.timings.heartbeatMs && next.leaseMs === this.timings.leaseMs && next.demoteTimeoutMs === this.timings.demoteTimeoutMs) return;
     // The database's CHECK refuses unsafe timings; this guards against a database without it.
     const problem = timingProblem(next);
@@ -203,7 +211,7 @@ export class NodeAgent {
   private async tryElect(clusterId: string, nodeId: string) {
     const t0 = monoNow();
     const result = await electActive({ db: this.o.db, clusterId, nodeId, instanceId: this.o.instanceId });
-    if (result.elected) this.becomeActive(result.epoch, t0, "elected by automatic failover", null);
+    if (result.elected) this.becomeActive(result.epoch, result.timings, t0, "elected by automatic failover", null);
     else this.o.log.debug("not elected", { why: result.why });
   }
 
@@ -219,7 +227,9 @@ export class NodeAgent {
     const step = commandStep(command, { nodeId, active: this.isActive() });
     if (step === "demote" && this.role.kind === "ACTIVE") {
       const { epoch } = this.role;
-      const { started } = await startStepDown({ db: this.o.db, commandId: command.id, clusterId, nodeId, nodeName: this.o.nodeName, epoch });
+      // The command's deadline is moved out to cover the longest drain (the hook timeout) and the handover.
+      const drainMs = this.o.hooks.timeoutMs + 2 * this.timings.leaseMs;
+      const { started } = await startStepDown({ db: this.o.db, commandId: command.id, clusterId, nodeId, nodeName: this.o.nodeName, epoch, drainMs });
       if (started && this.role.kind === "ACTIVE" && this.role.epoch === epoch) {
         this.drain({ command }, `stepping down for ${command.kind.toLowerCase()} (command ${command.id})`);
       }
@@ -229,7 +239,7 @@ export class NodeAgent {
       const t0 = monoNow();
       const result = await promoteForCommand({ db: this.o.db, commandId: command.id, clusterId, nodeId, instanceId: this.o.instanceId });
       if (result.promoted) {
-        this.becomeActive(result.epoch, t0, `${command.kind.toLowerCase()} (command ${command.id})`, command.id);
+        this.becomeActive(result.epoch, result.timings, t0, `${command.kind.toLowerCase()} (command ${command.id})`, command.id);
         return true;
       }
       this.o.log.debug("promotion waits", { why: result.why });
@@ -243,7 +253,8 @@ export class NodeAgent {
     return false;
   }
 
-  private becomeActive(epoch: bigint, t0: bigint, reason: string, commandId: string | null) {
+  private becomeActive(epoch: bigint, timings: Timings, t0: bigint, reason: string, commandId: string | null) {
+    this.applyTimings(timings);
     const role: Role = { kind: "ACTIVE", epoch, leaseDeadline: this.leaseDeadlineFrom(t0), commandId };
     this.role = role;
     this.armRoleTimer();
@@ -313,13 +324,25 @@ export class NodeAgent {
     if (role.kind === "STANDBY") return;
     this.role = { kind: "STANDBY" };
     clearTimeout(this.roleTimer);
-    if (record) this.pendingFenceRecord = { epoch: role.epoch, reason };
+    let stopping = role.kind === "DRAINING" ? role.stopping : null;
     if (role.kind === "ACTIVE") {
       this.o.log[record ? "warn" : "info"]("became STANDBY", { event: "role", role: "STANDBY", epoch: role.epoch, reason });
-      this.workload.setDeadline(maxBigint(role.leaseDeadline, monoNow() + BigInt(this.timings.demoteTimeoutMs) * MS));
-      void this.workload.stop(role.epoch).then((outcome) => outcome && this.reportHook("demote", role.epoch, outcome));
+      // Down by the lease deadline; an agent that wakes up past it (it was frozen: only supervised
+      // mode's watchdog covers that) still stops its workload, within one budget.
+      const now = monoNow();
+      this.workload.setDeadline(role.leaseDeadline > now ? role.leaseDeadline : now + BigInt(this.timings.demoteTimeoutMs) * MS);
+      stopping = this.workload.stop(role.epoch).then((outcome) => outcome && this.reportHook("demote", role.epoch, outcome));
     } else {
       this.o.log.warn("gave up the role while stopping its workload", { epoch: role.epoch, reason });
+    }
+    if (record) {
+      // Releasing the row at once would let a standby start its workload while this one still stops.
+      const pending = { epoch: role.epoch, reason, workloadDown: false };
+      this.pendingFenceRecord = pending;
+      void stopping!.then(() => {
+        pending.workloadDown = true;
+        this.wake();
+      });
     }
   }
 
@@ -331,16 +354,23 @@ export class NodeAgent {
   private drain(cause: DrainCause, reason: string) {
     const role = this.role;
     if (role.kind !== "ACTIVE") return;
-    const draining: Role = { kind: "DRAINING", epoch: role.epoch, leaseDeadline: role.leaseDeadline, cause, stopped: null };
-    this.role = draining;
-    this.armRoleTimer();
-    this.o.log.info("became STANDBY", { event: "role", role: "STANDBY", epoch: role.epoch, reason, draining: true });
-    void this.workload.stop(role.epoch).then((outcome) => {
+    const stopping = this.workload.stop(role.epoch).then((outcome) => {
       if (outcome && (!outcome.ok || !("command" in cause))) this.reportHook("demote", role.epoch, outcome);
       if (this.role !== draining) return;
       draining.stopped = { outcome };
       this.wake();
     });
+    const draining: Extract<Role, { kind: "DRAINING" }> = {
+      kind: "DRAINING",
+      epoch: role.epoch,
+      leaseDeadline: role.leaseDeadline,
+      cause,
+      stopping,
+      stopped: null,
+    };
+    this.role = draining;
+    this.armRoleTimer();
+    this.o.log.info("became STANDBY", { event: "role", role: "STANDBY", epoch: role.epoch, reason, draining: true });
   }
 
   private async finishDrain(role: Extract<Role, { kind: "DRAINING" }>) {
@@ -417,7 +447,7 @@ export class NodeAgent {
    * database is unreachable.
    */
   async stop(): Promise<void> {
-    this.stopping = true;
+    this.shuttingDown = true;
     this.drain({ shutdown: true }, "shutting down");
     this.wake();
     while (this.role.kind === "DRAINING") await new Promise((r) => setTimeout(r, 10));
@@ -430,8 +460,6 @@ export class NodeAgent {
     this.workload.close();
   }
 }
-
-const maxBigint = (a: bigint, b: bigint) => (a > b ? a : b);
 
 // Sampled at most once a second per process: reading RSS and load is a /proc read each, and
 // where many agents share a process (the scale bench) one sample serves them all.

@@ -11,6 +11,7 @@ import { killGroup, spawnGroup, type GroupExit, type ProcessGroup } from "./proc
 export class SupervisedProcess {
   private readonly group: ProcessGroup;
   private stopping = false;
+  private fenced = false;
   readonly started = performance.now();
 
   constructor(command: string, ctx: HookContext, log: Logger, onExit: (exit: GroupExit) => void) {
@@ -33,12 +34,14 @@ export class SupervisedProcess {
     const killed = this.group.alive();
     if (killed) await killGroup(this.group);
     const ms = Math.round(performance.now() - t0);
+    if (this.fenced) return { node, ok: false, ms, error: "killed at the lease deadline (demote budget exceeded)" };
     return killed ? { node, ok: false, ms, error: `still running ${graceMs} ms after SIGTERM: killed` } : { node, ok: true, ms };
   }
 
   /** The fence: SIGKILL the whole group now. */
   kill(): Promise<void> {
     this.stopping = true;
+    this.fenced = true;
     return killGroup(this.group);
   }
 }

@@ -5,6 +5,8 @@ import type { GroupExit } from "./process-group";
 import { SupervisedProcess } from "./supervised-process";
 import { Watchdog } from "./watchdog";
 
+const DEADLINE_KILL = "killed at the lease deadline (demote budget exceeded)";
+
 export type WorkloadOptions = {
   cluster: string;
   node: string;
@@ -97,7 +99,7 @@ export class Workload {
     this.deadlineTimer = setTimeout(
       () => {
         if (this.deadline !== deadline) return;
-        this.current?.kill("killed at the lease deadline (demote budget exceeded)");
+        this.current?.kill(DEADLINE_KILL);
         void this.process?.kill();
       },
       Math.max(0, Number((deadline - monoNow()) / 1_000_000n)),
@@ -116,7 +118,13 @@ export class Workload {
 
   private armWatchdog() {
     if (!this.process) return;
-    this.watchdog ??= new Watchdog(this.o.log);
+    this.watchdog ??= new Watchdog(this.o.log, () => {
+      // Unguarded, the process could outlive a frozen agent: stop it now, and the agent steps down.
+      this.watchdog = null;
+      if (!this.process) return;
+      void this.process.kill();
+      this.o.onExit("the watchdog died; supervised process stopped");
+    });
     // No deadline means no lease (the agent always sets one first): the process must not run.
     this.watchdog.arm(this.process.pid, this.deadline ?? monoNow());
   }
@@ -130,6 +138,8 @@ export class Workload {
 
   private async run(step: "start" | "stop", hook: { done: Promise<HookOutcome>; kill(why: string): void }): Promise<HookOutcome> {
     this.current = { step, kill: hook.kill };
+    // The deadline is sticky: a step that starts after it (queued behind one it cut short) is cut too.
+    if (this.deadline !== null && monoNow() >= this.deadline) hook.kill(DEADLINE_KILL);
     try {
       return await hook.done;
     } finally {

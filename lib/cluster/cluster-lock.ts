@@ -1,6 +1,6 @@
 import type { Sql } from "../db/sql";
 import { insertAudit } from "./audit";
-import { healthyAgeMsSql } from "./timing";
+import { healthyAgeMsSql, type Timings } from "./timing";
 
 export type LockedCluster = {
   id: string;
@@ -9,6 +9,7 @@ export type LockedCluster = {
   paused: boolean;
   heartbeatMs: number;
   leaseMs: number;
+  demoteTimeoutMs: number;
   epoch: bigint;
 };
 
@@ -31,7 +32,7 @@ export type NodeSnapshot = {
  */
 export async function lockCluster(tx: Sql, clusterId: string): Promise<{ cluster: LockedCluster; nodes: NodeSnapshot[] } | null> {
   const [cluster] = await tx.query<LockedCluster>(
-    `SELECT id, name, "failoverMode"::text AS "failoverMode", paused, "heartbeatMs", "leaseMs", epoch
+    `SELECT id, name, "failoverMode"::text AS "failoverMode", paused, "heartbeatMs", "leaseMs", "demoteTimeoutMs", epoch
      FROM "Cluster" WHERE id = $1::uuid FOR UPDATE`,
     [clusterId],
   );
@@ -47,6 +48,8 @@ export async function lockCluster(tx: Sql, clusterId: string): Promise<{ cluster
   );
   return { cluster, nodes };
 }
+
+export const clusterTimings = ({ heartbeatMs, leaseMs, demoteTimeoutMs }: LockedCluster): Timings => ({ heartbeatMs, leaseMs, demoteTimeoutMs });
 
 /** The node automatic failover would choose: healthy, not in maintenance or held off, priority > 0. */
 export function bestCandidate(nodes: NodeSnapshot[]): NodeSnapshot | undefined {

@@ -1,10 +1,12 @@
 import { toSql, type DbHandle } from "../db/sql";
 import { agentActor, insertAudit } from "./audit";
-import { bestCandidate, lockCluster, RoleChangeAborted, takeOverRole } from "./cluster-lock";
+import { bestCandidate, clusterTimings, lockCluster, RoleChangeAborted, takeOverRole } from "./cluster-lock";
+import type { Timings } from "./timing";
 
 export type ElectActiveOptions = { db: DbHandle; clusterId: string; nodeId: string; instanceId: string };
 
-export type ElectionResult = { elected: true; epoch: bigint } | { elected: false; why: string };
+/** On success, the timings the new lease was granted with (the agent's deadline must use them, not older ones). */
+export type ElectionResult = { elected: true; epoch: bigint; timings: Timings } | { elected: false; why: string };
 
 /**
  * Automatic failover, run by a standby that saw no valid lease: in one transaction under the
@@ -73,7 +75,7 @@ export async function electActive({ db, clusterId, nodeId, instanceId }: ElectAc
         reason: active ? `automatic failover from ${active.name}` : "no active node: elected",
         details: { previousActive: active?.name ?? null, priority: me.priority },
       });
-      return { elected: true as const, epoch };
+      return { elected: true as const, epoch, timings: clusterTimings(cluster) };
     });
   } catch (err) {
     if (err instanceof RoleChangeAborted) return { elected: false, why: err.message };

@@ -1,7 +1,8 @@
 import { toSql, type DbHandle } from "../db/sql";
 import { agentActor, insertAudit } from "./audit";
 import type { HookOutcome } from "./hook-outcome";
-import { lockCluster, RoleChangeAborted, takeOverRole } from "./cluster-lock";
+import { clusterTimings, lockCluster, RoleChangeAborted, takeOverRole } from "./cluster-lock";
+import type { Timings } from "./timing";
 
 export type OpenCommand = {
   id: string;
@@ -62,9 +63,17 @@ export type StepDownOptions = {
 /**
  * The active's first half of a command, before its demote hook runs: the command becomes RUNNING
  * (so a cancel is refused from here on, rather than honoured while the node is already stopping),
- * audited. The node keeps its role and lease while the hook runs ("draining").
+ * audited. The node keeps its role and lease while the hook runs ("draining"), for at most drainMs.
  */
-export async function startStepDown({ db, commandId, clusterId, nodeId, nodeName, epoch }: StepDownOptions): Promise<{ started: boolean }> {
+export async function startStepDown({
+  db,
+  commandId,
+  clusterId,
+  nodeId,
+  nodeName,
+  epoch,
+  drainMs,
+}: StepDownOptions & { drainMs: number }): Promise<{ started: boolean }> {
   return toSql(db).transaction(async (tx) => {
     const locked = await lockCluster(tx, clusterId);
     const [command] = await tx.query<{ kind: string }>(
@@ -75,7 +84,12 @@ export async function startStepDown({ db, commandId, clusterId, nodeId, nodeName
     if (!locked || !command || me?.role !== "ACTIVE" || !me.leaseValid) return { started: false };
     const [{ current }] = await tx.query<{ current: boolean }>(`SELECT "activeEpoch" = $2::bigint AS current FROM "Node" WHERE id = $1::uuid`, [nodeId, epoch]);
     if (!current) return { started: false };
-    await tx.execute(`UPDATE "Command" SET status = 'RUNNING', "startedAt" = now() WHERE id = $1::uuid`, [commandId]);
+    // A slow but healthy drain must not be expired halfway: the deadline covers the longest one.
+    await tx.execute(
+      `UPDATE "Command" SET status = 'RUNNING', "startedAt" = now(), deadline = GREATEST(deadline, now() + make_interval(secs => $2::float8 / 1000))
+       WHERE id = $1::uuid`,
+      [commandId, drainMs],
+    );
     await insertAudit(tx, {
       actor: agentActor(locked.cluster.name, nodeName),
       action: "command.started",
@@ -167,7 +181,7 @@ export type PromoteForCommandOptions = {
   instanceId: string;
 };
 
-export type PromoteResult = { promoted: true; epoch: bigint } | { promoted: false; why: string };
+export type PromoteResult = { promoted: true; epoch: bigint; timings: Timings } | { promoted: false; why: string };
 
 /**
  * The target's half: becomes active once no other node holds a valid lease. A dead active is
@@ -229,6 +243,6 @@ function promoteInTransaction({ db, commandId, clusterId, nodeId, instanceId }: 
       toRole: "ACTIVE",
       reason: `${command.kind.toLowerCase()} completed`,
     });
-    return { promoted: true as const, epoch };
+    return { promoted: true as const, epoch, timings: clusterTimings(cluster) };
   });
 }
