@@ -34,7 +34,7 @@ import {
 } from "./chaos/workload";
 
 const USAGE = `usage: npm run chaos -- --minutes N (0 < N <= 600) [--workload supervise|hooks] [--agents 2..20]
-  [--heartbeat-ms 250] [--lease-ms 5000] [--demote-timeout-ms 3500] [--hook-max-ms 3000] [--stubborn-pct 10]
+  [--heartbeat-ms 250] [--lease-ms 5000] [--demote-timeout-ms 3500] [--hook-max-ms 3000] [--stubborn-pct 10] [--hook-timeout-ms <budget>]
   [--agent dist/cluster-agent.mjs] [--seed S] [--keep]`;
 function bad(problem: string): never {
   console.error(`chaos: ${problem} (--help for usage)`);
@@ -54,6 +54,7 @@ try {
       "demote-timeout-ms": { type: "string", default: "3500" },
       "hook-max-ms": { type: "string", default: "3000" },
       "stubborn-pct": { type: "string", default: "10" },
+      "hook-timeout-ms": { type: "string" },
       agent: { type: "string", default: "dist/cluster-agent.mjs" },
       seed: { type: "string" },
       keep: { type: "boolean", default: false },
@@ -82,6 +83,9 @@ const leaseMs = int("lease-ms", 100, 600_000);
 const demoteTimeoutMs = int("demote-timeout-ms", 0, 600_000);
 const hookMaxMs = int("hook-max-ms", 0, 600_000);
 const stubbornPct = int("stubborn-pct", 0, 100);
+// The agents' --hook-timeout-ms: by default the demote budget, which also bounds a planned stop (draining).
+if (values["hook-timeout-ms"] === undefined) values["hook-timeout-ms"] = String(Math.max(100, demoteTimeoutMs));
+const hookTimeoutMs = int("hook-timeout-ms", 100, 600_000);
 const timingError = timingProblem({ heartbeatMs, leaseMs, demoteTimeoutMs });
 if (timingError) bad(timingError);
 // Hooks workload: demote hooks stay inside the budget with 500 ms to stop the service; an agent that
@@ -147,6 +151,8 @@ function startAgent(a: Agent) {
     String(a.priority),
     "--log-level",
     "debug",
+    "--hook-timeout-ms",
+    String(hookTimeoutMs),
     ...workloadFlags(a.node),
   ];
   const child = spawn(process.execPath, [agentBundle, ...args], { stdio: ["ignore", "pipe", "pipe"] });
@@ -305,7 +311,7 @@ async function injectFault() {
 const total = () => Object.values(faults).reduce((a, b) => a + b, 0);
 console.log(
   `chaos: ${minutes} min, workload ${workload}, ${agentCount} agents, heartbeat ${heartbeatMs} ms, lease ${leaseMs} ms, ` +
-    `demote budget ${demoteTimeoutMs} ms (fencing margin ${fencingMarginMs({ heartbeatMs, leaseMs })} ms), seed ${firstSeed}, logs in ${dir}`,
+    `demote budget ${demoteTimeoutMs} ms (fencing margin ${fencingMarginMs({ heartbeatMs, leaseMs })} ms), hook timeout ${hookTimeoutMs} ms, seed ${firstSeed}, logs in ${dir}`,
 );
 if (workload === "hooks") {
   console.log(`  hooks: promote 0-${hookMaxMs} ms then a daemon; demote 0-${demoteMaxMs} ms (inside the budget) then stops it`);
