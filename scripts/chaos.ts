@@ -210,7 +210,7 @@ const kinds = [
 ];
 // Faults that last (a frozen agent, a partition, the database down or paused): at most this many at once,
 // so that the cluster also spends time with an active node and commands have something to act on.
-const MAX_ONGOING = 2;
+const MAX_ONGOING = 3;
 let ongoing = 0;
 
 let dbFault: Promise<unknown> | null = null;
@@ -326,7 +326,7 @@ while (Date.now() < endAt) {
   const stuck = new Promise<void>((resolve) => (watchdog = setTimeout(() => (note("injector stuck > 30 s"), resolve()), 30_000)));
   await Promise.race([injectFault().catch((err: Error) => note(`injector error: ${err.message.split("\n")[0].slice(0, 60)}`)), stuck]);
   clearTimeout(watchdog);
-  await sleep(between(200, 1500));
+  await sleep(between(150, 1000));
   if (Date.now() - lastReport > 60_000 && Date.now() < endAt) {
     lastReport = Date.now();
     console.log(
@@ -448,6 +448,14 @@ for (const [a, b] of svcOverlaps.slice(0, 5)) {
   console.log(`  OVERLAP (service) ${a.node}@${a.epoch} [${a.start}, ${a.end}: ${a.endedBy}] with ${b.node}@${b.epoch} [${b.start}, ...]: ${ms.toFixed(0)} ms`);
 }
 for (const p of unaudited.slice(0, 5)) console.log(`  UNAUDITED ${p.node}@${p.epoch}`);
+const unsuccessful = await prisma.command.groupBy({
+  by: ["kind", "status", "error"],
+  where: { clusterId: cluster.id, status: { in: ["FAILED", "EXPIRED", "CANCELLED"] } },
+  _count: true,
+});
+if (unsuccessful.length) console.log("commands that did not succeed, by reason:");
+for (const c of unsuccessful.sort((a, b) => b._count - a._count).slice(0, 8))
+  console.log(`  ${String(c._count).padStart(4)} ${c.kind} ${c.status}: ${(c.error ?? "").slice(0, 110)}`);
 
 // Stop: agents get SIGTERM (an active one stops its service) and a bounded wait, then SIGKILL.
 finishing = true;
