@@ -31,19 +31,19 @@ async function main() {
   const log = createLogger({ cluster: config.cluster, node: config.node }, config.logLevel);
   await waitForDatabase(config.db, config.connectTimeoutMs, log);
   const pool = createPgPool(config.db, 3);
-  let agent: NodeAgent;
+  const handles: { listener?: { close(): Promise<void> }; health?: { port: number; close(): Promise<void> } } = {};
   let shuttingDown = false;
   const shutdown = async (signal: string, code = 0) => {
     if (shuttingDown) return;
     shuttingDown = true;
     log.info("stopping", { signal });
-    await listener?.close();
+    await handles.listener?.close();
     await agent.stop();
-    await health?.close();
+    await handles.health?.close();
     await pool.end().catch(() => {});
     process.exit(code);
   };
-  agent = new NodeAgent({
+  const agent: NodeAgent = new NodeAgent({
     db: pgPoolSql(pool),
     clusterName: config.cluster,
     nodeName: config.node,
@@ -60,8 +60,6 @@ async function main() {
       void shutdown("fatal", 1);
     },
   });
-  let listener: { close(): Promise<void> } | undefined;
-  let health: { port: number; close(): Promise<void> } | undefined;
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
   try {
@@ -70,9 +68,10 @@ async function main() {
     if (err instanceof ClusterError) fail(err.message);
     throw err;
   }
-  listener = listenForCommands({ url: config.db, clusterId: agent.clusterId!, onWake: () => agent.wake(), log });
+  handles.listener = listenForCommands({ url: config.db, clusterId: agent.clusterId!, onWake: () => agent.wake(), log });
   if (config.healthPort !== undefined) {
-    health = await startHealthServer(config.healthPort, config.healthHost, () => agent.status());
+    const health = await startHealthServer(config.healthPort, config.healthHost, () => agent.status());
+    handles.health = health;
     log.info("health endpoint listening", { port: health.port, paths: ["/health", "/active"] });
   }
 }
@@ -119,4 +118,4 @@ const waitForDatabase = (url: string, timeoutMs: number, log: Logger) =>
     log,
   );
 
-main().catch((err: Error) => fail(err.message.split("\n")[0]!));
+main().catch((err: Error) => fail(err.message.split("\n")[0]));

@@ -6,7 +6,7 @@ import type { Logger } from "./log";
  * calls onWake for this cluster's notifications, so commands start within milliseconds instead of
  * at the next tick. Reconnects on its own; the tick loop's polling covers any gap.
  */
-export function listenForCommands({ url, clusterId, onWake, log }: { url: string; clusterId: string; onWake(): void; log: Logger }) {
+export function listenForCommands({ url, clusterId, onWake, log }: { url: string; clusterId: string; onWake: () => void; log: Logger }) {
   let client: pg.Client | null = null;
   let closed = false;
   let retry: NodeJS.Timeout | undefined;
@@ -18,7 +18,7 @@ export function listenForCommands({ url, clusterId, onWake, log }: { url: string
       if (client !== c) return;
       client = null;
       c.end().catch(() => {});
-      if (!closed) retry = setTimeout(connect, 1_000);
+      if (!closed) retry = setTimeout(() => void connect(), 1_000);
     };
     client = c;
     c.on("error", reconnect);

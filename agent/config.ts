@@ -187,8 +187,8 @@ export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv): AgentC
   const given = timingKeys.filter((k) => config[k] !== undefined);
   if (!problems.length && given.length) {
     const [heartbeatMs, leaseMs, demoteTimeoutMs] = timingKeys.map((k) => (config[k] as number | undefined) ?? DEFAULT_TIMINGS[k]);
-    const problem = timingProblem({ heartbeatMs: heartbeatMs!, leaseMs: leaseMs!, demoteTimeoutMs: demoteTimeoutMs! });
-    if (problem) problems.push({ key: given.includes("leaseMs") ? "leaseMs" : given[0]!, message: problem });
+    const problem = timingProblem({ heartbeatMs: heartbeatMs, leaseMs: leaseMs, demoteTimeoutMs: demoteTimeoutMs });
+    if (problem) problems.push({ key: given.includes("leaseMs") ? "leaseMs" : given[0], message: problem });
   }
   if (problems.length) {
     const byKey = Object.fromEntries(Object.entries(FLAGS).map(([flag, { key, env: v }]) => [key, `--${flag} (${v})`]));

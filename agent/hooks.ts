@@ -7,7 +7,7 @@ export type HookContext = { cluster: string; node: string; epoch: bigint | null 
 export type RunningHook = {
   done: Promise<HookOutcome>;
   /** Kills the hook's whole process group now; `why` becomes the outcome's error. */
-  kill(why: string): void;
+  kill: (why: string) => void;
 };
 
 /**

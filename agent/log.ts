@@ -19,7 +19,7 @@ export function createLogger(
     (msg: string, fields: Record<string, unknown> = {}) => {
       if (ORDER[level] < ORDER[minLevel]) return;
       const line = { t: new Date().toISOString(), mono: monoNow(), level, msg, ...base, ...fields };
-      write(JSON.stringify(line, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
+      write(JSON.stringify(line, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)));
     };
   return { debug: emit("debug"), info: emit("info"), warn: emit("warn"), error: emit("error") };
 }

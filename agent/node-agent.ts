@@ -469,7 +469,7 @@ function metrics() {
   if (!sampled || now - sampled.at >= 1000) {
     sampled = {
       at: now,
-      value: { load1: Math.round(os.loadavg()[0]! * 100) / 100, rssMb: Math.round(process.memoryUsage.rss() / 1048576), uptimeS: Math.round(process.uptime()) },
+      value: { load1: Math.round(os.loadavg()[0] * 100) / 100, rssMb: Math.round(process.memoryUsage.rss() / 1048576), uptimeS: Math.round(process.uptime()) },
     };
   }
   return sampled.value;

@@ -12,7 +12,7 @@ import { Workload, type WorkloadOptions } from "./workload";
 const MS = 1_000_000n;
 let dir: string;
 let logLines: Record<string, unknown>[];
-const log = createLogger({}, "debug", (line) => logLines.push(JSON.parse(line)));
+const log = createLogger({}, "debug", (line) => logLines.push(JSON.parse(line) as Record<string, unknown>));
 const workloads: Workload[] = [];
 
 function workload(o: Partial<WorkloadOptions>) {
@@ -24,7 +24,7 @@ function workload(o: Partial<WorkloadOptions>) {
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
-    return !readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.startsWith("Z");
+    return !readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].startsWith("Z");
   } catch {
     return false;
   }

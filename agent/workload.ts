@@ -29,7 +29,7 @@ export type WorkloadOptions = {
 export class Workload {
   private chain: Promise<unknown> = Promise.resolve();
   /** The step in progress, killable by a fence (a promote step) or the deadline (any step). */
-  private current: { step: "start" | "stop"; kill(why: string): void } | null = null;
+  private current: { step: "start" | "stop"; kill: (why: string) => void } | null = null;
   private process: SupervisedProcess | null = null;
   private watchdog: Watchdog | null = null;
   private deadline: bigint | null = null;
@@ -136,7 +136,7 @@ export class Workload {
     this.o.onExit(`supervised process exited (${why})`);
   }
 
-  private async run(step: "start" | "stop", hook: { done: Promise<HookOutcome>; kill(why: string): void }): Promise<HookOutcome> {
+  private async run(step: "start" | "stop", hook: { done: Promise<HookOutcome>; kill: (why: string) => void }): Promise<HookOutcome> {
     this.current = { step, kill: hook.kill };
     // The deadline is sticky: a step that starts after it (queued behind one it cut short) is cut too.
     if (this.deadline !== null && monoNow() >= this.deadline) hook.kill(DEADLINE_KILL);

@@ -56,7 +56,7 @@ export async function activeTimeline({ prisma, clusterName, from, to }: ActiveTi
       close(e.at);
     }
   }
-  const last = open as { node: string; from: Date; epoch: bigint | null } | null;
+  const last = open;
   if (last) intervals.push({ ...last, to: end, ongoing: to === undefined || end >= now });
 
   const names = new Set<string>(intervals.map((i) => i.node));

@@ -36,7 +36,7 @@ export async function insertAudit(db: DbHandle, input: AuditInput): Promise<void
       input.epoch ?? null,
       input.commandId ?? null,
       (input.reason ?? "").slice(0, 500),
-      input.details === undefined ? null : JSON.stringify(input.details, (_k, v) => (typeof v === "bigint" ? v.toString() : v)),
+      input.details === undefined ? null : JSON.stringify(input.details, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)),
     ],
   );
 }

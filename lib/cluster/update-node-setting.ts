@@ -10,9 +10,9 @@ export type UpdateNodeSettingOptions = {
   actor: string;
   reason: string;
   /** True when the node already has the wanted value: nothing changes, nothing is audited. */
-  unchanged(node: Node): boolean;
+  unchanged: (node: Node) => boolean;
   data: Prisma.NodeUpdateInput;
-  audit(node: Node): Pick<AuditInput, "action" | "details">;
+  audit: (node: Node) => Pick<AuditInput, "action" | "details">;
 };
 
 /**

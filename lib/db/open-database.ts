@@ -28,7 +28,7 @@ async function ensureDatabaseExists(serverUrl: string, name: string): Promise<st
     const { rowCount } = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
     if (!rowCount)
       await client.query(`CREATE DATABASE "${name}"`).catch((err) => {
-        if (err.code !== "42P04") throw err; // created meanwhile by a concurrent start
+        if ((err as { code?: string }).code !== "42P04") throw err; // created meanwhile by a concurrent start
       });
   } finally {
     await client.end();

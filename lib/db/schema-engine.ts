@@ -16,8 +16,8 @@ function instantiateWasm(): Promise<void> {
     const require = createRequire(import.meta.url);
     const bgJs = require.resolve("@prisma/schema-engine-wasm/schema_engine_bg");
     const bytes = await readFile(path.join(path.dirname(bgJs), "schema_engine_bg.wasm"));
-    const module = await WebAssembly.compile(bytes);
-    const instance = await WebAssembly.instantiate(module, { "./schema_engine_bg.js": bg as never });
+    const wasmModule = await WebAssembly.compile(bytes);
+    const instance = await WebAssembly.instantiate(wasmModule, { "./schema_engine_bg.js": bg });
     (bg as unknown as { __wbg_set_wasm(x: unknown): void }).__wbg_set_wasm(instance.exports);
     (instance.exports as { __wbindgen_start(): void }).__wbindgen_start();
   })();

@@ -17,7 +17,8 @@ export interface Sql {
 
 // int8 as BigInt (epochs, audit ids), as Prisma returns them; numeric stays a string.
 const types = {
-  getTypeParser: (oid: number, format?: "text" | "binary") => (oid === 20 ? (v: string) => BigInt(v) : pg.types.getTypeParser(oid, format ?? "text")),
+  getTypeParser: (oid: number, format?: "text" | "binary") =>
+    oid === 20 ? (v: string) => BigInt(v) : (pg.types.getTypeParser(oid, format ?? "text") as (v: string) => unknown),
 };
 const toParam = (v: unknown) => (typeof v === "bigint" ? v.toString() : v);
 
@@ -40,8 +41,7 @@ function statementName(text: string): string | undefined {
 }
 
 function pgExecutor(client: Queryable, pool: pg.Pool | null): Sql {
-  const run = (text: string, values: unknown[] = []) =>
-    client.query({ name: statementName(text), text, values: values.map(toParam), types } as never) as Promise<pg.QueryResult>;
+  const run = (text: string, values: unknown[] = []) => client.query({ name: statementName(text), text, values: values.map(toParam), types } as never);
   return {
     query: async <T>(text: string, values?: unknown[]) => (await run(text, values)).rows as T[],
     execute: async (text, values) => (await run(text, values)).rowCount ?? 0,

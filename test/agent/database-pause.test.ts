@@ -44,17 +44,17 @@ describe("a database pause shorter than the lease, with a demote hook that uses 
     agents.push(spawnAgent({ url: server.url, cluster: "paused", node: "a", priority: 100, args: hooks }));
     await waitFor(async () => (await activeNodes(prisma, clusterId)).length === 1, { what: "a active" });
     agents.push(spawnAgent({ url: server.url, cluster: "paused", node: "b", priority: 50, args: hooks }));
-    await agents[1]!.waitForLine((l) => l.msg === "registered");
+    await agents[1].waitForLine((l) => l.msg === "registered");
     // a stays active in maintenance, so once it gives the role up the role goes to b (a re-elected
     // would start its next service behind its own demote hook and hide an early release).
     await setNodeMaintenance({ prisma, clusterName: "paused", nodeName: "a", maintenance: true, actor: "test" });
     // Pause right after a renewal, so the active fences while the database is away and the
     // database is back (2.3 s later) while its 1.9 s demote hook still runs.
-    await agents[0]!.waitForLine((l) => l.event === "lease" && BigInt(l.mono) > process.hrtime.bigint() - 50_000_000n);
+    await agents[0].waitForLine((l) => l.event === "lease" && BigInt(l.mono) > process.hrtime.bigint() - 50_000_000n);
     const pids = pausePostgres(server.dataDir);
     await new Promise((r) => setTimeout(r, 2300));
     resumePostgres(pids);
-    await agents[0]!.waitForLine((l) => l.msg === "self-fence recorded in the audit log", 15_000);
+    await agents[0].waitForLine((l) => l.msg === "self-fence recorded in the audit log", 15_000);
     await waitFor(async () => (await serviceIntervals(events)).some((i) => i.node === "b"), { what: "b's service", timeoutMs: 15_000 });
     const intervals = await serviceIntervals(events);
     expect(intervals.find((i) => i.node === "a")!.end).not.toBeNull();

@@ -27,7 +27,7 @@ describe("supervised mode", () => {
       },
       { what: `${node}'s service` },
     );
-    return starts[starts.length - 1]!.pid;
+    return starts[starts.length - 1].pid;
   };
 
   beforeAll(async () => {
@@ -49,10 +49,10 @@ describe("supervised mode", () => {
       ["b", 50],
     ] as const) {
       agents.push(spawnAgent({ url: t.url, cluster, node, priority, args: ["--supervise", service.command] }));
-      await agents[agents.length - 1]!.waitForLine((l) => l.msg === "registered");
+      await agents[agents.length - 1].waitForLine((l) => l.msg === "registered");
     }
     await waitFor(async () => (await activeName()) === "a", { what: "a active" });
-    return { a: agents[0]!, b: agents[1]! };
+    return { a: agents[0], b: agents[1] };
   };
 
   it("a switchover stops a's process before b's starts", async () => {

@@ -36,7 +36,7 @@ describe("never two services running", () => {
     agents.push(spawnAgent({ url: t.url, cluster, node: "a", priority: 100, args: args("a") }));
     await waitFor(async () => (await activeNodes(t.prisma, id)).length === 1, { what: "a active" });
     agents.push(spawnAgent({ url: t.url, cluster, node: "b", priority: 50, args: args("b") }));
-    await agents[1]!.waitForLine((l) => l.msg === "registered");
+    await agents[1].waitForLine((l) => l.msg === "registered");
     return id;
   };
 
@@ -63,8 +63,8 @@ describe("never two services running", () => {
     expect(tookMs).toBeLessThan(4000 + 1500);
     await waitFor(async () => (await serviceIntervals(events)).length === 2, { what: "b's promote hook" });
     const [a, b] = await serviceIntervals(events);
-    expect([a!.node, b!.node]).toEqual(["a", "b"]);
-    expect(b!.start).toBeGreaterThan(a!.end!); // a's service was down before b's started
+    expect([a.node, b.node]).toEqual(["a", "b"]);
+    expect(b.start).toBeGreaterThan(a.end!); // a's service was down before b's started
     expect(serviceOverlaps(await serviceIntervals(events))).toEqual([]);
     const audit = await t.prisma.auditEvent.findMany({ where: { clusterId, at: { gte: cmd.createdAt } }, orderBy: { id: "asc" } });
     expect(audit.map((r) => [r.action, r.nodeName])).toEqual([
@@ -87,7 +87,7 @@ describe("never two services running", () => {
     const events = path.join(dir, "cancel");
     const clusterId = await pair("cancelling", () => hookArgs(serviceHooks(events, { demoteSleepS: 2 })));
     const cmd = await requestCommand({ prisma: t.prisma, clusterId, kind: "SWITCHOVER", targetNodeId: await nodeId(clusterId, "b"), requestedBy: actor });
-    await agents[0]!.waitForLine((l) => l.msg === "became STANDBY" && l.draining === true);
+    await agents[0].waitForLine((l) => l.msg === "became STANDBY" && l.draining === true);
     const refused = await cancelCommand({ prisma: t.prisma, commandId: cmd.id, requestedBy: actor }).catch((err: unknown) => err);
     expect(refused).toBeInstanceOf(ClusterError);
     expect((refused as ClusterError).message).toMatch(/running and can no longer be cancelled/);
@@ -100,13 +100,13 @@ describe("never two services running", () => {
     const events = path.join(dir, "background");
     const pids = path.join(dir, "background-pids");
     const clusterId = await pair("background", () => hookArgs(serviceHooks(events, { promoteExtra: `sleep 600 & echo $! >> ${pids}` })));
-    await agents[0]!.waitForLine((l) => l.msg === "promote hook succeeded", 5000);
+    await agents[0].waitForLine((l) => l.msg === "promote hook succeeded", 5000);
     const cmd = await requestCommand({ prisma: t.prisma, clusterId, kind: "SWITCHOVER", targetNodeId: await nodeId(clusterId, "b"), requestedBy: actor });
     expect((await finished(cmd.id, 5000)).status).toBe("SUCCEEDED");
-    await agents[1]!.waitForLine((l) => l.msg === "promote hook succeeded", 5000);
+    await agents[1].waitForLine((l) => l.msg === "promote hook succeeded", 5000);
     const stopAt = Date.now();
-    agents[1]!.signal("SIGTERM");
-    expect(await agents[1]!.exited()).toBe(0);
+    agents[1].signal("SIGTERM");
+    expect(await agents[1].exited()).toBe(0);
     expect(Date.now() - stopAt).toBeLessThan(3000);
     await waitFor(async () => (await activeNodes(t.prisma, clusterId)).map((n) => n.name)[0] === "a", { what: "a takes over after b's SIGTERM" });
     expect(serviceOverlaps(await serviceIntervals(events))).toEqual([]);
@@ -124,7 +124,7 @@ describe("never two services running", () => {
       agents.push(spawnAgent({ url: viaProxy, cluster: "partitioned", node: "a", priority: 100, args: hooks }));
       await waitFor(async () => (await activeNodes(t.prisma, clusterId)).length === 1, { what: "a active" });
       agents.push(spawnAgent({ url: t.url, cluster: "partitioned", node: "b", priority: 50, args: hooks }));
-      await agents[1]!.waitForLine((l) => l.msg === "registered");
+      await agents[1].waitForLine((l) => l.msg === "registered");
       proxy.blackhole();
       await waitFor(async () => (await serviceIntervals(events)).some((i) => i.node === "b"), { what: "b's service starts", timeoutMs: 10_000 });
       const intervals = await serviceIntervals(events);
@@ -140,7 +140,7 @@ describe("never two services running", () => {
 
   it("a demote whose active died does not hold automatic failover up until its deadline", async () => {
     const clusterId = await pair("deadactive", () => []);
-    agents[0]!.signal("SIGSTOP"); // a is frozen: it will never step down
+    agents[0].signal("SIGSTOP"); // a is frozen: it will never step down
     const cmd = await requestCommand({
       prisma: t.prisma,
       clusterId,
@@ -155,8 +155,8 @@ describe("never two services running", () => {
     const done = await t.prisma.command.findUniqueOrThrow({ where: { id: cmd.id } });
     expect(done.status).toBe("FAILED");
     expect(done.error).toMatch(/superseded by automatic failover: a lost its lease before it stepped down/);
-    agents[0]!.signal("SIGCONT");
-    await agents[0]!.waitForLine((l) => l.msg === "self-fence recorded in the audit log" || l.msg === "became STANDBY", 10_000);
+    agents[0].signal("SIGCONT");
+    await agents[0].waitForLine((l) => l.msg === "self-fence recorded in the audit log" || l.msg === "became STANDBY", 10_000);
     expect(overlapsFromLogs(agents)).toEqual([]);
   });
 });

@@ -42,11 +42,11 @@ export function spawnAgent({ url, cluster, node, priority, args = [], env = {} }
   let out = "";
   let err = "";
   const waiters: (() => void)[] = [];
-  child.stdout!.on("data", (b: Buffer) => {
+  child.stdout.on("data", (b: Buffer) => {
     out += b.toString();
     waiters.splice(0).forEach((w) => w());
   });
-  child.stderr!.on("data", (b: Buffer) => (err += b.toString()));
+  child.stderr.on("data", (b: Buffer) => (err += b.toString()));
   const exitedP = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   const lines = () => parseLogLines(out);
   const waitForLine = (pred: (l: LogLine) => boolean, timeoutMs = 15_000) =>

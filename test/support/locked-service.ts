@@ -31,7 +31,7 @@ exec sleep 100000
         .filter(Boolean)
         .map((l) => {
           const [, node, epoch, pid] = l.split(" ");
-          return { node: node!, epoch: epoch!, pid: Number(pid) };
+          return { node: node, epoch: epoch, pid: Number(pid) };
         }),
   };
 }

@@ -4,7 +4,7 @@
 import { createLogger, monoNow } from "../../agent/log";
 import { Workload } from "../../agent/workload";
 
-const [dir, graceMs] = [process.argv[2]!, BigInt(process.argv[3]!)];
+const [dir, graceMs] = [process.argv[2], BigInt(process.argv[3])];
 const workload = new Workload({
   cluster: "c",
   node: "n",
