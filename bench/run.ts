@@ -1,7 +1,8 @@
 // `npm run bench`: failover, switchover, scale and footprint against a fresh embedded PostgreSQL,
 // real agent processes, the real console (next start) and real Chromium. Prints a table and
 // writes bench/results/<timestamp>.json. See docs/benchmarks.md.
-//   --only failover,switchover,heartbeat,scale,footprint   run a subset
+//   --only failover,switchover,switchover-hook,heartbeat,scale,footprint   run a subset
+//   (switchover-hook: switchovers with a 3 s demote hook on every agent)
 //   --steps 100,1000,2000,5000                   scale steps
 //   --trials N (failover, default 20)  --switchovers N (default 50)  --window S (scale, default 20)
 import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -22,7 +23,7 @@ import { benchSwitchover } from "./switchover";
 
 const { values } = parseArgs({
   options: {
-    only: { type: "string", default: "failover,switchover,heartbeat,scale,footprint" },
+    only: { type: "string", default: "failover,switchover,switchover-hook,heartbeat,scale,footprint" },
     steps: { type: "string", default: "100,1000,2000,5000" },
     trials: { type: "string", default: "20" },
     switchovers: { type: "string", default: "50" },
@@ -121,7 +122,7 @@ try {
     results.heartbeatRate = rate;
     await save();
   }
-  if (only.has("switchover") || only.has("scale")) {
+  if (only.has("switchover") || only.has("switchover-hook") || only.has("scale")) {
     ensureConsoleBuild();
     consoleServer = await startConsole(await snapshotBuild(dir), server.url, prisma);
     log(`console: ${consoleServer.url}`);
@@ -135,6 +136,21 @@ try {
       console: consoleServer!,
       cluster: "sw",
       trials: Number(values.switchovers),
+      log,
+    });
+    await save();
+  }
+  if (only.has("switchover-hook")) {
+    const trials = Math.min(Number(values.switchovers), 20);
+    log(`switchover with a 3 s demote hook: ${trials} trials through the REST API`);
+    results.switchoverWithDemoteHook = await benchSwitchover({
+      prisma,
+      url: server.url,
+      bundle,
+      console: consoleServer!,
+      cluster: "swh",
+      trials,
+      demoteHookMs: 3000,
       log,
     });
     await save();
@@ -200,6 +216,11 @@ function table(r: Record<string, any>): string {
     add("switchover via API -> agent ack, ms", s.agentAck, "p50 <= 300, p99 <= 1000", s.agentAck.p50 <= 300 && s.agentAck.p99 <= 1000);
     add("  old active stepped down, ms", s.oldActiveStepsDown);
     add("  POST /commands response, ms", s.apiResponse);
+  }
+  if (r.switchoverWithDemoteHook) {
+    const s = r.switchoverWithDemoteHook;
+    add("switchover, 3 s demote hook -> agent ack, ms", s.agentAck);
+    add("  beyond the hook's 3000 ms, ms", s.beyondDemoteHook, "p99 <= 300", s.beyondDemoteHook.p99 <= 300);
   }
   for (const variant of ["standby", "active renewal"]) {
     const runs = (r.heartbeatCost ?? []).filter((x: any) => x.variant === variant);

@@ -1,5 +1,7 @@
 // 2. Manual switchover through the real REST API: POST .../commands {kind: SWITCHOVER} -> the
-// target agent's "became ACTIVE" line (its monotonic stamp).
+// target agent's "became ACTIVE" line (its monotonic stamp). With demoteHookMs, every agent has a
+// demote hook that takes that long (a graceful engine stop): the active keeps its lease while it
+// runs, so the switchover should cost the hook's time plus the usual milliseconds, never a lease.
 import pg from "pg";
 import type { PrismaClient } from "../lib/db/client";
 import { becameActive, killAll, spawnBenchAgent, type BenchAgent } from "./lib/agents";
@@ -13,13 +15,15 @@ export type SwitchoverOptions = {
   console: Console;
   cluster: string;
   trials: number;
+  demoteHookMs?: number;
   log: (msg: string) => void;
 };
 
-export async function benchSwitchover({ prisma, url, bundle, console, cluster, trials, log }: SwitchoverOptions) {
+export async function benchSwitchover({ prisma, url, bundle, console, cluster, trials, demoteHookMs = 0, log }: SwitchoverOptions) {
   const c = await prisma.cluster.create({ data: { name: cluster } }); // default timings: heartbeat 1000, lease 5000
   const names = ["a", "b", "c"].map((x) => `${cluster}-${x}`);
-  const agents = new Map<string, BenchAgent>(names.map((n, i) => [n, spawnBenchAgent({ bundle, url, cluster, node: n, priority: 100 - i * 10 })]));
+  const args = demoteHookMs ? ["--on-demote", `sleep ${demoteHookMs / 1000}`] : [];
+  const agents = new Map<string, BenchAgent>(names.map((n, i) => [n, spawnBenchAgent({ bundle, url, cluster, node: n, priority: 100 - i * 10, args })]));
   const db = new pg.Client({ connectionString: url });
   await db.connect();
   const results: { ackMs: number; apiMs: number; oldStepsDownMs: number }[] = [];
@@ -58,7 +62,9 @@ export async function benchSwitchover({ prisma, url, bundle, console, cluster, t
   }
   return {
     via: "POST /api/v1/clusters/:name/commands (next start, signed-in session)",
+    demoteHookMs,
     agentAck: summarize(results.map((r) => r.ackMs)),
+    beyondDemoteHook: summarize(results.map((r) => r.ackMs - demoteHookMs)),
     oldActiveStepsDown: summarize(results.map((r) => r.oldStepsDownMs)),
     apiResponse: summarize(results.map((r) => r.apiMs)),
     trials: results,

@@ -12,10 +12,19 @@ export type BenchAgent = {
   exited: Promise<number | null>;
 };
 
-export type SpawnOptions = { bundle: string; url: string; cluster: string; node: string; priority?: number; logLevel?: string; healthPort?: boolean };
+export type SpawnOptions = {
+  bundle: string;
+  url: string;
+  cluster: string;
+  node: string;
+  priority?: number;
+  logLevel?: string;
+  healthPort?: boolean;
+  args?: string[];
+};
 
-export function spawnBenchAgent({ bundle, url, cluster, node, priority, logLevel = "info", healthPort = false }: SpawnOptions): BenchAgent {
-  const argv = [bundle, "--cluster", cluster, "--node", node, "--db", url, "--log-level", logLevel];
+export function spawnBenchAgent({ bundle, url, cluster, node, priority, logLevel = "info", healthPort = false, args = [] }: SpawnOptions): BenchAgent {
+  const argv = [bundle, "--cluster", cluster, "--node", node, "--db", url, "--log-level", logLevel, ...args];
   if (priority !== undefined) argv.push("--priority", String(priority));
   if (healthPort) argv.push("--health-port", "0", "--health-host", "127.0.0.1");
   const child = spawn(process.execPath, argv, { stdio: ["ignore", "pipe", "pipe"] });
