@@ -18,7 +18,7 @@ GRANT UPDATE (epoch, "updatedAt") ON "Cluster" TO failover_agent;
 GRANT SELECT, INSERT ON "Node" TO failover_agent;
 GRANT UPDATE (host, "agentVersion", role, priority, "lastHeartbeatAt", "leaseExpiresAt", "activeEpoch", "startedAt", "agentInstance", "holdUntil", metrics) ON "Node" TO failover_agent;
 GRANT SELECT ON "Command" TO failover_agent;
-GRANT UPDATE (status, "startedAt", "finishedAt", error) ON "Command" TO failover_agent;
+GRANT UPDATE (status, "startedAt", "finishedAt", error, deadline, "hookOutcomes") ON "Command" TO failover_agent;
 GRANT INSERT ON "AuditEvent" TO failover_agent;
 GRANT SELECT (id) ON "AuditEvent" TO failover_agent; -- INSERT ... RETURNING id
 GRANT USAGE ON SEQUENCE "AuditEvent_id_seq" TO failover_agent;

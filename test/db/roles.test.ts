@@ -50,7 +50,8 @@ describe("least-privilege database roles (prisma/roles.sql)", () => {
     const target = await t.prisma.node.findFirstOrThrow({ where: { clusterId, NOT: { name: active.name } } });
     const cmd = await requestCommand({ prisma: t.prisma, clusterId, kind: "SWITCHOVER", targetNodeId: target.id, requestedBy: "user:ops@example.com" });
     await waitFor(async () => (await t.prisma.command.findUniqueOrThrow({ where: { id: cmd.id } })).status === "SUCCEEDED", { what: "switchover" });
-    expect(await t.prisma.auditEvent.count({ where: { commandId: cmd.id } })).toBe(3);
+    // requested, started, demoted, promoted
+    expect(await t.prisma.auditEvent.count({ where: { commandId: cmd.id } })).toBe(4);
     expect(agents.flatMap((a) => a.lines()).filter((l) => /permission denied/.test(JSON.stringify(l)))).toEqual([]);
   });
 
