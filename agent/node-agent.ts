@@ -2,16 +2,13 @@ import os from "node:os";
 import type { Sql } from "../lib/db/sql";
 import { agentActor, insertAudit } from "../lib/cluster/audit";
 import { electActive } from "../lib/cluster/elect-active";
-import {
-  commandStep,
-  demoteForCommand,
-  loadOpenCommand,
-  promoteForCommand,
-  recordPromoteHook,
-  startStepDown,
-  wakeCluster,
-  type OpenCommand,
-} from "../lib/cluster/execute-command";
+import { commandStep } from "../lib/cluster/command-step";
+import { demoteForCommand } from "../lib/cluster/demote-for-command";
+import { loadOpenCommand, type OpenCommand } from "../lib/cluster/load-open-command";
+import { promoteForCommand } from "../lib/cluster/promote-for-command";
+import { recordPromoteHook } from "../lib/cluster/record-promote-hook";
+import { startStepDown } from "../lib/cluster/start-step-down";
+import { wakeCluster } from "../lib/cluster/wake-cluster";
 import { expireOverdueCommands } from "../lib/cluster/expire-commands";
 import { heartbeat, type HeartbeatResult } from "../lib/cluster/heartbeat";
 import type { HookOutcome } from "../lib/cluster/hook-outcome";

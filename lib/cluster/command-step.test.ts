@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { commandStep, type OpenCommand } from "./execute-command";
+import { commandStep } from "./command-step";
+import type { OpenCommand } from "./load-open-command";
 
 const cmd = (over: Partial<OpenCommand>): OpenCommand => ({
   id: "c1",

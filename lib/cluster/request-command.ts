@@ -19,7 +19,7 @@ type NodeState = { id: string; name: string; role: "ACTIVE" | "STANDBY"; mainten
 
 /**
  * The console's only way to change roles: checks the request against the cluster's state, then
- * inserts a PENDING command and its audit row. The agents carry it out (lib/cluster/execute-command.ts).
+ * inserts a PENDING command and its audit row. The agents carry it out (start-step-down.ts, demote-for-command.ts, promote-for-command.ts).
  */
 export async function requestCommand({ prisma, clusterId, kind, targetNodeId, requestedBy, reason = "", timeoutMs }: RequestCommandOptions): Promise<Command> {
   if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs < 1000 || timeoutMs > 600_000)) {

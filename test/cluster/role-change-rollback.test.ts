@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { electActive } from "../../lib/cluster/elect-active";
-import { promoteForCommand } from "../../lib/cluster/execute-command";
+import { promoteForCommand } from "../../lib/cluster/promote-for-command";
 import { requestCommand } from "../../lib/cluster/request-command";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
 
