@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { passwordSchema } from "../auth/password";
 import { AUDIT_ACTIONS } from "../cluster/audit-actions";
 import { PRIORITY_MAX } from "../cluster/priority";
 
@@ -86,7 +87,6 @@ export const auditCsvQuerySchema = auditQuerySchema.extend({ limit: z.coerce.num
 
 // Users and API tokens (ADMIN manages users; everyone manages their own tokens).
 const roleSchema = z.enum(["VIEWER", "OPERATOR", "ADMIN"]);
-const passwordSchema = z.string().min(12, "at least 12 characters").max(200);
 export const userParamsSchema = z.object({ id: z.uuid() });
 export const tokenParamsSchema = z.object({ id: z.uuid() });
 

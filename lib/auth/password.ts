@@ -1,5 +1,9 @@
 import bcrypt from "bcryptjs";
 import { randomBytes } from "node:crypto";
+import { z } from "zod";
+
+/** Every password a person chooses (the API's users, the launcher's ADMIN_PASSWORD): one rule. */
+export const passwordSchema = z.string().min(12, "must be at least 12 characters").max(200);
 
 const COST = 12;
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { passwordSchema } from "../auth/password";
 
 // Every variable the launcher (npm start / npm run demo) reads, validated once at start-up.
 const launcherEnvSchema = z.object({
@@ -8,7 +9,7 @@ const launcherEnvSchema = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   HOSTNAME: z.string().trim().min(1).default("localhost"),
   ADMIN_EMAIL: z.email().default("admin@example.com"),
-  ADMIN_PASSWORD: z.string().min(8, "must be at least 8 characters").max(200).optional(),
+  ADMIN_PASSWORD: passwordSchema.optional(),
   NEXTAUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   NEXTAUTH_URL: z.url().optional(),
 });

@@ -35,7 +35,7 @@ describe("launcher configuration", () => {
   it.each([
     [{ PORT: "abc" }, /PORT Invalid input/],
     [{ ADMIN_EMAIL: "nope" }, /ADMIN_EMAIL/],
-    [{ ADMIN_PASSWORD: "short" }, /ADMIN_PASSWORD must be at least 8 characters/],
+    [{ ADMIN_PASSWORD: "elevenchars" }, /ADMIN_PASSWORD must be at least 12 characters/],
     [{ EMBEDDED_PG_PORT: "70000" }, /EMBEDDED_PG_PORT/],
   ])("rejects %o naming the variable", (env, message) => {
     expect(() => readLauncherEnv(env as unknown as NodeJS.ProcessEnv)).toThrow(message);
