@@ -23,18 +23,30 @@ const MAX_LINE = 1000;
 /**
  * Runs a shell command as the leader of a new process group, so that it and everything it starts
  * can be killed at once; its output goes line by line into the agent's JSON log (labelled, never
- * into audit rows), and spawn failures resolve `exited` instead of throwing.
+ * into audit rows) or to onLine, and spawn failures resolve `exited` instead of throwing.
+ * inheritEnv false: the command sees only `env` (a check must not see the agent's secrets).
  */
-export function spawnGroup(command: string, env: Record<string, string>, log: Logger, label: Record<string, unknown>): ProcessGroup {
-  const child = spawn(command, { shell: true, detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
+export function spawnGroup(
+  command: string,
+  env: Record<string, string>,
+  log: Logger,
+  label: Record<string, unknown>,
+  { inheritEnv = true, onLine }: { inheritEnv?: boolean; onLine?: (line: string) => void } = {},
+): ProcessGroup {
+  const child = spawn(command, { shell: true, detached: true, stdio: ["ignore", "pipe", "pipe"], env: inheritEnv ? { ...process.env, ...env } : env });
   let lines = 0;
   for (const stream of ["stdout", "stderr"] as const) {
     const input = child[stream];
     if (!input) continue;
     input.on("error", () => {});
     createInterface({ input, crlfDelay: Infinity }).on("line", (line) => {
-      if (++lines <= MAX_LINES) log.info("output", { ...label, stream, line: line.length > MAX_LINE ? `${line.slice(0, MAX_LINE)}… (truncated)` : line });
-      else if (lines === MAX_LINES + 1) log.warn("output truncated", { ...label, afterLines: MAX_LINES });
+      if (++lines > MAX_LINES) {
+        if (lines === MAX_LINES + 1) log.warn("output truncated", { ...label, afterLines: MAX_LINES });
+        return;
+      }
+      const cut = line.length > MAX_LINE ? `${line.slice(0, MAX_LINE)}… (truncated)` : line;
+      if (onLine) onLine(cut);
+      else log.info("output", { ...label, stream, line: cut });
     });
   }
   const exited = new Promise<GroupExit>((resolve) => {

@@ -21,6 +21,10 @@ export const AUDIT_ACTIONS = [
   "agent.self_fenced", // the active could not renew in time and demoted itself
   "agent.stepped_down", // the active's supervised process exited by itself: it gave up the role
   "hook.failed",
+  "check.failing", // a health check failed `fall` times in a row (its name and output in the reason)
+  "check.passing", // a health check passed `rise` times in a row
+  "check.no_standby", // the active's checks fail but no standby passes its own: it keeps the role
+  "failover.limited", // too many automatic failovers in the window: the cluster paused itself
   "cluster.paused",
   "cluster.resumed",
   "cluster.settings_changed",
