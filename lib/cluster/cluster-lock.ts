@@ -1,6 +1,6 @@
 import type { Sql } from "../db/sql";
 import { insertAudit } from "./audit";
-import { healthyAgeMsSql, type Timings } from "./timing";
+import { healthyHeartbeatSql, type Timings } from "./timing";
 
 export type LockedCluster = {
   id: string;
@@ -39,12 +39,12 @@ export async function lockCluster(tx: Sql, clusterId: string): Promise<{ cluster
   if (!cluster) return null;
   const nodes = await tx.query<NodeSnapshot>(
     `SELECT id, name, role::text AS role, priority, maintenance, "agentInstance",
-       COALESCE("lastHeartbeatAt" > now() - make_interval(secs => $2::float8 / 1000), false) AS healthy,
+       COALESCE(${healthyHeartbeatSql('"lastHeartbeatAt"', "$2::int")}, false) AS healthy,
        COALESCE("leaseExpiresAt" > now(), false) AS "leaseValid",
        COALESCE("holdUntil" > now(), false) AS held,
        (EXTRACT(EPOCH FROM now() - "lastHeartbeatAt") * 1000)::int AS "heartbeatAgeMs"
      FROM "Node" WHERE "clusterId" = $1::uuid ORDER BY priority DESC, name ASC`,
-    [clusterId, healthyAgeMsSql(cluster.heartbeatMs)],
+    [clusterId, cluster.heartbeatMs],
   );
   return { cluster, nodes };
 }

@@ -1,7 +1,7 @@
 import { toSql, type DbHandle } from "../db/sql";
 import { agentActor, insertAudit } from "./audit";
 import { bestCandidate, clusterTimings, lockCluster, RoleChangeAborted, takeOverRole } from "./cluster-lock";
-import type { Timings } from "./timing";
+import { healthyHeartbeatSql, type Timings } from "./timing";
 
 export type ElectActiveOptions = { db: DbHandle; clusterId: string; nodeId: string; instanceId: string };
 
@@ -19,7 +19,7 @@ export async function electActive({ db, clusterId, nodeId, instanceId }: ElectAc
   const [front] = await toSql(db).query<{ id: string; name: string }>(
     `SELECT n.id, n.name FROM "Node" n JOIN "Cluster" c ON c.id = n."clusterId"
      WHERE n."clusterId" = $1::uuid AND n.priority > 0 AND NOT n.maintenance AND COALESCE(n."holdUntil" <= now(), true)
-       AND n."lastHeartbeatAt" > now() - make_interval(secs => (2 * c."heartbeatMs" + 250) / 1000.0)
+       AND ${healthyHeartbeatSql('n."lastHeartbeatAt"', 'c."heartbeatMs"')}
      ORDER BY n.priority DESC, n.name ASC LIMIT 1`,
     [clusterId],
   );

@@ -1,5 +1,6 @@
 import { toSql, type DbHandle } from "../db/sql";
 import { SYSTEM_ACTOR } from "./audit";
+import { healthyHeartbeatSql } from "./timing";
 
 export type ExpireOverdueCommandsOptions = { db: DbHandle; clusterId?: string; actor?: string };
 
@@ -11,7 +12,7 @@ export async function expireOverdueCommands({ db, clusterId, actor = SYSTEM_ACTO
   const rows = await toSql(db).query<{ id: bigint }>(
     `WITH expired AS (
        UPDATE "Command" c SET status = 'EXPIRED', "finishedAt" = now(), error = CASE
-           WHEN t."lastHeartbeatAt" IS NULL OR t."lastHeartbeatAt" <= now() - make_interval(secs => (2 * cl."heartbeatMs" + 250) / 1000.0)
+           WHEN NOT COALESCE(${healthyHeartbeatSql('t."lastHeartbeatAt"', 'cl."heartbeatMs"')}, false)
              THEN format('target %s stopped heartbeating (last heartbeat %s s ago)', t.name,
                          COALESCE(round(EXTRACT(EPOCH FROM now() - t."lastHeartbeatAt"))::text, 'never'))
            WHEN c.kind = 'DEMOTE' OR EXISTS (SELECT 1 FROM "Node" a WHERE a."clusterId" = c."clusterId" AND a.role = 'ACTIVE' AND a.id <> c."targetNodeId")

@@ -1,7 +1,7 @@
 import type { Command, CommandKind, PrismaClient } from "../db/client";
 import { insertAudit } from "./audit";
 import { ClusterError } from "./errors";
-import { healthyAgeMsSql } from "./timing";
+import { healthyHeartbeatSql } from "./timing";
 
 export type RequestCommandOptions = {
   prisma: PrismaClient;
@@ -29,11 +29,14 @@ export async function requestCommand({ prisma, clusterId, kind, targetNodeId, re
     const [cluster] = await tx.$queryRaw<{ id: string; name: string; heartbeatMs: number; leaseMs: number }[]>`
       SELECT id, name, "heartbeatMs", "leaseMs" FROM "Cluster" WHERE id = ${clusterId}::uuid FOR UPDATE`;
     if (!cluster) throw new ClusterError("NOT_FOUND", "cluster not found");
-    const nodes = await tx.$queryRaw<NodeState[]>`
-      SELECT id, name, role::text AS role, maintenance,
-             COALESCE("lastHeartbeatAt" > now() - make_interval(secs => ${healthyAgeMsSql(cluster.heartbeatMs) / 1000}), false) AS healthy,
-             COALESCE("leaseExpiresAt" > now(), false) AS "leaseValid"
-      FROM "Node" WHERE "clusterId" = ${clusterId}::uuid`;
+    const nodes = await tx.$queryRawUnsafe<NodeState[]>(
+      `SELECT id, name, role::text AS role, maintenance,
+         COALESCE(${healthyHeartbeatSql('"lastHeartbeatAt"', "$2::int")}, false) AS healthy,
+         COALESCE("leaseExpiresAt" > now(), false) AS "leaseValid"
+       FROM "Node" WHERE "clusterId" = $1::uuid`,
+      clusterId,
+      cluster.heartbeatMs,
+    );
     const target = nodes.find((n) => n.id === targetNodeId);
     if (!target) throw new ClusterError("NOT_FOUND", "node not found in this cluster");
     const active = nodes.find((n) => n.role === "ACTIVE");

@@ -38,13 +38,38 @@ export function maxDemoteTimeoutMs({ heartbeatMs, leaseMs }: Pick<Timings, "leas
 
 export type NodeHealth = "healthy" | "suspect" | "down";
 
+// The "healthy heartbeat" bound, defined here once: a node is healthy while its last heartbeat is
+// at most two heartbeats plus this slack old. Elections, command preflight and expiry use the SQL
+// twins below; the console's health uses nodeHealth. test/cluster/node-health-sql.test.ts holds
+// them to each other at every bound.
+const HEALTHY_MISSED_HEARTBEATS = 2;
+const HEALTHY_SLACK_MS = 250;
+
+/** The oldest heartbeat age (ms, inclusive) at which a node still counts as healthy. */
+export function healthyAgeLimitMs(heartbeatMs: number): number {
+  return HEALTHY_MISSED_HEARTBEATS * heartbeatMs + HEALTHY_SLACK_MS;
+}
+
+/** healthyAgeLimitMs in SQL, over an expression giving the cluster's heartbeatMs. */
+export function healthyAgeLimitMsSql(heartbeatMs: string): string {
+  return `(${HEALTHY_MISSED_HEARTBEATS} * ${heartbeatMs} + ${HEALTHY_SLACK_MS})`;
+}
+
+/**
+ * In SQL, on the database clock: the heartbeat stamped at lastHeartbeatAt is healthy now (age at
+ * most healthyAgeLimitMs). NULL for a node never heard from: callers COALESCE it to false.
+ */
+export function healthyHeartbeatSql(lastHeartbeatAt: string, heartbeatMs: string): string {
+  return `${lastHeartbeatAt} >= now() - make_interval(secs => ${healthyAgeLimitMsSql(heartbeatMs)} / 1000.0)`;
+}
+
 /**
  * healthy: heartbeats on time (at most two missed); suspect: late but within the lease; down:
  * silent for longer than a lease, or never heard from. Only healthy nodes are promoted.
  */
 export function nodeHealth(heartbeatAgeMs: number | null, { heartbeatMs, leaseMs }: Pick<Timings, "heartbeatMs" | "leaseMs">): NodeHealth {
   if (heartbeatAgeMs === null || heartbeatAgeMs > leaseMs) return "down";
-  return heartbeatAgeMs <= 2 * heartbeatMs + 250 ? "healthy" : "suspect";
+  return heartbeatAgeMs <= healthyAgeLimitMs(heartbeatMs) ? "healthy" : "suspect";
 }
 
 /**
@@ -52,8 +77,5 @@ export function nodeHealth(heartbeatAgeMs: number | null, { heartbeatMs, leaseMs
  * queries that aggregate health over thousands of nodes (the console's cluster list).
  */
 export function nodeHealthSql(ageMs: string, heartbeatMs: string, leaseMs: string): string {
-  return `CASE WHEN ${ageMs} IS NULL OR ${ageMs} > ${leaseMs} THEN 'down' WHEN ${ageMs} <= 2 * ${heartbeatMs} + 250 THEN 'healthy' ELSE 'suspect' END`;
+  return `CASE WHEN ${ageMs} IS NULL OR ${ageMs} > ${leaseMs} THEN 'down' WHEN ${ageMs} <= ${healthyAgeLimitMsSql(heartbeatMs)} THEN 'healthy' ELSE 'suspect' END`;
 }
-
-/** SQL twin of nodeHealth's "healthy" bound, for elections and preflight checks. */
-export const healthyAgeMsSql = (heartbeatMs: number) => 2 * heartbeatMs + 250;

@@ -1,10 +1,30 @@
 import pg from "pg";
 import { inject } from "vitest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { nodeHealth, nodeHealthSql } from "../../lib/cluster/timing";
+import { healthyAgeLimitMs, healthyHeartbeatSql, nodeHealth, nodeHealthSql } from "../../lib/cluster/timing";
 
-// The console's cluster list counts health in SQL, the node list classifies it in TypeScript: they must agree.
-describe("nodeHealthSql", () => {
+const TIMINGS = [
+  [1000, 5000],
+  [250, 2000],
+  [50, 400],
+  [60_000, 600_000],
+] as const;
+
+/** Heartbeat ages at and around every bound (0, the healthy limit, the lease), never heard from, and long gone. */
+function ageCases(): [number | null, number, number][] {
+  const cases: [number | null, number, number][] = [];
+  for (const [heartbeatMs, leaseMs] of TIMINGS) {
+    const bounds = [0, healthyAgeLimitMs(heartbeatMs), leaseMs];
+    for (const b of bounds) for (const d of [-1, 0, 1]) if (b + d >= 0) cases.push([b + d, heartbeatMs, leaseMs]);
+    cases.push([null, heartbeatMs, leaseMs], [leaseMs * 10, heartbeatMs, leaseMs]);
+  }
+  return cases;
+}
+
+// The "healthy heartbeat" bound has one definition in lib/cluster/timing.ts and SQL twins generated
+// from it: the console's cluster list counts health in SQL, the node list classifies it in
+// TypeScript, elections and command checks judge it in SQL on heartbeat timestamps. They must agree.
+describe("health in SQL and TypeScript", () => {
   let client: pg.Client;
   beforeAll(async () => {
     client = new pg.Client({ connectionString: inject("pgServerUrl") });
@@ -12,22 +32,22 @@ describe("nodeHealthSql", () => {
   });
   afterAll(() => client.end());
 
-  it("classifies every age as nodeHealth does, at and around each bound", async () => {
-    const cases: [number | null, number, number][] = [];
-    for (const [heartbeatMs, leaseMs] of [
-      [1000, 5000],
-      [250, 2000],
-      [50, 400],
-      [60_000, 600_000],
-    ]) {
-      const bounds = [0, 2 * heartbeatMs + 250, leaseMs];
-      for (const b of bounds) for (const d of [-1, 0, 1]) if (b + d >= 0) cases.push([b + d, heartbeatMs, leaseMs]);
-      cases.push([null, heartbeatMs, leaseMs], [leaseMs * 10, heartbeatMs, leaseMs]);
-    }
-    const { rows } = await client.query<{ health: string }>(
-      `SELECT ${nodeHealthSql("age", "hb", "lease")} AS health FROM unnest($1::int[], $2::int[], $3::int[]) WITH ORDINALITY AS t(age, hb, lease, i) ORDER BY i`,
+  const run = (select: string, cases: [number | null, number, number][]) =>
+    client.query<{ v: string | boolean }>(
+      `SELECT ${select} AS v FROM unnest($1::int[], $2::int[], $3::int[]) WITH ORDINALITY AS t(age, hb, lease, i) ORDER BY i`,
       [cases.map((c) => c[0]), cases.map((c) => c[1]), cases.map((c) => c[2])],
     );
-    expect(rows.map((r) => r.health)).toEqual(cases.map(([age, heartbeatMs, leaseMs]) => nodeHealth(age, { heartbeatMs, leaseMs })));
+
+  it("nodeHealthSql classifies every age as nodeHealth does, at and around each bound", async () => {
+    const cases = ageCases();
+    const { rows } = await run(nodeHealthSql("age", "hb", "lease"), cases);
+    expect(rows.map((r) => r.v)).toEqual(cases.map(([age, heartbeatMs, leaseMs]) => nodeHealth(age, { heartbeatMs, leaseMs })));
+  });
+
+  it("healthyHeartbeatSql, on heartbeat timestamps, calls healthy exactly what nodeHealth does", async () => {
+    const cases = ageCases();
+    const lastHeartbeatAt = "now() - make_interval(secs => age / 1000.0)"; // NULL age: never heard from
+    const { rows } = await run(`COALESCE(${healthyHeartbeatSql(lastHeartbeatAt, "hb")}, false)`, cases);
+    expect(rows.map((r) => r.v)).toEqual(cases.map(([age, heartbeatMs, leaseMs]) => nodeHealth(age, { heartbeatMs, leaseMs }) === "healthy"));
   });
 });
