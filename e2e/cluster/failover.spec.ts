@@ -186,7 +186,7 @@ test("a command that cannot complete ends EXPIRED, and the panel says why", asyn
   const to = ["node-a", "node-b", "node-c"].find((n) => n !== from)!;
   // Freeze the target right after its last heartbeat: still healthy when the command is accepted,
   // but it never confirms, so the active never steps down and the deadline passes.
-  cluster.agents.get(to)!.kill("SIGSTOP");
+  cluster.agents.get(to)!.signal("SIGSTOP");
   try {
     const res = await page.request.post(`/api/v1/clusters/${CLUSTER}/commands`, {
       data: { kind: "SWITCHOVER", targetNode: to, timeoutMs: 1500 },
@@ -199,7 +199,7 @@ test("a command that cannot complete ends EXPIRED, and the panel says why", asyn
     await saveScreenshot(page, "command-expired");
     expect(await activeNode(page)).toBe(from);
   } finally {
-    cluster.agents.get(to)!.kill("SIGCONT");
+    cluster.agents.get(to)!.signal("SIGCONT");
   }
   await expect(row(page, to)).toHaveAttribute("data-health", "healthy", { timeout: 10_000 });
   await expect.poll(async () => await prisma.command.count({ where: { status: { in: ["PENDING", "RUNNING"] } } })).toBe(0);

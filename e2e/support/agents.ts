@@ -1,20 +1,19 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import path from "node:path";
 import type { PrismaClient } from "../../lib/db/client";
+import { spawnAgent, type AgentProcess } from "../../test/support/agent-process";
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
+export { waitFor } from "../../test/support/agent-process";
 
 export type AgentSpec = { node: string; priority: number };
 export type RunningCluster = {
   name: string;
-  agents: Map<string, ChildProcess>;
+  agents: Map<string, AgentProcess>;
   kill(node: string, signal?: NodeJS.Signals): Promise<void>;
   stop(): Promise<void>;
 };
 
 /**
  * Creates the cluster row with fast timings (heartbeat 250 ms, lease 2 s) so failovers take
- * seconds, then runs one real agent process per node, exactly as an operator would.
+ * seconds, then runs one real agent per node: the shipped bundle, as the other tests do.
  */
 export async function startCluster({
   prisma,
@@ -28,57 +27,24 @@ export async function startCluster({
   nodes: AgentSpec[];
 }): Promise<RunningCluster> {
   await prisma.cluster.create({ data: { name, heartbeatMs: 250, leaseMs: 2000 } });
-  const agents = new Map<string, ChildProcess>();
+  const agents = new Map<string, AgentProcess>();
   for (const { node, priority } of nodes) {
-    const child = spawn(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        "agent/cli.ts",
-        "--cluster",
-        name,
-        "--node",
-        node,
-        "--db",
-        databaseUrl,
-        "--priority",
-        String(priority),
-        "--health-port",
-        "0",
-        "--health-host",
-        "127.0.0.1",
-        "--host",
-        `${node}.e2e.local`,
-      ],
-      { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, LOG_LEVEL: "warn" } },
-    );
-    child.stderr.on("data", (b: Buffer) => process.stderr.write(`[${node}] ${b.toString()}`));
-    agents.set(node, child);
+    const agent = spawnAgent({ url: databaseUrl, cluster: name, node, priority, args: ["--host", `${node}.e2e.local`] });
+    agent.child.stderr?.on("data", (b: Buffer) => process.stderr.write(`[${node}] ${b.toString()}`));
+    agents.set(node, agent);
   }
-  const exited = (c: ChildProcess) => new Promise<void>((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once("exit", () => r())));
+  const running = (a: AgentProcess) => a.child.exitCode === null && a.child.signalCode === null;
   return {
     name,
     agents,
     async kill(node, signal = "SIGKILL") {
-      const child = agents.get(node)!;
-      child.kill(signal);
-      await exited(child);
+      const agent = agents.get(node)!;
+      agent.signal(signal);
+      await agent.exited();
     },
     async stop() {
-      for (const c of agents.values()) if (c.exitCode === null && c.signalCode === null) c.kill("SIGTERM");
-      await Promise.all([...agents.values()].map(exited));
+      for (const a of agents.values()) if (running(a)) a.signal("SIGTERM");
+      await Promise.all([...agents.values()].map((a) => a.exited()));
     },
   };
-}
-
-/** Polls the database until fn returns a value (not undefined/null/false). */
-export async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, { timeoutMs = 15_000, what = "condition" } = {}): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last value: ${JSON.stringify(v)})`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }

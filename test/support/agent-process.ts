@@ -19,7 +19,7 @@ export type AgentProcess = {
 
 export type SpawnAgentOptions = { url: string; cluster: string; node: string; priority?: number; args?: string[]; env?: Record<string, string> };
 
-/** A real agent process (the CLI, as operators run it), logging at debug level for the interval checks. */
+/** A real agent process (the CLI, as operators run it), logging at debug level for the interval checks: the one launcher of the vitest and Playwright tests. */
 export function spawnAgent({ url, cluster, node, priority, args = [], env = {} }: SpawnAgentOptions): AgentProcess {
   const argv = [
     AGENT_BUNDLE,
@@ -89,6 +89,7 @@ export async function stopAll(agents: AgentProcess[]) {
   await Promise.all(agents.map((a) => a.exited()));
 }
 
+/** Polls until fn returns a value (not undefined/null/false): the one waitFor of the vitest and Playwright tests. */
 export async function waitFor<T>(
   fn: () => Promise<T | undefined | null | false>,
   { timeoutMs = 15_000, intervalMs = 25, what = "condition" } = {},
@@ -97,7 +98,7 @@ export async function waitFor<T>(
   for (;;) {
     const value = await fn();
     if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last value: ${JSON.stringify(value)})`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
