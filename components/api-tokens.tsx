@@ -2,6 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { apiFetch } from "@/lib/api/client-fetch";
+import type { CreateTokenBody } from "@/lib/api/schemas";
 import { hasRole, USER_ROLES } from "@/lib/auth/roles";
 import type { UserRole as Role } from "@/lib/db/client";
 import { formatTime } from "./format";
@@ -21,7 +22,7 @@ export function ApiTokens() {
   const roles = USER_ROLES.filter((r) => hasRole(me.role, r));
   const queryClient = useQueryClient();
   const tokens = useQuery({ queryKey: ["tokens"], queryFn: () => apiFetch<{ tokens: TokenJson[] }>("/api/v1/tokens") });
-  const [draft, setDraft] = useState<{ name: string; role: Role }>({ name: "", role: "VIEWER" });
+  const [draft, setDraft] = useState<CreateTokenBody>({ name: "", role: "VIEWER" });
   const [secret, setSecret] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const refresh = () => queryClient.invalidateQueries({ queryKey: ["tokens"] });

@@ -4,12 +4,13 @@ import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useState } from "react";
 import type { ActiveTimelineJson, AuditPageJson, ClusterOverviewJson } from "@/lib/api/api-types";
 import { apiFetch } from "@/lib/api/client-fetch";
+import type { AuditQueryInput, TimelineQueryInput } from "@/lib/api/schemas";
 import { ActiveTimelineChart } from "./active-timeline-chart";
 import { actorLabel, formatTime } from "./format";
 import { LiveIndicator } from "./live-indicator";
 import { ErrorState, LoadingState } from "./query-state";
 
-const FILTERS = ["cluster", "node", "actor", "action", "from", "to"] as const;
+const FILTERS = ["cluster", "node", "actor", "action", "from", "to"] as const satisfies readonly (keyof AuditQueryInput)[];
 type Filters = Record<(typeof FILTERS)[number], string>;
 const PAGE_SIZE = 50;
 const WINDOWS = [
@@ -27,9 +28,10 @@ const isoToLocal = (v: string) => {
   return Number.isNaN(d.getTime()) ? "" : new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 19);
 };
 
-function queryString(filters: Partial<Filters>, extra: Record<string, string | undefined> = {}) {
+/** The query string of one of the API's query schemas (Q): only its keys, values as typed, blank ones left out. */
+function queryString<Q>(params: { [K in keyof Q]?: string }) {
   const p = new URLSearchParams();
-  for (const [k, v] of Object.entries({ ...filters, ...extra })) if (v) p.set(k, v);
+  for (const [k, v] of Object.entries(params)) if (typeof v === "string" && v) p.set(k, v);
   return p.toString();
 }
 
@@ -40,7 +42,9 @@ function Timeline({ cluster }: { cluster: string }) {
     queryFn: () => {
       const to = new Date();
       const from = new Date(to.getTime() - windowMs);
-      return apiFetch<ActiveTimelineJson>(`/api/v1/clusters/${encodeURIComponent(cluster)}/timeline?${queryString({}, { from: from.toISOString() })}`);
+      return apiFetch<ActiveTimelineJson>(
+        `/api/v1/clusters/${encodeURIComponent(cluster)}/timeline?${queryString<TimelineQueryInput>({ from: from.toISOString() })}`,
+      );
     },
     refetchInterval: 2000,
   });
@@ -78,7 +82,7 @@ export function AuditView({ actions }: { actions: readonly string[] }) {
   const before = cursors[cursors.length - 1];
 
   const clusters = useQuery({ queryKey: ["clusters"], queryFn: () => apiFetch<{ clusters: ClusterOverviewJson[] }>("/api/v1/clusters") });
-  const qs = queryString(applied, { before, limit: String(PAGE_SIZE) });
+  const qs = queryString<AuditQueryInput>({ ...applied, before, limit: String(PAGE_SIZE) });
   const page = useQuery({
     queryKey: ["audit", qs],
     queryFn: () => apiFetch<AuditPageJson>(`/api/v1/audit?${qs}`),
@@ -88,7 +92,7 @@ export function AuditView({ actions }: { actions: readonly string[] }) {
 
   const apply = (next: Filters) => {
     setCursors([]);
-    router.replace(`${pathname}?${queryString(next)}`);
+    router.replace(`${pathname}?${queryString<AuditQueryInput>(next)}`);
   };
   const field = "mt-1 w-full rounded border border-slate-400 bg-white px-2 py-1.5";
   const clusterNames = new Set(clusters.data?.clusters.map((c) => c.name) ?? []);
@@ -191,7 +195,7 @@ export function AuditView({ actions }: { actions: readonly string[] }) {
             Export CSV (rows shown)
           </a>
           <a
-            href={`/api/v1/audit.csv?${queryString(applied)}`}
+            href={`/api/v1/audit.csv?${queryString<AuditQueryInput>(applied)}`}
             download
             className="rounded border border-slate-500 bg-white px-4 py-2 font-medium focus-visible:outline-3 focus-visible:outline-sky-600"
           >

@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useState } from "react";
 import type { ClusterDetailJson, CommandJson, NodeJson } from "@/lib/api/api-types";
 import { apiFetch } from "@/lib/api/client-fetch";
+import type { RemoveNodeBody, RequestCommandBody, UpdateClusterBody, UpdateNodeBody } from "@/lib/api/schemas";
 import { ClusterSettingsForm } from "./cluster-settings-form";
 import { CommandPanel, RecentCommands } from "./command-panel";
 import { ConfirmCommandDialog } from "./confirm-command-dialog";
@@ -29,10 +30,10 @@ export function ClusterView({ name }: { name: string }) {
   const refresh = () => queryClient.invalidateQueries({ queryKey: ["cluster", name] });
 
   const command = useMutation({
-    mutationFn: (v: { kind: string; targetNode: string; reason: string }) =>
+    mutationFn: (v: { kind: RequestCommandBody["kind"]; targetNode: string; reason: string }) =>
       apiFetch<CommandJson>(`${base}/commands`, {
         method: "POST",
-        json: { kind: v.kind, targetNode: v.targetNode, ...(v.reason ? { reason: v.reason } : {}) },
+        json: { kind: v.kind, targetNode: v.targetNode, ...(v.reason ? { reason: v.reason } : {}) } satisfies RequestCommandBody,
       }),
     onSuccess: (c) => {
       setTrackedId(c.id);
@@ -46,7 +47,7 @@ export function ClusterView({ name }: { name: string }) {
     onError: (e) => setActionError(errorText(e)),
   });
   const patchCluster = useMutation({
-    mutationFn: (body: object) => apiFetch<ClusterDetailJson>(base, { method: "PATCH", json: body }),
+    mutationFn: (body: UpdateClusterBody) => apiFetch<ClusterDetailJson>(base, { method: "PATCH", json: body }),
     onSuccess: () => {
       setActionError(null);
       void refresh();
@@ -55,19 +56,22 @@ export function ClusterView({ name }: { name: string }) {
   });
   // Settings errors (a refused combination of timings, with its numbers) show under the form itself.
   const saveSettings = useMutation({
-    mutationFn: (body: object) => apiFetch<ClusterDetailJson>(base, { method: "PATCH", json: body }),
+    mutationFn: (body: UpdateClusterBody) => apiFetch<ClusterDetailJson>(base, { method: "PATCH", json: body }),
     onSuccess: () => void refresh(),
   });
   const removeNode = useMutation({
     mutationFn: (v: { node: string; reason: string }) =>
-      apiFetch<unknown>(`${base}/nodes/${encodeURIComponent(v.node)}`, { method: "DELETE", ...(v.reason ? { json: { reason: v.reason } } : {}) }),
+      apiFetch<unknown>(`${base}/nodes/${encodeURIComponent(v.node)}`, {
+        method: "DELETE",
+        ...(v.reason ? { json: { reason: v.reason } satisfies RemoveNodeBody } : {}),
+      }),
     onSuccess: () => {
       setPlanned(null);
       void refresh();
     },
   });
   const patchNode = useMutation({
-    mutationFn: (v: { node: NodeJson; body: object }) =>
+    mutationFn: (v: { node: NodeJson; body: UpdateNodeBody }) =>
       apiFetch<NodeJson>(`${base}/nodes/${encodeURIComponent(v.node.name)}`, { method: "PATCH", json: v.body }),
     onSuccess: () => {
       setActionError(null);

@@ -2,6 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { apiFetch } from "@/lib/api/client-fetch";
+import type { CreateUserBody, UpdateUserBody } from "@/lib/api/schemas";
 import { USER_ROLES } from "@/lib/auth/roles";
 import type { UserRole as Role } from "@/lib/db/client";
 import { formatTime } from "./format";
@@ -31,7 +32,10 @@ export function UsersAdmin() {
   };
   const create = useMutation({
     mutationFn: () =>
-      apiFetch<UserResult>("/api/v1/users", { method: "POST", json: { email: draft.email, role: draft.role, ...(draft.name ? { name: draft.name } : {}) } }),
+      apiFetch<UserResult>("/api/v1/users", {
+        method: "POST",
+        json: { email: draft.email, role: draft.role, ...(draft.name ? { name: draft.name } : {}) } satisfies CreateUserBody,
+      }),
     onSuccess: (r) => {
       done(r, `Password for ${r.user.email}`);
       setDraft({ email: "", name: "", role: "VIEWER" });
@@ -39,7 +43,7 @@ export function UsersAdmin() {
     onError: (e) => setError(errorText(e)),
   });
   const update = useMutation({
-    mutationFn: (v: { user: UserJson; changes: object }) => apiFetch<UserResult>(`/api/v1/users/${v.user.id}`, { method: "PATCH", json: v.changes }),
+    mutationFn: (v: { user: UserJson; changes: UpdateUserBody }) => apiFetch<UserResult>(`/api/v1/users/${v.user.id}`, { method: "PATCH", json: v.changes }),
     onSuccess: (r) => done(r, `New password for ${r.user.email}`),
     onError: (e) => setError(errorText(e)),
   });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { API_ERROR_STATUS } from "./errors";
+import { ERROR_STATUS } from "../errors";
 import { removeNodeSchema, requestCommandSchema, updateClusterSchema, updateNodeSchema } from "./schemas";
 
 const body = (schema: z.ZodType) => ({
@@ -13,7 +13,7 @@ const errors = (...codes: number[]) =>
     codes.map((c) => [
       String(c),
       {
-        description: Object.entries(API_ERROR_STATUS)
+        description: Object.entries(ERROR_STATUS)
           .filter(([, s]) => s === c)
           .map(([k]) => k)
           .join(" or "),
@@ -62,7 +62,7 @@ export function openApiDocument() {
             error: {
               type: "object",
               required: ["code", "message"],
-              properties: { code: { enum: Object.keys(API_ERROR_STATUS) }, message: { type: "string" } },
+              properties: { code: { enum: Object.keys(ERROR_STATUS) }, message: { type: "string" } },
             },
           },
         },

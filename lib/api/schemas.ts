@@ -51,6 +51,7 @@ export type UpdateNodeBody = z.infer<typeof updateNodeSchema>;
 
 /** DELETE of a node: the body is optional; when sent, only a reason. */
 export const removeNodeSchema = z.strictObject({ reason: z.string().max(500).optional() });
+export type RemoveNodeBody = z.infer<typeof removeNodeSchema>;
 
 const isoDate = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
 
@@ -65,22 +66,18 @@ export const auditQuerySchema = z.object({
   before: z
     .string()
     .regex(/^[0-9]{1,19}$/, "an audit id")
+    .transform(BigInt)
     .optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
-export type AuditQuery = z.infer<typeof auditQuerySchema>;
+/** What the browser puts in the query string (values as typed, before parsing). */
+export type AuditQueryInput = z.input<typeof auditQuerySchema>;
 
 export const timelineQuerySchema = z.object({
   from: isoDate.optional(),
   to: isoDate.optional(),
 });
-
-/** Query string to a plain object, blank values dropped (an empty filter field means "any"). */
-export function searchParamsObject(params: URLSearchParams): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of params) if (v !== "") out[k] = v;
-  return out;
-}
+export type TimelineQueryInput = z.input<typeof timelineQuerySchema>;
 
 /** CSV export: the same filters, up to 10 000 rows per file. */
 export const auditCsvQuerySchema = auditQuerySchema.extend({ limit: z.coerce.number().int().min(1).max(10_000).default(10_000) });
@@ -97,6 +94,7 @@ export const createUserSchema = z.strictObject({
   /** Omit to have one generated and returned once. */
   password: passwordSchema.optional(),
 });
+export type CreateUserBody = z.infer<typeof createUserSchema>;
 
 export const updateUserSchema = z
   .strictObject({
@@ -109,8 +107,10 @@ export const updateUserSchema = z
   })
   .refine((b) => Object.values(b).some((v) => v !== undefined), { message: "nothing to change: send role, disabled, name, password or resetPassword" })
   .refine((b) => !(b.password && b.resetPassword), { message: "send either password or resetPassword, not both" });
+export type UpdateUserBody = z.infer<typeof updateUserSchema>;
 
 export const createTokenSchema = z.strictObject({
   name: z.string().trim().min(1).max(100),
   role: roleSchema,
 });
+export type CreateTokenBody = z.infer<typeof createTokenSchema>;

@@ -8,14 +8,11 @@ import { loadSessionUser } from "../auth/load-session-user";
 import { hasRole } from "../auth/roles";
 import { db } from "../db/client";
 import { userActor } from "../cluster/audit-actions";
-import { ApiError, errorResponse, toApiError } from "./errors";
+import { AppError } from "../errors";
+import { errorResponse, toAppError } from "./errors";
 import { jsonResponse } from "./json";
 
 export type ApiUser = { id: string; email: string; role: UserRole; actor: string; via: "session" | "token" | "metrics-token" };
-
-export type HandlerContext<P> = { req: NextRequest; params: P; user: ApiUser };
-
-type RouteContext<P> = { params: Promise<P> };
 
 /**
  * Who is calling: an API token (`Authorization: Bearer fct_...`) or the session cookie, with role
@@ -47,7 +44,7 @@ function checkSameOrigin(req: NextRequest) {
   if (process.env.NEXTAUTH_URL) allowed.add(new URL(process.env.NEXTAUTH_URL).origin);
   const host = req.headers.get("x-forwarded-host") ?? req.headers.get("host");
   if (host) allowed.add(`${req.headers.get("x-forwarded-proto") ?? req.nextUrl.protocol.replace(":", "")}://${host}`);
-  if (!origin || !allowed.has(origin)) throw new ApiError("FORBIDDEN", "cross-site request refused (missing or foreign Origin header)");
+  if (!origin || !allowed.has(origin)) throw new AppError("FORBIDDEN", "cross-site request refused (missing or foreign Origin header)");
 }
 
 /** `Authorization: Bearer $METRICS_TOKEN`, compared in constant time; false when no token is configured. */
@@ -62,59 +59,86 @@ function hasMetricsToken(req: NextRequest): boolean {
 
 const METRICS_SCRAPER: ApiUser = { id: "", email: "metrics-scraper", role: "VIEWER", actor: "system", via: "metrics-token" };
 
-export type WithAuthOptions = {
+export type RouteOptions = {
   role: UserRole;
   /** Also accept the METRICS_TOKEN bearer token (read-only scrapers such as Prometheus). */
   metricsToken?: boolean;
+  /** Route params (the folder names in brackets). */
+  params?: z.ZodType;
+  /** The query string, blank values dropped. */
+  query?: z.ZodType;
+  /** A JSON body; not read when absent. */
+  body?: z.ZodType;
+  /** The body may be left out; it is then parsed as `{}`. */
+  optionalBody?: boolean;
+};
+
+/** What a schema gives the handler; undefined where the route declares none. */
+type Parsed<O, K extends "params" | "query" | "body"> = O extends { [P in K]: infer S extends z.ZodType } ? z.output<S> : undefined;
+
+export type HandlerContext<O extends RouteOptions> = {
+  req: NextRequest;
+  user: ApiUser;
+  params: Parsed<O, "params">;
+  query: Parsed<O, "query">;
+  body: Parsed<O, "body">;
 };
 
 /**
- * The one guard around every API route: a session with at least `role`, then the handler; every
- * error leaves through toApiError. A handler returns a Response, or a value sent as JSON (200).
+ * The one guard around every API route: a session with at least `role`, then params, query and
+ * body parsed with the route's schemas (422 on a mismatch, 400 for a body that is not JSON), then
+ * the handler with the typed values; every error leaves through toAppError. A handler returns a
+ * Response, or a value sent as JSON (200).
  */
-export function withAuth<P = Record<string, never>>(options: WithAuthOptions, handler: (ctx: HandlerContext<P>) => Promise<unknown>) {
-  return async (req: NextRequest, context: RouteContext<P>): Promise<Response> => {
+export function withAuth<const O extends RouteOptions>(options: O, handler: (ctx: HandlerContext<O>) => Promise<unknown>) {
+  return async (req: NextRequest, context: { params: Promise<unknown> }): Promise<Response> => {
     try {
       const t0 = performance.now();
       const user = options.metricsToken && hasMetricsToken(req) ? METRICS_SCRAPER : await requestUser(req);
-      if (!user) throw new ApiError("UNAUTHENTICATED", "sign in first (or send a valid API token)");
+      if (!user) throw new AppError("UNAUTHENTICATED", "sign in first (or send a valid API token)");
       if (user.via === "session") checkSameOrigin(req);
-      if (!hasRole(user.role, options.role)) throw new ApiError("FORBIDDEN", `requires the ${options.role} role`);
+      if (!hasRole(user.role, options.role)) throw new AppError("FORBIDDEN", `requires the ${options.role} role`);
       const t1 = performance.now();
-      const result = await handler({ req, params: await context.params, user });
+      const params: unknown = options.params?.parse(await context.params);
+      const query: unknown = options.query?.parse(searchParamsObject(req.nextUrl.searchParams));
+      const body: unknown = options.body && (await readJson(req, options.body, options.optionalBody ?? false));
+      // The schemas above produced exactly these types; TypeScript cannot follow a generic that far.
+      const result = await handler({ req, user, params, query, body } as HandlerContext<O>);
       const response = result instanceof Response ? result : jsonResponse(result);
       // Where the time went, for browser dev tools and the benchmarks: a slow answer with small
       // figures here was waiting for CPU or the network, not for the console's work.
       response.headers.set("Server-Timing", `auth;dur=${(t1 - t0).toFixed(1)}, handler;dur=${(performance.now() - t1).toFixed(1)}`);
       return response;
     } catch (err) {
-      const apiError = toApiError(err);
-      if (apiError.code === "INTERNAL") console.error(`${req.method} ${req.nextUrl.pathname} failed:`, err);
-      return errorResponse(apiError);
+      const error = toAppError(err);
+      if (error.code === "INTERNAL") console.error(`${req.method} ${req.nextUrl.pathname} failed:`, err);
+      return errorResponse(error);
     }
   };
+}
+
+/** Query string to a plain object, blank values dropped (an empty filter field means "any"). */
+function searchParamsObject(params: URLSearchParams): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of params) if (v !== "") out[k] = v;
+  return out;
 }
 
 /**
  * Parses a JSON body with a schema: 400 when the body is not JSON (or not sent as JSON, which also
  * keeps cross-site form posts out), 422 when it does not match.
  */
-export async function readJson<S extends z.ZodType>(req: NextRequest, schema: S, { optional = false } = {}): Promise<z.infer<S>> {
+async function readJson(req: NextRequest, schema: z.ZodType, optional: boolean): Promise<unknown> {
   const text = await req.text();
   // An optional body may be absent, whatever Content-Type the client's library sets by default.
   if (optional && text.trim() === "") return schema.parse({});
-  if (!/^application\/json\b/i.test(req.headers.get("content-type") ?? "")) throw new ApiError("BAD_REQUEST", "send the body as application/json");
-  if (text.length > 16_384) throw new ApiError("BAD_REQUEST", "body too large");
+  if (!/^application\/json\b/i.test(req.headers.get("content-type") ?? "")) throw new AppError("BAD_REQUEST", "send the body as application/json");
+  if (text.length > 16_384) throw new AppError("BAD_REQUEST", "body too large");
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
-    throw new ApiError("BAD_REQUEST", "malformed JSON");
+    throw new AppError("BAD_REQUEST", "malformed JSON");
   }
   return schema.parse(body);
-}
-
-/** Parses route params or query values with a schema (422 on mismatch). */
-export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
-  return schema.parse(value);
 }

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { userActor } from "../cluster/audit-actions";
 import { insertAudit } from "../cluster/audit";
 import type { PrismaClient, UserRole } from "../db/client";
-import { AuthError } from "./auth-error";
+import { AppError } from "../errors";
 import { hasRole } from "./roles";
 
 export const TOKEN_PREFIX = "fct_";
@@ -13,7 +13,7 @@ export type CreateApiTokenOptions = { prisma: PrismaClient; user: { id: string; 
 
 /** Creates a token for a role no higher than the user's own; returns the secret, which is never stored or shown again. */
 export async function createApiToken({ prisma, user, name, role }: CreateApiTokenOptions) {
-  if (!hasRole(user.role, role)) throw new AuthError("FORBIDDEN", `a ${user.role} cannot create a ${role} token`);
+  if (!hasRole(user.role, role)) throw new AppError("FORBIDDEN", `a ${user.role} cannot create a ${role} token`);
   const secret = TOKEN_PREFIX + randomBytes(32).toString("base64url");
   return prisma.$transaction(async (tx) => {
     const token = await tx.apiToken.create({

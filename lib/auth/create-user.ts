@@ -1,7 +1,7 @@
 import { userActor } from "../cluster/audit-actions";
 import { insertAudit } from "../cluster/audit";
 import type { PrismaClient, UserRole } from "../db/client";
-import { AuthError } from "./auth-error";
+import { AppError } from "../errors";
 import { generatePassword, hashPassword } from "./password";
 
 export type CreateUserOptions = { prisma: PrismaClient; actorEmail: string; email: string; name?: string; role: UserRole; password?: string };
@@ -13,7 +13,7 @@ export async function createUser({ prisma, actorEmail, email, name = "", role, p
   const passwordHash = await hashPassword(actual);
   return prisma.$transaction(async (tx) => {
     if (await tx.user.findUnique({ where: { email: normalized }, select: { id: true } }))
-      throw new AuthError("CONFLICT", `a user with email ${normalized} already exists`);
+      throw new AppError("CONFLICT", `a user with email ${normalized} already exists`);
     const user = await tx.user.create({
       data: { email: normalized, name, role, passwordHash },
       select: { id: true, email: true, name: true, role: true, disabled: true, createdAt: true },

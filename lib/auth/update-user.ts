@@ -1,6 +1,6 @@
 import { insertAudit } from "../cluster/audit";
 import type { PrismaClient, UserRole } from "../db/client";
-import { AuthError } from "./auth-error";
+import { AppError } from "../errors";
 import { generatePassword, hashPassword } from "./password";
 
 export type UserChanges = { role?: UserRole; disabled?: boolean; name?: string; password?: string; resetPassword?: boolean };
@@ -19,10 +19,10 @@ export async function updateUser({ prisma, actor, userId, changes }: UpdateUserO
   return prisma.$transaction(async (tx) => {
     const admins = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "User" WHERE role = 'ADMIN' AND NOT disabled FOR UPDATE`;
     const user = await tx.user.findUnique({ where: { id: userId } });
-    if (!user) throw new AuthError("NOT_FOUND", "user not found");
+    if (!user) throw new AppError("NOT_FOUND", "user not found");
     const losesAdmin = user.role === "ADMIN" && !user.disabled && ((changes.role !== undefined && changes.role !== "ADMIN") || changes.disabled === true);
     if (losesAdmin && admins.length <= 1)
-      throw new AuthError("CONFLICT", "the last active administrator cannot be demoted or disabled; make another user ADMIN first");
+      throw new AppError("CONFLICT", "the last active administrator cannot be demoted or disabled; make another user ADMIN first");
     const endSessions = passwordHash !== undefined || changes.disabled === true;
     await tx.user.update({
       where: { id: userId },

@@ -1,12 +1,11 @@
 import { auditEventsToCsv } from "@/lib/api/audit-csv";
-import { auditCsvQuerySchema, searchParamsObject } from "@/lib/api/schemas";
+import { auditCsvQuerySchema } from "@/lib/api/schemas";
 import { withAuth } from "@/lib/api/with-auth";
 import { listAuditEvents } from "@/lib/cluster/list-audit-events";
 import { db } from "@/lib/db/client";
 
-export const GET = withAuth({ role: "VIEWER" }, async ({ req }) => {
-  const { before, ...query } = auditCsvQuerySchema.parse(searchParamsObject(req.nextUrl.searchParams));
-  const page = await listAuditEvents({ prisma: db(), ...query, before: before === undefined ? undefined : BigInt(before) });
+export const GET = withAuth({ role: "VIEWER", query: auditCsvQuerySchema }, async ({ query }) => {
+  const page = await listAuditEvents({ prisma: db(), ...query });
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   return new Response(auditEventsToCsv(page.events), {
     headers: {

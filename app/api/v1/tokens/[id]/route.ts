@@ -4,8 +4,7 @@ import { revokeApiToken } from "@/lib/auth/revoke-api-token";
 import { db } from "@/lib/db/client";
 
 /** Revokes a token (one's own; an ADMIN may revoke anyone's). */
-export const DELETE = withAuth<{ id: string }>({ role: "VIEWER" }, async ({ params, user }) => {
-  const { id } = tokenParamsSchema.parse(params);
-  const token = await revokeApiToken({ prisma: db(), tokenId: id, actor: { id: user.id, email: user.email, isAdmin: user.role === "ADMIN" } });
+export const DELETE = withAuth({ role: "VIEWER", params: tokenParamsSchema }, async ({ params, user }) => {
+  const token = await revokeApiToken({ prisma: db(), tokenId: params.id, actor: { id: user.id, email: user.email, isAdmin: user.role === "ADMIN" } });
   return { id: token.id, name: token.name, revokedAt: token.revokedAt };
 });

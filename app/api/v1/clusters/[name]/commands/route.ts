@@ -1,14 +1,12 @@
 import { clusterParamsSchema, requestCommandSchema } from "@/lib/api/schemas";
 import { jsonResponse } from "@/lib/api/json";
-import { readJson, withAuth } from "@/lib/api/with-auth";
+import { withAuth } from "@/lib/api/with-auth";
 import { findNodeByName } from "@/lib/cluster/find-node-by-name";
 import { getCommand } from "@/lib/cluster/get-command";
 import { requestCommand } from "@/lib/cluster/request-command";
 import { db } from "@/lib/db/client";
 
-export const POST = withAuth<{ name: string }>({ role: "OPERATOR" }, async ({ req, params, user }) => {
-  const { name } = clusterParamsSchema.parse(params);
-  const body = await readJson(req, requestCommandSchema);
+export const POST = withAuth({ role: "OPERATOR", params: clusterParamsSchema, body: requestCommandSchema }, async ({ params: { name }, body, user }) => {
   const { clusterId, nodeId } = await findNodeByName({ prisma: db(), clusterName: name, nodeName: body.targetNode });
   const command = await requestCommand({
     prisma: db(),

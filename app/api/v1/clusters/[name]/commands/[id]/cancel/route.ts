@@ -4,8 +4,7 @@ import { cancelCommand } from "@/lib/cluster/cancel-command";
 import { getCommand } from "@/lib/cluster/get-command";
 import { db } from "@/lib/db/client";
 
-export const POST = withAuth<{ name: string; id: string }>({ role: "OPERATOR" }, async ({ params, user }) => {
-  const { name, id } = commandParamsSchema.parse(params);
+export const POST = withAuth({ role: "OPERATOR", params: commandParamsSchema }, async ({ params: { name, id }, user }) => {
   await getCommand({ prisma: db(), clusterName: name, commandId: id }); // 404 unless it belongs to this cluster
   await cancelCommand({ prisma: db(), commandId: id, requestedBy: user.actor });
   return getCommand({ prisma: db(), clusterName: name, commandId: id });
