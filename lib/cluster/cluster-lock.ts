@@ -1,4 +1,4 @@
-import type { Sql } from "../db/sql";
+import { toSql, type DbHandle, type Sql } from "../db/sql";
 import { insertAudit } from "./audit";
 import { healthyHeartbeatSql, type Timings } from "./timing";
 
@@ -26,27 +26,40 @@ export type NodeSnapshot = {
   heartbeatAgeMs: number | null;
 };
 
+export type LockedClusterState = { cluster: LockedCluster; nodes: NodeSnapshot[] };
+
 /**
- * Every role change starts here: the cluster row lock serialises elections and command steps of
- * one cluster, and the node snapshot is judged on the database clock.
+ * The one cluster lock: every role change and every console change to a cluster or its nodes
+ * starts here. The cluster row lock serialises elections, command steps, registrations and the
+ * console's changes of one cluster; node rows, when a caller locks any, come after it (the one lock
+ * order). The node snapshot (not locked) is judged on the database clock; `{ nodes: false }` skips
+ * it where the caller needs only the cluster row. Addressed by id, or by name as the API does.
+ * Returns null when there is no such cluster.
  */
-export async function lockCluster(tx: Sql, clusterId: string): Promise<{ cluster: LockedCluster; nodes: NodeSnapshot[] } | null> {
-  const [cluster] = await tx.query<LockedCluster>(
+export async function lockCluster(
+  db: DbHandle,
+  cluster: string | { name: string },
+  { nodes: withNodes = true }: { nodes?: boolean } = {},
+): Promise<LockedClusterState | null> {
+  const sql = toSql(db);
+  const byName = typeof cluster !== "string";
+  const [row] = await sql.query<LockedCluster>(
     `SELECT id, name, "failoverMode"::text AS "failoverMode", paused, "heartbeatMs", "leaseMs", "demoteTimeoutMs", epoch
-     FROM "Cluster" WHERE id = $1::uuid FOR UPDATE`,
-    [clusterId],
+     FROM "Cluster" WHERE ${byName ? "name = $1" : "id = $1::uuid"} FOR UPDATE`,
+    [byName ? cluster.name : cluster],
   );
-  if (!cluster) return null;
-  const nodes = await tx.query<NodeSnapshot>(
+  if (!row) return null;
+  if (!withNodes) return { cluster: row, nodes: [] };
+  const nodes = await sql.query<NodeSnapshot>(
     `SELECT id, name, role::text AS role, priority, maintenance, "agentInstance",
        COALESCE(${healthyHeartbeatSql('"lastHeartbeatAt"', "$2::int")}, false) AS healthy,
        COALESCE("leaseExpiresAt" > now(), false) AS "leaseValid",
        COALESCE("holdUntil" > now(), false) AS held,
        (EXTRACT(EPOCH FROM now() - "lastHeartbeatAt") * 1000)::int AS "heartbeatAgeMs"
      FROM "Node" WHERE "clusterId" = $1::uuid ORDER BY priority DESC, name ASC`,
-    [clusterId, cluster.heartbeatMs],
+    [row.id, row.heartbeatMs],
   );
-  return { cluster, nodes };
+  return { cluster: row, nodes };
 }
 
 export const clusterTimings = ({ heartbeatMs, leaseMs, demoteTimeoutMs }: LockedCluster): Timings => ({ heartbeatMs, leaseMs, demoteTimeoutMs });

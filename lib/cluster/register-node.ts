@@ -1,5 +1,6 @@
 import { toSql, type DbHandle } from "../db/sql";
 import { agentActor, insertAudit } from "./audit";
+import { lockCluster } from "./cluster-lock";
 import { ClusterError } from "./errors";
 import { DEFAULT_TIMINGS, timingProblem, type Timings } from "./timing";
 
@@ -85,7 +86,7 @@ export async function registerNode({
 
     // Re-attaching to an existing row may turn it from ACTIVE to STANDBY: under the cluster lock,
     // like every role change, taken before the node's row as everywhere else.
-    await tx.query(`SELECT id FROM "Cluster" WHERE id = $1::uuid FOR UPDATE`, [cluster.id]);
+    await lockCluster(tx, cluster.id, { nodes: false });
     const [existing] = await tx.query<Row>(
       `SELECT id, role::text AS role, "agentInstance", host,
          COALESCE("lastHeartbeatAt" > now() - make_interval(secs => $3::float8 / 1000), false) OR COALESCE("leaseExpiresAt" > now(), false) AS alive,

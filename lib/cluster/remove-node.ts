@@ -1,7 +1,7 @@
 import type { PrismaClient } from "../db/client";
 import { insertAudit } from "./audit";
 import { ClusterError } from "./errors";
-import { lockClusterByName } from "./lock-cluster-by-name";
+import { lockCluster } from "./cluster-lock";
 
 export type RemoveNodeOptions = { prisma: PrismaClient; clusterName: string; nodeName: string; actor: string; reason?: string };
 
@@ -24,7 +24,9 @@ type Target = {
  */
 export async function removeNode({ prisma, clusterName, nodeName, actor, reason = "" }: RemoveNodeOptions): Promise<void> {
   await prisma.$transaction(async (tx) => {
-    const cluster = await lockClusterByName(tx, clusterName);
+    const locked = await lockCluster(tx, { name: clusterName }, { nodes: false });
+    if (!locked) throw new ClusterError("NOT_FOUND", `cluster ${clusterName} not found`);
+    const { cluster } = locked;
     const [node] = await tx.$queryRaw<Target[]>`
       SELECT n.id, n.role::text AS role, n.host, n.priority, n."lastHeartbeatAt",
         COALESCE(n."lastHeartbeatAt" < now() - make_interval(secs => ${cluster.leaseMs}::float8 / 1000), true) AS "silentForLease",

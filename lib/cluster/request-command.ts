@@ -1,5 +1,6 @@
 import type { Command, CommandKind, PrismaClient } from "../db/client";
 import { insertAudit } from "./audit";
+import { lockCluster } from "./cluster-lock";
 import { ClusterError } from "./errors";
 import { healthyHeartbeatSql } from "./timing";
 
@@ -26,9 +27,9 @@ export async function requestCommand({ prisma, clusterId, kind, targetNodeId, re
     throw new ClusterError("INVALID", "timeoutMs must be an integer from 1000 to 600000");
   }
   return prisma.$transaction(async (tx) => {
-    const [cluster] = await tx.$queryRaw<{ id: string; name: string; heartbeatMs: number; leaseMs: number }[]>`
-      SELECT id, name, "heartbeatMs", "leaseMs" FROM "Cluster" WHERE id = ${clusterId}::uuid FOR UPDATE`;
-    if (!cluster) throw new ClusterError("NOT_FOUND", "cluster not found");
+    const locked = await lockCluster(tx, clusterId, { nodes: false });
+    if (!locked) throw new ClusterError("NOT_FOUND", "cluster not found");
+    const { cluster } = locked;
     const nodes = await tx.$queryRawUnsafe<NodeState[]>(
       `SELECT id, name, role::text AS role, maintenance,
          COALESCE(${healthyHeartbeatSql('"lastHeartbeatAt"', "$2::int")}, false) AS healthy,

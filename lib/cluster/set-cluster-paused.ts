@@ -1,6 +1,7 @@
 import type { Cluster, PrismaClient } from "../db/client";
 import { insertAudit } from "./audit";
-import { lockClusterByName } from "./lock-cluster-by-name";
+import { lockCluster } from "./cluster-lock";
+import { ClusterError } from "./errors";
 
 export type SetClusterPausedOptions = { prisma: PrismaClient; clusterName: string; paused: boolean; actor: string; reason?: string };
 
@@ -10,9 +11,10 @@ export type SetClusterPausedOptions = { prisma: PrismaClient; clusterName: strin
  */
 export async function setClusterPaused({ prisma, clusterName, paused, actor, reason = "" }: SetClusterPausedOptions): Promise<Cluster> {
   return prisma.$transaction(async (tx) => {
-    const locked = await lockClusterByName(tx, clusterName);
-    if (locked.paused === paused) return tx.cluster.findUniqueOrThrow({ where: { id: locked.id } });
-    const cluster = await tx.cluster.update({ where: { id: locked.id }, data: { paused } });
+    const locked = await lockCluster(tx, { name: clusterName }, { nodes: false });
+    if (!locked) throw new ClusterError("NOT_FOUND", `cluster ${clusterName} not found`);
+    if (locked.cluster.paused === paused) return tx.cluster.findUniqueOrThrow({ where: { id: locked.cluster.id } });
+    const cluster = await tx.cluster.update({ where: { id: locked.cluster.id }, data: { paused } });
     await insertAudit(tx, { actor, action: paused ? "cluster.paused" : "cluster.resumed", clusterId: cluster.id, clusterName, epoch: cluster.epoch, reason });
     return cluster;
   });

@@ -1,7 +1,7 @@
 import type { Cluster, FailoverMode, PrismaClient } from "../db/client";
 import { insertAudit } from "./audit";
 import { ClusterError } from "./errors";
-import { lockClusterByName } from "./lock-cluster-by-name";
+import { lockCluster } from "./cluster-lock";
 import { timingProblem } from "./timing";
 
 export type ClusterSettings = { failoverMode?: FailoverMode; heartbeatMs?: number; leaseMs?: number; demoteTimeoutMs?: number };
@@ -13,8 +13,9 @@ export type UpdateClusterSettingsOptions = { prisma: PrismaClient; clusterName: 
  */
 export async function updateClusterSettings({ prisma, clusterName, settings, actor, reason = "" }: UpdateClusterSettingsOptions): Promise<Cluster> {
   return prisma.$transaction(async (tx) => {
-    const locked = await lockClusterByName(tx, clusterName);
-    const before = await tx.cluster.findUniqueOrThrow({ where: { id: locked.id } });
+    const locked = await lockCluster(tx, { name: clusterName }, { nodes: false });
+    if (!locked) throw new ClusterError("NOT_FOUND", `cluster ${clusterName} not found`);
+    const before = await tx.cluster.findUniqueOrThrow({ where: { id: locked.cluster.id } });
     const after = {
       failoverMode: settings.failoverMode ?? before.failoverMode,
       heartbeatMs: settings.heartbeatMs ?? before.heartbeatMs,
@@ -25,7 +26,7 @@ export async function updateClusterSettings({ prisma, clusterName, settings, act
     if (problem) throw new ClusterError("INVALID", problem);
     const changed = (Object.keys(after) as (keyof typeof after)[]).filter((k) => after[k] !== before[k]);
     if (changed.length === 0) return before;
-    const cluster = await tx.cluster.update({ where: { id: locked.id }, data: after });
+    const cluster = await tx.cluster.update({ where: { id: locked.cluster.id }, data: after });
     await insertAudit(tx, {
       actor,
       action: "cluster.settings_changed",

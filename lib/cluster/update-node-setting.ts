@@ -1,7 +1,7 @@
 import type { Node, Prisma, PrismaClient } from "../db/client";
 import { insertAudit, type AuditInput } from "./audit";
 import { ClusterError } from "./errors";
-import { lockClusterByName } from "./lock-cluster-by-name";
+import { lockCluster } from "./cluster-lock";
 
 export type UpdateNodeSettingOptions = {
   prisma: PrismaClient;
@@ -21,7 +21,9 @@ export type UpdateNodeSettingOptions = {
  */
 export async function updateNodeSetting({ prisma, clusterName, nodeName, actor, reason, unchanged, data, audit }: UpdateNodeSettingOptions): Promise<Node> {
   return prisma.$transaction(async (tx) => {
-    const cluster = await lockClusterByName(tx, clusterName);
+    const locked = await lockCluster(tx, { name: clusterName }, { nodes: false });
+    if (!locked) throw new ClusterError("NOT_FOUND", `cluster ${clusterName} not found`);
+    const { cluster } = locked;
     const node = await tx.node.findUnique({ where: { clusterId_name: { clusterId: cluster.id, name: nodeName } } });
     if (!node) throw new ClusterError("NOT_FOUND", `node ${nodeName} not found in cluster ${clusterName}`);
     if (unchanged(node)) return node;
