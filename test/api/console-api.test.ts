@@ -2,6 +2,7 @@
 // request -> status and body; each row also states what it must have written to the database.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PrismaClient } from "../../lib/db/client";
+import { waitFor } from "../support/agent-process";
 import { callApi, databaseState, type ApiRequest, type ApiResponse } from "../support/api-client";
 import { seedCluster, seedUsers, TEST_PASSWORD } from "../support/console-fixture";
 import { signIn, startNextServer, type NextServer } from "../support/next-server";
@@ -365,17 +366,22 @@ describe("the API, step by step as an operator uses it", () => {
     expect((await callApi(server.url, cookies.viewer, { path: "/api/metrics" })).status).toBe(200);
   });
 
-  it("a command no agent acts on expires at its deadline, with the reason, when the console next looks", async () => {
+  it("a command no agent acts on expires at its deadline, with the reason: the console's own sweep, not a read, ends it", async () => {
     const created = await callApi(server.url, cookies.operator, {
       method: "POST",
       path: "/api/v1/clusters/beta/commands",
       body: { kind: "SWITCHOVER", targetNode: "node-y", timeoutMs: 1000 },
     });
     expect(created.status).toBe(201);
-    await new Promise((r) => setTimeout(r, 1200));
+    const id = (created.body as { id: string }).id;
+    // Nobody reads the cluster meanwhile: the console's sweep (every second) expires it by itself.
+    await waitFor(async () => (await t.prisma.command.findUniqueOrThrow({ where: { id } })).status === "EXPIRED", {
+      timeoutMs: 5_000,
+      what: "the command to expire",
+    });
     const res = await callApi(server.url, cookies.viewer, { path: "/api/v1/clusters/beta" });
     expect(res.body).toMatchObject({
-      commands: [{ id: (created.body as { id: string }).id, status: "EXPIRED", error: "the active node did not step down before the deadline" }],
+      commands: [{ id, status: "EXPIRED", error: "the active node did not step down before the deadline" }],
     });
     expect(await t.prisma.auditEvent.findFirst({ where: { action: "command.expired", clusterName: "beta" } })).toMatchObject({ actor: "system" });
   });

@@ -12,6 +12,7 @@ const ROOT = path.resolve(import.meta.dirname, "../..");
 const INPUTS = [
   "app",
   "components",
+  "instrumentation.ts",
   "lib",
   "next.config.js",
   "postcss.config.mjs",

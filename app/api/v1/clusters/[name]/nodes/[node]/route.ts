@@ -5,15 +5,22 @@ import { removeNode } from "@/lib/cluster/remove-node";
 import { setNodeMaintenance } from "@/lib/cluster/set-node-maintenance";
 import { setNodePriority } from "@/lib/cluster/set-node-priority";
 import { db } from "@/lib/db/client";
+import { joinTransaction } from "@/lib/db/join-transaction";
+import { AppError } from "@/lib/errors";
 
-export const PATCH = withAuth({ role: "OPERATOR", params: nodeParamsSchema, body: updateNodeSchema }, async ({ params: { name, node }, body, user }) => {
-  const { maintenance, priority, reason } = body;
-  const target = { prisma: db(), clusterName: name, nodeName: node, actor: user.actor, reason };
-  if (maintenance !== undefined) await setNodeMaintenance({ ...target, maintenance });
-  if (priority !== undefined) await setNodePriority({ ...target, priority });
-  const detail = await getClusterDetail({ prisma: db(), clusterName: name });
-  return detail.nodes.find((n) => n.name === node);
-});
+/** Maintenance and/or priority, all or nothing: one transaction, which also reads the node back (404 if it is gone). */
+export const PATCH = withAuth({ role: "OPERATOR", params: nodeParamsSchema, body: updateNodeSchema }, async ({ params: { name, node }, body, user }) =>
+  db().$transaction(async (tx) => {
+    const { maintenance, priority, reason } = body;
+    const target = { prisma: joinTransaction(tx), clusterName: name, nodeName: node, actor: user.actor, reason };
+    if (maintenance !== undefined) await setNodeMaintenance({ ...target, maintenance });
+    if (priority !== undefined) await setNodePriority({ ...target, priority });
+    const detail = await getClusterDetail({ prisma: target.prisma, clusterName: name });
+    const view = detail.nodes.find((n) => n.name === node);
+    if (!view) throw new AppError("NOT_FOUND", `node ${node} not found in cluster ${name}`);
+    return view;
+  }),
+);
 
 /** Decommission a node that is gone (a standby silent for longer than a lease). */
 export const DELETE = withAuth(
