@@ -54,6 +54,7 @@ async function main() {
     timings: { heartbeatMs: config.heartbeatMs, leaseMs: config.leaseMs, demoteTimeoutMs: config.demoteTimeoutMs },
     hooks: { promote: config.onPromote, demote: config.onDemote, timeoutMs: config.hookTimeoutMs },
     supervise: config.supervise,
+    checks: { specs: config.checks, tuning: config.checkTuning },
     log,
     onFatal: (message) => {
       log.error(message);

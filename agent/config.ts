@@ -4,6 +4,7 @@ import { PRIORITY_MAX } from "../lib/cluster/priority";
 import { spawnSync } from "node:child_process";
 import { accessSync, constants, statSync } from "node:fs";
 import { DEFAULT_TIMINGS, timingProblem } from "../lib/cluster/timing";
+import { splitHostPort, type CheckSpec, type CheckTuning } from "./checks";
 import { parseDatabaseUrl } from "../lib/db/check-connection";
 
 export const USAGE = `usage: cluster-agent --cluster NAME --node NAME [options]
@@ -24,6 +25,15 @@ export const USAGE = `usage: cluster-agent --cluster NAME --node NAME [options]
   --lease-ms MS          lease for a cluster this agent creates (default 5000)  env LEASE_MS
   --demote-timeout-ms MS demote budget for a cluster this agent creates (default 1000)  env DEMOTE_TIMEOUT_MS
   --connect-timeout-ms MS  give up if the database is unreachable at start for MS (default 0: keep retrying)  env CONNECT_TIMEOUT_MS
+  --check-http [name=]URL        health check: 2xx passes (repeatable)             env CHECK_HTTP
+  --check-tcp [name=]HOST:PORT   health check: a TCP connection passes (repeatable) env CHECK_TCP
+  --check-cmd [name=]CMD         health check: exit 0 passes (repeatable)          env CHECK_CMD
+  --gateway HOST:PORT    isolation check: unreachable means this node is cut off (never promoted;
+                         an active steps down)                              env GATEWAY
+  --check-interval-ms MS, --check-timeout-ms MS, --check-rise N, --check-fall N
+                         every check (defaults 2000, 1000, 2, 3)   env CHECK_INTERVAL_MS, ...
+  --check-when always|active  run the checks on every node, or only while active (a check of a
+                         service that runs only on the active; default always)  env CHECK_WHEN
   --log-level LEVEL      debug | info | warn | error (default info)        env LOG_LEVEL
   --help                 show this text
 
@@ -32,7 +42,12 @@ runs in a process group of its own, killed whole on timeout. Heartbeat, lease an
 are cluster settings: --heartbeat-ms/--lease-ms/--demote-timeout-ms apply when this agent creates
 the cluster; after that, change them in the console (agents follow within one heartbeat). The
 demote budget is how long a demote hook may run when the lease cannot be renewed: the lease must
-exceed 2 x heartbeat + fencing margin + demote budget.`;
+exceed 2 x heartbeat + fencing margin + demote budget.
+
+Checks: an active whose checks fail steps down to a standby whose checks pass (it keeps the role
+when none does); a standby whose checks fail is never elected. Environment variables of the
+repeatable check flags take one check per line. A check command sees only PATH, LANG, CLUSTER,
+NODE and ROLE, not the agent's environment.`;
 
 // Hand-written checks rather than zod: zod is ~0.7 MB of the 1 MB agent bundle and ~10 MB of
 // the agent's RSS (budget 60 MB); the messages are the ones the zod schema gave.
@@ -110,6 +125,8 @@ export type AgentConfig = {
   heartbeatMs?: number;
   leaseMs?: number;
   demoteTimeoutMs?: number;
+  checks: CheckSpec[];
+  checkTuning: CheckTuning;
   connectTimeoutMs: number;
   logLevel: (typeof LOG_LEVELS)[number];
 };
@@ -130,6 +147,8 @@ const FIELDS: { [K in keyof AgentConfig]-?: { check: Check<NonNullable<AgentConf
   heartbeatMs: { check: intIn(50, 60_000) },
   leaseMs: { check: intIn(100, 600_000) },
   demoteTimeoutMs: { check: intIn(0, 600_000) },
+  checks: { check: () => ({ ok: true, value: [] }), default: () => [] },
+  checkTuning: { check: () => ({ ok: true, value: DEFAULT_TUNING }), default: () => DEFAULT_TUNING },
   connectTimeoutMs: { check: intIn(0, 86_400_000), default: () => 0 },
   logLevel: { check: logLevel, default: () => "info" },
 };
@@ -153,13 +172,103 @@ const FLAGS = {
   "log-level": { env: "LOG_LEVEL", key: "logLevel" },
 } as const;
 
+const DEFAULT_TUNING: CheckTuning = { intervalMs: 2000, timeoutMs: 1000, rise: 2, fall: 3, when: "always" };
+
+const CHECK_FLAGS = {
+  "check-http": { env: "CHECK_HTTP", kind: "http" },
+  "check-tcp": { env: "CHECK_TCP", kind: "tcp" },
+  "check-cmd": { env: "CHECK_CMD", kind: "cmd" },
+} as const;
+const TUNING_FLAGS = {
+  "check-interval-ms": { env: "CHECK_INTERVAL_MS", key: "intervalMs", check: intIn(100, 3_600_000) },
+  "check-timeout-ms": { env: "CHECK_TIMEOUT_MS", key: "timeoutMs", check: intIn(50, 600_000) },
+  "check-rise": { env: "CHECK_RISE", key: "rise", check: intIn(1, 100) },
+  "check-fall": { env: "CHECK_FALL", key: "fall", check: intIn(1, 100) },
+  "check-when": { env: "CHECK_WHEN", key: "when", check: oneOf(["always", "active"] as const) },
+  gateway: { env: "GATEWAY", key: "gateway", check: hostPort },
+} as const;
+
+/** One check flag's value: an optional lower-case `name=` (so that `LANG=C cmd` stays a command), then its target. */
+function parseCheck(kind: CheckSpec["kind"], value: string): { ok: true; value: CheckSpec } | { ok: false; message: string } {
+  const named = /^([a-z][a-z0-9_.-]{0,31})=(.+)$/s.exec(value);
+  const target = (named ? named[2]! : value).trim();
+  const checked = kind === "http" ? httpUrl(target) : kind === "tcp" ? hostPort(target) : runnable(target);
+  if (!checked.ok) return checked;
+  const name = named?.[1] ?? defaultCheckName(kind, target);
+  return { ok: true, value: { name, kind, target } };
+}
+
+function defaultCheckName(kind: CheckSpec["kind"], target: string) {
+  if (kind === "http") {
+    const u = new URL(target);
+    return `http ${u.host}${u.pathname}`.slice(0, 64);
+  }
+  return kind === "tcp"
+    ? `tcp ${target}`
+    : `cmd ${
+        target
+          .trim()
+          .split(/\s+/)
+          .find((w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w)) ?? target
+      }`.slice(0, 64);
+}
+
+function httpUrl(v: unknown): { ok: true; value: string } | { ok: false; message: string } {
+  try {
+    const u = new URL(String(v));
+    if (u.protocol === "http:" || u.protocol === "https:") return { ok: true, value: u.toString() };
+    return { ok: false, message: `${String(v)}: must be an http:// or https:// URL` };
+  } catch {
+    return { ok: false, message: `${String(v)}: not a valid URL` };
+  }
+}
+
+function hostPort(v: unknown): { ok: true; value: string } | { ok: false; message: string } {
+  return splitHostPort(String(v)) ? { ok: true, value: String(v) } : { ok: false, message: `${String(v)}: must be HOST:PORT with a port from 1 to 65535` };
+}
+
+function oneOf<T extends string>(values: readonly T[]): Check<T> {
+  return (v) => ((values as readonly unknown[]).includes(v) ? { ok: true, value: v as T } : { ok: false, message: `must be one of ${values.join(", ")}` });
+}
+
+/** The check flags (repeatable; an environment variable holds one check per line) and their tuning. */
+function parseChecks(values: Record<string, string | boolean | string[] | undefined>, env: NodeJS.ProcessEnv, problems: string[]) {
+  const checks: CheckSpec[] = [];
+  for (const [flag, { env: variable, kind }] of Object.entries(CHECK_FLAGS)) {
+    const given = (values[flag] as string[] | undefined) ?? (env[variable] ? env[variable].split("\n").filter((l) => l.trim()) : []);
+    for (const value of given) {
+      const r = parseCheck(kind, value);
+      if (r.ok) checks.push(r.value);
+      else problems.push(`--${flag} (${variable}): ${r.message}`);
+    }
+  }
+  const tuning: Record<string, unknown> = { ...DEFAULT_TUNING };
+  for (const [flag, { env: variable, key, check }] of Object.entries(TUNING_FLAGS)) {
+    const value = (values[flag] as string | undefined) ?? (env[variable] || undefined);
+    if (value === undefined) continue;
+    const r = (check as Check<unknown>)(value);
+    if (!r.ok) problems.push(`--${flag} (${variable}): ${r.message}`);
+    else if (key === "gateway") checks.push({ name: "gateway", kind: "tcp", target: r.value as string, isolation: true });
+    else tuning[key] = r.value;
+  }
+  const t = tuning as CheckTuning;
+  if (t.timeoutMs > t.intervalMs) problems.push(`--check-timeout-ms (CHECK_TIMEOUT_MS): ${t.timeoutMs} must not exceed --check-interval-ms (${t.intervalMs})`);
+  const names = checks.map((c) => c.name);
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup) problems.push(`two checks are named "${dup}": name them with name=...`);
+  return { checks, tuning: t };
+}
+
 export class ConfigError extends Error {}
 
 /** Flags win over environment variables; every problem is reported by its flag name. */
 export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv): AgentConfig | "help" {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   try {
-    const options = Object.fromEntries(Object.keys(FLAGS).map((f) => [f, { type: "string" as const }]));
+    const options = {
+      ...Object.fromEntries([...Object.keys(FLAGS), ...Object.keys(TUNING_FLAGS)].map((f) => [f, { type: "string" as const }])),
+      ...Object.fromEntries(Object.keys(CHECK_FLAGS).map((f) => [f, { type: "string" as const, multiple: true }])),
+    };
     ({ values } = parseArgs({ args: argv, options: { ...options, help: { type: "boolean" } }, strict: true, allowPositionals: false }));
   } catch (err) {
     throw new ConfigError((err as Error).message.replace(/\. To specify.*$/, ""));
@@ -190,9 +299,13 @@ export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv): AgentC
     const problem = timingProblem({ heartbeatMs: heartbeatMs, leaseMs: leaseMs, demoteTimeoutMs: demoteTimeoutMs });
     if (problem) problems.push({ key: given.includes("leaseMs") ? "leaseMs" : given[0], message: problem });
   }
-  if (problems.length) {
+  const checkProblems: string[] = [];
+  const { checks, tuning } = parseChecks(values, env, checkProblems);
+  config.checks = checks;
+  config.checkTuning = tuning;
+  if (problems.length || checkProblems.length) {
     const byKey = Object.fromEntries(Object.entries(FLAGS).map(([flag, { key, env: v }]) => [key, `--${flag} (${v})`]));
-    throw new ConfigError(problems.map((p) => `${byKey[p.key] ?? p.key}: ${p.message}`).join("; "));
+    throw new ConfigError([...problems.map((p) => `${byKey[p.key] ?? p.key}: ${p.message}`), ...checkProblems].join("; "));
   }
   return config as AgentConfig;
 }

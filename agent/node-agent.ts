@@ -12,11 +12,14 @@ import { wakeCluster } from "../lib/cluster/wake-cluster";
 import { expireOverdueCommands } from "../lib/cluster/expire-commands";
 import { heartbeat, type HeartbeatResult } from "../lib/cluster/heartbeat";
 import type { HookOutcome } from "../lib/cluster/hook-outcome";
+import { recordCheckState } from "../lib/cluster/record-check-state";
 import { registerNode, type RegisterNodeOptions } from "../lib/cluster/register-node";
+import { stepDownForChecks } from "../lib/cluster/step-down-for-checks";
 import { releaseLease, type ReleaseLeaseOptions } from "../lib/cluster/release-lease";
 import { DEFAULT_TIMINGS, fencingMarginMs, timingProblem, type Timings } from "../lib/cluster/timing";
 import type { HealthStatus } from "./health-server";
 import { monoNow, type Logger } from "./log";
+import { CheckRunner, type CheckSpec, type CheckTuning } from "./checks";
 import { Workload } from "./workload";
 
 /** What registration needs (cluster, node, host, version, instance, priority, timings), plus the agent's own. */
@@ -26,13 +29,15 @@ export type NodeAgentOptions = Omit<RegisterNodeOptions, "db"> & {
   hooks: { promote?: string; demote?: string; timeoutMs: number };
   /** Supervised mode: the command this agent runs while its node is active. */
   supervise?: string;
+  /** Health checks (none: the node always counts as passing). */
+  checks?: { specs: CheckSpec[]; tuning: CheckTuning };
   log: Logger;
   /** Called when the agent must stop for good (its node row was removed or taken over). */
   onFatal(message: string): void;
 };
 
-/** Why an active is stepping down while keeping its lease: a command, SIGTERM, or its supervised process exiting. */
-type DrainCause = { command: OpenCommand } | { shutdown: true } | { workloadFailed: string };
+/** Why an active is stepping down while keeping its lease: a command, SIGTERM, its supervised process exiting, or its checks failing. */
+type DrainCause = { command: OpenCommand } | { shutdown: true } | { stepDown: string; holdOffMs: number };
 
 /**
  * The agent's role as it believes it. `leaseDeadline` is monotonic ns: renewal start + lease -
@@ -77,6 +82,12 @@ export class NodeAgent {
   private dbReachable = true;
   private announced: string | null = null; // command id this target has told the active about
   private readonly workload: Workload;
+  private readonly checks: CheckRunner;
+  /** Check statuses as last written to the database (to write changes only, with their audit rows). */
+  private recordedChecks: Map<string, string> | null = null;
+  private checksChanged = true;
+  /** The active's checks fail, no standby can take over, and that was audited (once per episode). */
+  private keptRoleAudited = false;
   private readonly actor: string;
 
   constructor(private readonly o: NodeAgentOptions) {
@@ -88,7 +99,16 @@ export class NodeAgent {
       hooks: o.hooks,
       supervise: o.supervise,
       onExit: (why) => {
-        if (this.role.kind === "ACTIVE") this.drain({ workloadFailed: why }, why);
+        if (this.role.kind === "ACTIVE") this.drain({ stepDown: why, holdOffMs: 2 * this.timings.leaseMs }, why);
+      },
+    });
+    this.checks = new CheckRunner(o.checks?.specs ?? [], o.checks?.tuning ?? { intervalMs: 2000, timeoutMs: 1000, rise: 2, fall: 3, when: "always" }, {
+      cluster: o.clusterName,
+      node: o.nodeName,
+      log: o.log,
+      onChange: () => {
+        this.checksChanged = true;
+        this.wake();
       },
     });
   }
@@ -103,6 +123,7 @@ export class NodeAgent {
     this.ids = { clusterId: reg.clusterId, nodeId: reg.nodeId };
     this.timings = { heartbeatMs: reg.heartbeatMs, leaseMs: reg.leaseMs, demoteTimeoutMs: reg.demoteTimeoutMs };
     this.o.log.info("registered", { event: "role", role: "STANDBY", ...this.timings });
+    this.checks.start();
     void this.tick();
   }
 
@@ -180,6 +201,8 @@ export class NodeAgent {
       else this.renewed(holding, t0);
     }
     if (this.pendingFenceRecord?.workloadDown) await this.recordFence();
+    if (this.checksChanged) await this.recordChecks();
+    if (this.role.kind === "ACTIVE" && !this.shuttingDown) await this.actOnChecks();
     if (this.role.kind === "DRAINING" && this.role.stopped) await this.finishDrain(this.role);
     if (this.shuttingDown) return hb.heartbeatMs;
     const acted = hb.openCommand && (await this.commandStep(clusterId, nodeId));
@@ -250,6 +273,51 @@ export class NodeAgent {
     return false;
   }
 
+  /** Writes the check state when it changed (never per beat), one audit row per check that changed. */
+  private async recordChecks() {
+    const { clusterId, nodeId } = this.ids!;
+    this.checksChanged = false;
+    const report = this.checks.state();
+    const changed = report.checks.filter((c) => this.recordedChecks?.get(c.name) !== c.status);
+    try {
+      await recordCheckState({ db: this.o.db, clusterId, clusterName: this.o.clusterName, nodeId, nodeName: this.o.nodeName, report, changed });
+      this.recordedChecks = new Map(report.checks.map((c) => [c.name, c.status]));
+    } catch (err) {
+      this.checksChanged = true; // written at the next beat
+      throw err;
+    }
+  }
+
+  /** An active whose checks fail hands over to a standby whose checks pass (or steps down when isolated). */
+  private async actOnChecks() {
+    const { status, isolated, checks } = this.checks.state();
+    if (status !== "FAILING" && !isolated) {
+      this.keptRoleAudited = false;
+      return;
+    }
+    const failing = checks.find((c) => c.status === "FAILING" && (isolated ? c.name === "gateway" : true));
+    const reason = isolated
+      ? `isolated: ${failing?.name ?? "gateway"} unreachable (${failing?.output ?? ""})`
+      : `check failing: ${failing?.name}: ${failing?.output}`;
+    const { clusterId, nodeId } = this.ids!;
+    const epoch = (this.role as Extract<Role, { kind: "ACTIVE" }>).epoch;
+    const decision = await stepDownForChecks({
+      db: this.o.db,
+      clusterId,
+      nodeId,
+      nodeName: this.o.nodeName,
+      reason,
+      isolated,
+      auditIfKept: !this.keptRoleAudited,
+    });
+    if (!decision.stepDown) {
+      if (!this.keptRoleAudited) this.o.log.warn("checks fail but no standby can take over: keeping the role", { reason });
+      this.keptRoleAudited = true;
+      return;
+    }
+    if (this.role.kind === "ACTIVE" && this.role.epoch === epoch) this.drain({ stepDown: reason, holdOffMs: decision.holdOffMs }, reason);
+  }
+
   private becomeActive(epoch: bigint, timings: Timings, t0: bigint, reason: string, commandId: string | null) {
     this.applyTimings(timings);
     const role: Role = { kind: "ACTIVE", epoch, leaseDeadline: this.leaseDeadlineFrom(t0), commandId };
@@ -257,6 +325,7 @@ export class NodeAgent {
     this.armRoleTimer();
     this.workload.setDeadline(role.leaseDeadline);
     this.o.log.info("became ACTIVE", { event: "role", role: "ACTIVE", epoch, validUntil: this.actUntil(role.leaseDeadline), reason });
+    this.checks.setActive(true);
     void this.workload.start(epoch, () => this.role === role && this.isActive()).then((outcome) => this.promoteHookEnded(epoch, commandId, outcome));
   }
 
@@ -321,6 +390,7 @@ export class NodeAgent {
     if (role.kind === "STANDBY") return;
     this.role = { kind: "STANDBY" };
     clearTimeout(this.roleTimer);
+    this.checks.setActive(false);
     let stopping = role.kind === "DRAINING" ? role.stopping : null;
     if (role.kind === "ACTIVE") {
       this.o.log[record ? "warn" : "info"]("became STANDBY", { event: "role", role: "STANDBY", epoch: role.epoch, reason });
@@ -367,6 +437,7 @@ export class NodeAgent {
     };
     this.role = draining;
     this.armRoleTimer();
+    this.checks.setActive(false);
     this.o.log.info("became STANDBY", { event: "role", role: "STANDBY", epoch: role.epoch, reason, draining: true });
   }
 
@@ -381,7 +452,7 @@ export class NodeAgent {
     } else if ("shutdown" in cause) {
       await this.release(epoch, "shutdown", "agent stopped (SIGTERM)");
     } else {
-      await this.release(epoch, "workload_failed", cause.workloadFailed, 2 * this.timings.leaseMs);
+      await this.release(epoch, "stepped_down", cause.stepDown, cause.holdOffMs);
     }
     if (this.role === role) this.role = { kind: "STANDBY" };
     clearTimeout(this.roleTimer);
@@ -455,6 +526,7 @@ export class NodeAgent {
     await this.workload.idle();
     if (this.pendingFenceRecord) await this.recordFence().catch(() => {});
     this.workload.close();
+    this.checks.stop();
   }
 }
 

@@ -14,6 +14,8 @@ export type ProcessGroup = {
   signal(sig: NodeJS.Signals): boolean;
   /** True while any process of the group lives (the leader's children included). */
   alive(): boolean;
+  /** Its stdin, when spawned with `stdin: true` (else it reads /dev/null). */
+  stdin: NodeJS.WritableStream | null;
 };
 
 // A hook or supervised process that prints without end must not flood the agent's log.
@@ -31,9 +33,11 @@ export function spawnGroup(
   env: Record<string, string>,
   log: Logger,
   label: Record<string, unknown>,
-  { inheritEnv = true, onLine }: { inheritEnv?: boolean; onLine?: (line: string) => void } = {},
+  { inheritEnv = true, onLine, stdin = false }: { inheritEnv?: boolean; onLine?: (line: string) => void; stdin?: boolean } = {},
 ): ProcessGroup {
-  const child = spawn(command, { shell: true, detached: true, stdio: ["ignore", "pipe", "pipe"], env: inheritEnv ? { ...process.env, ...env } : env });
+  const childEnv = (inheritEnv ? { ...process.env, ...env } : env) as NodeJS.ProcessEnv;
+  const child = spawn(command, { shell: true, detached: true, stdio: [stdin ? "pipe" : "ignore", "pipe", "pipe"], env: childEnv });
+  child.stdin?.on("error", () => {});
   let lines = 0;
   for (const stream of ["stdout", "stderr"] as const) {
     const input = child[stream];
@@ -66,7 +70,7 @@ export function spawnGroup(
       return false; // ESRCH: the group is empty
     }
   };
-  return { pid, exited, signal: (sig) => signal(sig), alive: () => signal(0) && hasLiveMember(pid) };
+  return { pid, exited, signal: (sig) => signal(sig), alive: () => signal(0) && hasLiveMember(pid), stdin: child.stdin };
 }
 
 /**

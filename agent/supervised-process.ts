@@ -5,8 +5,11 @@ import { killGroup, spawnGroup, type GroupExit, type ProcessGroup } from "./proc
 
 /**
  * The command of `--supervise`, run as the agent's child while the node is active, in a process
- * group of its own. stop() sends SIGTERM to the group and SIGKILL after the grace time; kill() is
- * the fence (SIGKILL at once). Its own exit while not being stopped is reported through onExit.
+ * group of its own. It is spawned held: a shell waits for one line on its stdin before it runs the
+ * command, and go() sends that line once the watchdog knows the group, so no instant exists where
+ * the command runs unguarded (an agent killed before go() closes the pipe, and the shell exits).
+ * stop() sends SIGTERM to the group and SIGKILL after the grace time; kill() is the fence (SIGKILL
+ * at once). Its own exit while not being stopped is reported through onExit.
  */
 export class SupervisedProcess {
   private readonly group: ProcessGroup;
@@ -15,7 +18,9 @@ export class SupervisedProcess {
   readonly started = performance.now();
 
   constructor(command: string, ctx: HookContext, log: Logger, onExit: (exit: GroupExit) => void) {
-    this.group = spawnGroup(command, { CLUSTER: ctx.cluster, NODE: ctx.node, ROLE: "ACTIVE", EPOCH: ctx.epoch?.toString() ?? "" }, log, { supervised: true });
+    const held = `read -r _go || exit 97\n${command}`;
+    const env = { CLUSTER: ctx.cluster, NODE: ctx.node, ROLE: "ACTIVE", EPOCH: ctx.epoch?.toString() ?? "" };
+    this.group = spawnGroup(held, env, log, { supervised: true }, { stdin: true });
     void this.group.exited.then((exit) => {
       if (!this.stopping) onExit(exit);
     });
@@ -23,6 +28,11 @@ export class SupervisedProcess {
 
   get pid() {
     return this.group.pid;
+  }
+
+  /** Lets the held command run (call once the watchdog is armed with this group). */
+  go() {
+    this.group.stdin?.end("go\n");
   }
 
   /** SIGTERM to the group; SIGKILL to what is left after graceMs. Resolves once no process of the group is left. */

@@ -54,9 +54,11 @@ export class Workload {
       this.o.log.info("workload starting", { event: "workload", state: "starting", epoch });
       let outcome: HookOutcome | null = null;
       if (supervise) {
+        this.ensureWatchdog();
         const proc = new SupervisedProcess(supervise, this.ctx(epoch), this.o.log, (exit) => this.exitedByItself(proc, exit));
         this.process = proc;
         this.armWatchdog();
+        proc.go();
         outcome = { node, ok: proc.pid > 0, ms: 0, ...(proc.pid <= 0 && { error: "could not start" }) };
       }
       if (hooks.promote) outcome = await this.run("start", runHook(hooks.promote, "promote", this.ctx(epoch), hooks.timeoutMs, this.o.log));
@@ -117,7 +119,16 @@ export class Workload {
   }
 
   private armWatchdog() {
-    if (!this.process) return;
+    if (!this.process || !this.watchdog) return;
+    // No deadline means no lease (the agent always sets one first): the process must not run.
+    this.watchdog.arm(this.process.pid, this.deadline ?? monoNow());
+  }
+
+  /**
+   * Started before the supervised process, never after: an agent killed between spawning the
+   * process and spawning its watchdog would leave the process unguarded.
+   */
+  private ensureWatchdog() {
     this.watchdog ??= new Watchdog(this.o.log, () => {
       // Unguarded, the process could outlive a frozen agent: stop it now, and the agent steps down.
       this.watchdog = null;
@@ -125,8 +136,6 @@ export class Workload {
       void this.process.kill();
       this.o.onExit("the watchdog died; supervised process stopped");
     });
-    // No deadline means no lease (the agent always sets one first): the process must not run.
-    this.watchdog.arm(this.process.pid, this.deadline ?? monoNow());
   }
 
   private exitedByItself(proc: SupervisedProcess, exit: GroupExit) {

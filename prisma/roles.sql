@@ -14,13 +14,13 @@ GRANT SELECT ON "_prisma_migrations" TO failover_console;
 -- Agent: its own heartbeat, elections and command steps; no users, no audit reads, no deletes.
 GRANT USAGE ON SCHEMA public TO failover_agent;
 GRANT SELECT, INSERT ON "Cluster" TO failover_agent;
-GRANT UPDATE (epoch, "updatedAt") ON "Cluster" TO failover_agent;
+GRANT UPDATE (epoch, "updatedAt", paused) ON "Cluster" TO failover_agent; -- paused: flap damping pauses a cluster
 GRANT SELECT, INSERT ON "Node" TO failover_agent;
-GRANT UPDATE (host, "agentVersion", role, priority, "lastHeartbeatAt", "leaseExpiresAt", "activeEpoch", "startedAt", "agentInstance", "holdUntil", metrics) ON "Node" TO failover_agent;
+GRANT UPDATE (host, "agentVersion", role, priority, "lastHeartbeatAt", "leaseExpiresAt", "activeEpoch", "startedAt", "agentInstance", "holdUntil", metrics, "checkStatus", isolated, "checkSince", checks) ON "Node" TO failover_agent;
 GRANT SELECT ON "Command" TO failover_agent;
 GRANT UPDATE (status, "startedAt", "finishedAt", error, deadline, "hookOutcomes") ON "Command" TO failover_agent;
 GRANT INSERT ON "AuditEvent" TO failover_agent;
-GRANT SELECT (id) ON "AuditEvent" TO failover_agent; -- INSERT ... RETURNING id
+GRANT SELECT (id, "clusterId", action, at, "nodeName", "toRole") ON "AuditEvent" TO failover_agent; -- INSERT ... RETURNING id; flap damping counts recent promotions
 GRANT USAGE ON SEQUENCE "AuditEvent_id_seq" TO failover_agent;
 
 -- API tokens are the console's business only.

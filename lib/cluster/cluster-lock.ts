@@ -10,6 +10,9 @@ export type LockedCluster = {
   heartbeatMs: number;
   leaseMs: number;
   demoteTimeoutMs: number;
+  failoverLimit: number;
+  failoverWindowMs: number;
+  checkHoldOffMs: number;
   epoch: bigint;
 };
 
@@ -24,6 +27,8 @@ export type NodeSnapshot = {
   leaseValid: boolean;
   held: boolean;
   heartbeatAgeMs: number | null;
+  checkStatus: "PASSING" | "FAILING" | "UNKNOWN";
+  isolated: boolean;
 };
 
 export type LockedClusterState = { cluster: LockedCluster; nodes: NodeSnapshot[] };
@@ -44,7 +49,7 @@ export async function lockCluster(
   const sql = toSql(db);
   const byName = typeof cluster !== "string";
   const [row] = await sql.query<LockedCluster>(
-    `SELECT id, name, "failoverMode"::text AS "failoverMode", paused, "heartbeatMs", "leaseMs", "demoteTimeoutMs", epoch
+    `SELECT id, name, "failoverMode"::text AS "failoverMode", paused, "heartbeatMs", "leaseMs", "demoteTimeoutMs", "failoverLimit", "failoverWindowMs", "checkHoldOffMs", epoch
      FROM "Cluster" WHERE ${byName ? "name = $1" : "id = $1::uuid"} FOR UPDATE`,
     [byName ? cluster.name : cluster],
   );
@@ -55,7 +60,8 @@ export async function lockCluster(
        COALESCE(${healthyHeartbeatSql('"lastHeartbeatAt"', "$2::int")}, false) AS healthy,
        COALESCE("leaseExpiresAt" > now(), false) AS "leaseValid",
        COALESCE("holdUntil" > now(), false) AS held,
-       (EXTRACT(EPOCH FROM now() - "lastHeartbeatAt") * 1000)::int AS "heartbeatAgeMs"
+       (EXTRACT(EPOCH FROM now() - "lastHeartbeatAt") * 1000)::int AS "heartbeatAgeMs",
+       "checkStatus"::text AS "checkStatus", isolated
      FROM "Node" WHERE "clusterId" = $1::uuid ORDER BY priority DESC, name ASC`,
     [row.id, row.heartbeatMs],
   );
@@ -64,9 +70,12 @@ export async function lockCluster(
 
 export const clusterTimings = ({ heartbeatMs, leaseMs, demoteTimeoutMs }: LockedCluster): Timings => ({ heartbeatMs, leaseMs, demoteTimeoutMs });
 
-/** The node automatic failover would choose: healthy, not in maintenance or held off, priority > 0. */
+/**
+ * The node automatic failover would choose: healthy, not in maintenance or held off, priority > 0,
+ * its checks not failing and not isolated (a node whose checks have not reported yet may serve).
+ */
 export function bestCandidate(nodes: NodeSnapshot[]): NodeSnapshot | undefined {
-  return nodes.find((n) => n.healthy && !n.maintenance && !n.held && n.priority > 0);
+  return nodes.find((n) => n.healthy && !n.maintenance && !n.held && n.priority > 0 && n.checkStatus !== "FAILING" && !n.isolated);
 }
 
 /**

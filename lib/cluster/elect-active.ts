@@ -1,6 +1,7 @@
 import { toSql, type DbHandle } from "../db/sql";
 import { agentActor, insertAudit } from "./audit";
-import { bestCandidate, clusterTimings, lockCluster, RoleChangeAborted, takeOverRole } from "./cluster-lock";
+import type { Sql } from "../db/sql";
+import { bestCandidate, clusterTimings, lockCluster, RoleChangeAborted, takeOverRole, type LockedCluster } from "./cluster-lock";
 import { healthyHeartbeatSql, type Timings } from "./timing";
 
 export type ElectActiveOptions = { db: DbHandle; clusterId: string; nodeId: string; instanceId: string };
@@ -19,6 +20,7 @@ export async function electActive({ db, clusterId, nodeId, instanceId }: ElectAc
   const [front] = await toSql(db).query<{ id: string; name: string }>(
     `SELECT n.id, n.name FROM "Node" n JOIN "Cluster" c ON c.id = n."clusterId"
      WHERE n."clusterId" = $1::uuid AND n.priority > 0 AND NOT n.maintenance AND COALESCE(n."holdUntil" <= now(), true)
+       AND n."checkStatus" <> 'FAILING' AND NOT n.isolated
        AND ${healthyHeartbeatSql('n."lastHeartbeatAt"', 'c."heartbeatMs"')}
      ORDER BY n.priority DESC, n.name ASC LIMIT 1`,
     [clusterId],
@@ -46,6 +48,7 @@ export async function electActive({ db, clusterId, nodeId, instanceId }: ElectAc
       const best = bestCandidate(nodes);
       if (!me || best?.id !== nodeId) return { elected: false, why: best ? `${best.name} is the better candidate` : "this node is not eligible" };
       const actor = agentActor(cluster.name, me.name);
+      if (await failoverLimitReached(tx, cluster, actor)) return { elected: false, why: "too many automatic failovers: the cluster paused itself" };
       if (open) {
         const error =
           open.kind === "DEMOTE"
@@ -81,4 +84,36 @@ export async function electActive({ db, clusterId, nodeId, instanceId }: ElectAc
     if (err instanceof RoleChangeAborted) return { elected: false, why: err.message };
     throw err;
   }
+}
+
+/**
+ * Flap damping: with failoverLimit automatic failovers already in the window, the cluster pauses
+ * itself instead of failing over again, and says why; an operator looks, then resumes or promotes
+ * by hand (commands still run while paused). A failover here is an election that moved the role to
+ * another node: the cluster's first election, and a node re-elected after a database outage made
+ * it fence, do not count.
+ */
+async function failoverLimitReached(tx: Sql, cluster: LockedCluster, actor: string): Promise<boolean> {
+  if (cluster.failoverLimit === 0) return false;
+  const [{ n }] = (await tx.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM (
+       SELECT action, at, "nodeName", lag("nodeName") OVER (ORDER BY id) AS previous
+       FROM (SELECT id, action, at, "nodeName" FROM "AuditEvent"
+             WHERE "clusterId" = $1::uuid AND "toRole" = 'ACTIVE' ORDER BY id DESC LIMIT $3) recent
+     ) promotions
+     WHERE action = 'failover.promoted' AND previous IS DISTINCT FROM "nodeName" AND previous IS NOT NULL
+       AND at > now() - make_interval(secs => $2::float8 / 1000)`,
+    [cluster.id, cluster.failoverWindowMs, 2 * cluster.failoverLimit + 2],
+  )) as [{ n: number }];
+  if (n < cluster.failoverLimit) return false;
+  await tx.execute(`UPDATE "Cluster" SET paused = true, "updatedAt" = now() WHERE id = $1::uuid`, [cluster.id]);
+  await insertAudit(tx, {
+    actor,
+    action: "failover.limited",
+    clusterId: cluster.id,
+    clusterName: cluster.name,
+    reason: `automatic failover paused: ${n} automatic failovers in the last ${Math.round(cluster.failoverWindowMs / 1000)} s (limit ${cluster.failoverLimit}); resume it in the console once the cause is fixed`,
+    details: { failovers: n, windowMs: cluster.failoverWindowMs, limit: cluster.failoverLimit },
+  });
+  return true;
 }

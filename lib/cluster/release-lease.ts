@@ -9,13 +9,14 @@ export type ReleaseLeaseOptions = {
   clusterId: string;
   /** The epoch the agent was active at: the row is changed only if it still is. */
   epoch: bigint;
-  why: "shutdown" | "self_fenced" | "workload_failed";
+  /** stepped_down: its supervised process exited or its checks failed. */
+  why: "shutdown" | "self_fenced" | "stepped_down";
   reason: string;
-  /** Not elected again for this long (a node whose workload failed should not get the role straight back). */
+  /** Not elected again for this long (a node whose service failed should not get the role straight back). */
   holdOffMs?: number;
 };
 
-const ACTIONS = { shutdown: "agent.released", self_fenced: "agent.self_fenced", workload_failed: "agent.stepped_down" } as const;
+const ACTIONS = { shutdown: "agent.released", self_fenced: "agent.self_fenced", stepped_down: "agent.stepped_down" } as const;
 
 /**
  * An active agent gives the role up: on clean shutdown (so a standby takes over at once instead

@@ -14,15 +14,36 @@ export type RequestCommandOptions = {
   reason?: string;
   /** How long the agents get before the command expires; defaults to max(30 s, 3 leases). */
   timeoutMs?: number;
+  /** Go ahead although the target's checks fail or it is isolated (ADMINs only: the caller checks); audited as forced. */
+  force?: boolean;
 };
 
-type NodeState = { id: string; name: string; role: "ACTIVE" | "STANDBY"; maintenance: boolean; healthy: boolean; leaseValid: boolean };
+type NodeState = {
+  id: string;
+  name: string;
+  role: "ACTIVE" | "STANDBY";
+  maintenance: boolean;
+  healthy: boolean;
+  leaseValid: boolean;
+  checkStatus: "PASSING" | "FAILING" | "UNKNOWN";
+  isolated: boolean;
+  checks: { name: string; status: string; output: string }[] | null;
+};
 
 /**
  * The console's only way to change roles: checks the request against the cluster's state, then
  * inserts a PENDING command and its audit row. The agents carry it out (start-step-down.ts, demote-for-command.ts, promote-for-command.ts).
  */
-export async function requestCommand({ prisma, clusterId, kind, targetNodeId, requestedBy, reason = "", timeoutMs }: RequestCommandOptions): Promise<Command> {
+export async function requestCommand({
+  prisma,
+  clusterId,
+  kind,
+  targetNodeId,
+  requestedBy,
+  reason = "",
+  timeoutMs,
+  force = false,
+}: RequestCommandOptions): Promise<Command> {
   if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs < 1000 || timeoutMs > 600_000)) {
     throw new ClusterError("INVALID", "timeoutMs must be an integer from 1000 to 600000");
   }
@@ -33,7 +54,8 @@ export async function requestCommand({ prisma, clusterId, kind, targetNodeId, re
     const nodes = await tx.$queryRawUnsafe<NodeState[]>(
       `SELECT id, name, role::text AS role, maintenance,
          COALESCE(${healthyHeartbeatSql('"lastHeartbeatAt"', "$2::int")}, false) AS healthy,
-         COALESCE("leaseExpiresAt" > now(), false) AS "leaseValid"
+         COALESCE("leaseExpiresAt" > now(), false) AS "leaseValid",
+         "checkStatus"::text AS "checkStatus", isolated, checks
        FROM "Node" WHERE "clusterId" = $1::uuid`,
       clusterId,
       cluster.heartbeatMs,
@@ -50,6 +72,8 @@ export async function requestCommand({ prisma, clusterId, kind, targetNodeId, re
       if (target.role === "ACTIVE") throw new ClusterError("PRECONDITION_FAILED", `${target.name} is already the active node`);
       if (target.maintenance) throw new ClusterError("PRECONDITION_FAILED", `${target.name} is in maintenance; take it out of maintenance first`);
       if (!target.healthy) throw new ClusterError("PRECONDITION_FAILED", `${target.name} is not healthy (its heartbeat is late or missing)`);
+      const sick = checkProblem(target);
+      if (sick && !force) throw new ClusterError("PRECONDITION_FAILED", `${sick}; an ADMIN may force it`);
       if (kind === "SWITCHOVER" && !active) {
         throw new ClusterError("PRECONDITION_FAILED", "no node is active to switch over from; use promote");
       }
@@ -73,8 +97,21 @@ export async function requestCommand({ prisma, clusterId, kind, targetNodeId, re
       nodeName: target.name,
       commandId: command.id,
       reason,
-      details: { kind, timeoutMs: timeout, activeNode: active?.name ?? null },
+      details: {
+        kind,
+        timeoutMs: timeout,
+        activeNode: active?.name ?? null,
+        ...(force && kind !== "DEMOTE" && checkProblem(target) && { forced: checkProblem(target) }),
+      },
     });
     return command;
   });
+}
+
+/** Why a node's checks say it should not take the role, or null. */
+function checkProblem(node: NodeState): string | null {
+  const failing = node.checks?.find((c) => c.status === "FAILING");
+  if (node.isolated) return `${node.name} is isolated (its gateway check fails${failing ? `: ${failing.output}` : ""})`;
+  if (node.checkStatus === "FAILING") return `${node.name}'s checks fail${failing ? ` (${failing.name}: ${failing.output})` : ""}`;
+  return null;
 }

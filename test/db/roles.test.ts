@@ -59,7 +59,7 @@ describe("least-privilege database roles (prisma/roles.sql)", () => {
     ["failover_agent", `SELECT * FROM "User"`, /permission denied for table User/],
     ["failover_agent", `SELECT reason FROM "AuditEvent"`, /permission denied for table AuditEvent/],
     ["failover_agent", `DELETE FROM "Node"`, /permission denied for table Node/],
-    ["failover_agent", `UPDATE "Cluster" SET paused = true`, /permission denied for table Cluster/],
+    ["failover_agent", `UPDATE "Cluster" SET "failoverMode" = 'MANUAL'`, /permission denied for table Cluster/],
     [
       "failover_agent",
       `INSERT INTO "Command" (id, "clusterId", kind, "targetNodeId", "requestedBy", deadline) VALUES (gen_random_uuid(), gen_random_uuid(), 'DEMOTE', gen_random_uuid(), 'x', now())`,
