@@ -68,7 +68,7 @@ export function splitHostPort(value: string): { host: string; port: number } | n
   const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(value);
   const port = m ? Number(m[2]) : NaN;
   if (!m || port < 1 || port > 65535) return null;
-  return { host: m[1]!.replace(/^\[|\]$/g, ""), port };
+  return { host: m[1].replace(/^\[|\]$/g, ""), port };
 }
 
 type Running = NodeCheckState & { spec: CheckSpec; passes: number; fails: number; timer?: NodeJS.Timeout };

@@ -191,7 +191,7 @@ const TUNING_FLAGS = {
 /** One check flag's value: an optional lower-case `name=` (so that `LANG=C cmd` stays a command), then its target. */
 function parseCheck(kind: CheckSpec["kind"], value: string): { ok: true; value: CheckSpec } | { ok: false; message: string } {
   const named = /^([a-z][a-z0-9_.-]{0,31})=(.+)$/s.exec(value);
-  const target = (named ? named[2]! : value).trim();
+  const target = (named ? named[2] : value).trim();
   const checked = kind === "http" ? httpUrl(target) : kind === "tcp" ? hostPort(target) : runnable(target);
   if (!checked.ok) return checked;
   const name = named?.[1] ?? defaultCheckName(kind, target);
