@@ -82,7 +82,8 @@ const runnable: Check<string> = (v) => {
   const program = command
     .trim()
     .split(/\s+/)
-    .find((w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w));
+    .find((w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w))
+    ?.split(/[;&|()<>]/)[0];
   if (!program) return { ok: false, message: "must name a program to run" };
   const found = program.includes("/") ? isExecutableFile(program) : spawnSync("/bin/sh", ["-c", 'command -v -- "$1"', "sh", program]).status === 0;
   if (!found) return { ok: false, message: `${program}: not found or not executable` };

@@ -72,6 +72,27 @@ describe("agent CLI: bad input gets a clear error and changes nothing", () => {
       error: /--supervise \(SUPERVISE\): \/etc\/passwd: not found or not executable/,
     },
     { name: "empty supervised command", args: [...good, "--supervise", "  "], error: /--supervise \(SUPERVISE\): must name a program/ },
+    { name: "malformed check URL", args: [...good, "--check-http", "engine=not a url"], error: /--check-http \(CHECK_HTTP\): not a url: not a valid URL/ },
+    {
+      name: "check URL that is not http",
+      args: [...good, "--check-http", "ftp://h/x"],
+      error: /--check-http \(CHECK_HTTP\): ftp:\/\/h\/x: must be an http:\/\/ or https:\/\/ URL/,
+    },
+    { name: "malformed HOST:PORT", args: [...good, "--check-tcp", "db.internal"], error: /--check-tcp \(CHECK_TCP\): db.internal: must be HOST:PORT/ },
+    {
+      name: "gateway port out of range",
+      args: [...good, "--gateway", "10.0.0.1:70000"],
+      error: /--gateway \(GATEWAY\): 10.0.0.1:70000: must be HOST:PORT with a port from 1 to 65535/,
+    },
+    { name: "check command not found", args: [...good, "--check-cmd", "disk=no-such-probe --x"], error: /--check-cmd \(CHECK_CMD\): no-such-probe: not found/ },
+    { name: "bad fall count", args: [...good, "--check-fall", "0"], error: /--check-fall \(CHECK_FALL\): must be an integer from 1 to 100/ },
+    { name: "bad check scope", args: [...good, "--check-when", "sometimes"], error: /--check-when \(CHECK_WHEN\): must be one of always, active/ },
+    {
+      name: "timeout longer than the interval",
+      args: [...good, "--check-interval-ms", "500", "--check-timeout-ms", "800"],
+      error: /--check-timeout-ms \(CHECK_TIMEOUT_MS\): 800 must not exceed --check-interval-ms \(500\)/,
+    },
+    { name: "two checks with one name", args: [...good, "--check-tcp", "a=h:1", "--check-tcp", "a=h:2"], error: /two checks are named "a"/ },
     {
       name: "heartbeat too slow for the default lease",
       args: [...good, "--heartbeat-ms", "3000"],
