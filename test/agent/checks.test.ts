@@ -42,7 +42,7 @@ describe("health checks", () => {
     const services = await Promise.all(names.map(() => service()));
     services.forEach((s) => closers.push(s.close));
     for (const [i, node] of names.entries()) {
-      agents.push(spawnAgent({ url: t.url, cluster: name, node, priority: 100 - i * 10, args: [...httpCheck(services[i]!.port), ...extra(i)] }));
+      agents.push(spawnAgent({ url: t.url, cluster: name, node, priority: 100 - i * 10, args: [...httpCheck(services[i].port), ...extra(i)] }));
       if (i === 0) await waitFor(async () => (await activeName(id)) === node, { what: `${node} active` });
     }
     await waitFor(async () => (await t.prisma.node.count({ where: { clusterId: id, checkStatus: "PASSING" } })) === names.length, {
@@ -64,7 +64,7 @@ describe("health checks", () => {
   it("the active's service fails: it hands over to a standby whose checks pass, audited with the check's output, and is held off", async () => {
     const { id, services } = await cluster(["a", "b"]);
     const sickAt = Date.now();
-    services[0]!.healthy = false;
+    services[0].healthy = false;
     await waitFor(async () => (await activeName(id)) === "b", { what: "b takes over", timeoutMs: 10_000, intervalMs: 20 });
     const tookMs = Date.now() - sickAt;
     expect(tookMs).toBeLessThan(2 * 200 + 150 + 1500); // fall x interval + a check's timeout + the handover
@@ -80,21 +80,21 @@ describe("health checks", () => {
 
   it("no standby passes its checks: the active keeps the role, and says so once in the audit", async () => {
     const { id, services } = await cluster(["a", "b"]);
-    services[1]!.healthy = false;
+    services[1].healthy = false;
     await waitFor(async () => (await checkStatus(id, "b")) === "FAILING", { what: "b failing" });
-    services[0]!.healthy = false;
+    services[0].healthy = false;
     await waitFor(() => t.prisma.auditEvent.findFirst({ where: { clusterId: id, action: "check.no_standby" } }), { what: "kept-role audit", timeoutMs: 5000 });
     await new Promise((r) => setTimeout(r, 1500));
     expect(await activeName(id)).toBe("a");
     expect(await t.prisma.auditEvent.count({ where: { clusterId: id, action: "check.no_standby" } })).toBe(1);
     // Once b recovers, a hands over.
-    services[1]!.healthy = true;
+    services[1].healthy = true;
     await waitFor(async () => (await activeName(id)) === "b", { what: "b takes over once it passes", timeoutMs: 10_000 });
   });
 
   it("a standby whose checks fail is never elected, and a switchover to it is refused unless forced", async () => {
     const { id, services } = await cluster(["a", "b", "c"]);
-    services[1]!.healthy = false;
+    services[1].healthy = false;
     await waitFor(async () => (await checkStatus(id, "b")) === "FAILING", { what: "b failing" });
     const b = await t.prisma.node.findFirstOrThrow({ where: { clusterId: id, name: "b" } });
     const refused = await requestCommand({
@@ -106,7 +106,7 @@ describe("health checks", () => {
     }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(ClusterError);
     expect((refused as Error).message).toBe("b's checks fail (engine: HTTP 500); an ADMIN may force it");
-    agents[0]!.signal("SIGKILL"); // a dies: c (passing, lower priority) is elected, not b
+    agents[0].signal("SIGKILL"); // a dies: c (passing, lower priority) is elected, not b
     await waitFor(async () => (await activeName(id)) === "c", { what: "c elected", timeoutMs: 10_000 });
     const forced = await requestCommand({
       prisma: t.prisma,
@@ -129,9 +129,9 @@ describe("health checks", () => {
         return server;
       }),
     );
-    const port = (i: number) => (gateways[i]!.address() as AddressInfo).port;
+    const port = (i: number) => (gateways[i].address() as AddressInfo).port;
     const { id } = await cluster(["a", "b"], (i) => ["--gateway", `127.0.0.1:${port(i)}`]);
-    await new Promise<void>((r) => gateways[0]!.close(() => r())); // a is cut off from its gateway
+    await new Promise<void>((r) => gateways[0].close(() => r())); // a is cut off from its gateway
     await waitFor(async () => (await activeName(id)) === "b", { what: "b takes over from the isolated a", timeoutMs: 10_000 });
     const a = await t.prisma.node.findFirstOrThrow({ where: { clusterId: id, name: "a" } });
     expect(a.isolated).toBe(true);
@@ -139,20 +139,20 @@ describe("health checks", () => {
       /^isolated: gateway unreachable \(connect ECONNREFUSED 127\.0\.0\.1:\d+\)$/,
     );
     await t.prisma.node.update({ where: { id: a.id }, data: { holdUntil: null } }); // not held off: still never elected
-    agents[1]!.signal("SIGKILL");
+    agents[1].signal("SIGKILL");
     await new Promise((r) => setTimeout(r, 2000 + 1500)); // b's lease has long lapsed
     expect((await t.prisma.node.findFirstOrThrow({ where: { id: a.id } })).role).toBe("STANDBY");
     expect(await t.prisma.auditEvent.count({ where: { clusterId: id, nodeName: "a", toRole: "ACTIVE", at: { gt: a.checkSince! } } })).toBe(0);
-    await new Promise<void>((r) => gateways[1]!.close(() => r()));
+    await new Promise<void>((r) => gateways[1].close(() => r()));
   });
 
   it("flap damping: past the limit of automatic failovers in the window, the cluster pauses itself and says why", async () => {
     const { id, services } = await cluster(["a", "b"], () => [], { failoverLimit: 1, failoverWindowMs: 60_000, checkHoldOffMs: 0 });
-    services[0]!.healthy = false; // failover 1: a -> b
+    services[0].healthy = false; // failover 1: a -> b
     await waitFor(async () => (await activeName(id)) === "b", { what: "b takes over", timeoutMs: 10_000 });
-    services[0]!.healthy = true;
+    services[0].healthy = true;
     await waitFor(async () => (await checkStatus(id, "a")) === "PASSING", { what: "a passes again" });
-    services[1]!.healthy = false; // would be failover 2: b -> a
+    services[1].healthy = false; // would be failover 2: b -> a
     await waitFor(() => t.prisma.auditEvent.findFirst({ where: { clusterId: id, action: "failover.limited" } }), { what: "limited", timeoutMs: 10_000 });
     const cluster2 = await t.prisma.cluster.findUniqueOrThrow({ where: { id } });
     expect(cluster2.paused).toBe(true);
