@@ -156,8 +156,8 @@ function startAgent(a: Agent) {
     ...workloadFlags(a.node),
   ];
   const child = spawn(process.execPath, [agentBundle, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-  child.stdout!.pipe(out);
-  child.stderr!.on("data", (b: Buffer) => out.write(JSON.stringify({ mono: "0", node: a.node, msg: "stderr", stderr: b.toString() }) + "\n"));
+  child.stdout.pipe(out);
+  child.stderr.on("data", (b: Buffer) => out.write(JSON.stringify({ mono: "0", node: a.node, msg: "stderr", stderr: b.toString() }) + "\n"));
   a.child = child;
   a.stopped = false;
   // Supervised like systemd's Restart=always: whatever ends an agent, it comes back.
@@ -262,8 +262,13 @@ async function injectFault() {
   } else if (kind === "sigterm" && live.length) {
     const a = await pickTarget(live);
     if (!a.child) return;
-    a.child.kill("SIGTERM");
+    const child = a.child;
+    child.kill("SIGTERM");
     fault("agent restart (SIGTERM)", a.node);
+    // A graceful stop takes at most the demote budget plus a release: past 10 s more, it is hung.
+    setTimeout(() => {
+      if (a.child === child && !finishing) note("agent still running 10 s after a SIGTERM");
+    }, demoteTimeoutMs + 10_000);
   } else if (kind === "partition") {
     const free = agents.filter((a) => !a.partitioned);
     if (!free.length) return;
@@ -462,7 +467,9 @@ finishing = true;
 for (const a of agents) a.child?.kill("SIGTERM");
 const stopBy = Date.now() + demoteTimeoutMs + 15_000;
 while (agents.some((a) => a.child) && Date.now() < stopBy) await sleep(100);
+const unstopped = agents.filter((a) => a.child).map((a) => a.node);
 for (const a of agents) a.child?.kill("SIGKILL");
+if (unstopped.length) console.log(`  agents still running ${demoteTimeoutMs + 15_000} ms after the final SIGTERM (SIGKILLed): ${unstopped.join(", ")}`);
 await sleep(1000);
 const leftovers = liveServices(dir);
 if (leftovers.length)
