@@ -1,3 +1,4 @@
+import type { CheckStatus } from "@/lib/cluster/check-state";
 import type { NodeHealth } from "@/lib/cluster/timing";
 
 const HEALTH_STYLE: Record<NodeHealth, string> = {
@@ -48,6 +49,33 @@ export function CommandStatusBadge({ status }: { status: string }) {
   return (
     <span className={`inline-flex rounded px-2 py-0.5 text-xs font-semibold uppercase tracking-wide ${STATUS_STYLE[status] ?? "bg-slate-200"}`}>
       {status.toLowerCase()}
+    </span>
+  );
+}
+
+const CHECK_STYLE: Record<CheckStatus, string> = {
+  PASSING: "bg-emerald-100 text-emerald-900 ring-emerald-600",
+  FAILING: "bg-red-700 text-white ring-red-900",
+  UNKNOWN: "bg-slate-100 text-slate-800 ring-slate-500",
+};
+const CHECK_ICON: Record<CheckStatus, string> = { PASSING: "✓", FAILING: "✗", UNKNOWN: "?" };
+
+/** The node's health checks (PASSING / FAILING / UNKNOWN), and a second badge when it is isolated. */
+export function CheckBadge({ status, isolated, title }: { status: CheckStatus; isolated: boolean; title?: string }) {
+  return (
+    <span className="inline-flex flex-wrap items-center gap-1" title={title}>
+      <span
+        className={`inline-flex items-center gap-1 rounded-full px-2 py-0.5 text-xs font-semibold uppercase tracking-wide ring-1 ${CHECK_STYLE[status]}`}
+        data-check-status={status}
+      >
+        <span aria-hidden="true">{CHECK_ICON[status]}</span>
+        {status.toLowerCase()}
+      </span>
+      {isolated && (
+        <span className="inline-flex items-center gap-1 rounded-full bg-purple-800 px-2 py-0.5 text-xs font-semibold uppercase tracking-wide text-white ring-1 ring-purple-950">
+          <span aria-hidden="true">⊘</span>isolated
+        </span>
+      )}
     </span>
   );
 }

@@ -103,6 +103,16 @@ export function ClusterOverviewList() {
                       {c.health.healthy} healthy · {c.health.suspect} suspect ·{" "}
                       <span className={c.health.down ? "font-semibold text-red-700" : ""}>{c.health.down} down</span>
                     </dd>
+                    <dt className="text-slate-600">Checks</dt>
+                    <dd data-testid="cluster-checks">
+                      {c.checks.failing + c.checks.isolated === 0 ? (
+                        "no failing checks"
+                      ) : (
+                        <span className="font-semibold text-red-700">
+                          {c.checks.failing} failing{c.checks.isolated > 0 && ` · ${c.checks.isolated} isolated`}
+                        </span>
+                      )}
+                    </dd>
                     <dt className="text-slate-600">Failover</dt>
                     <dd>
                       {c.failoverMode.toLowerCase()}

@@ -1,9 +1,18 @@
 "use client";
 import { useId, useState } from "react";
 import type { ClusterDetailJson } from "@/lib/api/api-types";
+import { FLAP_DAMPING_BOUNDS as FLAP } from "@/lib/cluster/flap-damping-bounds";
 import { maxDemoteTimeoutMs } from "@/lib/cluster/timing";
 
-type Settings = { failoverMode: "AUTOMATIC" | "MANUAL"; heartbeatMs: number; leaseMs: number; demoteTimeoutMs: number };
+type Settings = {
+  failoverMode: "AUTOMATIC" | "MANUAL";
+  heartbeatMs: number;
+  leaseMs: number;
+  demoteTimeoutMs: number;
+  checkHoldOffMs: number;
+  failoverLimit: number;
+  failoverWindowMs: number;
+};
 
 /**
  * ADMIN only: failover mode and timings. The hint says how long a demote budget the heartbeat and
@@ -27,14 +36,18 @@ export function ClusterSettingsForm({
     heartbeatMs: cluster.heartbeatMs,
     leaseMs: cluster.leaseMs,
     demoteTimeoutMs: cluster.demoteTimeoutMs,
+    checkHoldOffMs: cluster.checkHoldOffMs,
+    failoverLimit: cluster.failoverLimit,
+    failoverWindowMs: cluster.failoverWindowMs,
   };
   const maxDemote = maxDemoteTimeoutMs(value);
   const overBudget = value.demoteTimeoutMs > maxDemote;
   const hintId = useId();
+  const limitHintId = useId();
   const field = "mt-1 w-full rounded border border-slate-400 px-2 py-1.5";
   return (
     <form
-      className="grid gap-3 sm:grid-cols-5 sm:items-start"
+      className="grid gap-3 sm:grid-cols-4 sm:items-start"
       onSubmit={(e) => {
         e.preventDefault();
         onSave(value).then(
@@ -88,6 +101,44 @@ export function ClusterSettingsForm({
           max {maxDemote} ms for these timings; a demote hook running longer is killed
         </span>
       </label>
+      <label className="text-sm font-medium">
+        Check hold-off (ms)
+        <input
+          type="number"
+          min={FLAP.checkHoldOffMs.min}
+          max={FLAP.checkHoldOffMs.max}
+          className={field}
+          value={value.checkHoldOffMs}
+          onChange={(e) => setDraft({ ...value, checkHoldOffMs: Number(e.target.value) })}
+        />
+        <span className="mt-1 block text-xs font-normal text-slate-600">a node that stepped down for failing checks is not re-elected for this long</span>
+      </label>
+      <label className="text-sm font-medium">
+        Failover limit
+        <input
+          type="number"
+          min={FLAP.failoverLimit.min}
+          max={FLAP.failoverLimit.max}
+          className={field}
+          aria-describedby={limitHintId}
+          value={value.failoverLimit}
+          onChange={(e) => setDraft({ ...value, failoverLimit: Number(e.target.value) })}
+        />
+        <span id={limitHintId} className="mt-1 block text-xs font-normal text-slate-600">
+          automatic failovers per window before the cluster pauses itself; 0: no limit
+        </span>
+      </label>
+      <label className="text-sm font-medium">
+        Failover window (ms)
+        <input
+          type="number"
+          min={FLAP.failoverWindowMs.min}
+          max={FLAP.failoverWindowMs.max}
+          className={field}
+          value={value.failoverWindowMs}
+          onChange={(e) => setDraft({ ...value, failoverWindowMs: Number(e.target.value) })}
+        />
+      </label>
       <button
         type="submit"
         disabled={saving || draft === null}
@@ -96,7 +147,7 @@ export function ClusterSettingsForm({
         {saving ? "Saving…" : "Save settings"}
       </button>
       {error && (
-        <p role="alert" className="text-sm font-medium text-red-800 sm:col-span-5">
+        <p role="alert" className="text-sm font-medium text-red-800 sm:col-span-4">
           {error}
         </p>
       )}

@@ -8,7 +8,8 @@ import type { RemoveNodeBody, RequestCommandBody, UpdateClusterBody, UpdateNodeB
 import { ClusterSettingsForm } from "./cluster-settings-form";
 import { CommandPanel, RecentCommands } from "./command-panel";
 import { ConfirmCommandDialog } from "./confirm-command-dialog";
-import type { PlannedCommand } from "./describe-command";
+import { keptWithoutStandby, type PlannedCommand } from "./describe-command";
+import { formatDuration } from "./format";
 import { LiveIndicator } from "./live-indicator";
 import { NodeTable } from "./node-table";
 import { POLL_MS } from "./poll";
@@ -30,10 +31,15 @@ export function ClusterView({ name }: { name: string }) {
   const refresh = () => queryClient.invalidateQueries({ queryKey: ["cluster", name] });
 
   const command = useMutation({
-    mutationFn: (v: { kind: RequestCommandBody["kind"]; targetNode: string; reason: string }) =>
+    mutationFn: (v: { kind: RequestCommandBody["kind"]; targetNode: string; reason: string; force: boolean }) =>
       apiFetch<CommandJson>(`${base}/commands`, {
         method: "POST",
-        json: { kind: v.kind, targetNode: v.targetNode, ...(v.reason ? { reason: v.reason } : {}) } satisfies RequestCommandBody,
+        json: {
+          kind: v.kind,
+          targetNode: v.targetNode,
+          ...(v.reason ? { reason: v.reason } : {}),
+          ...(v.force ? { force: true } : {}),
+        } satisfies RequestCommandBody,
       }),
     onSuccess: (c) => {
       setTrackedId(c.id);
@@ -87,6 +93,7 @@ export function ClusterView({ name }: { name: string }) {
   const commandOpen = detail.commands.some((c) => c.status === "PENDING" || c.status === "RUNNING");
   const clockOffsetMs = new Date(detail.dbTime).getTime() - query.dataUpdatedAt;
   const active = detail.nodes.find((n) => n.role === "ACTIVE");
+  const kept = keptWithoutStandby(detail.nodes);
 
   return (
     <div className="space-y-6">
@@ -105,6 +112,10 @@ export function ClusterView({ name }: { name: string }) {
           {cluster.failoverMode.toLowerCase()} failover · heartbeat {cluster.heartbeatMs} ms · lease {cluster.leaseMs} ms · demote budget{" "}
           {cluster.demoteTimeoutMs} ms
         </span>
+        <span className="rounded bg-slate-200 px-2 py-0.5 text-sm">
+          flap damping: hold-off {formatDuration(cluster.checkHoldOffMs)} ·{" "}
+          {cluster.failoverLimit === 0 ? "no failover limit" : `at most ${cluster.failoverLimit} failovers per ${formatDuration(cluster.failoverWindowMs)}`}
+        </span>
         {cluster.paused && <span className="rounded bg-amber-300 px-2 py-0.5 text-sm font-bold text-amber-950">Automatic failover paused</span>}
         <span className="ml-auto">
           <LiveIndicator updatedAt={query.dataUpdatedAt} isError={query.isError} />
@@ -116,6 +127,16 @@ export function ClusterView({ name }: { name: string }) {
           {cluster.failoverMode === "AUTOMATIC" && !cluster.paused
             ? "Automatic failover elects one as soon as a standby is eligible."
             : "Promote a standby to restore service."}
+        </p>
+      )}
+      {kept && (
+        <p role="alert" data-testid="kept-without-standby" className="rounded border-2 border-amber-600 bg-amber-50 p-3 font-semibold text-amber-950">
+          {kept} Fix the service, or a standby&apos;s checks, to let it hand over.
+        </p>
+      )}
+      {cluster.pausedReason && (
+        <p role="alert" data-testid="paused-reason" className="rounded border-2 border-amber-600 bg-amber-50 p-3 font-semibold text-amber-950">
+          The cluster paused itself: {cluster.pausedReason}
         </p>
       )}
 
@@ -149,6 +170,7 @@ export function ClusterView({ name }: { name: string }) {
         </h2>
         <NodeTable
           nodes={detail.nodes}
+          canForce={user.role === "ADMIN"}
           receivedAt={query.dataUpdatedAt}
           canOperate={operator}
           commandOpen={commandOpen}
@@ -216,9 +238,10 @@ export function ClusterView({ name }: { name: string }) {
         detail={detail}
         pending={planned?.kind === "REMOVE" ? removeNode.isPending : command.isPending}
         error={planned?.kind === "REMOVE" ? (removeNode.error ? errorText(removeNode.error) : null) : command.error ? errorText(command.error) : null}
-        onConfirm={(reason) => {
+        canForce={user.role === "ADMIN"}
+        onConfirm={(reason, force) => {
           if (planned?.kind === "REMOVE") removeNode.mutate({ node: planned.target.name, reason });
-          else if (planned) command.mutate({ kind: planned.kind, targetNode: planned.target.name, reason });
+          else if (planned) command.mutate({ kind: planned.kind, targetNode: planned.target.name, reason, force });
         }}
         onClose={() => setPlanned(null)}
       />

@@ -8,15 +8,18 @@ type Props = {
   detail: ClusterDetailJson;
   pending: boolean;
   error: string | null;
-  onConfirm: (reason: string) => void;
+  /** ADMIN: may force a switchover or promote onto a target whose checks fail. */
+  canForce: boolean;
+  onConfirm: (reason: string, force: boolean) => void;
   onClose: () => void;
 };
 
 /** A modal <dialog>: focus moves in and is trapped, Escape cancels, focus returns on close. */
-export function ConfirmCommandDialog({ planned, detail, pending, error, onConfirm, onClose }: Props) {
+export function ConfirmCommandDialog({ planned, detail, pending, error, canForce, onConfirm, onClose }: Props) {
   const ref = useRef<HTMLDialogElement>(null);
   const cancelRef = useRef<HTMLButtonElement>(null);
   const [reason, setReason] = useState("");
+  const [force, setForce] = useState(false);
   const titleId = useId();
   const bodyId = useId();
 
@@ -25,6 +28,7 @@ export function ConfirmCommandDialog({ planned, detail, pending, error, onConfir
     if (!dialog) return;
     if (planned && !dialog.open) {
       setReason("");
+      setForce(false);
       dialog.showModal();
       // Focus starts on Cancel: a stray Enter at 3 a.m. must not change roles.
       cancelRef.current?.focus();
@@ -32,7 +36,9 @@ export function ConfirmCommandDialog({ planned, detail, pending, error, onConfir
   }, [planned]);
 
   const text = planned ? describeCommand(planned, detail) : null;
-  const danger = planned?.kind !== "SWITCHOVER";
+  const danger = planned?.kind !== "SWITCHOVER" || (text?.force !== undefined && force);
+  // A target whose checks fail: only a forced command goes through, and only an ADMIN may force.
+  const refused = text?.force !== undefined && !(canForce && force);
   return (
     <dialog
       ref={ref}
@@ -47,7 +53,7 @@ export function ConfirmCommandDialog({ planned, detail, pending, error, onConfir
           className="p-5"
           onSubmit={(e) => {
             e.preventDefault();
-            onConfirm(reason);
+            if (!refused) onConfirm(reason, text.force !== undefined && force);
           }}
         >
           <h2 id={titleId} className="text-xl font-bold">
@@ -72,6 +78,17 @@ export function ConfirmCommandDialog({ planned, detail, pending, error, onConfir
             className="mt-1 w-full rounded border border-slate-400 px-2 py-1.5"
             placeholder="e.g. patching node-a"
           />
+          {text.force !== undefined &&
+            (canForce ? (
+              <label className="mt-4 flex items-start gap-2 rounded bg-red-50 p-3 text-sm font-medium text-red-900 ring-1 ring-red-600">
+                <input type="checkbox" className="mt-0.5 h-4 w-4" checked={force} onChange={(e) => setForce(e.target.checked)} />
+                <span>
+                  Force: {planned?.kind === "PROMOTE" ? "promote" : "switch over to"} {planned?.target.name} although {text.force} (audited as forced)
+                </span>
+              </label>
+            ) : (
+              <p className="mt-4 rounded bg-slate-100 p-3 text-sm text-slate-800">Only an ADMIN may force a command onto a node whose checks fail.</p>
+            ))}
           {error && (
             <p role="alert" className="mt-3 rounded bg-red-50 p-2 font-medium text-red-800 ring-1 ring-red-600">
               {error}
@@ -88,10 +105,10 @@ export function ConfirmCommandDialog({ planned, detail, pending, error, onConfir
             </button>
             <button
               type="submit"
-              disabled={pending}
+              disabled={pending || refused}
               className={`rounded px-4 py-2 font-semibold text-white focus-visible:outline-3 focus-visible:outline-offset-2 focus-visible:outline-sky-600 disabled:opacity-60 ${danger ? "bg-red-700 hover:bg-red-800" : "bg-sky-700 hover:bg-sky-800"}`}
             >
-              {pending ? "Sending…" : text.confirm}
+              {pending ? "Sending…" : text.force !== undefined && force ? `Force: ${text.confirm}` : text.confirm}
             </button>
           </div>
         </form>

@@ -23,18 +23,58 @@ export const commandFor = (node: NodeJson, nodes: NodeJson[]) => commandOffer(no
 
 export const COMMAND_LABEL: Record<CommandKind, string> = { PROMOTE: "Promote", DEMOTE: "Demote", SWITCHOVER: "Switch over here" };
 
-/** The node automatic failover would elect, mirroring the agents' rule (healthy, not in maintenance or held, priority > 0, highest priority, then name). */
+/** Why a node's checks say it should not take the role (the server's words), or null. */
+export function checkProblem(node: Pick<NodeJson, "name" | "checkStatus" | "isolated" | "checks">): string | null {
+  const failing = node.checks.find((c) => c.status === "FAILING");
+  if (node.isolated) return `${node.name} is isolated (its gateway check fails${failing ? `: ${failing.output}` : ""})`;
+  if (node.checkStatus === "FAILING") return `${node.name}'s checks fail${failing ? ` (${failing.name}: ${failing.output})` : ""}`;
+  return null;
+}
+
+/** The node automatic failover would elect, mirroring the agents' rule (healthy, not in maintenance or held, priority > 0, checks not failing, not isolated; highest priority, then name). */
 export function likelyElected(nodes: NodeJson[], excluding: string): NodeJson | undefined {
   return nodes
-    .filter((n) => n.name !== excluding && n.health === "healthy" && !n.maintenance && n.priority > 0 && n.holdRemainingMs === null)
+    .filter(
+      (n) =>
+        n.name !== excluding &&
+        n.health === "healthy" &&
+        !n.maintenance &&
+        n.priority > 0 &&
+        n.holdRemainingMs === null &&
+        n.checkStatus !== "FAILING" &&
+        !n.isolated,
+    )
     .sort((a, b) => b.priority - a.priority || a.name.localeCompare(b.name))[0];
 }
 
-/** What will happen, in the words the confirmation dialog shows. */
+/**
+ * The active keeps its role although its checks fail, because no standby passes its own (the
+ * agents' rule: step down only to a healthy, eligible standby whose checks pass). The words the
+ * cluster page shows, or null.
+ */
+export function keptWithoutStandby(nodes: NodeJson[]): string | null {
+  const active = nodes.find((n) => n.role === "ACTIVE");
+  if (!active || active.checkStatus !== "FAILING" || active.isolated || active.health === "down") return null;
+  const successor = nodes.some(
+    (n) =>
+      n.role === "STANDBY" &&
+      n.health === "healthy" &&
+      !n.maintenance &&
+      n.priority > 0 &&
+      n.holdRemainingMs === null &&
+      n.checkStatus === "PASSING" &&
+      !n.isolated,
+  );
+  if (successor) return null;
+  const failing = active.checks.find((c) => c.status === "FAILING");
+  return `${active.name}'s checks fail${failing ? ` (${failing.name}: ${failing.output})` : ""}, but no standby passes its own checks: ${active.name} keeps the active role rather than leave the cluster with none.`;
+}
+
+/** What will happen, in the words the confirmation dialog shows. `force`: the target's checks fail, so only a forced command (ADMIN) goes through. */
 export function describeCommand(
   { kind, target }: PlannedCommand,
   detail: ClusterDetailJson,
-): { title: string; consequence: string; notes: string[]; confirm: string } {
+): { title: string; consequence: string; notes: string[]; confirm: string; force?: string } {
   const active = detail.nodes.find((n) => n.role === "ACTIVE");
   const notes: string[] = [];
   if (kind === "REMOVE") {
@@ -51,17 +91,28 @@ export function describeCommand(
       notes.push(`${from} is ${active.health}: ${target.name} takes over only once ${from}'s lease has expired, so two nodes are never active at once.`);
     }
     if (target.health !== "healthy") notes.push(`${target.name} is ${target.health}; the agents will refuse a target that is not healthy.`);
+    const sick = checkProblem(target);
+    if (sick) notes.push(`${sick}: the console refuses it unless an ADMIN forces it.`);
     return {
       title: `Switch over to ${target.name}?`,
       consequence: `${from} stops being active; ${target.name} becomes active.`,
       notes,
       confirm: `Switch over to ${target.name}`,
+      ...(sick && { force: sick }),
     };
   }
   if (kind === "PROMOTE") {
     if (active) notes.push(`${active.name} is still marked active but holds no valid lease (${active.health}); it becomes standby.`);
     else notes.push("No node is active right now.");
-    return { title: `Promote ${target.name}?`, consequence: `${target.name} becomes active.`, notes, confirm: `Promote ${target.name}` };
+    const sick = checkProblem(target);
+    if (sick) notes.push(`${sick}: the console refuses it unless an ADMIN forces it.`);
+    return {
+      title: `Promote ${target.name}?`,
+      consequence: `${target.name} becomes active.`,
+      notes,
+      confirm: `Promote ${target.name}`,
+      ...(sick && { force: sick }),
+    };
   }
   const automatic = detail.cluster.failoverMode === "AUTOMATIC" && !detail.cluster.paused;
   const next = likelyElected(detail.nodes, target.name);

@@ -2,9 +2,9 @@
 import { createContext, memo, useContext, useLayoutEffect, useMemo, useRef, useState } from "react";
 import type { NodeJson } from "@/lib/api/api-types";
 import { PRIORITY_MAX } from "@/lib/cluster/priority";
-import { HealthBadge, RoleBadge } from "./badges";
-import { COMMAND_LABEL, commandOffer, type CommandKind } from "./describe-command";
-import { formatDuration } from "./format";
+import { CheckBadge, HealthBadge, RoleBadge } from "./badges";
+import { checkProblem, COMMAND_LABEL, commandOffer, type CommandKind } from "./describe-command";
+import { formatDuration, formatTime } from "./format";
 import { useNow } from "./use-now";
 
 type Props = {
@@ -12,6 +12,8 @@ type Props = {
   /** When the snapshot arrived (browser clock); ages tick from there until the next poll. */
   receivedAt: number;
   canOperate: boolean;
+  /** ADMIN: a switchover or promote onto a node whose checks fail is offered (the dialog asks to force it). */
+  canForce?: boolean;
   commandOpen: boolean;
   onCommand: (kind: CommandKind, node: NodeJson) => void;
   onMaintenance: (node: NodeJson, maintenance: boolean) => void;
@@ -62,8 +64,60 @@ function PriorityField({ node, disabled, onPriority }: { node: RowNode; disabled
 }
 
 /** What a row displays besides the ticking cells: the row re-renders only when one of these changes. */
-const ROW_FIELDS = ["id", "name", "host", "role", "health", "maintenance", "priority", "activeEpoch", "agentVersion"] as const;
-type RowNode = Pick<NodeJson, (typeof ROW_FIELDS)[number]>;
+const ROW_FIELDS = [
+  "id",
+  "name",
+  "host",
+  "role",
+  "health",
+  "maintenance",
+  "priority",
+  "activeEpoch",
+  "agentVersion",
+  "checkStatus",
+  "isolated",
+  "checkSince",
+] as const;
+type RowNode = Pick<NodeJson, (typeof ROW_FIELDS)[number] | "checks">;
+
+const sameChecks = (a: NodeJson["checks"], b: NodeJson["checks"]) =>
+  a.length === b.length && a.every((c, i) => c.name === b[i].name && c.status === b[i].status && c.since === b[i].since && c.output === b[i].output);
+
+/**
+ * The node's check badge; each check's status, last output and since-when on hover (title) and in
+ * a disclosure below it (keyboard and touch).
+ */
+function ChecksCell({ node: n }: { node: RowNode }) {
+  const since = n.checkSince ? ` since ${formatTime(n.checkSince)}` : "";
+  const lines = n.checks.map(
+    (c) => `${c.name}: ${c.status.toLowerCase()}${c.output ? ` — ${c.output}` : ""}${c.since ? ` (since ${formatTime(c.since)})` : ""}`,
+  );
+  const title = `${n.isolated ? "isolated; " : ""}checks ${n.checkStatus.toLowerCase()}${since}${lines.length ? `\n${lines.join("\n")}` : ""}`;
+  return (
+    <td data-label="Checks" className={`${cell}`} data-testid="node-checks">
+      <CheckBadge status={n.checkStatus} isolated={n.isolated} title={title} />
+      {n.checks.length > 0 ? (
+        <details className="mt-1 text-xs">
+          <summary className="cursor-pointer text-slate-700">
+            {n.checks.length} check{n.checks.length === 1 ? "" : "s"}
+            {since}
+          </summary>
+          <ul className="mt-1 max-w-[22rem] space-y-0.5" data-testid="check-list">
+            {n.checks.map((c) => (
+              <li key={c.name} data-check={c.name} data-status={c.status} className={c.status === "FAILING" ? "font-semibold text-red-900" : "text-slate-800"}>
+                <span className="font-mono">{c.name}</span> {c.status.toLowerCase()}
+                {c.output && <span className="break-words font-mono"> — {c.output}</span>}
+                {c.since && <span className="text-slate-600"> (since {formatTime(c.since)})</span>}
+              </li>
+            ))}
+          </ul>
+        </details>
+      ) : (
+        <span className="block text-xs text-slate-600">no checks configured{since}</span>
+      )}
+    </td>
+  );
+}
 
 /** Stable for the table's lifetime; they hand the parent the latest snapshot of the node. */
 type RowActions = {
@@ -117,6 +171,8 @@ const NodeRow = memo(
         data-node={n.name}
         data-role={n.role}
         data-health={n.health}
+        data-check-status={n.checkStatus}
+        data-isolated={n.isolated}
         className={`border-t border-slate-200 max-md:grid max-md:grid-cols-2 max-md:gap-x-4 max-md:rounded-lg max-md:border max-md:p-3 max-md:shadow-sm ${down ? "bg-red-50 max-md:border-red-700" : n.role === "ACTIVE" ? "bg-sky-50 max-md:border-sky-700" : "bg-white"}`}
       >
         <th
@@ -132,6 +188,7 @@ const NodeRow = memo(
         <td data-label="Health" className={`${cell}`}>
           <HealthBadge health={n.health} />
         </td>
+        <ChecksCell node={n} />
         <TickingCells id={n.id} down={down} />
         <td data-label="Epoch" className={`${cell} font-mono text-sm`}>
           {n.activeEpoch ?? "–"}
@@ -199,10 +256,11 @@ const NodeRow = memo(
     a.blocked === b.blocked &&
     a.canOperate === b.canOperate &&
     a.actions === b.actions &&
-    ROW_FIELDS.every((k) => a.node[k] === b.node[k]),
+    ROW_FIELDS.every((k) => a.node[k] === b.node[k]) &&
+    sameChecks(a.node.checks, b.node.checks),
 );
 
-export function NodeTable({ nodes, receivedAt, canOperate, commandOpen, onCommand, onMaintenance, onPriority, onRemove }: Props) {
+export function NodeTable({ nodes, receivedAt, canOperate, canForce = false, commandOpen, onCommand, onMaintenance, onPriority, onRemove }: Props) {
   const snapshot = useMemo(() => ({ byId: new Map(nodes.map((n) => [n.id, n])), receivedAt }), [nodes, receivedAt]);
   // The parent passes new callbacks on every render; rows get stable ones that look up the latest
   // snapshot of the node, so a poll does not re-render them.
@@ -232,7 +290,7 @@ export function NodeTable({ nodes, receivedAt, canOperate, commandOpen, onComman
   }
   return (
     <div className="rounded-lg border-slate-300 bg-white md:overflow-x-auto md:border md:shadow-sm max-md:bg-transparent">
-      <table className="w-full text-left max-md:block md:min-w-[62rem]">
+      <table className="w-full text-left max-md:block md:min-w-[70rem]">
         <caption className="sr-only">Nodes, their roles and health; ages are measured on the database clock.</caption>
         <thead className="bg-slate-100 text-sm text-slate-700 max-md:hidden">
           <tr>
@@ -244,6 +302,9 @@ export function NodeTable({ nodes, receivedAt, canOperate, commandOpen, onComman
             </th>
             <th scope="col" className="px-3 py-2 font-semibold">
               Health
+            </th>
+            <th scope="col" className="px-3 py-2 font-semibold">
+              Checks
             </th>
             <th scope="col" className="px-3 py-2 font-semibold">
               Heartbeat age
@@ -281,7 +342,9 @@ export function NodeTable({ nodes, receivedAt, canOperate, commandOpen, onComman
                   ? `not possible: ${n.name} is ${n.health}`
                   : kind !== "DEMOTE" && n.maintenance
                     ? `not possible: ${n.name} is in maintenance`
-                    : null;
+                    : kind !== "DEMOTE" && !canForce && checkProblem(n)
+                      ? `not possible: ${checkProblem(n)} (an ADMIN may force it)`
+                      : null;
               return <NodeRow key={n.id} node={n} kind={kind} blocked={blocked} canOperate={canOperate} actions={actions} />;
             })}
           </tbody>

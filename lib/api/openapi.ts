@@ -129,7 +129,44 @@ export function openApiDocument() {
             heartbeatMs: { type: "integer" },
             leaseMs: { type: "integer" },
             demoteTimeoutMs: { type: "integer", description: "demote budget: the longest a demote hook may run when the active cannot renew" },
+            checkHoldOffMs: {
+              type: "integer",
+              description: "flap damping: a node that stepped down for failing checks is held off elections this long (0-86400000)",
+            },
+            failoverLimit: {
+              type: "integer",
+              description:
+                "flap damping: at most this many automatic failovers per failoverWindowMs, beyond which the cluster pauses itself (0 = no limit; 0-1000)",
+            },
+            failoverWindowMs: { type: "integer", description: "the window of failoverLimit (1000-86400000)" },
+            pausedReason: { type: ["string", "null"], description: "why flap damping paused the cluster (null when an operator paused it, or not paused)" },
           },
+        },
+        NodeCheck: {
+          type: "object",
+          description: "One health check of a node, as its agent last reported it.",
+          required: ["name", "status", "since", "output"],
+          properties: {
+            name: { type: "string", description: "as named on the agent's command line (name=...), or http, tcp, cmd, gateway" },
+            status: { enum: ["PASSING", "FAILING", "UNKNOWN"] },
+            since: { type: "string", description: "ISO time of its last status change (agent clock)" },
+            output: { type: "string", description: "last output, at most 300 characters (HTTP 503, connection refused, a command's last lines)" },
+          },
+        },
+        NodeChecks: {
+          type: "object",
+          description: "part of every node (ClusterDetail.nodes[], PATCH of a node)",
+          properties: {
+            checkStatus: { enum: ["PASSING", "FAILING", "UNKNOWN"], description: "FAILING if any check fails; PASSING if all pass or it runs none" },
+            isolated: { type: "boolean", description: "its gateway check fails: never promoted; an active steps down" },
+            checkSince: { type: ["string", "null"], format: "date-time", description: "when checkStatus or isolated last changed (database clock)" },
+            checks: { type: "array", items: { $ref: "#/components/schemas/NodeCheck" } },
+          },
+        },
+        ClusterOverviewChecks: {
+          type: "object",
+          description: "ClusterOverview.checks: nodes whose checks fail, nodes isolated (either makes status degraded)",
+          properties: { failing: { type: "integer" }, isolated: { type: "integer" } },
         },
       },
     },
@@ -137,19 +174,21 @@ export function openApiDocument() {
     paths: {
       "/api/v1/clusters": {
         get: {
-          summary: "Clusters with their active node, standby count and health summary (VIEWER)",
+          summary:
+            "Clusters with their active node, standby count, health summary and check summary (checks.failing, checks.isolated; status degraded when either is > 0) (VIEWER)",
           responses: { 200: ok("{ clusters: ClusterOverview[] }"), ...errors(...read) },
         },
       },
       "/api/v1/clusters/{name}": {
         parameters: [cluster],
         get: {
-          summary: "Cluster detail: nodes with health on the database clock, recent and open commands (VIEWER)",
+          summary:
+            "Cluster detail: settings (ClusterSettings), nodes with health on the database clock and their checks (NodeChecks), recent and open commands (VIEWER)",
           responses: { 200: ok("ClusterDetail"), ...errors(404, ...read) },
         },
         patch: {
           summary:
-            "Pause/resume automatic failover (OPERATOR); failover mode and timings (ADMIN): heartbeatMs, leaseMs and demoteTimeoutMs are checked together (leaseMs > 2 x heartbeatMs + fencing margin + demoteTimeoutMs), 422 INVALID with the numbers otherwise",
+            "Pause/resume automatic failover (OPERATOR); failover mode, timings and flap damping (ADMIN): heartbeatMs, leaseMs and demoteTimeoutMs are checked together (leaseMs > 2 x heartbeatMs + fencing margin + demoteTimeoutMs), 422 INVALID with the numbers otherwise; checkHoldOffMs, failoverLimit, failoverWindowMs",
           requestBody: body(updateClusterSchema),
           responses: { 200: ok("ClusterDetail"), ...errors(...write) },
         },
@@ -157,7 +196,8 @@ export function openApiDocument() {
       "/api/v1/clusters/{name}/commands": {
         parameters: [cluster],
         post: {
-          summary: "Request PROMOTE, DEMOTE or SWITCHOVER of a node (OPERATOR); agents execute it",
+          summary:
+            "Request PROMOTE, DEMOTE or SWITCHOVER of a node (OPERATOR); agents execute it. A target whose checks fail or that is isolated is refused (409 PRECONDITION_FAILED) unless force: true, which needs ADMIN (403 otherwise) and is audited as forced",
           requestBody: body(requestCommandSchema),
           responses: { 201: ok("Command", { $ref: "#/components/schemas/Command" }), ...errors(...write) },
         },
@@ -218,7 +258,8 @@ export function openApiDocument() {
       "/api/v1/me": { get: { summary: "The signed-in user's email and role", responses: { 200: ok("{ email, role }"), ...errors(401) } } },
       "/api/metrics": {
         get: {
-          summary: "Prometheus text: nodes by cluster/role/health, commands by status, failovers (session or METRICS_TOKEN bearer)",
+          summary:
+            "Prometheus text: nodes by cluster/role/health, check status and isolation per node, commands by status, failovers (session or METRICS_TOKEN bearer)",
           security: [{ session: [] }, { metricsToken: [] }],
           responses: { 200: { description: "text/plain; version=0.0.4", content: { "text/plain": { schema: { type: "string" } } } }, ...errors(401, 503) },
         },

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { passwordSchema } from "../auth/password";
 import { AUDIT_ACTIONS } from "../cluster/audit-actions";
+import { FLAP_DAMPING_BOUNDS as FLAP } from "../cluster/flap-damping-bounds";
 import { PRIORITY_MAX } from "../cluster/priority";
 
 // Names as agents register them (--cluster / --node): bounded, no spaces or slashes.
@@ -21,6 +22,8 @@ export const requestCommandSchema = z.strictObject({
   targetNode: nameSchema,
   reason: z.string().max(500).optional(),
   timeoutMs: z.number().int().min(1_000).max(600_000).optional(),
+  /** Switch over to or promote a node whose checks fail or that is isolated (ADMIN only; audited as forced). */
+  force: z.boolean().optional(),
 });
 export type RequestCommandBody = z.infer<typeof requestCommandSchema>;
 
@@ -32,12 +35,15 @@ export const updateClusterSchema = z
     leaseMs: z.number().int().min(100).max(600_000).optional(),
     /** Demote budget: checked with heartbeatMs and leaseMs as a whole (timingProblem) under the cluster lock. */
     demoteTimeoutMs: z.number().int().min(0).max(600_000).optional(),
+    /** Flap damping (bounds as the database's Cluster_check_settings CHECK). */
+    checkHoldOffMs: z.number().int().min(FLAP.checkHoldOffMs.min).max(FLAP.checkHoldOffMs.max).optional(),
+    failoverLimit: z.number().int().min(FLAP.failoverLimit.min).max(FLAP.failoverLimit.max).optional(),
+    failoverWindowMs: z.number().int().min(FLAP.failoverWindowMs.min).max(FLAP.failoverWindowMs.max).optional(),
     reason: z.string().max(500).optional(),
   })
-  .refine(
-    (b) => b.paused !== undefined || b.failoverMode !== undefined || b.heartbeatMs !== undefined || b.leaseMs !== undefined || b.demoteTimeoutMs !== undefined,
-    { message: "nothing to change: send paused, failoverMode, heartbeatMs, leaseMs or demoteTimeoutMs" },
-  );
+  .refine((b) => Object.entries(b).some(([k, v]) => k !== "reason" && v !== undefined), {
+    message: "nothing to change: send paused, failoverMode, heartbeatMs, leaseMs, demoteTimeoutMs, checkHoldOffMs, failoverLimit or failoverWindowMs",
+  });
 export type UpdateClusterBody = z.infer<typeof updateClusterSchema>;
 
 export const updateNodeSchema = z

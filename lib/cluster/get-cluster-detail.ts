@@ -55,7 +55,14 @@ export type ClusterDetail = {
     heartbeatMs: number;
     leaseMs: number;
     demoteTimeoutMs: number;
+    /** Flap damping: how long a node that stepped down for failing checks is held off elections. */
+    checkHoldOffMs: number;
+    /** At most this many automatic failovers per failoverWindowMs (0: no limit); beyond, the cluster pauses itself. */
+    failoverLimit: number;
+    failoverWindowMs: number;
     epoch: bigint;
+    /** Why it is paused when flap damping paused it (the failover.limited audit row's reason); null otherwise. */
+    pausedReason: string | null;
   };
   nodes: NodeView[];
   /** Newest first: every open command plus the most recent finished ones. */
@@ -67,7 +74,7 @@ export type GetClusterDetailOptions = { prisma: PrismaClient; clusterName: strin
 export async function getClusterDetail({ prisma, clusterName, recentCommands = 10 }: GetClusterDetailOptions): Promise<ClusterDetail> {
   const cluster = await prisma.cluster.findUnique({ where: { name: clusterName } });
   if (!cluster) throw new ClusterError("NOT_FOUND", `cluster ${clusterName} not found`);
-  const [nodes, commands, [{ now }]] = await Promise.all([
+  const [nodes, commands, [{ now }], lastPause] = await Promise.all([
     queryNodeViews(prisma, [cluster]),
     prisma.command.findMany({
       where: { clusterId: cluster.id },
@@ -75,6 +82,14 @@ export async function getClusterDetail({ prisma, clusterName, recentCommands = 1
       take: recentCommands,
     }),
     prisma.$queryRaw<{ now: Date }[]>`SELECT clock_timestamp() AS now`,
+    // Who paused it last: an operator, or flap damping (the cluster pausing itself says why).
+    cluster.paused
+      ? prisma.auditEvent.findFirst({
+          where: { clusterId: cluster.id, action: { in: ["cluster.paused", "cluster.resumed", "failover.limited"] } },
+          orderBy: { id: "desc" },
+          select: { action: true, reason: true },
+        })
+      : null,
   ]);
   return {
     dbTime: now,
@@ -86,7 +101,11 @@ export async function getClusterDetail({ prisma, clusterName, recentCommands = 1
       heartbeatMs: cluster.heartbeatMs,
       leaseMs: cluster.leaseMs,
       demoteTimeoutMs: cluster.demoteTimeoutMs,
+      checkHoldOffMs: cluster.checkHoldOffMs,
+      failoverLimit: cluster.failoverLimit,
+      failoverWindowMs: cluster.failoverWindowMs,
       epoch: cluster.epoch,
+      pausedReason: lastPause?.action === "failover.limited" ? lastPause.reason : null,
     },
     nodes,
     commands: commands.map(commandView),

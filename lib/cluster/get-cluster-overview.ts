@@ -13,11 +13,13 @@ export type ClusterOverview = {
   active: { name: string; health: NodeHealth; leaseRemainingMs: number | null } | null;
   nodeCount: number;
   standbyCount: number;
-  /** Standbys that automatic failover could choose now. */
+  /** Standbys that automatic failover could choose now (healthy, not in maintenance, priority > 0, checks not failing, not isolated). */
   eligibleStandbyCount: number;
   health: Record<NodeHealth, number>;
+  /** Nodes whose health checks fail, and nodes cut off from their gateway (isolated). */
+  checks: { failing: number; isolated: number };
   openCommand: { id: string; kind: string; status: string; targetNode: string } | null;
-  /** One word for the list: ok, degraded (something is down or late), or no-active. */
+  /** One word for the list: ok, degraded (a node is down or late, its checks fail, or it is isolated), or no-active. */
   status: "ok" | "degraded" | "no-active";
 };
 
@@ -28,6 +30,8 @@ type SummaryRow = Pick<
   healthy: number;
   suspect: number;
   down: number;
+  failing: number;
+  isolated: number;
   activeName: string | null;
   activeHealth: NodeHealth | null;
   activeLeaseRemainingMs: number | null;
@@ -42,7 +46,7 @@ type SummaryRow = Pick<
 const OVERVIEW_SQL = `
   WITH t AS MATERIALIZED (SELECT clock_timestamp() AS at),
   n AS MATERIALIZED (
-    SELECT n."clusterId", n.name, n.role, n.priority, n.maintenance, c."heartbeatMs", c."leaseMs",
+    SELECT n."clusterId", n.name, n.role, n.priority, n.maintenance, n."checkStatus", n.isolated, c."heartbeatMs", c."leaseMs",
       -- NULL (never heard from) must stay NULL: GREATEST ignores NULLs and would say 0, healthy.
       CASE WHEN n."lastHeartbeatAt" IS NOT NULL THEN GREATEST(0, round(1000 * date_part('epoch', t.at - n."lastHeartbeatAt"))) END AS "ageMs",
       round(1000 * date_part('epoch', n."leaseExpiresAt" - t.at)) AS "leaseLeftMs"
@@ -54,10 +58,13 @@ const OVERVIEW_SQL = `
     SELECT "clusterId",
       count(*)::int AS "nodeCount",
       count(*) FILTER (WHERE role = 'STANDBY')::int AS "standbyCount",
-      count(*) FILTER (WHERE role = 'STANDBY' AND health = 'healthy' AND NOT maintenance AND priority > 0)::int AS "eligibleStandbyCount",
+      count(*) FILTER (WHERE role = 'STANDBY' AND health = 'healthy' AND NOT maintenance AND priority > 0
+        AND "checkStatus" <> 'FAILING' AND NOT isolated)::int AS "eligibleStandbyCount",
       count(*) FILTER (WHERE health = 'healthy')::int AS healthy,
       count(*) FILTER (WHERE health = 'suspect')::int AS suspect,
       count(*) FILTER (WHERE health = 'down')::int AS down,
+      count(*) FILTER (WHERE "checkStatus" = 'FAILING')::int AS failing,
+      count(*) FILTER (WHERE isolated)::int AS isolated,
       min(name) FILTER (WHERE role = 'ACTIVE') AS "activeName",
       min(health) FILTER (WHERE role = 'ACTIVE') AS "activeHealth",
       min("leaseLeftMs") FILTER (WHERE role = 'ACTIVE')::float8 AS "activeLeaseRemainingMs"
@@ -67,6 +74,7 @@ const OVERVIEW_SQL = `
     COALESCE(p."nodeCount", 0) AS "nodeCount", COALESCE(p."standbyCount", 0) AS "standbyCount",
     COALESCE(p."eligibleStandbyCount", 0) AS "eligibleStandbyCount",
     COALESCE(p.healthy, 0) AS healthy, COALESCE(p.suspect, 0) AS suspect, COALESCE(p.down, 0) AS down,
+    COALESCE(p.failing, 0) AS failing, COALESCE(p.isolated, 0) AS isolated,
     p."activeName", p."activeHealth", p."activeLeaseRemainingMs",
     cmd.id AS "commandId", cmd.kind::text AS "commandKind", cmd.status::text AS "commandStatus", cmd."targetName" AS "commandTarget"
   FROM "Cluster" c
@@ -94,8 +102,9 @@ export async function getClusterOverview({ prisma }: GetClusterOverviewOptions):
       standbyCount: r.standbyCount,
       eligibleStandbyCount: r.eligibleStandbyCount,
       health: { healthy: r.healthy, suspect: r.suspect, down: r.down },
+      checks: { failing: r.failing, isolated: r.isolated },
       openCommand: r.commandId ? { id: r.commandId, kind: r.commandKind!, status: r.commandStatus!, targetNode: r.commandTarget! } : null,
-      status: !activeAlive ? "no-active" : r.suspect + r.down > 0 ? "degraded" : "ok",
+      status: !activeAlive ? "no-active" : r.suspect + r.down + r.failing + r.isolated > 0 ? "degraded" : "ok",
     };
   });
 }

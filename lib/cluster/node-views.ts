@@ -1,4 +1,5 @@
 import type { Prisma } from "../db/client";
+import type { CheckStatus, NodeCheckState } from "./check-state";
 import { nodeHealth, type NodeHealth } from "./timing";
 
 /** A node as the console shows it; every age is measured on the database clock. */
@@ -21,9 +22,43 @@ export type NodeView = {
   /** Remaining hold-off after an operator demotion, ms; null when not held. */
   holdRemainingMs: number | null;
   metrics: Prisma.JsonValue | null;
+  /** The agent's health checks: FAILING if any fails, PASSING if all pass (or it runs none), UNKNOWN until they settle. */
+  checkStatus: CheckStatus;
+  /** Its gateway (isolation) check fails: never promoted; an active steps down. */
+  isolated: boolean;
+  /** When checkStatus or isolated last changed (database clock); null before the first report. */
+  checkSince: Date | null;
+  /** Each check as the agent last reported it (output cut to CHECK_OUTPUT_MAX); [] when it runs none. */
+  checks: NodeCheckState[];
 };
 
-type NodeRow = Omit<NodeView, "health">;
+type NodeRow = Omit<NodeView, "health" | "checks"> & { checks: unknown };
+
+/** What a check's output may show (the agent cuts it to 300 already; a row written otherwise is cut here). */
+export const CHECK_OUTPUT_MAX = 300;
+const CHECK_STATUSES: readonly string[] = ["PASSING", "FAILING", "UNKNOWN"];
+
+/**
+ * Node.checks as VIEWERs may read it: only { name, status, since, output } of each check, output
+ * cut. Whatever else the JSON column holds (no schema guards it) stays in the database.
+ */
+export function publicChecks(stored: unknown): NodeCheckState[] {
+  if (!Array.isArray(stored)) return [];
+  const out: NodeCheckState[] = [];
+  for (const c of stored.slice(0, 50)) {
+    if (!c || typeof c !== "object") continue;
+    const { name, status, since, output } = c as Record<string, unknown>;
+    if (typeof name !== "string" || typeof status !== "string" || !CHECK_STATUSES.includes(status)) continue;
+    const text = typeof output === "string" ? output : "";
+    out.push({
+      name: name.slice(0, 100),
+      status: status as CheckStatus,
+      since: typeof since === "string" ? since.slice(0, 40) : "",
+      output: text.length > CHECK_OUTPUT_MAX ? `${text.slice(0, CHECK_OUTPUT_MAX - 1)}…` : text,
+    });
+  }
+  return out;
+}
 
 /**
  * Nodes of the given clusters with ages computed by PostgreSQL in the same statement, so the web
@@ -41,7 +76,7 @@ export async function queryNodeViews(
       (EXTRACT(EPOCH FROM "leaseExpiresAt" - clock_timestamp()) * 1000)::float8 AS "leaseRemainingMs",
       "activeEpoch", "startedAt",
       CASE WHEN "holdUntil" > clock_timestamp() THEN (EXTRACT(EPOCH FROM "holdUntil" - clock_timestamp()) * 1000)::float8 END AS "holdRemainingMs",
-      metrics
+      metrics, "checkStatus"::text AS "checkStatus", isolated, "checkSince", checks
     FROM "Node" WHERE "clusterId" = ANY(${ids}::uuid[])
     ORDER BY name`;
   const byId = new Map(clusters.map((c) => [c.id, c]));
@@ -53,6 +88,7 @@ export async function queryNodeViews(
       leaseRemainingMs: r.leaseRemainingMs === null ? null : Math.round(r.leaseRemainingMs),
       holdRemainingMs: r.holdRemainingMs === null ? null : Math.round(r.holdRemainingMs),
       health: nodeHealth(heartbeatAgeMs, byId.get(r.clusterId)!),
+      checks: publicChecks(r.checks),
     };
   });
 }

@@ -17,7 +17,7 @@ export async function renderMetrics({ prisma }: RenderMetricsOptions): Promise<s
     prisma.command.groupBy({ by: ["clusterId", "status"], _count: { _all: true } }),
     prisma.auditEvent.groupBy({
       by: ["clusterName", "action"],
-      where: { action: { in: ["failover.promoted", "command.promoted", "agent.self_fenced"] } },
+      where: { action: { in: ["failover.promoted", "command.promoted", "agent.self_fenced", "check.failing", "failover.limited"] } },
       _count: { _all: true },
     }),
   ]);
@@ -41,6 +41,16 @@ export async function renderMetrics({ prisma }: RenderMetricsOptions): Promise<s
   }
   family("failover_node_active", "gauge", "1 for the node holding the ACTIVE role, else 0.");
   for (const n of nodes) out.push(`failover_node_active${labels({ cluster: nameOf.get(n.clusterId)!, node: n.name })} ${n.role === "ACTIVE" ? 1 : 0}`);
+  family("failover_node_check_status", "gauge", "The node's health checks: 1 for its current status (passing, failing, unknown), 0 for the others.");
+  for (const n of nodes) {
+    for (const status of ["PASSING", "FAILING", "UNKNOWN"] as const) {
+      out.push(
+        `failover_node_check_status${labels({ cluster: nameOf.get(n.clusterId)!, node: n.name, status: status.toLowerCase() })} ${n.checkStatus === status ? 1 : 0}`,
+      );
+    }
+  }
+  family("failover_node_isolated", "gauge", "1 while the node cannot reach its gateway (isolated: never promoted, an active steps down).");
+  for (const n of nodes) out.push(`failover_node_isolated${labels({ cluster: nameOf.get(n.clusterId)!, node: n.name })} ${n.isolated ? 1 : 0}`);
   family("failover_cluster_epoch", "gauge", "Fencing epoch: bumped by every change of the active node.");
   for (const c of clusters) out.push(`failover_cluster_epoch${labels({ cluster: c.name })} ${c.epoch}`);
   family("failover_cluster_paused", "gauge", "1 while automatic failover is paused.");
@@ -57,6 +67,8 @@ export async function renderMetrics({ prisma }: RenderMetricsOptions): Promise<s
   };
   counter("failover_automatic_failovers_total", "failover.promoted", "Automatic failovers (a standby elected itself after the active's lease lapsed).");
   counter("failover_commanded_promotions_total", "command.promoted", "Role changes made by promote or switchover commands.");
+  counter("failover_check_failures_total", "check.failing", "Health checks that turned FAILING (fall failures in a row), any node.");
+  counter("failover_limited_total", "failover.limited", "Times flap damping paused the cluster (too many automatic failovers in the window).");
   counter("failover_self_fencings_total", "agent.self_fenced", "Active agents that demoted themselves because they could not renew in time.");
   return out.join("\n") + "\n";
 }

@@ -167,10 +167,57 @@ const CASES: Case[] = [
   {
     name: "unknown field",
     as: "operator",
-    request: cmd({ kind: "SWITCHOVER", targetNode: "node-b", force: true }),
+    request: cmd({ kind: "SWITCHOVER", targetNode: "node-b", forced: true }),
     expectedStatus: 422,
     expectedBody: err("VALIDATION"),
   },
+  {
+    name: "force as a string",
+    as: "admin",
+    request: cmd({ kind: "SWITCHOVER", targetNode: "node-b", force: "yes" }),
+    expectedStatus: 422,
+    expectedBody: err("VALIDATION", /force/),
+  },
+  {
+    name: "an operator cannot force a command (ADMIN only)",
+    as: "operator",
+    request: cmd({ kind: "SWITCHOVER", targetNode: "node-b", force: true }),
+    expectedStatus: 403,
+    expectedBody: err("FORBIDDEN", "forcing a command onto a node whose checks fail (or that is isolated) requires the ADMIN role"),
+  },
+  {
+    name: "an operator cannot change flap damping",
+    as: "operator",
+    request: { method: "PATCH", path: "/api/v1/clusters/alpha", body: { failoverLimit: 5 } },
+    expectedStatus: 403,
+    expectedBody: err("FORBIDDEN", /ADMIN/),
+  },
+  {
+    name: "an operator cannot change flap damping even with a pause",
+    as: "operator",
+    request: { method: "PATCH", path: "/api/v1/clusters/alpha", body: { paused: true, checkHoldOffMs: 1000 } },
+    expectedStatus: 403,
+    expectedBody: err("FORBIDDEN", /ADMIN/),
+  },
+  ...(
+    [
+      ["checkHoldOffMs", -1],
+      ["checkHoldOffMs", 86_400_001],
+      ["checkHoldOffMs", 1.5],
+      ["failoverLimit", -1],
+      ["failoverLimit", 1001],
+      ["failoverLimit", "3"],
+      ["failoverWindowMs", 999],
+      ["failoverWindowMs", 86_400_001],
+      ["failoverWindowMs", null],
+    ] as const
+  ).map(([key, value]): Case => ({
+    name: `flap damping out of bounds: ${key} ${JSON.stringify(value)}`,
+    as: "admin",
+    request: { method: "PATCH", path: "/api/v1/clusters/alpha", body: { [key]: value } },
+    expectedStatus: 422,
+    expectedBody: err("VALIDATION", new RegExp(key)),
+  })),
   {
     name: "priority negative",
     as: "operator",

@@ -38,6 +38,7 @@ const STEPS: Step[] = [
           standbyCount: 2,
           eligibleStandbyCount: 1,
           health: { healthy: 2, suspect: 0, down: 1 },
+          checks: { failing: 0, isolated: 0 },
           status: "degraded",
           openCommand: null,
         },
@@ -51,9 +52,32 @@ const STEPS: Step[] = [
     request: { path: "/api/v1/clusters/alpha" },
     expectedStatus: 200,
     expectedBody: {
-      cluster: { name: "alpha", epoch: "1", paused: false, failoverMode: "AUTOMATIC", heartbeatMs: 60_000, leaseMs: 180_000, demoteTimeoutMs: 1000 },
+      cluster: {
+        name: "alpha",
+        epoch: "1",
+        paused: false,
+        failoverMode: "AUTOMATIC",
+        heartbeatMs: 60_000,
+        leaseMs: 180_000,
+        demoteTimeoutMs: 1000,
+        checkHoldOffMs: 60_000,
+        failoverLimit: 3,
+        failoverWindowMs: 600_000,
+        pausedReason: null,
+      },
       nodes: [
-        { name: "node-a", role: "ACTIVE", health: "healthy", activeEpoch: "1", host: "node-a.local", agentVersion: "0.1.0" },
+        {
+          name: "node-a",
+          role: "ACTIVE",
+          health: "healthy",
+          activeEpoch: "1",
+          host: "node-a.local",
+          agentVersion: "0.1.0",
+          checkStatus: "UNKNOWN",
+          isolated: false,
+          checkSince: null,
+          checks: [],
+        },
         { name: "node-b", role: "STANDBY", health: "healthy", leaseRemainingMs: null },
         { name: "node-c", role: "STANDBY", health: "down", heartbeatAgeMs: expect.any(Number) },
       ],
@@ -249,6 +273,37 @@ const STEPS: Step[] = [
     },
   },
   {
+    name: "admin sets flap damping: audited with from and to",
+    as: "admin",
+    request: {
+      method: "PATCH",
+      path: "/api/v1/clusters/alpha",
+      body: { checkHoldOffMs: 30_000, failoverLimit: 5, failoverWindowMs: 300_000, reason: "flappy engine" },
+    },
+    expectedStatus: 200,
+    expectedBody: { cluster: { checkHoldOffMs: 30_000, failoverLimit: 5, failoverWindowMs: 300_000 } },
+    check: async (prisma) => {
+      expect(await prisma.cluster.findUniqueOrThrow({ where: { name: "alpha" } })).toMatchObject({
+        checkHoldOffMs: 30_000,
+        failoverLimit: 5,
+        failoverWindowMs: 300_000,
+      });
+      expect(await lastAudit(prisma)).toMatchObject({
+        action: "cluster.settings_changed",
+        actor: "user:admin@example.com",
+        reason: "flappy engine",
+        details: { checkHoldOffMs: { from: 60_000, to: 30_000 }, failoverLimit: { from: 3, to: 5 }, failoverWindowMs: { from: 600_000, to: 300_000 } },
+      });
+    },
+  },
+  {
+    name: "the same flap damping again changes nothing and audits nothing",
+    as: "admin",
+    request: { method: "PATCH", path: "/api/v1/clusters/alpha", body: { failoverLimit: 5 } },
+    expectedStatus: 200,
+    expectedBody: { cluster: { failoverLimit: 5 } },
+  },
+  {
     name: "timeline of the active node from the audit log",
     as: "viewer",
     request: { path: "/api/v1/clusters/alpha/timeline" },
@@ -419,6 +474,98 @@ describe("the API, step by step as an operator uses it", () => {
       expect(one.text).not.toContain("hunter2");
     } finally {
       await t.prisma.command.delete({ where: { id: command.id } });
+    }
+  });
+
+  it("check state: nodes carry it, the list counts failing and isolated nodes, metrics gauge it; a failing target needs an ADMIN's force", async () => {
+    const output = `HTTP 503 ${"x".repeat(400)}`;
+    const since = "2026-12-02T05:00:00.000Z";
+    // As an agent's recordCheckState leaves it, plus a field no one should have written and an overlong output.
+    const checks = [
+      { name: "http", status: "FAILING", since, output, env: "DATABASE_URL=postgresql://agent:hunter2@db" },
+      { name: "gateway", status: "PASSING", since, output: "connected" },
+    ];
+    await t.prisma.$executeRaw`UPDATE "Node" SET "checkStatus" = 'FAILING', "checkSince" = now(), checks = ${JSON.stringify(checks)}::jsonb
+      WHERE name = 'node-y'`;
+    await t.prisma.$executeRaw`UPDATE "Node" SET isolated = true, "checkStatus" = 'PASSING', "checkSince" = now() WHERE name = 'node-x'`;
+    try {
+      const list = await callApi(server.url, cookies.viewer, { path: "/api/v1/clusters" });
+      expect(list.body).toMatchObject({
+        clusters: [{ name: "alpha" }, { name: "beta", status: "degraded", checks: { failing: 1, isolated: 1 }, eligibleStandbyCount: 0 }],
+      });
+
+      const detail = await callApi(server.url, cookies.viewer, { path: "/api/v1/clusters/beta" });
+      const nodes = (detail.body as { nodes: { name: string }[] }).nodes;
+      expect(nodes).toMatchObject([
+        { name: "node-x", checkStatus: "PASSING", isolated: true, checkSince: expect.any(String), checks: [] },
+        {
+          name: "node-y",
+          checkStatus: "FAILING",
+          isolated: false,
+          checkSince: expect.any(String),
+          checks: [
+            { name: "http", status: "FAILING", since, output: `${output.slice(0, 299)}…` },
+            { name: "gateway", status: "PASSING", since, output: "connected" },
+          ],
+        },
+      ]);
+      expect(Object.keys((nodes[1] as unknown as { checks: object[] }).checks[0]).sort()).toEqual(["name", "output", "since", "status"]);
+      expect(detail.text).not.toContain("hunter2");
+
+      const metrics = await callApi(server.url, cookies.viewer, { path: "/api/metrics" });
+      expect(metrics.text).toContain('failover_node_check_status{cluster="beta",node="node-y",status="failing"} 1');
+      expect(metrics.text).toContain('failover_node_check_status{cluster="beta",node="node-y",status="passing"} 0');
+      expect(metrics.text).toContain('failover_node_isolated{cluster="beta",node="node-x"} 1');
+      expect(metrics.text).toContain('failover_node_isolated{cluster="beta",node="node-y"} 0');
+
+      const switchover = (force?: boolean) => ({
+        method: "POST" as const,
+        path: "/api/v1/clusters/beta/commands",
+        body: { kind: "SWITCHOVER", targetNode: "node-y", ...(force === undefined ? {} : { force }) },
+      });
+      const before = await databaseState(t.prisma);
+      expect(await callApi(server.url, cookies.operator, switchover())).toMatchObject({
+        status: 409,
+        body: { error: { code: "PRECONDITION_FAILED", message: expect.stringMatching(/^node-y's checks fail \(http: HTTP 503 x+\); an ADMIN may force it$/) } },
+      });
+      expect(await callApi(server.url, cookies.operator, switchover(true))).toMatchObject({
+        status: 403,
+        body: { error: { code: "FORBIDDEN", message: "forcing a command onto a node whose checks fail (or that is isolated) requires the ADMIN role" } },
+      });
+      expect(await callApi(server.url, cookies.admin, switchover(false))).toMatchObject({ status: 409, body: { error: { code: "PRECONDITION_FAILED" } } });
+      expect(await databaseState(t.prisma)).toBe(before);
+
+      const forced = await callApi(server.url, cookies.admin, switchover(true));
+      expect(forced).toMatchObject({ status: 201, body: { kind: "SWITCHOVER", status: "PENDING", targetNode: "node-y" } });
+      const id = (forced.body as { id: string }).id;
+      expect(await lastAudit(t.prisma)).toMatchObject({
+        action: "command.requested",
+        actor: "user:admin@example.com",
+        commandId: id,
+        details: { forced: expect.stringMatching(/^node-y's checks fail/) },
+      });
+      expect((await callApi(server.url, cookies.admin, { method: "POST", path: `/api/v1/clusters/beta/commands/${id}/cancel` })).status).toBe(200);
+    } finally {
+      await t.prisma
+        .$executeRaw`UPDATE "Node" SET "checkStatus" = 'UNKNOWN', isolated = false, "checkSince" = NULL, checks = NULL WHERE name IN ('node-x', 'node-y')`;
+    }
+  });
+
+  it("a cluster that flap damping paused says why", async () => {
+    await t.prisma.$executeRaw`UPDATE "Cluster" SET paused = true WHERE name = 'beta'`;
+    await t.prisma.$executeRaw`
+      INSERT INTO "AuditEvent" (actor, action, "clusterId", "clusterName", reason)
+      SELECT 'agent:beta/node-y', 'failover.limited', id, name, 'automatic failover paused: 3 automatic failovers in the last 600 s (limit 3)' FROM "Cluster" WHERE name = 'beta'`;
+    try {
+      expect(await callApi(server.url, cookies.viewer, { path: "/api/v1/clusters/beta" })).toMatchObject({
+        body: { cluster: { paused: true, pausedReason: "automatic failover paused: 3 automatic failovers in the last 600 s (limit 3)" } },
+      });
+      // Resumed by an operator, then paused by hand: no longer flap damping's doing.
+      await callApi(server.url, cookies.operator, { method: "PATCH", path: "/api/v1/clusters/beta", body: { paused: false } });
+      const paused = await callApi(server.url, cookies.operator, { method: "PATCH", path: "/api/v1/clusters/beta", body: { paused: true } });
+      expect(paused).toMatchObject({ status: 200, body: { cluster: { paused: true, pausedReason: null } } });
+    } finally {
+      await t.prisma.$executeRaw`UPDATE "Cluster" SET paused = false WHERE name = 'beta'`;
     }
   });
 

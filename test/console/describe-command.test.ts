@@ -1,7 +1,15 @@
 // The confirmation dialog's words: what an operator reads before changing roles at 3 a.m.
 import { describe, expect, it } from "vitest";
 import type { ClusterDetailJson, NodeJson } from "../../lib/api/api-types";
-import { commandFor, describeCommand, describeCommandStage, describeHookOutcomes, likelyElected } from "../../components/describe-command";
+import {
+  checkProblem,
+  commandFor,
+  describeCommand,
+  describeCommandStage,
+  describeHookOutcomes,
+  keptWithoutStandby,
+  likelyElected,
+} from "../../components/describe-command";
 
 const node = (name: string, over: Partial<NodeJson> = {}): NodeJson => ({
   id: name,
@@ -19,6 +27,10 @@ const node = (name: string, over: Partial<NodeJson> = {}): NodeJson => ({
   startedAt: null,
   holdRemainingMs: null,
   metrics: null,
+  checkStatus: "PASSING",
+  isolated: false,
+  checkSince: null,
+  checks: [],
   ...over,
 });
 
@@ -32,7 +44,11 @@ const detail = (nodes: NodeJson[], cluster: Partial<ClusterDetailJson["cluster"]
     heartbeatMs: 1000,
     leaseMs: 5000,
     demoteTimeoutMs: 1000,
+    checkHoldOffMs: 60_000,
+    failoverLimit: 3,
+    failoverWindowMs: 600_000,
     epoch: "7",
+    pausedReason: null,
     ...cluster,
   },
   nodes,
@@ -206,5 +222,39 @@ describe("the command's progress: what it is doing and how its hooks ended", () 
     expect(describeHookOutcomes(undefined)).toEqual([]);
     expect(describeHookOutcomes({ demote: "ok" } as never)).toEqual([]);
     expect(describeHookOutcomes({ promote: { ok: true } } as never)).toEqual([]);
+  });
+});
+
+describe("health checks in the words the console shows", () => {
+  const http = { name: "http", status: "FAILING" as const, since: "2026-12-02T05:00:00.000Z", output: "HTTP 503" };
+  const sickB = { ...b, checkStatus: "FAILING" as const, checks: [http] };
+
+  it("a failing or isolated target: the server's reason, and the dialog asks to force", () => {
+    expect(checkProblem(sickB)).toBe("node-b's checks fail (http: HTTP 503)");
+    expect(checkProblem({ ...b, isolated: true, checks: [{ ...http, name: "gateway", output: "connect ECONNREFUSED" }] })).toBe(
+      "node-b is isolated (its gateway check fails: connect ECONNREFUSED)",
+    );
+    expect(checkProblem(b)).toBeNull();
+    expect(checkProblem({ ...b, checkStatus: "UNKNOWN" })).toBeNull();
+    const text = describeCommand({ kind: "SWITCHOVER", target: sickB }, detail([a, sickB, c]));
+    expect(text.force).toBe("node-b's checks fail (http: HTTP 503)");
+    expect(text.notes).toContain("node-b's checks fail (http: HTTP 503): the console refuses it unless an ADMIN forces it.");
+    expect(describeCommand({ kind: "SWITCHOVER", target: c }, detail([a, sickB, c])).force).toBeUndefined();
+  });
+
+  it("automatic failover never picks a failing or isolated standby", () => {
+    expect(likelyElected([a, sickB, c], "node-a")?.name).toBe("node-c");
+    expect(likelyElected([a, sickB, { ...c, isolated: true }], "node-a")).toBeUndefined();
+  });
+
+  it("the active keeps its role while its checks fail only when no standby passes its own", () => {
+    const sickA = { ...a, checkStatus: "FAILING" as const, checks: [http] };
+    const passingC = { ...c, checkStatus: "PASSING" as const };
+    expect(keptWithoutStandby([sickA, sickB, { ...c, checkStatus: "UNKNOWN" }])).toBe(
+      "node-a's checks fail (http: HTTP 503), but no standby passes its own checks: node-a keeps the active role rather than leave the cluster with none.",
+    );
+    expect(keptWithoutStandby([sickA, sickB, passingC])).toBeNull();
+    expect(keptWithoutStandby([a, sickB])).toBeNull();
+    expect(keptWithoutStandby([{ ...sickA, isolated: true }, sickB])).toBeNull(); // isolated: it steps down anyway
   });
 });

@@ -1,12 +1,17 @@
 import { clusterParamsSchema, requestCommandSchema } from "@/lib/api/schemas";
 import { jsonResponse } from "@/lib/api/json";
 import { withAuth } from "@/lib/api/with-auth";
+import { hasRole } from "@/lib/auth/roles";
 import { findNodeByName } from "@/lib/cluster/find-node-by-name";
 import { getCommand } from "@/lib/cluster/get-command";
 import { requestCommand } from "@/lib/cluster/request-command";
 import { db } from "@/lib/db/client";
+import { AppError } from "@/lib/errors";
 
 export const POST = withAuth({ role: "OPERATOR", params: clusterParamsSchema, body: requestCommandSchema }, async ({ params: { name }, body, user }) => {
+  if (body.force && !hasRole(user.role, "ADMIN")) {
+    throw new AppError("FORBIDDEN", "forcing a command onto a node whose checks fail (or that is isolated) requires the ADMIN role");
+  }
   const { clusterId, nodeId } = await findNodeByName({ prisma: db(), clusterName: name, nodeName: body.targetNode });
   const command = await requestCommand({
     prisma: db(),
@@ -16,6 +21,7 @@ export const POST = withAuth({ role: "OPERATOR", params: clusterParamsSchema, bo
     requestedBy: user.actor,
     reason: body.reason,
     timeoutMs: body.timeoutMs,
+    force: body.force,
   });
   const view = await getCommand({ prisma: db(), clusterName: name, commandId: command.id });
   return jsonResponse(view, { status: 201, headers: { location: `/api/v1/clusters/${name}/commands/${command.id}` } });
