@@ -18,9 +18,10 @@ export const USAGE = `usage: cluster-agent --cluster NAME --node NAME [options]
   --health-host ADDR     address to bind the health endpoint (default 0.0.0.0)  env HEALTH_HOST
   --on-promote CMD       shell command run after becoming active           env ON_PROMOTE
   --on-demote CMD        shell command run when leaving the active role    env ON_DEMOTE
-  --supervise CMD        supervised mode: run CMD while active, stop it (SIGTERM, then SIGKILL) when not;
+  --supervise CMD        supervised mode: run CMD while active, stop it (SIGTERM, then SIGKILL after the
+                         cluster's demote budget) when not;
                          it dies with the agent, and a watchdog kills it if the agent freezes  env SUPERVISE
-  --hook-timeout-ms MS   kill a hook (or a supervised process's planned stop) after MS (default 30000)  env HOOK_TIMEOUT_MS
+  --hook-timeout-ms MS   kill a hook after MS (default 30000)              env HOOK_TIMEOUT_MS
   --heartbeat-ms MS      heartbeat interval for a cluster this agent creates (default 1000)  env HEARTBEAT_MS
   --lease-ms MS          lease for a cluster this agent creates (default 5000)  env LEASE_MS
   --demote-timeout-ms MS demote budget for a cluster this agent creates (default 1000)  env DEMOTE_TIMEOUT_MS

@@ -98,6 +98,7 @@ export class NodeAgent {
       log: o.log,
       hooks: o.hooks,
       supervise: o.supervise,
+      stopGraceMs: () => this.timings.demoteTimeoutMs,
       onExit: (why) => {
         if (this.role.kind === "ACTIVE") this.drain({ stepDown: why, holdOffMs: 2 * this.timings.leaseMs }, why);
       },

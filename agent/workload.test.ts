@@ -16,7 +16,7 @@ const log = createLogger({}, "debug", (line) => logLines.push(JSON.parse(line) a
 const workloads: Workload[] = [];
 
 function workload(o: Partial<WorkloadOptions>) {
-  const w = new Workload({ cluster: "c", node: "n", log, hooks: { timeoutMs: 30_000 }, onExit: () => {}, ...o });
+  const w = new Workload({ cluster: "c", node: "n", log, hooks: { timeoutMs: 30_000 }, onExit: () => {}, stopGraceMs: () => 500, ...o });
   workloads.push(w);
   return w;
 }
@@ -108,7 +108,7 @@ describe("supervised process", () => {
   it("runs while active; stop() sends SIGTERM to its group, then SIGKILL after the grace time", async () => {
     // Ignores SIGTERM, with a child that does too: only SIGKILL of the group ends them.
     const script = `trap '' TERM; (trap '' TERM; sleep 30) & echo $! > ${dir}/child; echo $$ > ${dir}/main; while :; do sleep 0.05; done`;
-    const w = workload({ supervise: script, hooks: { timeoutMs: 500 } });
+    const w = workload({ supervise: script });
     w.setDeadline(monoNow() + 10_000n * MS);
     expect(await w.start(1n, () => true)).toMatchObject({ ok: true });
     await waitFor(async () => (await readFile(`${dir}/main`, "utf8").catch(() => "")).length > 0);

@@ -16,6 +16,8 @@ export type WorkloadOptions = {
   supervise?: string;
   /** The supervised process exited by itself while the node was active. */
   onExit(why: string): void;
+  /** How long the supervised process gets between SIGTERM and SIGKILL: the cluster's demote budget. */
+  stopGraceMs: () => number;
 };
 
 /**
@@ -78,7 +80,7 @@ export class Workload {
       const proc = this.process;
       if (proc) {
         this.current = { step: "stop", kill: () => void proc.kill() };
-        outcome = await proc.stop(node, hooks.timeoutMs);
+        outcome = await proc.stop(node, this.o.stopGraceMs());
         this.current = null;
         this.process = null;
         this.watchdog?.disarm();

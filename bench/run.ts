@@ -1,8 +1,9 @@
 // `npm run bench`: failover, switchover, scale and footprint against a fresh embedded PostgreSQL,
 // real agent processes, the real console (next start) and real Chromium. Prints a table and
 // writes bench/results/<timestamp>.json. See docs/benchmarks.md.
-//   --only failover,switchover,switchover-hook,heartbeat,scale,footprint   run a subset
-//   (switchover-hook: switchovers with a 3 s demote hook on every agent)
+//   --only failover,service,switchover,switchover-hook,heartbeat,scale,footprint   run a subset
+//   (service: the active's supervised service crashes or hangs; switchover-hook: switchovers with
+//   a 3 s demote hook on every agent)
 //   --steps 100,1000,2000,5000                   scale steps
 //   --trials N (failover, default 20)  --switchovers N (default 50)  --window S (scale, default 20)
 import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -19,11 +20,12 @@ import { benchHeartbeatCost } from "./heartbeat-cost";
 import { snapshotBuild, startConsole, type Console } from "./lib/console";
 import type { Summary } from "./lib/stats";
 import { benchScale } from "./scale";
+import { benchServiceFailover } from "./service-failover";
 import { benchSwitchover } from "./switchover";
 
 const { values } = parseArgs({
   options: {
-    only: { type: "string", default: "failover,switchover,switchover-hook,heartbeat,scale,footprint" },
+    only: { type: "string", default: "failover,service,switchover,switchover-hook,heartbeat,scale,footprint" },
     steps: { type: "string", default: "100,1000,2000,5000" },
     trials: { type: "string", default: "20" },
     switchovers: { type: "string", default: "50" },
@@ -122,6 +124,12 @@ try {
     results.heartbeatRate = rate;
     await save();
   }
+  if (only.has("service")) {
+    const trials = Math.min(Number(values.trials), 10);
+    log(`service failure: ${trials} crashes (kill -9) and ${trials} hangs (SIGSTOP) of the active's supervised service`);
+    results.serviceFailover = await benchServiceFailover({ prisma, url: server.url, bundle, trials, log });
+    await save();
+  }
   if (only.has("switchover") || only.has("switchover-hook") || only.has("scale")) {
     ensureConsoleBuild();
     consoleServer = await startConsole(await snapshotBuild(dir), server.url, prisma);
@@ -216,6 +224,16 @@ function table(r: Record<string, any>): string {
     add("switchover via API -> agent ack, ms", s.agentAck, "p50 <= 300, p99 <= 1000", s.agentAck.p50 <= 300 && s.agentAck.p99 <= 1000);
     add("  old active stepped down, ms", s.oldActiveStepsDown);
     add("  POST /commands response, ms", s.apiResponse);
+  }
+  if (r.serviceFailover) {
+    const s = r.serviceFailover;
+    add("service crash (kill -9) -> new active, ms", s.crash, "p50 <= lease", s.crash.p50 <= 5000);
+    add(
+      "service hang (SIGSTOP) -> new active, ms",
+      s.hang,
+      `p50 <= fall x interval + hb (${s.checks.expectedHangMs}) + 2 s`,
+      s.hang.p50 <= s.checks.expectedHangMs + 2000,
+    );
   }
   if (r.switchoverWithDemoteHook) {
     const s = r.switchoverWithDemoteHook;

@@ -12,6 +12,7 @@ const workload = new Workload({
   hooks: { timeoutMs: 30_000 },
   supervise: `echo $$ > ${dir}/main; while :; do sleep 0.05; done`,
   onExit: () => {},
+  stopGraceMs: () => 1000,
 });
 const confirm = () => workload.setDeadline(monoNow() + graceMs * 1_000_000n);
 confirm();
