@@ -145,6 +145,7 @@ export class CheckRunner {
 
   private async run(c: Running) {
     const startedActive = this.active;
+    const startedAt = performance.now();
     const result = await probe(c.spec, this.tuning.timeoutMs, this.ctx.log, {
       cluster: this.ctx.cluster,
       node: this.ctx.node,
@@ -161,6 +162,8 @@ export class CheckRunner {
       this.ctx.log[next === "FAILING" ? "warn" : "info"](`check ${next.toLowerCase()}`, { event: "check", check: c.name, status: next, output: c.output });
       this.ctx.onChange();
     }
-    this.schedule(c, this.tuning.intervalMs);
+    // A fixed rate, as keepalived and HAProxy do: a probe that hangs until its timeout does not
+    // stretch the interval, so a hung service is FAILING after fall x interval.
+    this.schedule(c, Math.max(0, this.tuning.intervalMs - (performance.now() - startedAt)));
   }
 }

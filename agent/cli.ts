@@ -37,10 +37,12 @@ async function main() {
     if (shuttingDown) return;
     shuttingDown = true;
     log.info("stopping", { signal });
-    await handles.listener?.close();
+    // The agent first: it drains and releases its lease; nothing below may hold that up.
     await agent.stop();
+    setTimeout(() => process.exit(code), 3000).unref(); // the rest is cleanup: bounded
+    await handles.listener?.close();
     await handles.health?.close();
-    await pool.end().catch(() => {});
+    await Promise.race([pool.end().catch(() => {}), new Promise((r) => setTimeout(r, 2000))]);
     process.exit(code);
   };
   const agent: NodeAgent = new NodeAgent({

@@ -41,7 +41,17 @@ export function listenForCommands({ url, clusterId, onWake, log }: { url: string
       clearTimeout(retry);
       const c = client;
       client = null;
-      await c?.end().catch(() => {});
+      if (!c) return;
+      // A connection silenced by a partition (no FIN, no RST) never answers the goodbye: give it a
+      // second, then drop the socket, so a SIGTERM is never stuck here.
+      const ended = await Promise.race([
+        c.end().then(
+          () => true,
+          () => true,
+        ),
+        new Promise<false>((r) => setTimeout(() => r(false), 1000)),
+      ]);
+      if (!ended) (c as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
     },
   };
 }

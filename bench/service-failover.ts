@@ -3,7 +3,8 @@
 // timings: interval 2000, timeout 1000, fall 3). Two faults of the active's service:
 // - crash: kill -9 of the service; the agent sees its child exit and hands over at once;
 // - hang: SIGSTOP of the service; the HTTP check times out `fall` times in a row first, so the
-//   expected time is about fall x interval + a heartbeat.
+//   expected time is about fall x interval (fixed-rate probes), then the hung process is SIGKILLed
+//   after the demote budget (SIGTERM cannot stop it), then the standby's election.
 // Time = the new active's "became ACTIVE" line minus the fault.
 import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -41,12 +42,12 @@ export async function benchServiceFailover({ prisma, url, bundle, trials, log }:
         const active = await waitFor(
           async () => {
             const { rows } = await db.query<{ name: string }>(
-              `SELECT name FROM "Node" WHERE "clusterId" = $1 AND role = 'ACTIVE' AND "checkStatus" = 'PASSING'`,
+              `SELECT name FROM "Node" WHERE "clusterId" = $1 AND role = 'ACTIVE' AND checks @> '[{"status": "PASSING"}]'`,
               [c.id],
             );
             return rows[0] ? agents.get(rows[0].name) : null;
           },
-          { what: `${cluster}: an active whose service check passes`, timeoutMs: 60_000 },
+          { what: `${cluster}: an active whose service check passes (it has run, not only been started)`, timeoutMs: 60_000 },
         );
         const pid = Number(await readFile(pidFile(active.node), "utf8"));
         await sleep(Math.random() * CHECK.intervalMs); // a random point of the check cycle
@@ -65,7 +66,7 @@ export async function benchServiceFailover({ prisma, url, bundle, trials, log }:
     }
   }
   return {
-    checks: { ...CHECK, timeoutMs: 1000, rise: 2, heartbeatMs: 1000, expectedHangMs: CHECK.fall * CHECK.intervalMs + 1000 },
+    checks: { ...CHECK, timeoutMs: 1000, rise: 2, heartbeatMs: 1000, demoteTimeoutMs: 1000, expectedHangMs: CHECK.fall * CHECK.intervalMs + 1000 + 1000 },
     crash: summarize(results.crash),
     hang: summarize(results.hang),
   };

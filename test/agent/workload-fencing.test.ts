@@ -132,6 +132,11 @@ describe("never two services running", () => {
       expect(a.end).not.toBeNull(); // the hook finished inside its budget, not killed
       expect(serviceOverlaps(intervals)).toEqual([]);
       expect(overlapsFromLogs(agents)).toEqual([]);
+      // Still cut off, a SIGTERM ends it: its silent connections do not hold the shutdown up.
+      const termAt = Date.now();
+      agents[0]!.signal("SIGTERM");
+      expect(await agents[0]!.exited()).toBe(0);
+      expect(Date.now() - termAt).toBeLessThan(8000);
     } finally {
       await stopAll(agents);
       await proxy.close();
