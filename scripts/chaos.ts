@@ -120,7 +120,8 @@ const port = server.port;
 const url = server.url;
 await applyMigrations({ connectionString: url });
 const prisma = createPrismaClient({ connectionString: url, maxConnections: 4 });
-const cluster = await prisma.cluster.create({ data: { name: "chaos", heartbeatMs, leaseMs, demoteTimeoutMs } });
+// Flap damping off (failoverLimit 0): it would pause automatic failover after a few, and failover under faults is what is measured.
+const cluster = await prisma.cluster.create({ data: { name: "chaos", heartbeatMs, leaseMs, demoteTimeoutMs, failoverLimit: 0 } });
 
 // Every agent reaches the database through its own proxy, which a partition turns silent.
 type Agent = { node: string; priority: number; child: ChildProcess | null; stopped: boolean; partitioned: boolean; proxy: BlackholeProxy; logFile: string };
