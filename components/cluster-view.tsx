@@ -16,6 +16,9 @@ import { POLL_MS } from "./poll";
 import { canOperate, useSessionUser } from "./providers";
 import { ErrorState, LoadingState } from "./query-state";
 
+/** "1 min", "10 min", "1 h 30 min": a setting, not a ticking age. */
+const roundDuration = (ms: number) => formatDuration(ms).replace(/ 0 (s|min)$/, "");
+
 const errorText = (err: unknown) => (err instanceof Error ? err.message : "request failed");
 
 export function ClusterView({ name }: { name: string }) {
@@ -113,8 +116,8 @@ export function ClusterView({ name }: { name: string }) {
           {cluster.demoteTimeoutMs} ms
         </span>
         <span className="rounded bg-slate-200 px-2 py-0.5 text-sm">
-          flap damping: hold-off {formatDuration(cluster.checkHoldOffMs)} ·{" "}
-          {cluster.failoverLimit === 0 ? "no failover limit" : `at most ${cluster.failoverLimit} failovers per ${formatDuration(cluster.failoverWindowMs)}`}
+          flap damping: hold-off {roundDuration(cluster.checkHoldOffMs)} ·{" "}
+          {cluster.failoverLimit === 0 ? "no failover limit" : `at most ${cluster.failoverLimit} failovers per ${roundDuration(cluster.failoverWindowMs)}`}
         </span>
         {cluster.paused && <span className="rounded bg-amber-300 px-2 py-0.5 text-sm font-bold text-amber-950">Automatic failover paused</span>}
         <span className="ml-auto">

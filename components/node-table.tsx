@@ -100,7 +100,7 @@ function ChecksCell({ node: n }: { node: RowNode }) {
         <details className="mt-1 text-xs">
           <summary className="cursor-pointer text-slate-700">
             {n.checks.length} check{n.checks.length === 1 ? "" : "s"}
-            {since}
+            {since && ` ·${since}`}
           </summary>
           <ul className="mt-1 max-w-[22rem] space-y-0.5" data-testid="check-list">
             {n.checks.map((c) => (
