@@ -11,7 +11,7 @@ import { readLauncherEnv } from "../lib/config/launcher-env";
 import { createPrismaClient } from "../lib/db/client";
 import { openDatabase } from "../lib/db/open-database";
 import { ensureAdminUser, ensureDemoCluster } from "../lib/db/seed";
-import { DEMO_AGENTS, startDemoAgents } from "./demo-agents";
+import { DEMO_AGENTS, DEMO_SERVICE_PID_FILE, startDemoAgents } from "./demo-agents";
 
 function fail(message: string): never {
   console.error(`error: ${message}`);
@@ -74,7 +74,12 @@ async function main() {
   });
   if (flags.demo) {
     children.push(...startDemoAgents({ databaseUrl: database.url }));
-    console.log(`demo agents: ${DEMO_AGENTS.map((a) => `${a.node} (health http://127.0.0.1:${a.healthPort}/health)`).join(", ")}`);
+    console.log(
+      `demo agents: ${DEMO_AGENTS.map((a) => `${a.node} (health http://127.0.0.1:${a.healthPort}/health, service http://127.0.0.1:${a.servicePort}/)`).join(", ")}`,
+    );
+    console.log(
+      `each supervises a small HTTP service while active, checked on /health: kill -9 $(cat ${DEMO_SERVICE_PID_FILE}) fails over at once, kill -STOP $(cat ${DEMO_SERVICE_PID_FILE}) after 3 failed checks`,
+    );
   }
 }
 

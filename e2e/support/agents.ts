@@ -3,7 +3,8 @@ import { spawnAgent, type AgentProcess } from "../../test/support/agent-process"
 
 export { waitFor } from "../../test/support/agent-process";
 
-export type AgentSpec = { node: string; priority: number };
+/** `args`: more agent flags for this node (checks, a supervised service). */
+export type AgentSpec = { node: string; priority: number; args?: string[] };
 export type RunningCluster = {
   name: string;
   agents: Map<string, AgentProcess>;
@@ -28,8 +29,8 @@ export async function startCluster({
 }): Promise<RunningCluster> {
   await prisma.cluster.create({ data: { name, heartbeatMs: 250, leaseMs: 2000 } });
   const agents = new Map<string, AgentProcess>();
-  for (const { node, priority } of nodes) {
-    const agent = spawnAgent({ url: databaseUrl, cluster: name, node, priority, args: ["--host", `${node}.e2e.local`] });
+  for (const { node, priority, args = [] } of nodes) {
+    const agent = spawnAgent({ url: databaseUrl, cluster: name, node, priority, args: ["--host", `${node}.e2e.local`, ...args] });
     agent.child.stderr?.on("data", (b: Buffer) => process.stderr.write(`[${node}] ${b.toString()}`));
     agents.set(node, agent);
   }
