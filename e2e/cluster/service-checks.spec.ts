@@ -196,3 +196,32 @@ test("a switchover onto a node whose checks fail needs an ADMIN's Force, audited
   });
   expect(from).not.toBe(to);
 });
+
+test("flap damping is set in the settings form; a cluster it paused says why", async ({ signedIn: page, prisma }) => {
+  const stored = async () => prisma.cluster.findUniqueOrThrow({ where: { name: CLUSTER } });
+  await page.goto(`/clusters/${CLUSTER}`);
+  await expect(page.getByText("flap damping: hold-off 1 min · at most 3 failovers per 10 min")).toBeVisible();
+  await page.getByLabel("Failover limit").fill("5");
+  await page.getByLabel("Check hold-off (ms)").fill("30000");
+  await page.getByRole("button", { name: "Save settings" }).click();
+  await expect.poll(async () => (await stored()).failoverLimit).toBe(5);
+  expect((await stored()).checkHoldOffMs).toBe(30_000);
+  await expect(page.getByText("flap damping: hold-off 30.0 s · at most 5 failovers per 10 min")).toBeVisible();
+  expect(await prisma.auditEvent.findFirst({ where: { action: "cluster.settings_changed", clusterName: CLUSTER }, orderBy: { id: "desc" } })).toMatchObject({
+    actor: `user:${E2E_ADMIN.email}`,
+    details: { failoverLimit: { from: 3, to: 5 }, checkHoldOffMs: { from: 60_000, to: 30_000 } },
+  });
+
+  // As the election leaves it when the limit is reached (lib/cluster/elect-active.ts).
+  const { id } = await stored();
+  const reason = "automatic failover paused: 5 automatic failovers in the last 600 s (limit 5); resume it in the console once the cause is fixed";
+  await prisma.$transaction([
+    prisma.cluster.update({ where: { id }, data: { paused: true } }),
+    prisma.auditEvent.create({ data: { actor: `agent:${CLUSTER}/node-a`, action: "failover.limited", clusterId: id, clusterName: CLUSTER, reason } }),
+  ]);
+  await expect(page.getByTestId("paused-reason")).toHaveText(`The cluster paused itself: ${reason}`);
+  await saveScreenshot(page, "flap-damping-paused");
+  await page.getByRole("button", { name: "Resume automatic failover" }).click();
+  await expect(page.getByTestId("paused-reason")).toHaveCount(0);
+  expect((await stored()).paused).toBe(false);
+});
