@@ -4,7 +4,6 @@ import { hasRole } from "@/lib/auth/roles";
 import { getClusterDetail } from "@/lib/cluster/get-cluster-detail";
 import { setClusterPaused } from "@/lib/cluster/set-cluster-paused";
 import { updateClusterSettings } from "@/lib/cluster/update-cluster-settings";
-import { updateFlapDamping } from "@/lib/cluster/update-flap-damping";
 import { db } from "@/lib/db/client";
 import { joinTransaction } from "@/lib/db/join-transaction";
 import { AppError } from "@/lib/errors";
@@ -16,15 +15,12 @@ export const GET = withAuth({ role: "VIEWER", params: clusterParamsSchema }, asy
 
 /** Settings and pause, all or nothing: one transaction, which also reads the result back. */
 export const PATCH = withAuth({ role: "OPERATOR", params: clusterParamsSchema, body: updateClusterSchema }, async ({ params: { name }, body, user }) => {
-  const { paused, reason, checkHoldOffMs, failoverLimit, failoverWindowMs, ...settings } = body;
-  const damping = { checkHoldOffMs, failoverLimit, failoverWindowMs };
+  const { paused, reason, ...settings } = body;
   const changesSettings = Object.values(settings).some((v) => v !== undefined);
-  const changesDamping = Object.values(damping).some((v) => v !== undefined);
-  if ((changesSettings || changesDamping) && !hasRole(user.role, "ADMIN")) throw new AppError("FORBIDDEN", "changing cluster settings requires the ADMIN role");
+  if (changesSettings && !hasRole(user.role, "ADMIN")) throw new AppError("FORBIDDEN", "changing cluster settings requires the ADMIN role");
   return db().$transaction(async (tx) => {
     const prisma = joinTransaction(tx);
     if (changesSettings) await updateClusterSettings({ prisma, clusterName: name, settings, actor: user.actor, reason });
-    if (changesDamping) await updateFlapDamping({ prisma, clusterName: name, settings: damping, actor: user.actor, reason });
     if (paused !== undefined) await setClusterPaused({ prisma, clusterName: name, paused, actor: user.actor, reason });
     return getClusterDetail({ prisma, clusterName: name });
   });
