@@ -2,12 +2,13 @@
 // The agents run a workload (hooks, or a supervised process) with real durations of 0-3 s; chaos injects
 // random kill -9, SIGSTOP/SIGCONT, graceful restarts, silent network partitions (each agent reaches the
 // database through its own proxy, which can stall without a RST), database pauses (SIGSTOP of every
-// server process), restarts and crashes, demotes and concurrent switchovers. Then it checks the
+// server process), restarts and crashes, demotes and concurrent switchovers, and crashes (kill -9) and
+// hangs (SIGSTOP) of the active's service, which the agents' health check must notice. Then it checks the
 // invariants, agent-level (no two agents believe they are active) and service-level (no two service
 // instances run at once: a kernel flock, and for hooks the [promote started, demote finished]
 // intervals), and prints what happened. Exit code 1 on a violation, 2 on bad flags.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { appendFileSync, createWriteStream, existsSync, readFileSync } from "node:fs";
+import { appendFileSync, createWriteStream, existsSync } from "node:fs";
 import { chmod, copyFile, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -23,9 +24,11 @@ import { startBlackholeProxy, type BlackholeProxy } from "../test/support/blackh
 import { crashPostgres } from "../test/support/crash-postgres";
 import { pausePostgres, resumePostgres } from "./chaos/postgres-pause";
 import {
+  CHECK,
   killedHooks,
   liveServices,
   prepareWorkload,
+  procStat,
   readFlockOverlaps,
   readServiceEvents,
   serviceIntervals,
@@ -121,7 +124,9 @@ const url = server.url;
 await applyMigrations({ connectionString: url });
 const prisma = createPrismaClient({ connectionString: url, maxConnections: 4 });
 // Flap damping off (failoverLimit 0): it would pause automatic failover after a few, and failover under faults is what is measured.
-const cluster = await prisma.cluster.create({ data: { name: "chaos", heartbeatMs, leaseMs, demoteTimeoutMs, failoverLimit: 0 } });
+// A node that stepped down for a failing check is held off for one lease (default 60 s: with service
+// faults every few seconds, every node would soon be held off and a hung active would keep the role).
+const cluster = await prisma.cluster.create({ data: { name: "chaos", heartbeatMs, leaseMs, demoteTimeoutMs, failoverLimit: 0, checkHoldOffMs: leaseMs } });
 
 // Every agent reaches the database through its own proxy, which a partition turns silent.
 type Agent = { node: string; priority: number; child: ChildProcess | null; stopped: boolean; partitioned: boolean; proxy: BlackholeProxy; logFile: string };
@@ -206,6 +211,7 @@ async function pickTarget(candidates: Agent[]): Promise<Agent> {
 const agentKillKinds = ["kill9", "kill9", "sigstop", "sigstop"];
 const kinds = [
   ...(workload === "supervise" ? agentKillKinds : []),
+  ...["svccrash", "svccrash", "svccrash", "svchang", "svchang", "svchang"],
   ...["sigterm", "partition", "partition", "partition", "dbpause", "dbpause", "dbrestart", "dbcrash"],
   ...["switchover", "switchover", "switchover", "concurrent", "demote"],
 ];
@@ -214,7 +220,7 @@ const kinds = [
 const MAX_ONGOING = 3;
 let ongoing = 0;
 
-let dbFault: Promise<unknown> | null = null;
+let dbFault = null as Promise<unknown> | null; // (not narrowed to null: the injector sets it)
 async function databaseFault(kind: "dbpause" | "dbrestart" | "dbcrash", ms: number) {
   if (kind === "dbpause") {
     fault("database pause (SIGSTOP)", `${ms} ms`);
@@ -236,12 +242,52 @@ async function databaseFault(kind: "dbpause" | "dbrestart" | "dbcrash", ms: numb
   dbUp = true;
 }
 
+/** The running service to hit: the one of the node the database calls active, else any (at most one runs). */
+async function pickService(): Promise<{ node: string; pid: number; pgid: number; state: string } | null> {
+  const running = liveServices(dir).flatMap((s) => {
+    const st = procStat(s.pid);
+    return st ? [{ ...s, ...st }] : [];
+  });
+  if (!running.length) return null;
+  const name = await activeNodeName();
+  return running.find((s) => s.node === name) ?? pick(running);
+}
+const ownPgid = procStat("self")?.pgid;
+const signalService = (target: number, sig: NodeJS.Signals) => {
+  try {
+    process.kill(target, sig);
+    return true;
+  } catch {
+    return false; // gone meanwhile
+  }
+};
+
 async function injectFault() {
   const live = agents.filter((a) => a.child && !a.stopped);
   // A kind that cannot happen now makes this round inject nothing (re-picking would skew the mix).
   const kind = pick(kinds);
   if (["sigstop", "partition", "dbpause", "dbrestart", "dbcrash"].includes(kind) && ongoing >= MAX_ONGOING) return;
-  if (kind === "kill9" && live.length) {
+  if (kind === "svccrash" || kind === "svchang") {
+    // The service crashes or hangs while its agent lives: only a health check (or, supervised, the
+    // process exit) tells the agent. A hung service still holds the service lock until it is killed.
+    const s = await pickService();
+    if (!s || s.pgid <= 1 || s.pgid === ownPgid) return;
+    const group = rand() < 0.5;
+    if (kind === "svccrash") {
+      if (signalService(group ? -s.pgid : s.pid, "SIGKILL"))
+        fault(`service crash (kill -9 of its ${group ? "group" : "main process"})`, `${s.node} pid ${s.pid}`);
+      return;
+    }
+    if (s.state === "T") return; // already hung
+    if (!signalService(-s.pgid, "SIGSTOP")) return;
+    // Half of the hangs end by themselves after 0.3-4 s (before or after the check notices); the others
+    // last until the agent SIGKILLs the service when it steps down (SIGTERM cannot reach a stopped one).
+    if (rand() < 0.5) {
+      const ms = between(300, 4000);
+      fault("service hang (SIGSTOP), SIGCONT later", `${s.node} pid ${s.pid} ${ms} ms`);
+      setTimeout(() => signalService(-s.pgid, "SIGCONT"), ms);
+    } else fault("service hang (SIGSTOP), left stopped", `${s.node} pid ${s.pid}`);
+  } else if (kind === "kill9" && live.length) {
     const a = await pickTarget(live);
     if (!a.child) return;
     a.child.kill("SIGKILL");
@@ -323,6 +369,9 @@ if (workload === "hooks") {
   console.log(`  hooks: promote 0-${hookMaxMs} ms then a daemon; demote 0-${demoteMaxMs} ms (inside the budget) then stops it`);
   console.log("  hooks: agent kill -9 and SIGSTOP not injected (a hook cannot stop a service whose agent is dead or frozen: --workload supervise)");
 } else console.log(`  supervise: the service takes 0-${stopMaxMs} ms to stop on SIGTERM; ${stubbornPct} % ignore SIGTERM (SIGKILL at the budget)`);
+console.log(
+  `  check (while active): service heartbeat under ${CHECK.staleMs} ms old, every ${CHECK.intervalMs} ms, timeout ${CHECK.timeoutMs} ms, rise ${CHECK.rise}, fall ${CHECK.fall}; hold-off after a failing check ${leaseMs} ms`,
+);
 agents.forEach(startAgent);
 await sleep(2 * leaseMs);
 const endAt = Date.now() + minutes * 60_000;
@@ -378,6 +427,9 @@ for (const r of audit) {
 }
 const commands = await prisma.command.groupBy({ by: ["kind", "status"], where: { clusterId: cluster.id }, _count: true });
 const failovers = audit.filter((r) => r.action === "failover.promoted").length;
+const nAudit = (action: string) => audit.filter((r) => r.action === action).length;
+const steppedDown = audit.filter((r) => r.action === "agent.stepped_down");
+const steppedDownForChecks = steppedDown.filter((r) => /^(check failing|isolated)/.test(r.reason ?? "")).length;
 const epochs = (await prisma.cluster.findUniqueOrThrow({ where: { id: cluster.id } })).epoch;
 // Unavailability: time with no interval open, from the first promotion to the end.
 const sorted = [...intervals].sort((a, b) => (a.start < b.start ? -1 : 1));
@@ -419,6 +471,8 @@ const rows: [string, string | number][] = [
   ["switchover commands by status", byKind("SWITCHOVER")],
   ["demote commands by status", byKind("DEMOTE")],
   ["active intervals (from agent logs)", intervals.length],
+  ["active stepped down: failing check / service exit", `${steppedDownForChecks} / ${steppedDown.length - steppedDownForChecks}`],
+  ["audit check.failing / check.passing / check.no_standby", `${nAudit("check.failing")} / ${nAudit("check.passing")} / ${nAudit("check.no_standby")}`],
   ["time with an active node", `${((Number(covered) / Number(span || 1n)) * 100).toFixed(1)} %`],
   ["agent-level overlaps (active intervals)", overlaps.length],
   ["service-level overlaps (flock)", flockOverlaps.length],
@@ -428,12 +482,13 @@ const rows: [string, string | number][] = [
         ["promote hooks started / finished", `${nEvents("promote-start")} / ${nEvents("promote-end")}`],
         ["demote hooks started / finished", `${nEvents("demote-start")} / ${nEvents("demote-end")}`],
         ["demote hooks that had to SIGKILL the service", nEvents("demote-kills-service")],
+        ["demote hooks that SIGKILLed a hung service", nEvents("demote-kills-hung-service")],
       ] as [string, string | number][])
     : ([
         ["services started", nEvents("service-start")],
         ["services stopped on SIGTERM", `${nEvents("service-exit")} (of ${nEvents("service-start") - nEvents("service-ignores-term")} that obey it)`],
         ["services ignoring SIGTERM (stubborn)", nEvents("service-ignores-term")],
-        ["services ended by SIGKILL (budget, watchdog)", nEvents("service-start") - nEvents("service-exit") - stillRunning],
+        ["services ended by SIGKILL (budget, watchdog, chaos)", nEvents("service-start") - nEvents("service-exit") - stillRunning],
       ] as [string, string | number][])),
   [
     "hooks killed (agent logs)",
@@ -475,17 +530,9 @@ await sleep(1000);
 const leftovers = liveServices(dir);
 if (leftovers.length)
   console.log(`  services still running after their agents stopped: ${leftovers.map((s) => `${s.node} pid ${s.pid}`).join(", ")} (killed now)`);
-const pgidOf = (pid: number | "self") => {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
-};
 for (const s of leftovers) {
-  try {
-    const pgid = pgidOf(s.pid);
-    if (pgid > 1 && pgid !== pgidOf("self")) process.kill(-pgid, "SIGKILL"); // its own group (setsid or the agent's spawn)
-  } catch {
-    // gone meanwhile
-  }
+  const pgid = procStat(s.pid)?.pgid ?? 0;
+  if (pgid > 1 && pgid !== ownPgid) signalService(-pgid, "SIGKILL"); // its own group (setsid or the agent's spawn)
 }
 await Promise.all(agents.map((a) => a.proxy.close()));
 await prisma.$disconnect();

@@ -14,6 +14,12 @@
 // the instance records the overlap (who, when, the holder) and keeps trying until it gets the lock.
 // The first overlap of a run is always recorded; later ones may merge while an overlap lasts.
 //
+// Health check: the service (and, in the hooks workload, the promote hook that starts it) writes a
+// heartbeat (bash's $EPOCHREALTIME, no fork) into hb/NODE every ~100 ms; the agents' check command
+// (check.sh, only while active) fails when it is over CHECK_STALE_MS old. So a crashed service
+// (kill -9) and a hung one (SIGSTOP: it still holds the service lock) both fail the check, and the
+// active hands over; in supervised mode the process exiting also makes the agent step down at once.
+//
 // Hooks also write wall-clock timestamps (date +%s%N, one clock for every process on this machine),
 // from which the service intervals [promote hook started, demote hook finished] are rebuilt.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -23,6 +29,9 @@ import { overlappingIntervals, type ActiveInterval, type LogLine } from "../../a
 
 export type WorkloadKind = "hooks" | "supervise";
 export type WorkloadOptions = { dir: string; kind: WorkloadKind; seed: number; hookMaxMs: number; demoteMaxMs: number; stopMaxMs: number; stubbornPct: number };
+
+/** The agents' check of the service heartbeat: interval, timeout, rise, fall, and the age at which it fails. */
+export const CHECK = { intervalMs: 500, timeoutMs: 400, rise: 2, fall: 3, staleMs: 1000 };
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
@@ -36,9 +45,12 @@ LOCK="$DIR/service.lock"
 EVENTS="$DIR/service-events.log"
 OVERLAPS="$DIR/service-overlaps.log"
 HOLDER="$DIR/service.holder"
+HB="$DIR/hb/$NODE"
 CHAOS_HELD=\${CHAOS_HELD:-0}
 CHAOS_OVERLAPPED=\${CHAOS_OVERLAPPED:-0}
 now() { date +%s%N; }
+# The heartbeat the agents' check reads (microseconds, a builtin write: no fork), when HEARTBEAT=1.
+heartbeat() { if [ "$HEARTBEAT" = 1 ]; then echo "\${EPOCHREALTIME/./}" >"$HB"; fi; }
 event() { echo "$(now) $NODE \${EPOCH:--} $$ $*" >>"$EVENTS"; }
 # Durations follow the run's seed, the node, the epoch and the script.
 seed_random() { RANDOM=$(( (SEED + \${EPOCH:-0} * 7919 + $(cksum <<<"$NODE $1" | cut -d' ' -f1)) % 32768 )); }
@@ -63,6 +75,7 @@ try_lock() {
 pause_ms() {
   local left=$1 step
   while [ "$left" -gt 0 ]; do
+    heartbeat
     step=$(( left < 100 ? left : 100 ))
     sleep "0.$(printf %03d "$step")" 9>&- &
     wait $!
@@ -83,6 +96,8 @@ MODE=$1
 NODE=\${2:-$NODE}
 source ${q(path.join(o.dir, "lib.sh"))}
 LOCKING=1
+HEARTBEAT=1
+heartbeat
 if [ "$CHAOS_INHERIT_LOCK" != 1 ]; then
   exec 9>>"$LOCK"
   try_lock service-start
@@ -115,6 +130,9 @@ while :; do pause_ms 1000; done
 # inherits the lock descriptor, so the lock is held without a gap from the hook's start.
 source ${q(path.join(o.dir, "lib.sh"))}
 LOCKING=1
+# The service is starting up: its heartbeat begins with the hook, so the check passes meanwhile.
+HEARTBEAT=1
+heartbeat
 exec 9>>"$LOCK"
 event promote-start
 try_lock promote-hook
@@ -128,7 +146,8 @@ event promote-end
 `;
   const demote = `#!/bin/bash
 # Demote hook: a graceful stop of 0-${o.demoteMaxMs} ms, then this node's service is stopped (SIGTERM to
-# its process group, SIGKILL after 1 s) and the hook returns once it is gone.
+# its process group, SIGKILL after 1 s; a hung one, stopped by SIGSTOP, SIGKILL at once: it cannot
+# drain) and the hook returns once it is gone.
 source ${q(path.join(o.dir, "lib.sh"))}
 event demote-start
 seed_random demote
@@ -137,7 +156,15 @@ shopt -s nullglob
 pids=()
 for f in "$DIR/svc/$NODE".*; do
   pid=\${f##*.}
-  if is_service "$pid"; then pids+=("$pid"); kill -TERM -- "-$pid" 2>/dev/null; else rm -f "$f"; fi
+  if ! is_service "$pid"; then rm -f "$f"; continue; fi
+  pids+=("$pid")
+  read -r _ _ state _ <"/proc/$pid/stat"
+  if [ "$state" = T ]; then
+    event demote-kills-hung-service
+    kill -KILL -- "-$pid" 2>/dev/null
+  else
+    kill -TERM -- "-$pid" 2>/dev/null
+  fi
 done
 # Waits up to 1 s until none of them is left.
 gone() {
@@ -158,7 +185,32 @@ fi
 for pid in "\${pids[@]}"; do rm -f "$DIR/svc/$NODE.$pid"; done
 event demote-end
 `;
+  const check = `#!/bin/bash
+# Health check (--check-cmd, only while active): passes while this node's service heartbeat is under
+# ${CHECK.staleMs} ms old. NODE comes from the agent (a check sees only PATH, LANG, CLUSTER, NODE, ROLE).
+HB=${q(path.join(o.dir, "hb"))}/$NODE
+# A read that races the writer's truncation sees nothing: one retry.
+read -r t <"$HB" 2>/dev/null || { sleep 0.02; read -r t <"$HB" 2>/dev/null; } || { echo "no heartbeat"; exit 1; }
+age=$(( \${EPOCHREALTIME/./} - t ))
+if [ "$age" -gt ${CHECK.staleMs * 1000} ]; then echo "service heartbeat $(( age / 1000 )) ms old"; exit 1; fi
+`;
+  await mkdir(path.join(o.dir, "hb"), { recursive: true });
+  const checkFlags = [
+    "--check-cmd",
+    `heartbeat=bash ${q(path.join(o.dir, "check.sh"))}`,
+    "--check-when",
+    "active",
+    "--check-interval-ms",
+    String(CHECK.intervalMs),
+    "--check-timeout-ms",
+    String(CHECK.timeoutMs),
+    "--check-rise",
+    String(CHECK.rise),
+    "--check-fall",
+    String(CHECK.fall),
+  ];
   for (const [name, text] of [
+    ["check.sh", check],
     ["lib.sh", lib],
     ["service.sh", service],
     ["promote.sh", promote],
@@ -169,8 +221,8 @@ event demote-end
   }
   await writeFile(path.join(o.dir, "service-events.log"), "");
   await writeFile(path.join(o.dir, "service-overlaps.log"), "");
-  if (o.kind === "supervise") return (node) => ["--supervise", `bash ${q(path.join(o.dir, "service.sh"))} supervise ${node}`];
-  return () => ["--on-promote", `bash ${q(path.join(o.dir, "promote.sh"))}`, "--on-demote", `bash ${q(path.join(o.dir, "demote.sh"))}`];
+  if (o.kind === "supervise") return (node) => ["--supervise", `bash ${q(path.join(o.dir, "service.sh"))} supervise ${node}`, ...checkFlags];
+  return () => ["--on-promote", `bash ${q(path.join(o.dir, "promote.sh"))}`, "--on-demote", `bash ${q(path.join(o.dir, "demote.sh"))}`, ...checkFlags];
 }
 
 export type ServiceEvent = { ns: bigint; node: string; epoch: string; pid: number; event: string; args: string[] };
@@ -248,6 +300,17 @@ export function killedHooks(agentLines: AgentLine[]): Record<string, number> {
     out[m[1].toLowerCase()] = (out[m[1].toLowerCase()] ?? 0) + 1;
   }
   return out;
+}
+
+/** A process's state letter (R, S, T, Z...) and process group, from /proc (null when it is gone). */
+export function procStat(pid: number | "self"): { state: string; pgid: number } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { state: fields[0], pgid: Number(fields[2]) };
+  } catch {
+    return null;
+  }
 }
 
 /** Service instances still alive (pid files of this run whose process runs this run's service.sh). */
