@@ -327,6 +327,7 @@ export class NodeAgent {
     this.workload.setDeadline(role.leaseDeadline);
     this.o.log.info("became ACTIVE", { event: "role", role: "ACTIVE", epoch, validUntil: this.actUntil(role.leaseDeadline), reason });
     this.checks.setActive(true);
+    if (this.shuttingDown) return; // elected by a beat that was in flight at SIGTERM: the lease lapses
     void this.workload.start(epoch, () => this.role === role && this.isActive()).then((outcome) => this.promoteHookEnded(epoch, commandId, outcome));
   }
 
@@ -522,10 +523,13 @@ export class NodeAgent {
     while (this.role.kind === "DRAINING") await new Promise((r) => setTimeout(r, 10));
     this.stopped = true;
     clearTimeout(this.tickTimer);
-    while (this.ticking) await new Promise((r) => setTimeout(r, 5));
+    // A beat stuck on a connection a partition silenced ends only at the query timeout (10 s); a
+    // standby need not wait for it: an election it may still commit starts no workload (shuttingDown).
+    const tickDeadline = Date.now() + 2000;
+    while (this.ticking && Date.now() < tickDeadline) await new Promise((r) => setTimeout(r, 5));
     clearTimeout(this.roleTimer);
     await this.workload.idle();
-    if (this.pendingFenceRecord) await this.recordFence().catch(() => {});
+    if (this.pendingFenceRecord) await Promise.race([this.recordFence().catch(() => {}), new Promise((r) => setTimeout(r, 2000))]);
     this.workload.close();
     this.checks.stop();
   }

@@ -64,7 +64,22 @@ describe("database restarts", () => {
     await server.stop();
     // Fenced within the lease; the extra seconds are for a CI machine busy with other test files.
     await oldAgent.waitForLine((l) => l.msg === "became STANDBY", TIMINGS.leaseMs + 6000);
-    const views = await Promise.all(agents.map(async (a) => (await fetch(`http://127.0.0.1:${await a.healthPort()}/active`)).status));
+    const views = await Promise.all(
+      agents.map(async (a) => {
+        const port = await a.healthPort();
+        const res = await fetch(`http://127.0.0.1:${port}/active`).catch((err: Error) => {
+          // Seen once under a loaded full run: say which agent is gone and how it ended.
+          const last = a
+            .lines()
+            .slice(-5)
+            .map((l) => l.msg);
+          throw new Error(
+            `${a.node}: ${err.message}; exit code ${a.child.exitCode}, signal ${a.child.signalCode}; last lines ${JSON.stringify(last)}; stderr ${a.stderr().slice(-300)}`,
+          );
+        });
+        return res.status;
+      }),
+    );
     expect(views).toEqual([503, 503]); // nobody acts as active while the database is gone
     server = await startEmbeddedPostgres({ dataDir: path.join(dir, "pg"), port: server.port });
     await waitFor(
