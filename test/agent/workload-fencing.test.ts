@@ -134,8 +134,8 @@ describe("never two services running", () => {
       expect(overlapsFromLogs(agents)).toEqual([]);
       // Still cut off, a SIGTERM ends it: its silent connections do not hold the shutdown up.
       const termAt = Date.now();
-      agents[0]!.signal("SIGTERM");
-      expect(await agents[0]!.exited()).toBe(0);
+      agents[0].signal("SIGTERM");
+      expect(await agents[0].exited()).toBe(0);
       expect(Date.now() - termAt).toBeLessThan(8000);
     } finally {
       await stopAll(agents);
