@@ -129,12 +129,22 @@ const prisma = createPrismaClient({ connectionString: url, maxConnections: 4 });
 const cluster = await prisma.cluster.create({ data: { name: "chaos", heartbeatMs, leaseMs, demoteTimeoutMs, failoverLimit: 0, checkHoldOffMs: leaseMs } });
 
 // Every agent reaches the database through its own proxy, which a partition turns silent.
-type Agent = { node: string; priority: number; child: ChildProcess | null; stopped: boolean; partitioned: boolean; proxy: BlackholeProxy; logFile: string };
+type Agent = {
+  node: string;
+  priority: number;
+  child: ChildProcess | null;
+  stopped: boolean;
+  /** SIGSTOPs so far (a SIGTERMed agent frozen meanwhile cannot exit in time: that is not its fault). */
+  freezes: number;
+  partitioned: boolean;
+  proxy: BlackholeProxy;
+  logFile: string;
+};
 const agents: Agent[] = await Promise.all(
   Array.from({ length: agentCount }, async (_, i) => {
     const node = `node-${String.fromCharCode(97 + i)}`;
     const proxy = await startBlackholeProxy({ host: "127.0.0.1", port });
-    return { node, priority: 100 - i * 10, child: null, stopped: false, partitioned: false, proxy, logFile: path.join(dir, `${node}.log`) };
+    return { node, priority: 100 - i * 10, child: null, stopped: false, freezes: 0, partitioned: false, proxy, logFile: path.join(dir, `${node}.log`) };
   }),
 );
 const agentUrl = (a: Agent) => {
@@ -299,6 +309,7 @@ async function injectFault() {
     const ms = between(300, 2.5 * leaseMs);
     a.child.kill("SIGSTOP");
     a.stopped = true;
+    a.freezes++;
     ongoing++;
     fault("agent SIGSTOP/SIGCONT", `${a.node} ${ms} ms`);
     setTimeout(() => {
@@ -312,9 +323,14 @@ async function injectFault() {
     const child = a.child;
     child.kill("SIGTERM");
     fault("agent restart (SIGTERM)", a.node);
-    // A graceful stop takes at most the demote budget plus a release: past 10 s more, it is hung.
+    // A graceful stop takes at most the demote budget plus a release: past 10 s more, it is hung
+    // (unless chaos froze it meanwhile). Noted in faults.log with the node and the agent's pid.
+    const freezes = a.freezes;
     setTimeout(() => {
-      if (a.child === child && !finishing) note("agent still running 10 s after a SIGTERM");
+      if (a.child !== child || finishing) return;
+      const what = `agent still running 10 s after a SIGTERM${a.freezes > freezes ? " (SIGSTOPped by chaos meanwhile)" : ""}`;
+      note(what);
+      appendFileSync(faultLog, `${new Date().toISOString()} ${BigInt(Date.now()) * 1_000_000n} note: ${what} ${a.node} pid ${child.pid}\n`);
     }, demoteTimeoutMs + 10_000);
   } else if (kind === "partition") {
     const free = agents.filter((a) => !a.partitioned);
