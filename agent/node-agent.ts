@@ -47,7 +47,8 @@ type DrainCause = { command: OpenCommand } | { shutdown: true } | { stepDown: st
  */
 type Role =
   | { kind: "STANDBY" }
-  | { kind: "ACTIVE"; epoch: bigint; leaseDeadline: bigint; commandId: string | null }
+  /** forced: put here by an ADMIN despite failing checks; it keeps the role until its checks pass once. */
+  | { kind: "ACTIVE"; epoch: bigint; leaseDeadline: bigint; commandId: string | null; forced: boolean }
   | {
       kind: "DRAINING";
       epoch: bigint;
@@ -260,7 +261,7 @@ export class NodeAgent {
       const t0 = monoNow();
       const result = await promoteForCommand({ db: this.o.db, commandId: command.id, clusterId, nodeId, instanceId: this.o.instanceId });
       if (result.promoted) {
-        this.becomeActive(result.epoch, result.timings, t0, `${command.kind.toLowerCase()} (command ${command.id})`, command.id);
+        this.becomeActive(result.epoch, result.timings, t0, `${command.kind.toLowerCase()} (command ${command.id})`, command.id, result.forced);
         return true;
       }
       this.o.log.debug("promotion waits", { why: result.why });
@@ -292,16 +293,19 @@ export class NodeAgent {
   /** An active whose checks fail hands over to a standby whose checks pass (or steps down when isolated). */
   private async actOnChecks() {
     const { status, isolated, checks } = this.checks.state();
+    const role = this.role as Extract<Role, { kind: "ACTIVE" }>;
+    if (status === "PASSING") role.forced = false; // forced onto a failing node: from now on, like any other
     if (status !== "FAILING" && !isolated) {
       this.keptRoleAudited = false;
       return;
     }
+    if (role.forced && !isolated) return;
     const failing = checks.find((c) => c.status === "FAILING" && (isolated ? c.name === "gateway" : true));
     const reason = isolated
       ? `isolated: ${failing?.name ?? "gateway"} unreachable (${failing?.output ?? ""})`
       : `check failing: ${failing?.name}: ${failing?.output}`;
     const { clusterId, nodeId } = this.ids!;
-    const epoch = (this.role as Extract<Role, { kind: "ACTIVE" }>).epoch;
+    const epoch = role.epoch;
     const decision = await stepDownForChecks({
       db: this.o.db,
       clusterId,
@@ -319,9 +323,9 @@ export class NodeAgent {
     if (this.role.kind === "ACTIVE" && this.role.epoch === epoch) this.drain({ stepDown: reason, holdOffMs: decision.holdOffMs }, reason);
   }
 
-  private becomeActive(epoch: bigint, timings: Timings, t0: bigint, reason: string, commandId: string | null) {
+  private becomeActive(epoch: bigint, timings: Timings, t0: bigint, reason: string, commandId: string | null, forced = false) {
     this.applyTimings(timings);
-    const role: Role = { kind: "ACTIVE", epoch, leaseDeadline: this.leaseDeadlineFrom(t0), commandId };
+    const role: Role = { kind: "ACTIVE", epoch, leaseDeadline: this.leaseDeadlineFrom(t0), commandId, forced };
     this.role = role;
     this.armRoleTimer();
     this.workload.setDeadline(role.leaseDeadline);

@@ -91,18 +91,20 @@ export async function electActive({ db, clusterId, nodeId, instanceId }: ElectAc
  * itself instead of failing over again, and says why; an operator looks, then resumes or promotes
  * by hand (commands still run while paused). A failover here is an election that moved the role to
  * another node: the cluster's first election, and a node re-elected after a database outage made
- * it fence, do not count.
+ * it fence, do not count; nor do failovers before an operator last resumed automatic failover.
  */
 async function failoverLimitReached(tx: Sql, cluster: LockedCluster, actor: string): Promise<boolean> {
   if (cluster.failoverLimit === 0) return false;
   const [{ n }] = (await tx.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM (
-       SELECT action, at, "nodeName", lag("nodeName") OVER (ORDER BY id) AS previous
+       SELECT id, action, at, "nodeName", lag("nodeName") OVER (ORDER BY id) AS previous
        FROM (SELECT id, action, at, "nodeName" FROM "AuditEvent"
              WHERE "clusterId" = $1::uuid AND "toRole" = 'ACTIVE' ORDER BY id DESC LIMIT $3) recent
      ) promotions
      WHERE action = 'failover.promoted' AND previous IS DISTINCT FROM "nodeName" AND previous IS NOT NULL
-       AND at > now() - make_interval(secs => $2::float8 / 1000)`,
+       AND at > now() - make_interval(secs => $2::float8 / 1000)
+       -- An operator who resumed automatic failover starts a new count.
+       AND id > COALESCE((SELECT max(id) FROM "AuditEvent" WHERE "clusterId" = $1::uuid AND action = 'cluster.resumed'), 0)`,
     [cluster.id, cluster.failoverWindowMs, 2 * cluster.failoverLimit + 2],
   )) as [{ n: number }];
   if (n < cluster.failoverLimit) return false;

@@ -11,7 +11,8 @@ export type PromoteForCommandOptions = {
   instanceId: string;
 };
 
-export type PromoteResult = { promoted: true; epoch: bigint; timings: Timings } | { promoted: false; why: string };
+/** forced: an ADMIN forced the role onto this node although its checks failed (it keeps the role until they pass). */
+export type PromoteResult = { promoted: true; epoch: bigint; timings: Timings; forced: boolean } | { promoted: false; why: string };
 
 /**
  * The target's half: becomes active once no other node holds a valid lease. A dead active is
@@ -31,8 +32,8 @@ function promoteInTransaction({ db, commandId, clusterId, nodeId, instanceId }: 
     const locked = await lockCluster(tx, clusterId);
     if (!locked) return { promoted: false, why: "cluster not found" };
     const { cluster, nodes } = locked;
-    const [command] = await tx.query<{ kind: string }>(
-      `SELECT kind::text AS kind FROM "Command"
+    const [command] = await tx.query<{ kind: string; forced: boolean }>(
+      `SELECT kind::text AS kind, forced FROM "Command"
        WHERE id = $1::uuid AND "targetNodeId" = $2::uuid AND status IN ('PENDING', 'RUNNING') AND deadline > now()
          AND kind IN ('PROMOTE', 'SWITCHOVER') FOR UPDATE`,
       [commandId, nodeId],
@@ -73,6 +74,6 @@ function promoteInTransaction({ db, commandId, clusterId, nodeId, instanceId }: 
       toRole: "ACTIVE",
       reason: `${command.kind.toLowerCase()} completed`,
     });
-    return { promoted: true as const, epoch, timings: clusterTimings(cluster) };
+    return { promoted: true as const, epoch, timings: clusterTimings(cluster), forced: command.forced };
   });
 }

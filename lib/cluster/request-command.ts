@@ -86,7 +86,17 @@ export async function requestCommand({
     const [{ createdAt, deadline }] = await tx.$queryRaw<{ createdAt: Date; deadline: Date }[]>`
       SELECT now() AS "createdAt", now() + make_interval(secs => ${timeout / 1000}) AS deadline`;
     const command = await tx.command.create({
-      data: { clusterId, kind, targetNodeId, targetName: target.name, requestedBy, reason: reason.slice(0, 500), createdAt, deadline },
+      data: {
+        clusterId,
+        kind,
+        targetNodeId,
+        targetName: target.name,
+        requestedBy,
+        reason: reason.slice(0, 500),
+        createdAt,
+        deadline,
+        forced: force && kind !== "DEMOTE" && checkProblem(target) !== null,
+      },
     });
     await insertAudit(tx, {
       actor: requestedBy,

@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { userActor } from "../../lib/cluster/audit";
 import { ClusterError } from "../../lib/cluster/errors";
 import { requestCommand } from "../../lib/cluster/request-command";
+import { setClusterPaused } from "../../lib/cluster/set-cluster-paused";
 import { spawnAgent, stopAll, waitFor, type AgentProcess } from "../support/agent-process";
 import { activeNodes, createCluster, overlapsFromLogs, roleChangesWithoutAudit } from "../support/cluster-fixture";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
@@ -119,6 +120,13 @@ describe("health checks", () => {
     const audit = await t.prisma.auditEvent.findFirstOrThrow({ where: { commandId: forced.id, action: "command.requested" } });
     expect(audit.details).toMatchObject({ forced: "b's checks fail (engine: HTTP 500)" });
     await waitFor(async () => (await activeName(id)) === "b", { what: "forced switchover", timeoutMs: 10_000 });
+    // Forced onto it: b keeps the role although c passes, until its own checks pass again.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await activeName(id)).toBe("b");
+    services[1].healthy = true;
+    await waitFor(async () => (await checkStatus(id, "b")) === "PASSING", { what: "b passes" });
+    services[1].healthy = false; // sick again, no longer forced: it hands over to c
+    await waitFor(async () => (await activeName(id)) === "c", { what: "c takes over from b", timeoutMs: 10_000 });
   });
 
   it("an isolated active (gateway unreachable) steps down; an isolated node is never elected", async () => {
@@ -147,7 +155,7 @@ describe("health checks", () => {
   });
 
   it("flap damping: past the limit of automatic failovers in the window, the cluster pauses itself and says why", async () => {
-    const { id, services } = await cluster(["a", "b"], () => [], { failoverLimit: 1, failoverWindowMs: 60_000, checkHoldOffMs: 0 });
+    const { id, name, services } = await cluster(["a", "b"], () => [], { failoverLimit: 1, failoverWindowMs: 60_000, checkHoldOffMs: 0 });
     services[0].healthy = false; // failover 1: a -> b
     await waitFor(async () => (await activeName(id)) === "b", { what: "b takes over", timeoutMs: 10_000 });
     services[0].healthy = true;
@@ -159,6 +167,10 @@ describe("health checks", () => {
     const limited = await t.prisma.auditEvent.findFirstOrThrow({ where: { clusterId: id, action: "failover.limited" } });
     expect(limited.reason).toMatch(/^automatic failover paused: 1 automatic failovers in the last 60 s \(limit 1\)/);
     expect(await activeName(id)).toBeUndefined(); // b stepped down to a; a is not elected while paused
+    // An operator resumes: a new count starts, and a is elected at once instead of pausing again.
+    await setClusterPaused({ prisma: t.prisma, clusterName: name, paused: false, actor: userActor("ops@example.com") });
+    await waitFor(async () => (await activeName(id)) === "a", { what: "a elected after the resume", timeoutMs: 10_000 });
+    expect((await t.prisma.cluster.findUniqueOrThrow({ where: { id } })).paused).toBe(false);
   });
 
   it("a check command runs without the agent's environment, its output truncated; a hanging one is killed at its timeout", async () => {
