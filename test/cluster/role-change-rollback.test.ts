@@ -48,7 +48,7 @@ describe("role changes are all or nothing", () => {
 
     // With the right agent instance the same call goes through, with both audit rows.
     const ok = await promoteForCommand({ db: t.prisma, commandId: cmd.id, clusterId: cluster.id, nodeId: b.id, instanceId: instance });
-    expect(ok).toEqual({ promoted: true, epoch: 8n, timings: { heartbeatMs: 1000, leaseMs: 5000, demoteTimeoutMs: 1000 } });
+    expect(ok).toEqual({ promoted: true, epoch: 8n, timings: { heartbeatMs: 1000, leaseMs: 5000, demoteTimeoutMs: 1000 }, forced: false });
     expect((await snapshot(cluster.id)).roles).toEqual(["a:STANDBY", "b:ACTIVE"]);
     const audit = await t.prisma.auditEvent.findMany({ where: { commandId: cmd.id }, orderBy: { id: "asc" } });
     expect(audit.map((a) => [a.action, a.nodeName, a.epoch])).toEqual([
