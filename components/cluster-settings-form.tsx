@@ -3,16 +3,9 @@ import { useId, useState } from "react";
 import type { ClusterDetailJson } from "@/lib/api/api-types";
 import { FLAP_DAMPING_BOUNDS as FLAP } from "@/lib/cluster/flap-damping-bounds";
 import { maxDemoteTimeoutMs } from "@/lib/cluster/timing";
+import type { ClusterSettings } from "@/lib/cluster/update-cluster-settings";
 
-type Settings = {
-  failoverMode: "AUTOMATIC" | "MANUAL";
-  heartbeatMs: number;
-  leaseMs: number;
-  demoteTimeoutMs: number;
-  checkHoldOffMs: number;
-  failoverLimit: number;
-  failoverWindowMs: number;
-};
+type Settings = Required<ClusterSettings>;
 
 /**
  * ADMIN only: failover mode and timings. The hint says how long a demote budget the heartbeat and
