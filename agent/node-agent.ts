@@ -373,7 +373,10 @@ export class NodeAgent {
     const at = role.kind === "ACTIVE" ? this.actUntil(role.leaseDeadline) : role.leaseDeadline;
     this.roleTimer = setTimeout(
       () => {
-        if (this.role !== role || monoNow() < at) return;
+        if (this.role !== role) return;
+        // Timers run on the event loop's millisecond clock and can fire a fraction of a millisecond
+        // before the monotonic deadline (seen by chaos): try again rather than never.
+        if (monoNow() < at) return this.armRoleTimer();
         if (role.kind === "ACTIVE") this.fence("could not renew the lease in time (database unreachable or process paused)");
         else this.loseRole("could not renew the lease while stopping its workload", "self_fenced");
       },
