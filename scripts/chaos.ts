@@ -122,7 +122,7 @@ let server: RunningPostgres = await startEmbeddedPostgres({ dataDir: path.join(d
 const port = server.port;
 const url = server.url;
 await applyMigrations({ connectionString: url });
-const prisma = createPrismaClient({ connectionString: url, maxConnections: 4 });
+let prisma = createPrismaClient({ connectionString: url, maxConnections: 4 });
 // Flap damping off (failoverLimit 0): it would pause automatic failover after a few, and failover under faults is what is measured.
 // A node that stepped down for a failing check is held off for one lease (default 60 s: with service
 // faults every few seconds, every node would soon be held off and a hung active would keep the role).
@@ -416,6 +416,10 @@ for (const a of agents) {
   if (!a.child) startAgent(a);
 }
 await sleep(3 * leaseMs + 2000);
+// The final reads get a fresh client: the run's pool may still hold connections that a database
+// pause, restart or crash left stuck (a stuck one made a run end in "timeout exceeded when trying to connect").
+void prisma.$disconnect().catch(() => {});
+prisma = createPrismaClient({ connectionString: url, maxConnections: 4 });
 const openDeadline = await prisma.command.aggregate({ where: { clusterId: cluster.id, status: { in: ["PENDING", "RUNNING"] } }, _max: { deadline: true } });
 if (openDeadline._max.deadline) await sleep(Math.min(Math.max(0, openDeadline._max.deadline.getTime() - Date.now()), 10 * 60_000) + 3 * heartbeatMs + 500);
 
