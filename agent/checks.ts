@@ -1,5 +1,5 @@
 import net from "node:net";
-import type { CheckResult, CheckStatus, NodeCheckState } from "../lib/cluster/check-state";
+import { CHECK_OUTPUT_MAX as OUTPUT_MAX, type CheckResult, type CheckStatus, type NodeCheckState } from "../lib/cluster/check-state";
 import type { Logger } from "./log";
 import { killGroup, spawnGroup } from "./process-group";
 
@@ -13,9 +13,6 @@ export type CheckSpec = {
   isolation?: boolean;
 };
 export type CheckTuning = { intervalMs: number; timeoutMs: number; rise: number; fall: number; when: "always" | "active" };
-
-/** What a check's output may hold in the database and the audit (it is shown to VIEWERs). */
-export const OUTPUT_MAX = 300;
 
 /** One probe: passes or fails, with a short output. Never throws. */
 async function probe(spec: CheckSpec, timeoutMs: number, log: Logger, ctx: { cluster: string; node: string; role: string }): Promise<CheckResult> {
@@ -90,10 +87,6 @@ export class CheckRunner {
     private readonly ctx: { cluster: string; node: string; log: Logger; onChange: () => void },
   ) {
     this.checks = specs.map((spec) => ({ spec, name: spec.name, status: "UNKNOWN", since: new Date().toISOString(), output: "", passes: 0, fails: 0 }));
-  }
-
-  get configured() {
-    return this.checks.length > 0;
   }
 
   start() {

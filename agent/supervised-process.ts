@@ -15,7 +15,6 @@ export class SupervisedProcess {
   private readonly group: ProcessGroup;
   private stopping = false;
   private fenced = false;
-  readonly started = performance.now();
 
   constructor(command: string, ctx: HookContext, log: Logger, onExit: (exit: GroupExit) => void) {
     const held = `read -r _go || exit 97\n${command}`;

@@ -39,11 +39,6 @@ export class Workload {
 
   constructor(private readonly o: WorkloadOptions) {}
 
-  /** Does stop() have anything to do (a hook to run, a process to stop)? */
-  get configured() {
-    return Boolean(this.o.supervise || this.o.hooks.promote || this.o.hooks.demote);
-  }
-
   /**
    * Starts the workload of activation `epoch` once earlier steps are done, unless the node is no
    * longer active at that epoch by then (`stillActive`): a promote hook never starts late.

@@ -2,6 +2,9 @@
 
 export type CheckStatus = "PASSING" | "FAILING" | "UNKNOWN";
 
+/** What a check's output may hold in the database, the audit and the API (VIEWERs read it). */
+export const CHECK_OUTPUT_MAX = 300;
+
 /** One check's result, as the agent's probe returns it. */
 export type CheckResult = { ok: boolean; output: string };
 

@@ -1,5 +1,5 @@
 import type { Prisma } from "../db/client";
-import type { CheckStatus, NodeCheckState } from "./check-state";
+import { CHECK_OUTPUT_MAX, type CheckStatus, type NodeCheckState } from "./check-state";
 import { nodeHealth, type NodeHealth } from "./timing";
 
 /** A node as the console shows it; every age is measured on the database clock. */
@@ -34,8 +34,6 @@ export type NodeView = {
 
 type NodeRow = Omit<NodeView, "health" | "checks"> & { checks: unknown };
 
-/** What a check's output may show (the agent cuts it to 300 already; a row written otherwise is cut here). */
-export const CHECK_OUTPUT_MAX = 300;
 const CHECK_STATUSES: readonly string[] = ["PASSING", "FAILING", "UNKNOWN"];
 
 /**
