@@ -49,7 +49,17 @@ export async function benchHeartbeatCost({
     const fleet: Node[] = [];
     for (let i = 0; i < count; i++) {
       const instanceId = randomUUID();
-      const reg = await registerNode({ db, clusterName: `hbc-${Math.floor(i / 5)}`, nodeName: `n${i % 5}`, host: "bench", agentVersion: "bench", instanceId });
+      // Steady state: a 10-minute lease, so the nodes left idle while the other variant beats never
+      // look down (node.down, lib/cluster/node-down.ts) and the figures are those of plain beats.
+      const reg = await registerNode({
+        db,
+        clusterName: `hbc-${Math.floor(i / 5)}`,
+        nodeName: `n${i % 5}`,
+        host: "bench",
+        agentVersion: "bench",
+        instanceId,
+        timings: { leaseMs: 600_000 },
+      });
       fleet.push({ nodeId: reg.nodeId, instanceId, epoch: null });
     }
     for (const [i, n] of fleet.entries()) {

@@ -32,6 +32,8 @@ export const AUDIT_ACTIONS = [
   "node.maintenance_off",
   "node.priority_changed",
   "node.removed", // decommissioned from the console: the row is gone, its history stays here
+  "node.down", // silent for longer than a lease, seen by another agent's heartbeat (lib/cluster/node-down.ts)
+  "node.recovered", // a node marked down heartbeats again
   "user.created",
   "user.updated", // role, name, disabled or password changed by an admin
   "user.signed_in",
@@ -40,5 +42,8 @@ export const AUDIT_ACTIONS = [
   "user.sign_in_locked", // too many failures: refused without checking the password
   "token.created",
   "token.revoked",
+  "notification.channel_created",
+  "notification.channel_updated",
+  "notification.channel_deleted",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -1,4 +1,5 @@
 import { toSql, type DbHandle } from "../db/sql";
+import { NODE_DOWN_CTES, recordNodeRecovered } from "./node-down";
 
 export type HeartbeatOptions = {
   db: DbHandle;
@@ -25,6 +26,8 @@ export type HeartbeatResult = {
   activeNodeId: string | null;
   /** A command is PENDING or RUNNING in the cluster: look at it. */
   openCommand: boolean;
+  /** Another agent had marked this node down (node.down); this beat's caller recorded it back up. */
+  markedDown: boolean;
 };
 
 /**
@@ -46,6 +49,8 @@ export async function heartbeat({ db, nodeId, instanceId, activeEpoch, metrics =
   if (!row) return null;
   // The active's own row comes back pre-update in the join; its renewed lease is what counts.
   if (row.renewed) row.activeLeaseRemainingMs = row.leaseMs;
+  // Rare (a transition), so its statement is extra only then; it must not fail a beat that succeeded.
+  if (row.markedDown) await recordNodeRecovered({ db, nodeId, instanceId }).catch(() => undefined);
   return row;
 }
 
@@ -65,16 +70,18 @@ function beatStatement({ asyncCommit }: { asyncCommit: boolean }) {
            ELSE n."leaseExpiresAt" END
        FROM "Cluster" c
        WHERE n.id = $1::uuid AND n."agentInstance" = $2::uuid AND c.id = n."clusterId"
-       RETURNING n.role, n."clusterId", n.maintenance,
+       RETURNING n.id, n.name, n.role, n."clusterId", n.maintenance, n."downSince", c.name AS "clusterName",
          -- Renewal happens exactly when the old lease was still valid, and leaves the new one valid.
          COALESCE(n.role = 'ACTIVE' AND n."activeEpoch" = $3::bigint AND n."leaseExpiresAt" > now(), false) AS renewed,
          c.epoch, c."failoverMode", c.paused, c."heartbeatMs", c."leaseMs", c."demoteTimeoutMs"
-     )
+     ),
+     ${NODE_DOWN_CTES}
      SELECT hb.role::text AS role, hb.renewed, hb.epoch AS "clusterEpoch", hb."failoverMode"::text AS "failoverMode", hb.paused,
        hb.maintenance, hb."heartbeatMs", hb."leaseMs", hb."demoteTimeoutMs",
        a.id AS "activeNodeId",
        CASE WHEN a."leaseExpiresAt" > now() THEN (EXTRACT(EPOCH FROM a."leaseExpiresAt" - now()) * 1000)::int END AS "activeLeaseRemainingMs",
-       EXISTS (SELECT 1 FROM "Command" cmd WHERE cmd."clusterId" = hb."clusterId" AND cmd.status IN ('PENDING', 'RUNNING')) AS "openCommand"
+       EXISTS (SELECT 1 FROM "Command" cmd WHERE cmd."clusterId" = hb."clusterId" AND cmd.status IN ('PENDING', 'RUNNING')) AS "openCommand",
+       hb."downSince" IS NOT NULL AS "markedDown"
      FROM hb ${asyncCommit ? "CROSS JOIN async_commit " : ""}LEFT JOIN "Node" a ON a."clusterId" = hb."clusterId" AND a.role = 'ACTIVE'`;
 }
 

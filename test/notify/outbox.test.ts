@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AUDIT_ACTIONS } from "../../lib/cluster/audit-actions";
+import { insertAudit } from "../../lib/cluster/audit";
+import { createPrismaClient } from "../../lib/db/client";
+import { dispatchDue } from "../../lib/notify/dispatcher";
+import { NOTIFY_EVENTS } from "../../lib/notify/events";
+import { newSigningSecret, verifyWebhookSignature } from "../../lib/notify/signature";
+import { createTestDatabase, type TestDatabase } from "../support/test-database";
+import { startWebhookReceiver, type Received } from "./receivers";
+
+// The outbox in the database and its dispatchers, without a console: the trigger queues exactly
+// the deliveries the filters say, and concurrent dispatchers (as two consoles run them) send each
+// one once, retrying through a receiver outage.
+
+describe("notification outbox", () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    await t.prisma.cluster.createMany({ data: [{ name: "east" }, { name: "west" }] });
+  });
+  afterAll(async () => t?.drop());
+
+  const channel = (name: string, data: { url?: string; events?: string[]; clusters?: string[]; enabled?: boolean; secret?: string }) =>
+    t.prisma.notificationChannel.create({
+      data: {
+        name,
+        type: "WEBHOOK",
+        events: data.events ?? [...NOTIFY_EVENTS],
+        clusters: data.clusters ?? [],
+        enabled: data.enabled ?? true,
+        config: { url: data.url ?? "http://127.0.0.1:9/" },
+        secret: { signingSecret: data.secret ?? "whsec_test" },
+        createdBy: "test",
+      },
+    });
+
+  it("queues a delivery for exactly the actions NOTIFY_EVENTS lists (the trigger's list and the code's agree)", async () => {
+    // Subscribed to every audit action there is: only the notifiable ones may reach the outbox.
+    const all = await channel("everything", { events: [...AUDIT_ACTIONS] });
+    for (const action of AUDIT_ACTIONS) await insertAudit(t.prisma, { actor: "test", action, clusterName: "east", reason: "x" });
+    const queued = await t.prisma.notificationDelivery.findMany({ where: { channelId: all.id }, select: { auditEventId: true } });
+    const actions = await t.prisma.auditEvent.findMany({ where: { id: { in: queued.map((q) => q.auditEventId!) } }, select: { action: true } });
+    expect(actions.map((a) => a.action).sort()).toEqual([...NOTIFY_EVENTS].sort());
+    await t.prisma.notificationChannel.delete({ where: { id: all.id } });
+  });
+
+  it("applies each channel's filters: events, clusters, enabled", async () => {
+    const downEast = await channel("down-east", { events: ["node.down"], clusters: ["east"] });
+    const anyCluster = await channel("failover-anywhere", { events: ["failover.promoted", "node.down"] });
+    const off = await channel("disabled", { enabled: false });
+    const rows = [
+      { action: "node.down", clusterName: "east" },
+      { action: "node.down", clusterName: "west" },
+      { action: "failover.promoted", clusterName: "east" },
+      { action: "check.failing", clusterName: "east" },
+    ] as const;
+    for (const r of rows) await insertAudit(t.prisma, { actor: "test", ...r });
+    const count = async (channelId: string) => t.prisma.notificationDelivery.count({ where: { channelId } });
+    expect(await count(downEast.id)).toBe(1);
+    expect(await count(anyCluster.id)).toBe(3);
+    expect(await count(off.id)).toBe(0);
+    await t.prisma.notificationChannel.deleteMany({});
+  });
+
+  it("two dispatchers at once send each event once; a receiver down for a while gets every event afterwards, once", async () => {
+    const received: Received[] = [];
+    let receiver = await startWebhookReceiver(0, received);
+    const port = receiver.port;
+    const secret = newSigningSecret();
+    const ch = await channel("hook", { url: receiver.url, events: ["node.down"], secret });
+    // Two consoles: two clients with pools of their own, dispatching concurrently.
+    const consoles = [createPrismaClient({ connectionString: t.url }), createPrismaClient({ connectionString: t.url })];
+    let stop = false;
+    const loops = consoles.map(async (prisma) => {
+      while (!stop) if ((await dispatchDue({ prisma, batch: 5, timeoutMs: 1000 })) === 0) await new Promise((r) => setTimeout(r, 20));
+    });
+    try {
+      for (let i = 0; i < 30; i++) await insertAudit(t.prisma, { actor: "test", action: "node.down", clusterName: "east", nodeName: `n${i}` });
+      const pending = () => t.prisma.notificationDelivery.count({ where: { channelId: ch.id, status: { not: "DELIVERED" } } });
+      await waitUntil(async () => (await pending()) === 0, 15_000);
+      // The receiver goes away; events keep happening; it comes back on its port.
+      await receiver.close();
+      for (let i = 30; i < 40; i++) await insertAudit(t.prisma, { actor: "test", action: "node.down", clusterName: "east", nodeName: `n${i}` });
+      await waitUntil(async () => (await t.prisma.notificationDelivery.count({ where: { channelId: ch.id, attempts: { gte: 2 } } })) === 10, 15_000);
+      const failing = await t.prisma.notificationDelivery.findFirst({ where: { channelId: ch.id, attempts: { gte: 2 } } });
+      expect(failing).toMatchObject({ status: "PENDING", httpStatus: null });
+      expect(failing?.lastError).toMatch(/ECONNREFUSED/);
+      receiver = await startWebhookReceiver(port, received);
+      await waitUntil(async () => (await pending()) === 0, 20_000);
+    } finally {
+      stop = true;
+      await Promise.all(loops);
+      await receiver.close();
+      await Promise.all(consoles.map((c) => c.$disconnect()));
+    }
+    const nodes = received.map((r) => (JSON.parse(r.body) as { node: string }).node);
+    expect(nodes).toHaveLength(40);
+    expect(new Set(nodes).size).toBe(40);
+    for (const r of received) {
+      const ok = verifyWebhookSignature({
+        secret,
+        body: r.body,
+        signature: r.headers["x-failover-signature"] as string,
+        timestamp: r.headers["x-failover-timestamp"] as string,
+      });
+      expect(ok).toBe(true);
+    }
+  });
+
+  it("gives up after the last attempt (FAILED, with the error), and a redeliver sends it again", async () => {
+    const receiver = await startWebhookReceiver();
+    receiver.respond({ status: 500, body: "boom" });
+    const ch = await channel("flaky", { url: receiver.url, events: ["hook.failed"] });
+    await insertAudit(t.prisma, { actor: "test", action: "hook.failed", clusterName: "east" });
+    try {
+      expect(await dispatchDue({ prisma: t.prisma, maxAttempts: 1, timeoutMs: 1000 })).toBe(1);
+      const failed = await t.prisma.notificationDelivery.findFirstOrThrow({ where: { channelId: ch.id } });
+      expect(failed).toMatchObject({ status: "FAILED", attempts: 1, httpStatus: 500, lastError: "HTTP 500: boom", claimId: null });
+      expect(await dispatchDue({ prisma: t.prisma, maxAttempts: 1 })).toBe(0); // FAILED is never picked up again by itself
+      const { redeliver } = await import("../../lib/notify/deliveries");
+      receiver.respond({ status: 204 });
+      await redeliver({ prisma: t.prisma, channelId: ch.id, deliveryId: failed.id.toString() });
+      expect(await dispatchDue({ prisma: t.prisma, maxAttempts: 1 })).toBe(1);
+      expect(await t.prisma.notificationDelivery.findFirstOrThrow({ where: { channelId: ch.id } })).toMatchObject({
+        status: "DELIVERED",
+        attempts: 1,
+        httpStatus: 204,
+        lastError: null,
+      });
+      expect(receiver.received).toHaveLength(2);
+    } finally {
+      await receiver.close();
+    }
+  });
+});
+
+async function waitUntil(fn: () => Promise<boolean>, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await fn())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
