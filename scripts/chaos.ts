@@ -362,7 +362,7 @@ async function injectFault() {
     const standbys = nodes.filter((n) => n.role === "STANDBY" && n.priority > 0);
     const active = nodes.find((n) => n.role === "ACTIVE");
     const request = (kindName: "SWITCHOVER" | "DEMOTE", targetNodeId: string, targetName: string) =>
-      requestCommand({ prisma, clusterId: cluster.id, kind: kindName, targetNodeId, requestedBy: userActor("chaos@example.com"), timeoutMs: 3 * leaseMs })
+      requestCommand({ db: prisma, clusterId: cluster.id, kind: kindName, targetNodeId, requestedBy: userActor("chaos@example.com"), timeoutMs: 3 * leaseMs })
         .then(() => fault(`${kindName.toLowerCase()} command`, targetName))
         .catch((err: Error & { code?: string }) => note(`${kindName.toLowerCase()} refused (${err.code ?? "error"})`));
     if (kind === "demote" && active) await request("DEMOTE", active.id, active.name);

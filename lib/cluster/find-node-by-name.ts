@@ -1,13 +1,15 @@
-import type { PrismaClient } from "../db/client";
+import { toSql, type DbHandle } from "../db/sql";
 import { ClusterError } from "./errors";
 
-export type FindNodeByNameOptions = { prisma: PrismaClient; clusterName: string; nodeName: string };
+export type FindNodeByNameOptions = { db: DbHandle; clusterName: string; nodeName: string };
 
 /** The ids behind a cluster and node name, as the API addresses them. */
-export async function findNodeByName({ prisma, clusterName, nodeName }: FindNodeByNameOptions): Promise<{ clusterId: string; nodeId: string }> {
-  const cluster = await prisma.cluster.findUnique({ where: { name: clusterName }, select: { id: true } });
-  if (!cluster) throw new ClusterError("NOT_FOUND", `cluster ${clusterName} not found`);
-  const node = await prisma.node.findUnique({ where: { clusterId_name: { clusterId: cluster.id, name: nodeName } }, select: { id: true } });
-  if (!node) throw new ClusterError("NOT_FOUND", `node ${nodeName} not found in cluster ${clusterName}`);
-  return { clusterId: cluster.id, nodeId: node.id };
+export async function findNodeByName({ db, clusterName, nodeName }: FindNodeByNameOptions): Promise<{ clusterId: string; nodeId: string }> {
+  const [row] = await toSql(db).query<{ clusterId: string; nodeId: string | null }>(
+    `SELECT c.id AS "clusterId", n.id AS "nodeId" FROM "Cluster" c LEFT JOIN "Node" n ON n."clusterId" = c.id AND n.name = $2 WHERE c.name = $1`,
+    [clusterName, nodeName],
+  );
+  if (!row) throw new ClusterError("NOT_FOUND", `cluster ${clusterName} not found`);
+  if (!row.nodeId) throw new ClusterError("NOT_FOUND", `node ${nodeName} not found in cluster ${clusterName}`);
+  return { clusterId: row.clusterId, nodeId: row.nodeId };
 }

@@ -1,4 +1,5 @@
-import type { Command, PrismaClient } from "../db/client";
+import type { Cluster, Command } from "../db/client";
+import { toSql, type DbHandle } from "../db/sql";
 import { ClusterError } from "./errors";
 import type { CommandHookOutcomes } from "./hook-outcome";
 import { queryNodeViews, type NodeView } from "./node-views";
@@ -69,30 +70,29 @@ export type ClusterDetail = {
   commands: CommandView[];
 };
 
-export type GetClusterDetailOptions = { prisma: PrismaClient; clusterName: string; recentCommands?: number };
+export type GetClusterDetailOptions = { db: DbHandle; clusterName: string; recentCommands?: number };
 
-export async function getClusterDetail({ prisma, clusterName, recentCommands = 10 }: GetClusterDetailOptions): Promise<ClusterDetail> {
-  const cluster = await prisma.cluster.findUnique({ where: { name: clusterName } });
+export async function getClusterDetail({ db, clusterName, recentCommands = 10 }: GetClusterDetailOptions): Promise<ClusterDetail> {
+  const sql = toSql(db);
+  // Who paused it last: an operator, or flap damping (the cluster pausing itself says why).
+  const [cluster] = await sql.query<Cluster & { now: Date; lastPauseAction: string | null; lastPauseReason: string | null }>(
+    `SELECT c.*, clock_timestamp() AS now, p.action AS "lastPauseAction", p.reason AS "lastPauseReason"
+     FROM "Cluster" c
+     LEFT JOIN LATERAL (
+       SELECT action, reason FROM "AuditEvent"
+       WHERE c.paused AND "clusterId" = c.id AND action IN ('cluster.paused', 'cluster.resumed', 'failover.limited')
+       ORDER BY id DESC LIMIT 1
+     ) p ON true
+     WHERE c.name = $1`,
+    [clusterName],
+  );
   if (!cluster) throw new ClusterError("NOT_FOUND", `cluster ${clusterName} not found`);
-  const [nodes, commands, [{ now }], lastPause] = await Promise.all([
-    queryNodeViews(prisma, [cluster]),
-    prisma.command.findMany({
-      where: { clusterId: cluster.id },
-      orderBy: { createdAt: "desc" },
-      take: recentCommands,
-    }),
-    prisma.$queryRaw<{ now: Date }[]>`SELECT clock_timestamp() AS now`,
-    // Who paused it last: an operator, or flap damping (the cluster pausing itself says why).
-    cluster.paused
-      ? prisma.auditEvent.findFirst({
-          where: { clusterId: cluster.id, action: { in: ["cluster.paused", "cluster.resumed", "failover.limited"] } },
-          orderBy: { id: "desc" },
-          select: { action: true, reason: true },
-        })
-      : null,
+  const [nodes, commands] = await Promise.all([
+    queryNodeViews(sql, [cluster]),
+    sql.query<Command>(`SELECT * FROM "Command" WHERE "clusterId" = $1::uuid ORDER BY "createdAt" DESC LIMIT $2`, [cluster.id, recentCommands]),
   ]);
   return {
-    dbTime: now,
+    dbTime: cluster.now,
     cluster: {
       id: cluster.id,
       name: cluster.name,
@@ -105,7 +105,7 @@ export async function getClusterDetail({ prisma, clusterName, recentCommands = 1
       failoverLimit: cluster.failoverLimit,
       failoverWindowMs: cluster.failoverWindowMs,
       epoch: cluster.epoch,
-      pausedReason: lastPause?.action === "failover.limited" ? lastPause.reason : null,
+      pausedReason: cluster.lastPauseAction === "failover.limited" ? cluster.lastPauseReason : null,
     },
     nodes,
     commands: commands.map(commandView),

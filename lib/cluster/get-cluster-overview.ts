@@ -1,4 +1,4 @@
-import type { PrismaClient } from "../db/client";
+import { toSql, type DbHandle } from "../db/sql";
 import { nodeHealthSql, type NodeHealth } from "./timing";
 
 export type ClusterOverview = {
@@ -82,10 +82,10 @@ const OVERVIEW_SQL = `
   LEFT JOIN "Command" cmd ON cmd."clusterId" = c.id AND cmd.status IN ('PENDING', 'RUNNING')
   ORDER BY c.name`;
 
-export type GetClusterOverviewOptions = { prisma: PrismaClient };
+export type GetClusterOverviewOptions = { db: DbHandle };
 
-export async function getClusterOverview({ prisma }: GetClusterOverviewOptions): Promise<ClusterOverview[]> {
-  const rows = await prisma.$queryRawUnsafe<SummaryRow[]>(OVERVIEW_SQL);
+export async function getClusterOverview({ db }: GetClusterOverviewOptions): Promise<ClusterOverview[]> {
+  const rows = await toSql(db).query<SummaryRow>(OVERVIEW_SQL);
   return rows.map((r) => {
     const active = r.activeName === null ? null : { name: r.activeName, health: r.activeHealth!, leaseRemainingMs: r.activeLeaseRemainingMs };
     const activeAlive = active && active.health !== "down" && (active.leaseRemainingMs ?? 0) > 0;

@@ -1,4 +1,5 @@
-import type { AuditEvent, Prisma, PrismaClient } from "../db/client";
+import type { AuditEvent } from "../db/client";
+import { toSql, type DbHandle } from "../db/sql";
 
 export type AuditFilters = {
   cluster?: string;
@@ -11,7 +12,7 @@ export type AuditFilters = {
 };
 
 export type ListAuditEventsOptions = AuditFilters & {
-  prisma: PrismaClient;
+  db: DbHandle;
   /** Keyset cursor: only rows with a smaller id (newest first). */
   before?: bigint;
   limit: number;
@@ -19,23 +20,26 @@ export type ListAuditEventsOptions = AuditFilters & {
 
 export type AuditPage = { events: AuditEvent[]; nextBefore: bigint | null };
 
-export function auditWhere({ cluster, node, actor, action, from, to }: AuditFilters): Prisma.AuditEventWhereInput {
-  return {
-    clusterName: cluster,
-    nodeName: node,
-    action,
-    actor: actor ? { contains: actor, mode: "insensitive" } : undefined,
-    at: from || to ? { gte: from, lt: to } : undefined,
-  };
-}
+// A filter left out is NULL and matches every row.
+const AUDIT_PAGE_SQL = `
+  SELECT * FROM "AuditEvent"
+  WHERE ($1::text IS NULL OR "clusterName" = $1) AND ($2::text IS NULL OR "nodeName" = $2) AND ($3::text IS NULL OR action = $3)
+    AND ($4::text IS NULL OR strpos(lower(actor), lower($4)) > 0)
+    AND ($5::timestamptz IS NULL OR at >= $5) AND ($6::timestamptz IS NULL OR at < $6) AND ($7::bigint IS NULL OR id < $7)
+  ORDER BY id DESC LIMIT $8`;
 
 /** Newest first, keyset-paged on the id (stable while new rows keep arriving at the top). */
-export async function listAuditEvents({ prisma, before, limit, ...filters }: ListAuditEventsOptions): Promise<AuditPage> {
-  const events = await prisma.auditEvent.findMany({
-    where: { ...auditWhere(filters), id: before !== undefined ? { lt: before } : undefined },
-    orderBy: { id: "desc" },
-    take: limit + 1,
-  });
+export async function listAuditEvents({ db, before, limit, cluster, node, action, actor, from, to }: ListAuditEventsOptions): Promise<AuditPage> {
+  const events = await toSql(db).query<AuditEvent>(AUDIT_PAGE_SQL, [
+    cluster ?? null,
+    node ?? null,
+    action ?? null,
+    actor ?? null,
+    from ?? null,
+    to ?? null,
+    before ?? null,
+    limit + 1,
+  ]);
   const more = events.length > limit;
   const page = more ? events.slice(0, limit) : events;
   return { events: page, nextBefore: more ? page[page.length - 1].id : null };

@@ -1,4 +1,5 @@
 import type { Prisma } from "../db/client";
+import { toSql, type DbHandle } from "../db/sql";
 import { CHECK_OUTPUT_MAX, type CheckStatus, type NodeCheckState } from "./check-state";
 import { nodeHealth, type NodeHealth } from "./timing";
 
@@ -62,21 +63,20 @@ export function publicChecks(stored: unknown): NodeCheckState[] {
  * Nodes of the given clusters with ages computed by PostgreSQL in the same statement, so the web
  * server's clock never enters a health decision.
  */
-export async function queryNodeViews(
-  client: Pick<Prisma.TransactionClient, "$queryRaw">,
-  clusters: { id: string; heartbeatMs: number; leaseMs: number }[],
-): Promise<NodeView[]> {
+export async function queryNodeViews(db: DbHandle, clusters: { id: string; heartbeatMs: number; leaseMs: number }[]): Promise<NodeView[]> {
   if (clusters.length === 0) return [];
   const ids = clusters.map((c) => c.id);
-  const rows = await client.$queryRaw<NodeRow[]>`
-    SELECT id, "clusterId", name, host, "agentVersion", role::text AS role, priority, maintenance,
+  const rows = await toSql(db).query<NodeRow>(
+    `SELECT id, "clusterId", name, host, "agentVersion", role::text AS role, priority, maintenance,
       (EXTRACT(EPOCH FROM clock_timestamp() - "lastHeartbeatAt") * 1000)::float8 AS "heartbeatAgeMs",
       (EXTRACT(EPOCH FROM "leaseExpiresAt" - clock_timestamp()) * 1000)::float8 AS "leaseRemainingMs",
       "activeEpoch", "startedAt",
       CASE WHEN "holdUntil" > clock_timestamp() THEN (EXTRACT(EPOCH FROM "holdUntil" - clock_timestamp()) * 1000)::float8 END AS "holdRemainingMs",
       metrics, "checkStatus"::text AS "checkStatus", isolated, "checkSince", checks
-    FROM "Node" WHERE "clusterId" = ANY(${ids}::uuid[])
-    ORDER BY name`;
+     FROM "Node" WHERE "clusterId" = ANY($1::uuid[])
+     ORDER BY name`,
+    [ids],
+  );
   const byId = new Map(clusters.map((c) => [c.id, c]));
   return rows.map((r) => {
     const heartbeatAgeMs = r.heartbeatAgeMs === null ? null : Math.max(0, Math.round(r.heartbeatAgeMs));

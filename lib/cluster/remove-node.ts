@@ -1,9 +1,9 @@
-import type { PrismaClient } from "../db/client";
+import { toSql, type DbHandle } from "../db/sql";
 import { insertAudit } from "./audit";
 import { ClusterError } from "./errors";
 import { lockCluster } from "./cluster-lock";
 
-export type RemoveNodeOptions = { prisma: PrismaClient; clusterName: string; nodeName: string; actor: string; reason?: string };
+export type RemoveNodeOptions = { db: DbHandle; clusterName: string; nodeName: string; actor: string; reason?: string };
 
 type Target = {
   id: string;
@@ -22,16 +22,18 @@ type Target = {
  * the audit log. If its agent ever comes back it is told its row is gone and stops; started again,
  * it joins as a new node.
  */
-export async function removeNode({ prisma, clusterName, nodeName, actor, reason = "" }: RemoveNodeOptions): Promise<void> {
-  await prisma.$transaction(async (tx) => {
+export async function removeNode({ db, clusterName, nodeName, actor, reason = "" }: RemoveNodeOptions): Promise<void> {
+  await toSql(db).transaction(async (tx) => {
     const locked = await lockCluster(tx, { name: clusterName }, { nodes: false });
     if (!locked) throw new ClusterError("NOT_FOUND", `cluster ${clusterName} not found`);
     const { cluster } = locked;
-    const [node] = await tx.$queryRaw<Target[]>`
-      SELECT n.id, n.role::text AS role, n.host, n.priority, n."lastHeartbeatAt",
-        COALESCE(n."lastHeartbeatAt" < now() - make_interval(secs => ${cluster.leaseMs}::float8 / 1000), true) AS "silentForLease",
+    const [node] = await tx.query<Target>(
+      `SELECT n.id, n.role::text AS role, n.host, n.priority, n."lastHeartbeatAt",
+        COALESCE(n."lastHeartbeatAt" < now() - make_interval(secs => $3::float8 / 1000), true) AS "silentForLease",
         (SELECT c.id FROM "Command" c WHERE c."targetNodeId" = n.id AND c.status IN ('PENDING', 'RUNNING')) AS "openCommandId"
-      FROM "Node" n WHERE n."clusterId" = ${cluster.id}::uuid AND n.name = ${nodeName} FOR UPDATE`;
+       FROM "Node" n WHERE n."clusterId" = $1::uuid AND n.name = $2 FOR UPDATE`,
+      [cluster.id, nodeName, cluster.leaseMs],
+    );
     if (!node) throw new ClusterError("NOT_FOUND", `node ${nodeName} not found in cluster ${clusterName}`);
     if (node.role === "ACTIVE") throw new ClusterError("CONFLICT", `${nodeName} is the active node; switch over or let it fail over first`);
     if (!node.silentForLease)
@@ -40,7 +42,7 @@ export async function removeNode({ prisma, clusterName, nodeName, actor, reason 
         `${nodeName} is still heartbeating; stop its agent first (a node can be removed once silent for a lease, ${cluster.leaseMs} ms)`,
       );
     if (node.openCommandId) throw new ClusterError("CONFLICT", `command ${node.openCommandId} targets ${nodeName}; cancel it first`);
-    await tx.node.delete({ where: { id: node.id } });
+    await tx.execute(`DELETE FROM "Node" WHERE id = $1::uuid`, [node.id]);
     await insertAudit(tx, {
       actor,
       action: "node.removed",

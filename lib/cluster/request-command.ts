@@ -1,11 +1,12 @@
-import type { Command, CommandKind, PrismaClient } from "../db/client";
+import type { Command, CommandKind } from "../db/client";
+import { toSql, type DbHandle } from "../db/sql";
 import { insertAudit } from "./audit";
 import { lockCluster } from "./cluster-lock";
 import { ClusterError } from "./errors";
 import { healthyHeartbeatSql } from "./timing";
 
 export type RequestCommandOptions = {
-  prisma: PrismaClient;
+  db: DbHandle;
   clusterId: string;
   kind: CommandKind;
   targetNodeId: string;
@@ -35,7 +36,7 @@ type NodeState = {
  * inserts a PENDING command and its audit row. The agents carry it out (start-step-down.ts, demote-for-command.ts, promote-for-command.ts).
  */
 export async function requestCommand({
-  prisma,
+  db,
   clusterId,
   kind,
   targetNodeId,
@@ -47,23 +48,25 @@ export async function requestCommand({
   if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs < 1000 || timeoutMs > 600_000)) {
     throw new ClusterError("INVALID", "timeoutMs must be an integer from 1000 to 600000");
   }
-  return prisma.$transaction(async (tx) => {
+  return toSql(db).transaction(async (tx) => {
     const locked = await lockCluster(tx, clusterId, { nodes: false });
     if (!locked) throw new ClusterError("NOT_FOUND", "cluster not found");
     const { cluster } = locked;
-    const nodes = await tx.$queryRawUnsafe<NodeState[]>(
+    const nodes = await tx.query<NodeState>(
       `SELECT id, name, role::text AS role, maintenance,
          COALESCE(${healthyHeartbeatSql('"lastHeartbeatAt"', "$2::int")}, false) AS healthy,
          COALESCE("leaseExpiresAt" > now(), false) AS "leaseValid",
          "checkStatus"::text AS "checkStatus", isolated, checks
        FROM "Node" WHERE "clusterId" = $1::uuid`,
-      clusterId,
-      cluster.heartbeatMs,
+      [clusterId, cluster.heartbeatMs],
     );
     const target = nodes.find((n) => n.id === targetNodeId);
     if (!target) throw new ClusterError("NOT_FOUND", "node not found in this cluster");
     const active = nodes.find((n) => n.role === "ACTIVE");
-    const open = await tx.command.findFirst({ where: { clusterId, status: { in: ["PENDING", "RUNNING"] } } });
+    const [open] = await tx.query<{ kind: CommandKind }>(
+      `SELECT kind::text AS kind FROM "Command" WHERE "clusterId" = $1::uuid AND status IN ('PENDING', 'RUNNING')`,
+      [clusterId],
+    );
     if (open) throw new ClusterError("CONFLICT", `a ${open.kind.toLowerCase()} command is already in progress for this cluster`);
 
     if (kind === "DEMOTE") {
@@ -82,22 +85,13 @@ export async function requestCommand({
       }
     }
     const timeout = timeoutMs ?? Math.max(30_000, 3 * cluster.leaseMs);
-    // Both stamps from the database clock: agents compare heartbeats against createdAt.
-    const [{ createdAt, deadline }] = await tx.$queryRaw<{ createdAt: Date; deadline: Date }[]>`
-      SELECT now() AS "createdAt", now() + make_interval(secs => ${timeout / 1000}) AS deadline`;
-    const command = await tx.command.create({
-      data: {
-        clusterId,
-        kind,
-        targetNodeId,
-        targetName: target.name,
-        requestedBy,
-        reason: reason.slice(0, 500),
-        createdAt,
-        deadline,
-        forced: force && kind !== "DEMOTE" && checkProblem(target) !== null,
-      },
-    });
+    // Both stamps from the database clock (now()): agents compare heartbeats against createdAt.
+    const [command] = await tx.query<Command>(
+      `INSERT INTO "Command" (id, "clusterId", kind, "targetNodeId", "targetName", "requestedBy", reason, "createdAt", deadline, forced)
+       VALUES (gen_random_uuid(), $1::uuid, $2::"CommandKind", $3::uuid, $4, $5, $6, now(), now() + make_interval(secs => $7::float8 / 1000), $8)
+       RETURNING *`,
+      [clusterId, kind, targetNodeId, target.name, requestedBy, reason.slice(0, 500), timeout, force && kind !== "DEMOTE" && checkProblem(target) !== null],
+    );
     await insertAudit(tx, {
       actor: requestedBy,
       action: "command.requested",

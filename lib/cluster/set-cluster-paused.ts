@@ -1,20 +1,24 @@
-import type { Cluster, PrismaClient } from "../db/client";
+import type { Cluster } from "../db/client";
+import { toSql, type DbHandle } from "../db/sql";
 import { insertAudit } from "./audit";
 import { lockCluster } from "./cluster-lock";
 import { ClusterError } from "./errors";
 
-export type SetClusterPausedOptions = { prisma: PrismaClient; clusterName: string; paused: boolean; actor: string; reason?: string };
+export type SetClusterPausedOptions = { db: DbHandle; clusterName: string; paused: boolean; actor: string; reason?: string };
 
 /**
  * Pauses or resumes automatic failover. Takes the cluster row lock elections take, so an election
  * already running finishes first and none starts after a pause commits. Idempotent: no change, no audit.
  */
-export async function setClusterPaused({ prisma, clusterName, paused, actor, reason = "" }: SetClusterPausedOptions): Promise<Cluster> {
-  return prisma.$transaction(async (tx) => {
+export async function setClusterPaused({ db, clusterName, paused, actor, reason = "" }: SetClusterPausedOptions): Promise<Cluster> {
+  return toSql(db).transaction(async (tx) => {
     const locked = await lockCluster(tx, { name: clusterName }, { nodes: false });
     if (!locked) throw new ClusterError("NOT_FOUND", `cluster ${clusterName} not found`);
-    if (locked.cluster.paused === paused) return tx.cluster.findUniqueOrThrow({ where: { id: locked.cluster.id } });
-    const cluster = await tx.cluster.update({ where: { id: locked.cluster.id }, data: { paused } });
+    if (locked.cluster.paused === paused) return (await tx.query<Cluster>(`SELECT * FROM "Cluster" WHERE id = $1::uuid`, [locked.cluster.id]))[0];
+    const [cluster] = await tx.query<Cluster>(`UPDATE "Cluster" SET paused = $2, "updatedAt" = now() WHERE id = $1::uuid RETURNING *`, [
+      locked.cluster.id,
+      paused,
+    ]);
     await insertAudit(tx, { actor, action: paused ? "cluster.paused" : "cluster.resumed", clusterId: cluster.id, clusterName, epoch: cluster.epoch, reason });
     return cluster;
   });

@@ -1,7 +1,8 @@
-import type { Node, PrismaClient } from "../db/client";
+import type { Node } from "../db/client";
+import type { DbHandle } from "../db/sql";
 import { updateNodeSetting } from "./update-node-setting";
 
-export type SetNodeMaintenanceOptions = { prisma: PrismaClient; clusterName: string; nodeName: string; maintenance: boolean; actor: string; reason?: string };
+export type SetNodeMaintenanceOptions = { db: DbHandle; clusterName: string; nodeName: string; maintenance: boolean; actor: string; reason?: string };
 
 /**
  * A node in maintenance is never promoted (automatically or by command). It does not demote an
@@ -11,8 +12,7 @@ export function setNodeMaintenance({ maintenance, reason = "", ...target }: SetN
   return updateNodeSetting({
     ...target,
     reason,
-    unchanged: (node) => node.maintenance === maintenance,
-    data: { maintenance },
+    setting: { maintenance },
     audit: (node) => ({ action: maintenance ? "node.maintenance_on" : "node.maintenance_off", details: { role: node.role } }),
   });
 }

@@ -1,9 +1,10 @@
-import type { Node, PrismaClient } from "../db/client";
+import type { Node } from "../db/client";
+import type { DbHandle } from "../db/sql";
 import { ClusterError } from "./errors";
 import { priorityProblem } from "./priority";
 import { updateNodeSetting } from "./update-node-setting";
 
-export type SetNodePriorityOptions = { prisma: PrismaClient; clusterName: string; nodeName: string; priority: number; actor: string; reason?: string };
+export type SetNodePriorityOptions = { db: DbHandle; clusterName: string; nodeName: string; priority: number; actor: string; reason?: string };
 
 /** Sets the election priority (higher wins; 0 = never promoted automatically). Idempotent. */
 export async function setNodePriority({ priority, reason = "", ...target }: SetNodePriorityOptions): Promise<Node> {
@@ -12,8 +13,7 @@ export async function setNodePriority({ priority, reason = "", ...target }: SetN
   return updateNodeSetting({
     ...target,
     reason,
-    unchanged: (node) => node.priority === priority,
-    data: { priority },
+    setting: { priority },
     audit: (node) => ({ action: "node.priority_changed", details: { from: node.priority, to: priority } }),
   });
 }

@@ -1,4 +1,5 @@
-import type { Cluster, FailoverMode, PrismaClient } from "../db/client";
+import type { Cluster, FailoverMode } from "../db/client";
+import { toSql, type DbHandle } from "../db/sql";
 import { insertAudit } from "./audit";
 import { ClusterError } from "./errors";
 import { lockCluster } from "./cluster-lock";
@@ -15,22 +16,22 @@ export type ClusterSettings = {
   failoverLimit?: number;
   failoverWindowMs?: number;
 };
-export type UpdateClusterSettingsOptions = { prisma: PrismaClient; clusterName: string; settings: ClusterSettings; actor: string; reason?: string };
+export type UpdateClusterSettingsOptions = { db: DbHandle; clusterName: string; settings: ClusterSettings; actor: string; reason?: string };
 
 /**
  * Changes failover mode, timings and flap damping, audited in one row with { setting: { from, to } }
  * of what changed. The resulting set of timings is checked as a whole, under the cluster row lock,
  * so two admins changing one value each cannot combine into a bad set.
  */
-export async function updateClusterSettings({ prisma, clusterName, settings, actor, reason = "" }: UpdateClusterSettingsOptions): Promise<Cluster> {
+export async function updateClusterSettings({ db, clusterName, settings, actor, reason = "" }: UpdateClusterSettingsOptions): Promise<Cluster> {
   for (const [key, { min, max }] of Object.entries(FLAP_DAMPING_BOUNDS)) {
     const v = settings[key as keyof typeof FLAP_DAMPING_BOUNDS];
     if (v !== undefined && (!Number.isInteger(v) || v < min || v > max)) throw new ClusterError("INVALID", `${key} must be an integer from ${min} to ${max}`);
   }
-  return prisma.$transaction(async (tx) => {
+  return toSql(db).transaction(async (tx) => {
     const locked = await lockCluster(tx, { name: clusterName }, { nodes: false });
     if (!locked) throw new ClusterError("NOT_FOUND", `cluster ${clusterName} not found`);
-    const before = await tx.cluster.findUniqueOrThrow({ where: { id: locked.cluster.id } });
+    const [before] = await tx.query<Cluster>(`SELECT * FROM "Cluster" WHERE id = $1::uuid`, [locked.cluster.id]);
     const after = {
       failoverMode: settings.failoverMode ?? before.failoverMode,
       heartbeatMs: settings.heartbeatMs ?? before.heartbeatMs,
@@ -44,7 +45,21 @@ export async function updateClusterSettings({ prisma, clusterName, settings, act
     if (problem) throw new ClusterError("INVALID", problem);
     const changed = (Object.keys(after) as (keyof typeof after)[]).filter((k) => after[k] !== before[k]);
     if (changed.length === 0) return before;
-    const cluster = await tx.cluster.update({ where: { id: locked.cluster.id }, data: after });
+    const [cluster] = await tx.query<Cluster>(
+      `UPDATE "Cluster" SET "failoverMode" = $2::"FailoverMode", "heartbeatMs" = $3, "leaseMs" = $4, "demoteTimeoutMs" = $5,
+         "checkHoldOffMs" = $6, "failoverLimit" = $7, "failoverWindowMs" = $8, "updatedAt" = now()
+       WHERE id = $1::uuid RETURNING *`,
+      [
+        locked.cluster.id,
+        after.failoverMode,
+        after.heartbeatMs,
+        after.leaseMs,
+        after.demoteTimeoutMs,
+        after.checkHoldOffMs,
+        after.failoverLimit,
+        after.failoverWindowMs,
+      ],
+    );
     await insertAudit(tx, {
       actor,
       action: "cluster.settings_changed",

@@ -1,33 +1,37 @@
-import type { Node, Prisma, PrismaClient } from "../db/client";
+import type { Node } from "../db/client";
+import { toSql, type DbHandle } from "../db/sql";
 import { insertAudit, type AuditInput } from "./audit";
 import { ClusterError } from "./errors";
 import { lockCluster } from "./cluster-lock";
 
+/** The per-node settings the console changes; each is a column of "Node". */
+export type NodeSetting = { maintenance: boolean } | { priority: number };
+
 export type UpdateNodeSettingOptions = {
-  prisma: PrismaClient;
+  db: DbHandle;
   clusterName: string;
   nodeName: string;
   actor: string;
   reason: string;
-  /** True when the node already has the wanted value: nothing changes, nothing is audited. */
-  unchanged: (node: Node) => boolean;
-  data: Prisma.NodeUpdateInput;
+  setting: NodeSetting;
   audit: (node: Node) => Pick<AuditInput, "action" | "details">;
 };
 
 /**
  * The console's per-node settings (maintenance, priority): under the cluster row lock that
- * elections take, so a change and an election never interleave; idempotent; audited.
+ * elections take, so a change and an election never interleave; idempotent (no change, no audit); audited.
  */
-export async function updateNodeSetting({ prisma, clusterName, nodeName, actor, reason, unchanged, data, audit }: UpdateNodeSettingOptions): Promise<Node> {
-  return prisma.$transaction(async (tx) => {
+export async function updateNodeSetting({ db, clusterName, nodeName, actor, reason, setting, audit }: UpdateNodeSettingOptions): Promise<Node> {
+  const [[column, value]] = Object.entries(setting) as ["maintenance" | "priority", unknown][];
+  return toSql(db).transaction(async (tx) => {
     const locked = await lockCluster(tx, { name: clusterName }, { nodes: false });
     if (!locked) throw new ClusterError("NOT_FOUND", `cluster ${clusterName} not found`);
     const { cluster } = locked;
-    const node = await tx.node.findUnique({ where: { clusterId_name: { clusterId: cluster.id, name: nodeName } } });
+    const [node] = await tx.query<Node>(`SELECT * FROM "Node" WHERE "clusterId" = $1::uuid AND name = $2 FOR UPDATE`, [cluster.id, nodeName]);
     if (!node) throw new ClusterError("NOT_FOUND", `node ${nodeName} not found in cluster ${clusterName}`);
-    if (unchanged(node)) return node;
-    const updated = await tx.node.update({ where: { id: node.id }, data });
+    if (node[column] === value) return node;
+    // The column name comes from NodeSetting's keys, never from the request.
+    const [updated] = await tx.query<Node>(`UPDATE "Node" SET "${column}" = $2 WHERE id = $1::uuid RETURNING *`, [node.id, value]);
     await insertAudit(tx, { actor, clusterId: cluster.id, clusterName, nodeId: node.id, nodeName, reason, ...audit(node) });
     return updated;
   });

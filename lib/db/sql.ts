@@ -11,7 +11,10 @@ export interface Sql {
   query<T>(text: string, values?: unknown[]): Promise<T[]>;
   /** Returns the number of rows affected. */
   execute(text: string, values?: unknown[]): Promise<number>;
-  /** READ COMMITTED transaction; the callback's Sql runs inside it. */
+  /**
+   * READ COMMITTED transaction; the callback's Sql runs inside it. Called inside a transaction, it
+   * joins it: domain functions that open their own compose into one (the console's PATCH handlers).
+   */
   transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
 }
 
@@ -42,11 +45,11 @@ function statementName(text: string): string | undefined {
 
 function pgExecutor(client: Queryable, pool: pg.Pool | null): Sql {
   const run = (text: string, values: unknown[] = []) => client.query({ name: statementName(text), text, values: values.map(toParam), types } as never);
-  return {
+  const sql: Sql = {
     query: async <T>(text: string, values?: unknown[]) => (await run(text, values)).rows as T[],
     execute: async (text, values) => (await run(text, values)).rowCount ?? 0,
     async transaction(fn) {
-      if (!pool) throw new Error("nested transactions are not supported");
+      if (!pool) return fn(sql);
       const conn = await pool.connect();
       try {
         await conn.query("BEGIN");
@@ -66,6 +69,7 @@ function pgExecutor(client: Queryable, pool: pg.Pool | null): Sql {
       }
     },
   };
+  return sql;
 }
 
 export function pgPoolSql(pool: pg.Pool): Sql {
@@ -91,14 +95,12 @@ export function createPgPool(connectionString: string, max = 3): pg.Pool {
 type PrismaLike = PrismaClient | Prisma.TransactionClient;
 
 export function prismaSql(prisma: PrismaLike): Sql {
-  return {
+  const sql: Sql = {
     query: <T>(text: string, values: unknown[] = []) => prisma.$queryRawUnsafe<T[]>(text, ...values),
     execute: (text, values = []) => prisma.$executeRawUnsafe(text, ...values),
-    async transaction(fn) {
-      if (!("$transaction" in prisma)) throw new Error("nested transactions are not supported");
-      return (prisma as PrismaClient).$transaction((tx) => fn(prismaSql(tx)));
-    },
+    transaction: (fn) => ("$transaction" in prisma ? (prisma as PrismaClient).$transaction((tx) => fn(prismaSql(tx))) : fn(sql)),
   };
+  return sql;
 }
 
 /** Anything the domain functions accept: an Sql executor, a Prisma client or a Prisma transaction. */

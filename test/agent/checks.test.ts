@@ -99,7 +99,7 @@ describe("health checks", () => {
     await waitFor(async () => (await checkStatus(id, "b")) === "FAILING", { what: "b failing" });
     const b = await t.prisma.node.findFirstOrThrow({ where: { clusterId: id, name: "b" } });
     const refused = await requestCommand({
-      prisma: t.prisma,
+      db: t.prisma,
       clusterId: id,
       kind: "SWITCHOVER",
       targetNodeId: b.id,
@@ -110,7 +110,7 @@ describe("health checks", () => {
     agents[0].signal("SIGKILL"); // a dies: c (passing, lower priority) is elected, not b
     await waitFor(async () => (await activeName(id)) === "c", { what: "c elected", timeoutMs: 10_000 });
     const forced = await requestCommand({
-      prisma: t.prisma,
+      db: t.prisma,
       clusterId: id,
       kind: "SWITCHOVER",
       targetNodeId: b.id,
@@ -168,7 +168,7 @@ describe("health checks", () => {
     expect(limited.reason).toMatch(/^automatic failover paused: 1 automatic failovers in the last 60 s \(limit 1\)/);
     expect(await activeName(id)).toBeUndefined(); // b stepped down to a; a is not elected while paused
     // An operator resumes: a new count starts, and a is elected at once instead of pausing again.
-    await setClusterPaused({ prisma: t.prisma, clusterName: name, paused: false, actor: userActor("ops@example.com") });
+    await setClusterPaused({ db: t.prisma, clusterName: name, paused: false, actor: userActor("ops@example.com") });
     await waitFor(async () => (await activeName(id)) === "a", { what: "a elected after the resume", timeoutMs: 10_000 });
     expect((await t.prisma.cluster.findUniqueOrThrow({ where: { id } })).paused).toBe(false);
   });

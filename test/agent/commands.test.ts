@@ -44,7 +44,7 @@ describe("commands executed by real agents", () => {
     const target = old.name === "c1" ? "c2" : "c1";
     const started = Date.now();
     const cmd = await requestCommand({
-      prisma: t.prisma,
+      db: t.prisma,
       clusterId,
       kind: "SWITCHOVER",
       targetNodeId: await nodeId(target),
@@ -71,7 +71,7 @@ describe("commands executed by real agents", () => {
     target.signal("SIGSTOP");
     try {
       const cmd = await requestCommand({
-        prisma: t.prisma,
+        db: t.prisma,
         clusterId,
         kind: "SWITCHOVER",
         targetNodeId: await nodeId(target.node),
@@ -92,7 +92,7 @@ describe("commands executed by real agents", () => {
     await new Promise((r) => setTimeout(r, 3 * FAST.heartbeatMs)); // let the resumed node heartbeat again
     const [current] = await activeNodes(t.prisma, clusterId);
     const cmd = await requestCommand({
-      prisma: t.prisma,
+      db: t.prisma,
       clusterId,
       kind: "DEMOTE",
       targetNodeId: await nodeId(current.name),

@@ -47,7 +47,7 @@ describe("a database pause shorter than the lease, with a demote hook that uses 
     await agents[1].waitForLine((l) => l.msg === "registered");
     // a stays active in maintenance, so once it gives the role up the role goes to b (a re-elected
     // would start its next service behind its own demote hook and hide an early release).
-    await setNodeMaintenance({ prisma, clusterName: "paused", nodeName: "a", maintenance: true, actor: "test" });
+    await setNodeMaintenance({ db: prisma, clusterName: "paused", nodeName: "a", maintenance: true, actor: "test" });
     // Pause right after a renewal, so the active fences while the database is away and the
     // database is back (2.3 s later) while its 1.9 s demote hook still runs.
     await agents[0].waitForLine((l) => l.event === "lease" && BigInt(l.mono) > process.hrtime.bigint() - 50_000_000n);

@@ -59,7 +59,7 @@ describe("supervised mode", () => {
     await start();
     const aPid = await serviceOf("a");
     const cmd = await requestCommand({
-      prisma: t.prisma,
+      db: t.prisma,
       clusterId,
       kind: "SWITCHOVER",
       targetNodeId: (await t.prisma.node.findFirstOrThrow({ where: { clusterId, name: "b" } })).id,

@@ -55,7 +55,7 @@ describe("never two services running", () => {
     const clusterId = await pair("slowdemote", () => hookArgs(serviceHooks(events, { demoteSleepS: 4 })));
     await waitFor(async () => (await serviceIntervals(events)).length === 1, { what: "a's promote hook" });
     const started = Date.now();
-    const cmd = await requestCommand({ prisma: t.prisma, clusterId, kind: "SWITCHOVER", targetNodeId: await nodeId(clusterId, "b"), requestedBy: actor });
+    const cmd = await requestCommand({ db: t.prisma, clusterId, kind: "SWITCHOVER", targetNodeId: await nodeId(clusterId, "b"), requestedBy: actor });
     const done = await finished(cmd.id);
     const tookMs = Date.now() - started;
     expect(done.status).toBe("SUCCEEDED");
@@ -86,9 +86,9 @@ describe("never two services running", () => {
   it("a cancel while the active runs its demote hook is refused, and the switchover completes", async () => {
     const events = path.join(dir, "cancel");
     const clusterId = await pair("cancelling", () => hookArgs(serviceHooks(events, { demoteSleepS: 2 })));
-    const cmd = await requestCommand({ prisma: t.prisma, clusterId, kind: "SWITCHOVER", targetNodeId: await nodeId(clusterId, "b"), requestedBy: actor });
+    const cmd = await requestCommand({ db: t.prisma, clusterId, kind: "SWITCHOVER", targetNodeId: await nodeId(clusterId, "b"), requestedBy: actor });
     await agents[0].waitForLine((l) => l.msg === "became STANDBY" && l.draining === true);
-    const refused = await cancelCommand({ prisma: t.prisma, commandId: cmd.id, requestedBy: actor }).catch((err: unknown) => err);
+    const refused = await cancelCommand({ db: t.prisma, commandId: cmd.id, requestedBy: actor }).catch((err: unknown) => err);
     expect(refused).toBeInstanceOf(ClusterError);
     expect((refused as ClusterError).message).toMatch(/running and can no longer be cancelled/);
     expect((await finished(cmd.id)).status).toBe("SUCCEEDED");
@@ -101,7 +101,7 @@ describe("never two services running", () => {
     const pids = path.join(dir, "background-pids");
     const clusterId = await pair("background", () => hookArgs(serviceHooks(events, { promoteExtra: `sleep 600 & echo $! >> ${pids}` })));
     await agents[0].waitForLine((l) => l.msg === "promote hook succeeded", 5000);
-    const cmd = await requestCommand({ prisma: t.prisma, clusterId, kind: "SWITCHOVER", targetNodeId: await nodeId(clusterId, "b"), requestedBy: actor });
+    const cmd = await requestCommand({ db: t.prisma, clusterId, kind: "SWITCHOVER", targetNodeId: await nodeId(clusterId, "b"), requestedBy: actor });
     expect((await finished(cmd.id, 5000)).status).toBe("SUCCEEDED");
     await agents[1].waitForLine((l) => l.msg === "promote hook succeeded", 5000);
     const stopAt = Date.now();
@@ -147,7 +147,7 @@ describe("never two services running", () => {
     const clusterId = await pair("deadactive", () => []);
     agents[0].signal("SIGSTOP"); // a is frozen: it will never step down
     const cmd = await requestCommand({
-      prisma: t.prisma,
+      db: t.prisma,
       clusterId,
       kind: "DEMOTE",
       targetNodeId: await nodeId(clusterId, "a"),

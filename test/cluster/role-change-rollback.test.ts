@@ -39,7 +39,7 @@ describe("role changes are all or nothing", () => {
   it("command promotion: same, and the command stays open", async () => {
     const instance = randomUUID();
     const { cluster, b } = await lapsedCluster("promote", instance);
-    const cmd = await requestCommand({ prisma: t.prisma, clusterId: cluster.id, kind: "SWITCHOVER", targetNodeId: b.id, requestedBy: "user:ops@example.com" });
+    const cmd = await requestCommand({ db: t.prisma, clusterId: cluster.id, kind: "SWITCHOVER", targetNodeId: b.id, requestedBy: "user:ops@example.com" });
     const before = await snapshot(cluster.id);
     const result = await promoteForCommand({ db: t.prisma, commandId: cmd.id, clusterId: cluster.id, nodeId: b.id, instanceId: randomUUID() });
     expect(result).toEqual({ promoted: false, why: "this node's row changed meanwhile" });

@@ -44,7 +44,7 @@ describe("console writes and reads in lib/cluster", () => {
     { name: "a lease that, with the current heartbeat, is too short", settings: { leaseMs: 1500 }, error: /leaseMs/ },
   ])("refuses settings: $name, and writes nothing", async ({ settings, error }) => {
     const before = await databaseState(t.prisma);
-    await expect(updateClusterSettings({ prisma: t.prisma, clusterName: "c1", settings, actor })).rejects.toMatchObject({
+    await expect(updateClusterSettings({ db: t.prisma, clusterName: "c1", settings, actor })).rejects.toMatchObject({
       code: "INVALID",
       message: expect.stringMatching(error),
     });
@@ -53,7 +53,7 @@ describe("console writes and reads in lib/cluster", () => {
 
   it("changes settings with one audit row naming each change; the same values again write nothing", async () => {
     const cluster = await updateClusterSettings({
-      prisma: t.prisma,
+      db: t.prisma,
       clusterName: "c1",
       settings: { failoverMode: "MANUAL", leaseMs: 6000 },
       actor,
@@ -68,25 +68,25 @@ describe("console writes and reads in lib/cluster", () => {
       details: { failoverMode: { from: "AUTOMATIC", to: "MANUAL" }, leaseMs: { from: 5000, to: 6000 } },
     });
     const before = await databaseState(t.prisma);
-    await updateClusterSettings({ prisma: t.prisma, clusterName: "c1", settings: { failoverMode: "MANUAL", leaseMs: 6000 }, actor });
+    await updateClusterSettings({ db: t.prisma, clusterName: "c1", settings: { failoverMode: "MANUAL", leaseMs: 6000 }, actor });
     expect(await databaseState(t.prisma)).toBe(before);
   });
 
   it("pause, maintenance and priority: audited once, idempotent, NOT_FOUND for unknown names", async () => {
     const count = () => t.prisma.auditEvent.count();
     const start = await count();
-    await setClusterPaused({ prisma: t.prisma, clusterName: "c1", paused: true, actor });
-    await setClusterPaused({ prisma: t.prisma, clusterName: "c1", paused: true, actor });
-    await setNodeMaintenance({ prisma: t.prisma, clusterName: "c1", nodeName: "late", maintenance: true, actor });
-    await setNodeMaintenance({ prisma: t.prisma, clusterName: "c1", nodeName: "late", maintenance: true, actor });
-    await setNodePriority({ prisma: t.prisma, clusterName: "c1", nodeName: "late", priority: 5, actor });
-    await setNodePriority({ prisma: t.prisma, clusterName: "c1", nodeName: "late", priority: 5, actor });
+    await setClusterPaused({ db: t.prisma, clusterName: "c1", paused: true, actor });
+    await setClusterPaused({ db: t.prisma, clusterName: "c1", paused: true, actor });
+    await setNodeMaintenance({ db: t.prisma, clusterName: "c1", nodeName: "late", maintenance: true, actor });
+    await setNodeMaintenance({ db: t.prisma, clusterName: "c1", nodeName: "late", maintenance: true, actor });
+    await setNodePriority({ db: t.prisma, clusterName: "c1", nodeName: "late", priority: 5, actor });
+    await setNodePriority({ db: t.prisma, clusterName: "c1", nodeName: "late", priority: 5, actor });
     expect((await count()) - start).toBe(3);
-    await expect(setClusterPaused({ prisma: t.prisma, clusterName: "nope", paused: false, actor })).rejects.toMatchObject({ code: "NOT_FOUND" });
-    await expect(setNodeMaintenance({ prisma: t.prisma, clusterName: "c1", nodeName: "nope", maintenance: false, actor })).rejects.toMatchObject({
+    await expect(setClusterPaused({ db: t.prisma, clusterName: "nope", paused: false, actor })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(setNodeMaintenance({ db: t.prisma, clusterName: "c1", nodeName: "nope", maintenance: false, actor })).rejects.toMatchObject({
       code: "NOT_FOUND",
     });
-    await expect(setNodePriority({ prisma: t.prisma, clusterName: "c1", nodeName: "late", priority: 1001, actor })).rejects.toMatchObject({ code: "INVALID" });
+    await expect(setNodePriority({ db: t.prisma, clusterName: "c1", nodeName: "late", priority: 1001, actor })).rejects.toMatchObject({ code: "INVALID" });
     expect((await count()) - start).toBe(3);
   });
 
@@ -94,7 +94,7 @@ describe("console writes and reads in lib/cluster", () => {
     const seen: string[] = [];
     let before: bigint | undefined;
     for (;;) {
-      const page = await listAuditEvents({ prisma: t.prisma, actor: "OPS@EXAMPLE", limit: 2, before });
+      const page = await listAuditEvents({ db: t.prisma, actor: "OPS@EXAMPLE", limit: 2, before });
       seen.push(...page.events.map((e) => e.action));
       if (!page.nextBefore) break;
       before = page.nextBefore;
@@ -110,7 +110,7 @@ describe("console writes and reads in lib/cluster", () => {
         ('2026-01-01T01:20:00Z', 'agent:tl/b', 'failover.promoted', 'tl', 'b', 'STANDBY', 'ACTIVE', 2),
         ('2026-01-01T01:30:00Z', 'user:x', 'node.maintenance_on', 'tl', 'b', NULL, NULL, NULL)`;
     const timeline = await activeTimeline({
-      prisma: t.prisma,
+      db: t.prisma,
       clusterName: "tl",
       from: new Date("2026-01-01T01:00:00Z"),
       to: new Date("2026-01-01T02:00:00Z"),
@@ -120,7 +120,7 @@ describe("console writes and reads in lib/cluster", () => {
       { node: "a", from: new Date("2026-01-01T01:00:00Z"), to: new Date("2026-01-01T01:10:00Z"), ongoing: false, epoch: 1n },
       { node: "b", from: new Date("2026-01-01T01:20:00Z"), to: new Date("2026-01-01T02:00:00Z"), ongoing: false, epoch: 2n },
     ]);
-    const unknown = activeTimeline({ prisma: t.prisma, clusterName: "never-seen" });
+    const unknown = activeTimeline({ db: t.prisma, clusterName: "never-seen" });
     await expect(unknown).rejects.toMatchObject({ code: "NOT_FOUND" });
   });
 });

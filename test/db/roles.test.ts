@@ -48,7 +48,7 @@ describe("least-privilege database roles (prisma/roles.sql)", () => {
     });
     const [active] = await activeNodes(t.prisma, clusterId);
     const target = await t.prisma.node.findFirstOrThrow({ where: { clusterId, NOT: { name: active.name } } });
-    const cmd = await requestCommand({ prisma: t.prisma, clusterId, kind: "SWITCHOVER", targetNodeId: target.id, requestedBy: "user:ops@example.com" });
+    const cmd = await requestCommand({ db: t.prisma, clusterId, kind: "SWITCHOVER", targetNodeId: target.id, requestedBy: "user:ops@example.com" });
     await waitFor(async () => (await t.prisma.command.findUniqueOrThrow({ where: { id: cmd.id } })).status === "SUCCEEDED", { what: "switchover" });
     // requested, started, demoted, promoted
     expect(await t.prisma.auditEvent.count({ where: { commandId: cmd.id } })).toBe(4);

@@ -5,7 +5,7 @@ import { listAuditEvents } from "@/lib/cluster/list-audit-events";
 import { db } from "@/lib/db/client";
 
 export const GET = withAuth({ role: "VIEWER", query: auditCsvQuerySchema }, async ({ query }) => {
-  const page = await listAuditEvents({ prisma: db(), ...query });
+  const page = await listAuditEvents({ db: db(), ...query });
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   return new Response(auditEventsToCsv(page.events), {
     headers: {

@@ -12,9 +12,9 @@ export const POST = withAuth({ role: "OPERATOR", params: clusterParamsSchema, bo
   if (body.force && !hasRole(user.role, "ADMIN")) {
     throw new AppError("FORBIDDEN", "forcing a command onto a node whose checks fail (or that is isolated) requires the ADMIN role");
   }
-  const { clusterId, nodeId } = await findNodeByName({ prisma: db(), clusterName: name, nodeName: body.targetNode });
+  const { clusterId, nodeId } = await findNodeByName({ db: db(), clusterName: name, nodeName: body.targetNode });
   const command = await requestCommand({
-    prisma: db(),
+    db: db(),
     clusterId,
     kind: body.kind,
     targetNodeId: nodeId,
@@ -23,6 +23,6 @@ export const POST = withAuth({ role: "OPERATOR", params: clusterParamsSchema, bo
     timeoutMs: body.timeoutMs,
     force: body.force,
   });
-  const view = await getCommand({ prisma: db(), clusterName: name, commandId: command.id });
+  const view = await getCommand({ db: db(), clusterName: name, commandId: command.id });
   return jsonResponse(view, { status: 201, headers: { location: `/api/v1/clusters/${name}/commands/${command.id}` } });
 });

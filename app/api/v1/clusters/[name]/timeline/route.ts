@@ -4,5 +4,5 @@ import { activeTimeline } from "@/lib/cluster/active-timeline";
 import { db } from "@/lib/db/client";
 
 export const GET = withAuth({ role: "VIEWER", params: clusterParamsSchema, query: timelineQuerySchema }, async ({ params, query }) =>
-  activeTimeline({ prisma: db(), clusterName: params.name, ...query }),
+  activeTimeline({ db: db(), clusterName: params.name, ...query }),
 );

@@ -4,5 +4,5 @@ import { getCommand } from "@/lib/cluster/get-command";
 import { db } from "@/lib/db/client";
 
 export const GET = withAuth({ role: "VIEWER", params: commandParamsSchema }, async ({ params }) =>
-  getCommand({ prisma: db(), clusterName: params.name, commandId: params.id }),
+  getCommand({ db: db(), clusterName: params.name, commandId: params.id }),
 );

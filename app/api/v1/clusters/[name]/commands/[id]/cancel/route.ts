@@ -5,7 +5,7 @@ import { getCommand } from "@/lib/cluster/get-command";
 import { db } from "@/lib/db/client";
 
 export const POST = withAuth({ role: "OPERATOR", params: commandParamsSchema }, async ({ params: { name, id }, user }) => {
-  await getCommand({ prisma: db(), clusterName: name, commandId: id }); // 404 unless it belongs to this cluster
-  await cancelCommand({ prisma: db(), commandId: id, requestedBy: user.actor });
-  return getCommand({ prisma: db(), clusterName: name, commandId: id });
+  await getCommand({ db: db(), clusterName: name, commandId: id }); // 404 unless it belongs to this cluster
+  await cancelCommand({ db: db(), commandId: id, requestedBy: user.actor });
+  return getCommand({ db: db(), clusterName: name, commandId: id });
 });
