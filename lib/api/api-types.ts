@@ -1,16 +1,48 @@
-// The JSON shapes the browser receives: the domain types with BigInt and Date as strings.
+// The JSON shapes /api/v1 answers with, for the console's fetches and the CLI: inferred from the
+// documented response schemas (lib/api/response-schemas.ts), so the two clients, the OpenAPI
+// document and the tests' checks of real answers agree by construction.
+import type { z } from "zod";
 import type { ActiveTimeline } from "../cluster/active-timeline";
 import type { ClusterDetail, CommandView } from "../cluster/get-cluster-detail";
 import type { ClusterOverview } from "../cluster/get-cluster-overview";
-import type { AuditEvent } from "../db/client";
 import type { NodeView } from "../cluster/node-views";
+import type {
+  activeTimelineSchema,
+  apiTokenSchema,
+  auditEventSchema,
+  auditPageSchema,
+  clusterDetailSchema,
+  clusterOverviewSchema,
+  commandSchema,
+  meSchema,
+  nodeSchema,
+  userResultSchema,
+  userSchema,
+} from "./response-schemas";
 
+export type ClusterOverviewJson = z.output<typeof clusterOverviewSchema>;
+export type ClusterDetailJson = z.output<typeof clusterDetailSchema>;
+export type NodeJson = z.output<typeof nodeSchema>;
+export type CommandJson = z.output<typeof commandSchema>;
+export type AuditEventJson = z.output<typeof auditEventSchema>;
+export type AuditPageJson = z.output<typeof auditPageSchema>;
+export type ActiveTimelineJson = z.output<typeof activeTimelineSchema>;
+export type MeJson = z.output<typeof meSchema>;
+export type ApiTokenJson = z.output<typeof apiTokenSchema>;
+export type UserJson = z.output<typeof userSchema>;
+export type UserResultJson = z.output<typeof userResultSchema>;
+
+/** A domain value as JSON.stringify sends it (lib/api/json.ts): BigInt and Date become strings. */
 export type Jsonify<T> = T extends bigint | Date ? string : T extends (infer U)[] ? Jsonify<U>[] : T extends object ? { [K in keyof T]: Jsonify<T[K]> } : T;
 
-export type ClusterOverviewJson = Jsonify<ClusterOverview>;
-export type ClusterDetailJson = Jsonify<ClusterDetail>;
-export type NodeJson = Jsonify<NodeView>;
-export type CommandJson = Jsonify<CommandView>;
-export type AuditEventJson = Jsonify<Omit<AuditEvent, "details">> & { details: unknown };
-export type AuditPageJson = { events: AuditEventJson[]; nextBefore: string | null };
-export type ActiveTimelineJson = Jsonify<ActiveTimeline>;
+// What the handlers return must fit the documented shapes: a domain field whose type drifts from
+// its schema fails the typecheck here (fields the schemas lack fail the API tests' strict checks).
+type Fits<Actual extends Documented, Documented> = Actual;
+export type HandlersFitTheirSchemas = [
+  Fits<Jsonify<ClusterOverview>, ClusterOverviewJson>,
+  Fits<Jsonify<ClusterDetail>, Omit<ClusterDetailJson, "commands"> & { commands: Jsonify<CommandView>[] }>,
+  Fits<Jsonify<NodeView>, NodeJson>,
+  // Command.forced reaches the JSON through the row's spread in commandView, not through CommandView.
+  Fits<Jsonify<CommandView>, Omit<CommandJson, "forced">>,
+  Fits<Jsonify<ActiveTimeline>, ActiveTimelineJson>,
+];

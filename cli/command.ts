@@ -1,0 +1,52 @@
+// What every subcommand is: its usage line, positionals, options (node:util parseArgs) and run.
+import type { ParseArgsConfig } from "node:util";
+import type { z } from "zod";
+import { nameSchema } from "../lib/api/schemas";
+import type { ApiClient } from "./api-client";
+import { usageError, type ExitCode } from "./exit-codes";
+
+/** No option is `multiple`, so each value is one string or boolean. */
+export type Values = Record<string, string | boolean | undefined>;
+export type Options = NonNullable<ParseArgsConfig["options"]>;
+
+export type CommandContext = {
+  api: ApiClient;
+  /** Positionals after the subcommand, as many as it declares (checked before run). */
+  args: string[];
+  values: Values;
+  json: boolean;
+  /** A result line (stdout). */
+  print(text: string): void;
+  /** Progress and notes (stderr), so stdout stays the result, e.g. for --json. */
+  note(text: string): void;
+};
+
+export type CommandSpec = {
+  summary: string;
+  /** After "failoverctl NAME ". */
+  usage: string;
+  positionals: { name: string; optional?: boolean }[];
+  options: Options;
+  /** Changes something: takes --reason. */
+  changes?: boolean;
+  run(ctx: CommandContext): Promise<ExitCode | void>;
+};
+
+export const REASON_OPTION: Options = { reason: { type: "string" } };
+
+/** A positional or option value checked with a request schema: a usage error (exit 2) naming it, before anything is sent. */
+export function checked<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue.path.length ? `${issue.path.join(".")}: ` : "";
+    throw usageError(`${what}: ${where}${issue.message}`);
+  }
+  return parsed.data;
+}
+
+export const clusterArg = (ctx: CommandContext, i = 0) => checked(nameSchema, ctx.args[i], `CLUSTER ${JSON.stringify(ctx.args[i])}`);
+export const nodeArg = (ctx: CommandContext, i = 1) => checked(nameSchema, ctx.args[i], `NODE ${JSON.stringify(ctx.args[i])}`);
+
+export const clusterPath = (cluster: string) => `/api/v1/clusters/${encodeURIComponent(cluster)}`;
+export const nodePath = (cluster: string, node: string) => `${clusterPath(cluster)}/nodes/${encodeURIComponent(node)}`;

@@ -1,0 +1,118 @@
+// `switchover`, `promote`, `demote`: request the command, then follow it until it ends (unless
+// --no-wait). Exit 0 only when it SUCCEEDED; FAILED, EXPIRED or CANCELLED exit 1 with the reason.
+import type { CommandJson } from "../../lib/api/api-types";
+import { clusterDetailSchema, commandSchema, TERMINAL_COMMAND_STATUSES } from "../../lib/api/response-schemas";
+import { requestCommandSchema, type RequestCommandBody } from "../../lib/api/schemas";
+import { checked, clusterArg, clusterPath, nodeArg, REASON_OPTION, type CommandContext, type CommandSpec } from "../command";
+import { CliError, EXIT, usageError } from "../exit-codes";
+import { duration } from "../format";
+
+const POLL_MS = 250;
+/** How long past its deadline the CLI keeps waiting for the console to end a command itself. */
+const GRACE_MS = 30_000;
+
+const ROLE_OPTIONS = {
+  ...REASON_OPTION,
+  force: { type: "boolean" },
+  timeout: { type: "string" },
+  "no-wait": { type: "boolean" },
+} as const;
+const ROLE_USAGE = "[--reason TEXT] [--timeout SECONDS] [--force] [--no-wait] [--json]";
+
+function timeoutMs(ctx: CommandContext): number | undefined {
+  const raw = ctx.values.timeout;
+  if (typeof raw !== "string") return undefined;
+  const seconds = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw.trim()) || !Number.isFinite(seconds)) throw usageError(`--timeout ${raw}: seconds, e.g. --timeout 60`);
+  return Math.round(seconds * 1000);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const what = (c: Pick<CommandJson, "kind" | "targetNode">) => `${c.kind.toLowerCase()} ${c.kind === "DEMOTE" ? "of" : "to"} ${c.targetNode}`;
+
+async function requestAndFollow(ctx: CommandContext, cluster: string, request: Omit<RequestCommandBody, "reason" | "timeoutMs" | "force">) {
+  const body = checked(
+    requestCommandSchema,
+    { ...request, reason: ctx.values.reason, timeoutMs: timeoutMs(ctx), force: ctx.values.force || undefined },
+    "request",
+  );
+  const started = Date.now();
+  let command = await ctx.api.call("POST", `${clusterPath(cluster)}/commands`, commandSchema, body);
+  ctx.note(`${cluster}: ${what(command)} requested (command ${command.id})`);
+  if (ctx.values["no-wait"]) {
+    ctx.print(ctx.json ? JSON.stringify(command, null, 2) : `${command.status} ${command.id}`);
+    return EXIT.OK;
+  }
+  let shown = command.status;
+  let waitingNoted = false;
+  while (!TERMINAL_COMMAND_STATUSES.includes(command.status)) {
+    if (Date.now() > new Date(command.deadline).getTime() + GRACE_MS)
+      throw new CliError(EXIT.FAILED, `${what(command)} is still ${command.status} ${GRACE_MS / 1000} s past its deadline (command ${command.id})`);
+    await sleep(POLL_MS);
+    try {
+      command = await ctx.api.call("GET", `${clusterPath(cluster)}/commands/${command.id}`, commandSchema);
+      waitingNoted = false;
+    } catch (err) {
+      // A console restarting or its database failing over: the command goes on; keep asking.
+      if (!(err instanceof CliError) || err.exitCode !== EXIT.UNREACHABLE) throw err;
+      if (!waitingNoted) ctx.note(`${err.message}; still waiting`);
+      waitingNoted = true;
+      continue;
+    }
+    if (command.status !== shown) {
+      shown = command.status;
+      ctx.note(`${cluster}: ${what(command)} ${command.status} after ${duration(Date.now() - started)}`);
+    }
+  }
+  if (ctx.json) ctx.print(JSON.stringify(command, null, 2));
+  if (command.status !== "SUCCEEDED") {
+    throw new CliError(EXIT.FAILED, `${cluster}: ${what(command)} ${command.status}: ${command.error ?? "no reason given"}`);
+  }
+  const detail = await ctx.api.call("GET", clusterPath(cluster), clusterDetailSchema);
+  const active = detail.nodes.find((n) => n.role === "ACTIVE");
+  const now = active ? `${active.name} is active (epoch ${active.activeEpoch ?? detail.cluster.epoch})` : "no node is active yet";
+  const line = `${cluster}: ${what(command)} SUCCEEDED in ${duration(Date.now() - started)}; ${now}`;
+  if (ctx.json) ctx.note(line);
+  else ctx.print(line);
+  return EXIT.OK;
+}
+
+export const switchover: CommandSpec = {
+  summary: "hand the active role to NODE: the active stops its service and steps down, then NODE takes over",
+  usage: `switchover CLUSTER --to NODE ${ROLE_USAGE}`,
+  positionals: [{ name: "CLUSTER" }],
+  options: { ...ROLE_OPTIONS, to: { type: "string" } },
+  changes: true,
+  async run(ctx) {
+    const cluster = clusterArg(ctx);
+    if (typeof ctx.values.to !== "string") throw usageError("switchover needs --to NODE");
+    return requestAndFollow(ctx, cluster, { kind: "SWITCHOVER", targetNode: ctx.values.to });
+  },
+};
+
+export const promote: CommandSpec = {
+  summary: "make NODE active (as switchover; also when no node is active)",
+  usage: `promote CLUSTER NODE ${ROLE_USAGE}`,
+  positionals: [{ name: "CLUSTER" }, { name: "NODE" }],
+  options: ROLE_OPTIONS,
+  changes: true,
+  run: (ctx) => requestAndFollow(ctx, clusterArg(ctx), { kind: "PROMOTE", targetNode: nodeArg(ctx) }),
+};
+
+export const demote: CommandSpec = {
+  summary: "make the active node (or NODE, which must be it) step down; automatic failover then elects another",
+  usage: `demote CLUSTER [NODE] ${ROLE_USAGE}`,
+  positionals: [{ name: "CLUSTER" }, { name: "NODE", optional: true }],
+  options: ROLE_OPTIONS,
+  changes: true,
+  async run(ctx) {
+    const cluster = clusterArg(ctx);
+    let node = ctx.args[1] === undefined ? undefined : nodeArg(ctx);
+    if (node === undefined) {
+      const detail = await ctx.api.call("GET", clusterPath(cluster), clusterDetailSchema);
+      node = detail.nodes.find((n) => n.role === "ACTIVE")?.name;
+      if (!node) throw new CliError(EXIT.FAILED, `${cluster}: no node is active, nothing to demote`);
+    }
+    return requestAndFollow(ctx, cluster, { kind: "DEMOTE", targetNode: node });
+  },
+};

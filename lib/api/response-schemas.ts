@@ -1,0 +1,180 @@
+// The JSON bodies /api/v1 answers with, as zod schemas: the OpenAPI document's response schemas
+// (lib/api/openapi.ts), the types the console's fetches and the CLI use (lib/api/api-types.ts), and
+// what the API tests and the CLI check real answers against. Strict objects: a field the server
+// sends but the document does not name fails those checks instead of going unnoticed.
+import { z } from "zod";
+import { ERROR_STATUS } from "../errors";
+
+const isoTime = z.iso.datetime({ offset: true });
+/** BigInt values (epochs, audit ids) travel as decimal strings: JSON numbers lose precision past 2^53. */
+const bigintString = z.string().regex(/^-?[0-9]+$/);
+const uuid = z.uuid();
+const userRole = z.enum(["VIEWER", "OPERATOR", "ADMIN"]);
+const nodeRole = z.enum(["ACTIVE", "STANDBY"]);
+const health = z.enum(["healthy", "suspect", "down"]).meta({ description: "from the heartbeat's age on the database clock" });
+const checkStatus = z.enum(["PASSING", "FAILING", "UNKNOWN"]);
+export const COMMAND_STATUSES = ["PENDING", "RUNNING", "SUCCEEDED", "FAILED", "EXPIRED", "CANCELLED"] as const;
+/** A command in one of these has ended and changes no more. */
+export const TERMINAL_COMMAND_STATUSES: readonly string[] = ["SUCCEEDED", "FAILED", "EXPIRED", "CANCELLED"];
+
+export const errorResponseSchema = z
+  .strictObject({ error: z.strictObject({ code: z.enum(Object.keys(ERROR_STATUS) as [keyof typeof ERROR_STATUS]), message: z.string() }) })
+  .meta({ id: "Error", description: "Every refusal: { error: { code, message } }" });
+
+export const nodeCheckSchema = z
+  .strictObject({
+    name: z.string().meta({ description: "as named on the agent's command line (name=...), or http, tcp, cmd, gateway" }),
+    status: checkStatus,
+    since: z.string().meta({ description: "ISO time of its last status change (agent clock)" }),
+    output: z.string().meta({ description: "last output, at most 300 characters" }),
+  })
+  .meta({ id: "NodeCheck", description: "One health check of a node, as its agent last reported it." });
+
+export const nodeSchema = z
+  .strictObject({
+    id: uuid,
+    clusterId: uuid,
+    name: z.string(),
+    host: z.string(),
+    agentVersion: z.string(),
+    role: nodeRole,
+    priority: z.int().meta({ description: "election priority, 0 = never promoted automatically" }),
+    maintenance: z.boolean(),
+    health,
+    heartbeatAgeMs: z.number().nullable().meta({ description: "null when it never heartbeated" }),
+    leaseRemainingMs: z.number().nullable().meta({ description: "negative once lapsed; null without a lease" }),
+    activeEpoch: bigintString.nullable(),
+    startedAt: isoTime.nullable(),
+    holdRemainingMs: z.number().nullable().meta({ description: "held off elections this much longer; null when not held" }),
+    metrics: z.unknown().meta({ description: "small figures the agent reports (JSON), or null" }),
+    checkStatus: checkStatus.meta({ description: "FAILING if any check fails; PASSING if all pass or it runs none" }),
+    isolated: z.boolean().meta({ description: "its gateway check fails: never promoted; an active steps down" }),
+    checkSince: isoTime.nullable(),
+    checks: z.array(nodeCheckSchema),
+  })
+  .meta({ id: "Node" });
+
+const hookOutcomeSchema = z
+  .strictObject({
+    node: z.string(),
+    ok: z.boolean(),
+    ms: z.number().meta({ description: "how long it ran" }),
+    error: z.string().optional().meta({ description: "exit code N | killed by SIGNAL | timed out after N ms | killed at the lease deadline | skipped: ..." }),
+  })
+  .meta({ id: "HookOutcome", description: "How one hook run ended (never the hook's output)." });
+
+export const commandSchema = z
+  .strictObject({
+    id: uuid,
+    kind: z.enum(["PROMOTE", "DEMOTE", "SWITCHOVER"]),
+    status: z.enum(COMMAND_STATUSES).meta({ description: "RUNNING from the moment the old active starts stepping down; only PENDING can be cancelled" }),
+    targetNode: z.string(),
+    requestedBy: z.string(),
+    reason: z.string(),
+    error: z.string().nullable().meta({ description: "why it failed, expired or was cancelled" }),
+    createdAt: isoTime,
+    startedAt: isoTime.nullable(),
+    finishedAt: isoTime.nullable(),
+    deadline: isoTime,
+    hookOutcomes: z.strictObject({ demote: hookOutcomeSchema.optional(), promote: hookOutcomeSchema.optional() }).nullable(),
+    forced: z.boolean().meta({ description: "an ADMIN forced it onto a target whose checks fail" }),
+  })
+  .meta({ id: "Command" });
+
+export const clusterDetailSchema = z
+  .strictObject({
+    dbTime: isoTime.meta({ description: "database time of the snapshot" }),
+    cluster: z.strictObject({
+      id: uuid,
+      name: z.string(),
+      failoverMode: z.enum(["AUTOMATIC", "MANUAL"]),
+      paused: z.boolean(),
+      heartbeatMs: z.int(),
+      leaseMs: z.int(),
+      demoteTimeoutMs: z.int().meta({ description: "demote budget" }),
+      checkHoldOffMs: z.int(),
+      failoverLimit: z.int().meta({ description: "0 = no limit" }),
+      failoverWindowMs: z.int(),
+      epoch: bigintString,
+      pausedReason: z.string().nullable().meta({ description: "why flap damping paused it; null when an operator did, or not paused" }),
+    }),
+    nodes: z.array(nodeSchema),
+    commands: z.array(commandSchema).meta({ description: "newest first: every open command plus the most recent finished ones" }),
+  })
+  .meta({ id: "ClusterDetail" });
+
+export const clusterOverviewSchema = z
+  .strictObject({
+    id: uuid,
+    name: z.string(),
+    failoverMode: z.enum(["AUTOMATIC", "MANUAL"]),
+    paused: z.boolean(),
+    epoch: bigintString,
+    heartbeatMs: z.int(),
+    leaseMs: z.int(),
+    active: z.strictObject({ name: z.string(), health, leaseRemainingMs: z.number().nullable() }).nullable(),
+    nodeCount: z.int(),
+    standbyCount: z.int(),
+    eligibleStandbyCount: z.int(),
+    health: z.strictObject({ healthy: z.int(), suspect: z.int(), down: z.int() }),
+    checks: z.strictObject({ failing: z.int(), isolated: z.int() }),
+    openCommand: z.strictObject({ id: uuid, kind: z.string(), status: z.string(), targetNode: z.string() }).nullable(),
+    status: z.enum(["ok", "degraded", "no-active"]),
+  })
+  .meta({ id: "ClusterOverview" });
+
+export const clusterListSchema = z.strictObject({ clusters: z.array(clusterOverviewSchema) });
+
+export const auditEventSchema = z
+  .strictObject({
+    id: bigintString,
+    at: isoTime,
+    actor: z.string().meta({ description: "user:<email>, agent:<cluster>/<node> or system" }),
+    action: z.string(),
+    clusterId: uuid.nullable(),
+    clusterName: z.string().nullable(),
+    nodeId: uuid.nullable(),
+    nodeName: z.string().nullable(),
+    fromRole: nodeRole.nullable(),
+    toRole: nodeRole.nullable(),
+    epoch: bigintString.nullable(),
+    commandId: uuid.nullable(),
+    reason: z.string(),
+    details: z.unknown().meta({ description: "JSON, or null" }),
+  })
+  .meta({ id: "AuditEvent" });
+
+export const auditPageSchema = z
+  .strictObject({ events: z.array(auditEventSchema), nextBefore: bigintString.nullable().meta({ description: "pass as before for the next page" }) })
+  .meta({ id: "AuditPage" });
+
+export const activeTimelineSchema = z
+  .strictObject({
+    cluster: z.string(),
+    from: isoTime,
+    to: isoTime,
+    nodes: z.array(z.string()),
+    intervals: z.array(z.strictObject({ node: z.string(), from: isoTime, to: isoTime, ongoing: z.boolean(), epoch: bigintString.nullable() })),
+  })
+  .meta({ id: "ActiveTimeline", description: "which node was active when, from the audit log; gaps had no active node" });
+
+export const removedNodeSchema = z.strictObject({ removed: z.strictObject({ cluster: z.string(), node: z.string() }) });
+
+export const meSchema = z.strictObject({ email: z.string(), role: userRole });
+
+const tokenFields = { id: uuid, name: z.string(), role: userRole, prefix: z.string(), createdAt: isoTime };
+export const apiTokenSchema = z
+  .strictObject({ ...tokenFields, lastUsedAt: isoTime.nullable(), revokedAt: isoTime.nullable() })
+  .meta({ id: "ApiToken", description: "never the secret" });
+export const tokenListSchema = z.strictObject({ tokens: z.array(apiTokenSchema) });
+export const createdTokenSchema = z.strictObject({ ...tokenFields, secret: z.string().meta({ description: "fct_...: shown this once only" }) });
+export const revokedTokenSchema = z.strictObject({ id: uuid, name: z.string(), revokedAt: isoTime.nullable() });
+
+export const userSchema = z
+  .strictObject({ id: uuid, email: z.string(), name: z.string(), role: userRole, disabled: z.boolean(), createdAt: isoTime })
+  .meta({ id: "User" });
+export const userListSchema = z.strictObject({ users: z.array(userSchema) });
+export const userResultSchema = z.strictObject({
+  user: userSchema,
+  generatedPassword: z.string().optional().meta({ description: "when the console generated one: shown this once only" }),
+});
