@@ -6,6 +6,15 @@ import type { z } from "zod";
 import { createDocument, type ZodObjectInput, type ZodOpenApiOperationObject } from "zod-openapi";
 import type { UserRole } from "../db/client";
 import { ERROR_STATUS } from "../errors";
+import { channelParamsSchema, createChannelSchema, deliveriesQuerySchema, deliveryParamsSchema, updateChannelSchema } from "../notify/schemas";
+import {
+  channelListSchema,
+  channelSchema,
+  createdChannelSchema,
+  deletedChannelSchema,
+  deliveryListSchema,
+  queuedDeliverySchema,
+} from "./notification-response-schemas";
 import {
   activeTimelineSchema,
   auditPageSchema,
@@ -54,7 +63,7 @@ export type ApiOperation = {
   /** The body may be left out (withAuth's `optionalBody`). */
   optionalBody?: boolean;
   /** Success status, 200 unless said. */
-  status?: 200 | 201;
+  status?: 200 | 201 | 202;
   /** A JSON body's schema, or a media type for a text answer. */
   response: z.ZodType | { mediaType: string; description: string };
   /** Refusals beyond those every route can give (401, 500, 503) and those its schemas imply. */
@@ -196,6 +205,58 @@ export const API_ROUTES: Record<string, Partial<Record<HttpMethod, ApiOperation>
       body: updateUserSchema,
       response: userResultSchema,
       errors: [409],
+    },
+  },
+  "/api/v1/notifications": {
+    get: {
+      summary: "Notification channels (webhook, Slack, e-mail) with their delivery counts; never their secrets",
+      role: "ADMIN",
+      response: channelListSchema,
+    },
+    post: {
+      summary: "Create a channel; a webhook's signing secret is in this answer only",
+      role: "ADMIN",
+      body: createChannelSchema,
+      status: 201,
+      response: createdChannelSchema,
+    },
+  },
+  "/api/v1/notifications/{id}": {
+    get: { summary: "One notification channel", role: "ADMIN", params: channelParamsSchema, response: channelSchema },
+    patch: {
+      summary: "Rename, enable or disable a channel, or change its events and clusters",
+      role: "ADMIN",
+      params: channelParamsSchema,
+      body: updateChannelSchema,
+      response: channelSchema,
+    },
+    delete: { summary: "Delete a channel and its delivery log", role: "ADMIN", params: channelParamsSchema, response: deletedChannelSchema },
+  },
+  "/api/v1/notifications/{id}/deliveries": {
+    get: {
+      summary: "The channel's delivery log, newest first",
+      role: "ADMIN",
+      params: channelParamsSchema,
+      query: deliveriesQuerySchema,
+      response: deliveryListSchema,
+    },
+  },
+  "/api/v1/notifications/{id}/deliveries/{deliveryId}/redeliver": {
+    post: {
+      summary: "Send a delivery again, now, with its attempts counted afresh",
+      role: "ADMIN",
+      params: deliveryParamsSchema,
+      status: 202,
+      response: queuedDeliverySchema,
+    },
+  },
+  "/api/v1/notifications/{id}/test": {
+    post: {
+      summary: "Queue a test message; its outcome appears in the delivery log",
+      role: "ADMIN",
+      params: channelParamsSchema,
+      status: 202,
+      response: queuedDeliverySchema,
     },
   },
   "/api/metrics": {

@@ -162,7 +162,14 @@ export const removedNodeSchema = z.strictObject({ removed: z.strictObject({ clus
 
 export const meSchema = z.strictObject({ email: z.string(), role: userRole });
 
-const tokenFields = { id: uuid, name: z.string(), role: userRole, prefix: z.string(), createdAt: isoTime };
+const tokenFields = {
+  id: uuid,
+  name: z.string(),
+  role: userRole,
+  prefix: z.string(),
+  createdAt: isoTime,
+  expiresAt: isoTime.nullable().meta({ description: "refused from then on; null: until revoked" }),
+};
 export const apiTokenSchema = z
   .strictObject({ ...tokenFields, lastUsedAt: isoTime.nullable(), revokedAt: isoTime.nullable() })
   .meta({ id: "ApiToken", description: "never the secret" });
