@@ -4,7 +4,7 @@ import { agentActor, insertAudit } from "../lib/cluster/audit";
 import { electActive } from "../lib/cluster/elect-active";
 import { commandStep } from "../lib/cluster/command-step";
 import { demoteForCommand } from "../lib/cluster/demote-for-command";
-import { loadOpenCommand, type OpenCommand } from "../lib/cluster/load-open-command";
+import { loadOpenCommand } from "../lib/cluster/load-open-command";
 import { promoteForCommand } from "../lib/cluster/promote-for-command";
 import { recordPromoteHook } from "../lib/cluster/record-promote-hook";
 import { startStepDown } from "../lib/cluster/start-step-down";
@@ -16,10 +16,23 @@ import { recordCheckState } from "../lib/cluster/record-check-state";
 import { registerNode, type RegisterNodeOptions } from "../lib/cluster/register-node";
 import { stepDownForChecks } from "../lib/cluster/step-down-for-checks";
 import { releaseLease, type ReleaseLeaseOptions } from "../lib/cluster/release-lease";
-import { DEFAULT_TIMINGS, fencingMarginMs, timingProblem, type Timings } from "../lib/cluster/timing";
+import { DEFAULT_TIMINGS, timingProblem, type Timings } from "../lib/cluster/timing";
 import type { HealthStatus } from "./health-server";
 import { monoNow, type Logger } from "./log";
 import { CheckRunner, type CheckSpec, type CheckTuning } from "./checks";
+import {
+  actUntil,
+  judgeBeat,
+  leaseDeadlineFrom,
+  mayAct,
+  MS,
+  onRoleTimer,
+  roleDeadline,
+  type Clock,
+  type DrainCause,
+  type HoldingRole,
+  type Role,
+} from "./lease";
 import { Workload } from "./workload";
 
 /** What registration needs (cluster, node, host, version, instance, priority, timings), plus the agent's own. */
@@ -34,31 +47,13 @@ export type NodeAgentOptions = Omit<RegisterNodeOptions, "db"> & {
   log: Logger;
   /** Called when the agent must stop for good (its node row was removed or taken over). */
   onFatal(message: string): void;
+  /**
+   * The monotonic clock its lease decisions read (default process.hrtime). Tests skew it to make a
+   * renewal answer "late" deterministically; the workload's deadlines and the watchdog stay on the
+   * real clock, so a skewed clock is for agents without hooks or a supervised process.
+   */
+  clock?: Clock;
 };
-
-/** Why an active is stepping down while keeping its lease: a command, SIGTERM, its supervised process exiting, or its checks failing. */
-type DrainCause = { command: OpenCommand } | { shutdown: true } | { stepDown: string; holdOffMs: number };
-
-/**
- * The agent's role as it believes it. `leaseDeadline` is monotonic ns: renewal start + lease -
- * fencing margin, by which its workload must be down. ACTIVE acts (serves /active) until
- * leaseDeadline - demote budget. DRAINING no longer acts but keeps renewing while its workload
- * stops, then gives the role up in the database.
- */
-type Role =
-  | { kind: "STANDBY" }
-  /** forced: put here by an ADMIN despite failing checks; it keeps the role until its checks pass once. */
-  | { kind: "ACTIVE"; epoch: bigint; leaseDeadline: bigint; commandId: string | null; forced: boolean }
-  | {
-      kind: "DRAINING";
-      epoch: bigint;
-      leaseDeadline: bigint;
-      cause: DrainCause;
-      stopping: Promise<unknown>;
-      stopped: { outcome: HookOutcome | null } | null;
-    };
-
-const MS = 1_000_000n;
 
 /**
  * One node's agent: heartbeats, holds or waits for the lease, takes part in elections and
@@ -90,8 +85,10 @@ export class NodeAgent {
   /** The active's checks fail, no standby can take over, and that was audited (once per episode). */
   private keptRoleAudited = false;
   private readonly actor: string;
+  private readonly now: Clock;
 
   constructor(private readonly o: NodeAgentOptions) {
+    this.now = o.clock ?? monoNow;
     this.actor = agentActor(o.clusterName, o.nodeName);
     this.workload = new Workload({
       cluster: o.clusterName,
@@ -131,7 +128,7 @@ export class NodeAgent {
 
   /** May this node act as active right now? Checked against the monotonic deadline, not a timer. */
   isActive(): boolean {
-    return this.role.kind === "ACTIVE" && monoNow() < this.actUntil(this.role.leaseDeadline);
+    return mayAct(this.role, this.now(), this.timings);
   }
 
   status(): HealthStatus {
@@ -142,9 +139,9 @@ export class NodeAgent {
       node: this.o.nodeName,
       role: active ? "ACTIVE" : "STANDBY",
       epoch: role.kind === "STANDBY" ? null : role.epoch.toString(),
-      leaseRemainingMs: active && role.kind === "ACTIVE" ? Number((this.actUntil(role.leaseDeadline) - monoNow()) / MS) : null,
+      leaseRemainingMs: active && role.kind === "ACTIVE" ? Number((actUntil(role.leaseDeadline, this.timings) - this.now()) / MS) : null,
       databaseReachable: this.dbReachable,
-      lastHeartbeatOkMsAgo: this.lastDbOk === null ? null : Number((monoNow() - this.lastDbOk) / MS),
+      lastHeartbeatOkMsAgo: this.lastDbOk === null ? null : Number((this.now() - this.lastDbOk) / MS),
     };
   }
 
@@ -186,7 +183,7 @@ export class NodeAgent {
   /** One beat; returns the delay until the next. */
   private async step(): Promise<number> {
     const { clusterId, nodeId } = this.ids!;
-    const t0 = monoNow();
+    const t0 = this.now();
     const holding = this.role.kind === "STANDBY" ? null : this.role;
     const hb = await heartbeat({ db: this.o.db, nodeId, instanceId: this.o.instanceId, activeEpoch: holding?.epoch ?? null, metrics: metrics() });
     this.markDb(true);
@@ -197,10 +194,10 @@ export class NodeAgent {
     }
     this.applyTimings(hb);
     if (holding && this.role === holding) {
-      if (!hb.renewed) this.loseRole(`lost the role in the database (cluster epoch is now ${hb.clusterEpoch})`);
-      else if (holding.kind === "ACTIVE" && monoNow() >= this.actUntil(holding.leaseDeadline))
-        this.fence("the lease deadline passed before the renewal was confirmed");
-      else this.renewed(holding, t0);
+      const verdict = judgeBeat(holding, { renewed: hb.renewed, t0, now: this.now() }, this.timings);
+      if (verdict.kind === "lost") this.loseRole(`lost the role in the database (cluster epoch is now ${hb.clusterEpoch})`);
+      else if (verdict.kind === "fence") this.fence("the lease deadline passed before the renewal was confirmed");
+      else this.renewed(holding, verdict.leaseDeadline);
     }
     if (this.pendingFenceRecord?.workloadDown) await this.recordFence();
     if (this.checksChanged) await this.recordChecks();
@@ -231,7 +228,7 @@ export class NodeAgent {
   }
 
   private async tryElect(clusterId: string, nodeId: string) {
-    const t0 = monoNow();
+    const t0 = this.now();
     const result = await electActive({ db: this.o.db, clusterId, nodeId, instanceId: this.o.instanceId });
     if (result.elected) this.becomeActive(result.epoch, result.timings, t0, "elected by automatic failover", null);
     else this.o.log.debug("not elected", { why: result.why });
@@ -258,7 +255,7 @@ export class NodeAgent {
       return true;
     }
     if (step === "promote") {
-      const t0 = monoNow();
+      const t0 = this.now();
       const result = await promoteForCommand({ db: this.o.db, commandId: command.id, clusterId, nodeId, instanceId: this.o.instanceId });
       if (result.promoted) {
         this.becomeActive(result.epoch, result.timings, t0, `${command.kind.toLowerCase()} (command ${command.id})`, command.id, result.forced);
@@ -325,11 +322,11 @@ export class NodeAgent {
 
   private becomeActive(epoch: bigint, timings: Timings, t0: bigint, reason: string, commandId: string | null, forced = false) {
     this.applyTimings(timings);
-    const role: Role = { kind: "ACTIVE", epoch, leaseDeadline: this.leaseDeadlineFrom(t0), commandId, forced };
+    const role: Role = { kind: "ACTIVE", epoch, leaseDeadline: leaseDeadlineFrom(t0, this.timings), commandId, forced };
     this.role = role;
     this.armRoleTimer();
     this.workload.setDeadline(role.leaseDeadline);
-    this.o.log.info("became ACTIVE", { event: "role", role: "ACTIVE", epoch, validUntil: this.actUntil(role.leaseDeadline), reason });
+    this.o.log.info("became ACTIVE", { event: "role", role: "ACTIVE", epoch, validUntil: actUntil(role.leaseDeadline, this.timings), reason });
     this.checks.setActive(true);
     if (this.shuttingDown) return; // elected by a beat that was in flight at SIGTERM: the lease lapses
     void this.workload.start(epoch, () => this.role === role && this.isActive()).then((outcome) => this.promoteHookEnded(epoch, commandId, outcome));
@@ -345,24 +342,15 @@ export class NodeAgent {
     }
   }
 
-  private renewed(role: Extract<Role, { kind: "ACTIVE" | "DRAINING" }>, t0: bigint) {
-    role.leaseDeadline = this.leaseDeadlineFrom(t0);
+  private renewed(role: HoldingRole, leaseDeadline: bigint) {
+    role.leaseDeadline = leaseDeadline;
     this.armRoleTimer();
     this.workload.setDeadline(role.leaseDeadline);
     this.o.log.debug("lease renewed", {
       event: "lease",
       epoch: role.epoch,
-      validUntil: role.kind === "ACTIVE" ? this.actUntil(role.leaseDeadline) : undefined,
+      validUntil: role.kind === "ACTIVE" ? actUntil(role.leaseDeadline, this.timings) : undefined,
     });
-  }
-
-  private leaseDeadlineFrom(t0: bigint) {
-    return t0 + BigInt(this.timings.leaseMs - fencingMarginMs(this.timings)) * MS;
-  }
-
-  /** An active stops acting one demote budget before its lease deadline, so its demote hook fits. */
-  private actUntil(leaseDeadline: bigint) {
-    return leaseDeadline - BigInt(this.timings.demoteTimeoutMs) * MS;
   }
 
   /** ACTIVE: fence at the act deadline. DRAINING: give the role up locally at the lease deadline. */
@@ -370,17 +358,15 @@ export class NodeAgent {
     clearTimeout(this.roleTimer);
     const role = this.role;
     if (role.kind === "STANDBY") return;
-    const at = role.kind === "ACTIVE" ? this.actUntil(role.leaseDeadline) : role.leaseDeadline;
     this.roleTimer = setTimeout(
       () => {
         if (this.role !== role) return;
-        // Timers run on the event loop's millisecond clock and can fire a fraction of a millisecond
-        // before the monotonic deadline (seen by chaos): try again rather than never.
-        if (monoNow() < at) return this.armRoleTimer();
-        if (role.kind === "ACTIVE") this.fence("could not renew the lease in time (database unreachable or process paused)");
+        const action = onRoleTimer(role, this.now(), this.timings);
+        if (action === "early") this.armRoleTimer();
+        else if (action === "fence") this.fence("could not renew the lease in time (database unreachable or process paused)");
         else this.loseRole("could not renew the lease while stopping its workload", "self_fenced");
       },
-      Math.max(0, Number((at - monoNow()) / MS)) + 1,
+      Math.max(0, Number((roleDeadline(role, this.timings) - this.now()) / MS)) + 1,
     );
   }
 
@@ -405,7 +391,7 @@ export class NodeAgent {
       this.o.log[record ? "warn" : "info"]("became STANDBY", { event: "role", role: "STANDBY", epoch: role.epoch, reason });
       // Down by the lease deadline; an agent that wakes up past it (it was frozen: only supervised
       // mode's watchdog covers that) still stops its workload, within one budget.
-      const now = monoNow();
+      const now = this.now();
       this.workload.setDeadline(role.leaseDeadline > now ? role.leaseDeadline : now + BigInt(this.timings.demoteTimeoutMs) * MS);
       stopping = this.workload.stop(role.epoch).then((outcome) => outcome && this.reportHook("demote", role.epoch, outcome));
     } else {
@@ -511,7 +497,7 @@ export class NodeAgent {
     if (ok) {
       if (!this.dbReachable) this.o.log.info("database reachable again");
       this.dbReachable = true;
-      this.lastDbOk = monoNow();
+      this.lastDbOk = this.now();
     } else {
       if (this.dbReachable) this.o.log.warn("database unreachable", { error: String((err as Error)?.message ?? err).split("\n")[0] });
       this.dbReachable = false;
