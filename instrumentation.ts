@@ -26,4 +26,15 @@ export async function register() {
     setTimeout(() => void sweep(), SWEEP_MS).unref();
   };
   setTimeout(() => void sweep(), SWEEP_MS).unref();
+
+  // Notifications: every console sends from the outbox; claims with SKIP LOCKED keep two consoles
+  // from sending one delivery twice (lib/notify/dispatcher.ts).
+  const { setProcessDispatcher, startDispatcher } = await import("./lib/notify/dispatcher");
+  setProcessDispatcher(startDispatcher({ prisma: db(), timeoutMs: positiveMs(process.env.NOTIFY_TIMEOUT_MS) }));
+}
+
+/** An optional millisecond setting; unset or not a positive integer: the default. */
+function positiveMs(value: string | undefined): number | undefined {
+  const n = Number(value);
+  return Number.isInteger(n) && n > 0 ? n : undefined;
 }

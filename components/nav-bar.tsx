@@ -9,6 +9,7 @@ const LINKS = [
   { href: "/audit", label: "Audit log" },
   { href: "/tokens", label: "API tokens" },
   { href: "/users", label: "Users", role: "ADMIN" },
+  { href: "/notifications", label: "Notifications", role: "ADMIN" },
 ];
 
 export function NavBar() {

@@ -37,7 +37,9 @@ type Claimed = {
 
 /** One pass: claims what is due, sends it, records each result. Returns how many it claimed. */
 export async function dispatchDue({ prisma, ...options }: DispatchOptions): Promise<number> {
-  const { batch, timeoutMs, maxAttempts } = { ...DISPATCH_DEFAULTS, ...options };
+  const batch = options.batch ?? DISPATCH_DEFAULTS.batch;
+  const timeoutMs = options.timeoutMs ?? DISPATCH_DEFAULTS.timeoutMs;
+  const maxAttempts = options.maxAttempts ?? DISPATCH_DEFAULTS.maxAttempts;
   // The claim outlasts the longest send (SMTP has three phases of timeoutMs) with room to spare.
   const claimMs = 4 * timeoutMs + 10_000;
   const claimed = await prisma.$queryRawUnsafe<Claimed[]>(

@@ -9,7 +9,8 @@ const clusterName = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "letters, digits, '.', '_' or '-'");
 
 // Only http(s): no file:, data: or other schemes a fetch might follow.
-const httpUrl = z.httpUrl({ error: "must be an http:// or https:// URL" }).max(2000);
+// (z.httpUrl would also refuse IP addresses and single-label hosts, which internal receivers use.)
+const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }).max(2000);
 
 const filters = {
   name: z.string().trim().min(1).max(100),
