@@ -31,7 +31,10 @@ function readConfigFile(file: string, explicit: boolean): z.infer<typeof configF
     throw usageError(`config file ${file}: not JSON (expected {"url": "...", "token": "fct_..."})`);
   }
   const parsed = configFileSchema.safeParse(json);
-  if (!parsed.success) throw usageError(`config file ${file}: ${parsed.error.issues[0].path.join(".") || "file"}: ${parsed.error.issues[0].message}`);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw usageError(`config file ${file}: ${issue.path.length ? `${issue.path.join(".")}: ` : ""}${issue.message}`);
+  }
   return parsed.data;
 }
 

@@ -37,12 +37,27 @@ async function requestAndFollow(ctx: CommandContext, cluster: string, request: O
     "request",
   );
   const started = Date.now();
-  let command = await ctx.api.call("POST", `${clusterPath(cluster)}/commands`, commandSchema, body);
+  const command = await ctx.api.call("POST", `${clusterPath(cluster)}/commands`, commandSchema, body);
   ctx.note(`${cluster}: ${what(command)} requested (command ${command.id})`);
   if (ctx.values["no-wait"]) {
     ctx.print(ctx.json ? JSON.stringify(command, null, 2) : `${command.status} ${command.id}`);
     return EXIT.OK;
   }
+  // Ctrl-C stops the waiting, not the command: say so, and how to look it up.
+  const interrupted = () => {
+    ctx.note(`stopped waiting; ${what(command)} goes on (command ${command.id}): failoverctl show ${cluster}`);
+    process.exit(130);
+  };
+  process.once("SIGINT", interrupted);
+  try {
+    return await follow(ctx, cluster, command, started);
+  } finally {
+    process.off("SIGINT", interrupted);
+  }
+}
+
+async function follow(ctx: CommandContext, cluster: string, requested: CommandJson, started: number) {
+  let command = requested;
   let shown = command.status;
   let waitingNoted = false;
   while (!TERMINAL_COMMAND_STATUSES.includes(command.status)) {

@@ -1,6 +1,9 @@
 // failoverctl refusing bad input: one clear line on stderr, the documented exit code, nothing
 // sent that changes anything (the database compared before and after), against the real console.
+import { writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../lib/db/embedded-postgres";
 import { databaseState } from "../support/api-client";
@@ -12,8 +15,18 @@ let bed: ConsoleTestbed;
 let operatorToken: string;
 let viewerToken: string;
 let revokedToken: string;
-let htmlServer: Server;
+const servers: Server[] = [];
 let htmlUrl: string;
+let otherJsonUrl: string;
+
+/** Something that is not the console on the given URL: a web server answering every request the same. */
+async function startImpostor(contentType: string, body: string): Promise<string> {
+  const server = createServer((_req, res) => res.writeHead(200, { "content-type": contentType }).end(body));
+  const port = await freePort();
+  await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
+  servers.push(server);
+  return `http://127.0.0.1:${port}`;
+}
 
 beforeAll(async () => {
   bed = await startConsoleTestbed();
@@ -24,14 +37,11 @@ beforeAll(async () => {
   const revoked = await createToken(bed.server.url, operator, "OPERATOR", "to revoke");
   await revokeToken(bed.server.url, operator, revoked.id);
   revokedToken = revoked.secret;
-  // Something that is not the console on the given URL: a web server answering HTML.
-  htmlServer = createServer((_req, res) => res.writeHead(200, { "content-type": "text/html" }).end("<html><body>It works!</body></html>"));
-  const port = await freePort();
-  await new Promise<void>((r) => htmlServer.listen(port, "127.0.0.1", r));
-  htmlUrl = `http://127.0.0.1:${port}`;
+  htmlUrl = await startImpostor("text/html", "<html><body>It works!</body></html>");
+  otherJsonUrl = await startImpostor("application/json", JSON.stringify({ clusters: [{ name: "alpha", status: "green" }] }));
 });
 afterAll(async () => {
-  htmlServer?.close();
+  for (const server of servers) server.close();
   await bed?.stop();
 });
 
@@ -135,6 +145,13 @@ const CASES: Case[] = [
     code: 5,
     stderr: /^failoverctl: the answer is not JSON \(HTTP 200, text\/html\); is http:\/\/127\.0\.0\.1:\d+ the console's URL\?$/,
   },
+  {
+    name: "JSON that is not the documented answer",
+    args: ["list"],
+    env: () => ({ FAILOVER_URL: otherJsonUrl, FAILOVER_TOKEN: operatorToken }),
+    code: 5,
+    stderr: /^failoverctl: the answer is not what the API documents \(clusters\.0\.id: .*\); is http:\/\/127\.0\.0\.1:\d+ the console's URL\?$/,
+  },
 ];
 
 let closedUrl = "";
@@ -154,6 +171,19 @@ describe("failoverctl refuses bad input with one line and the documented exit co
       expect(await databaseState(bed.t.prisma)).toBe(before);
     });
   }
+
+  it("a config file gives the URL and token; the environment wins over it, and flags over both", async () => {
+    const file = path.join(tmpdir(), `failoverctl-${process.pid}.json`);
+    writeFileSync(file, JSON.stringify({ url: bed.server.url, token: operatorToken }), { mode: 0o600 });
+    expect(await runCli(["list", "--config", file])).toMatchObject({ code: 0, stderr: "" });
+    expect(await runCli(["list"], { FAILOVER_CONFIG: file })).toMatchObject({ code: 0 });
+    expect(await runCli(["list"], { FAILOVER_CONFIG: file, FAILOVER_TOKEN: revokedToken })).toMatchObject({ code: 3 });
+    expect(await runCli(["list", "--token", operatorToken], { FAILOVER_CONFIG: file, FAILOVER_TOKEN: revokedToken })).toMatchObject({ code: 0 });
+    writeFileSync(file, JSON.stringify({ url: bed.server.url, secret: operatorToken }));
+    const bad = await runCli(["list", "--config", file]);
+    expect(bad).toMatchObject({ code: 2, stdout: "" });
+    expect(bad.stderr).toMatch(/^failoverctl: config file .*: Unrecognized key: "secret"\n$/);
+  });
 
   it("--help and COMMAND --help print usage on stdout and exit 0", async () => {
     const all = await runCli(["--help"]);
