@@ -74,7 +74,7 @@ async function follow(ctx: CommandContext, cluster: string, requested: CommandJs
       waitingNoted = true;
       continue;
     }
-    if (command.status !== shown) {
+    if (command.status !== shown && !TERMINAL_COMMAND_STATUSES.includes(command.status)) {
       shown = command.status;
       ctx.note(`${cluster}: ${what(command)} ${command.status} after ${duration(Date.now() - started)}`);
     }
