@@ -6,6 +6,9 @@ import type { ActiveTimeline } from "../cluster/active-timeline";
 import type { ClusterDetail, CommandView } from "../cluster/get-cluster-detail";
 import type { ClusterOverview } from "../cluster/get-cluster-overview";
 import type { NodeView } from "../cluster/node-views";
+import type { ChannelView } from "../notify/channel-view";
+import type { DeliveryView } from "../notify/deliveries";
+import type { channelSchema, deliverySchema } from "./notification-response-schemas";
 import type {
   activeTimelineSchema,
   apiTokenSchema,
@@ -31,6 +34,8 @@ export type MeJson = z.output<typeof meSchema>;
 export type ApiTokenJson = z.output<typeof apiTokenSchema>;
 export type UserJson = z.output<typeof userSchema>;
 export type UserResultJson = z.output<typeof userResultSchema>;
+export type NotificationChannelJson = z.output<typeof channelSchema>;
+export type NotificationDeliveryJson = z.output<typeof deliverySchema>;
 
 /** A domain value as JSON.stringify sends it (lib/api/json.ts): BigInt and Date become strings. */
 export type Jsonify<T> = T extends bigint | Date ? string : T extends (infer U)[] ? Jsonify<U>[] : T extends object ? { [K in keyof T]: Jsonify<T[K]> } : T;
@@ -45,4 +50,6 @@ export type HandlersFitTheirSchemas = [
   // Command.forced reaches the JSON through the row's spread in commandView, not through CommandView.
   Fits<Jsonify<CommandView>, Omit<CommandJson, "forced">>,
   Fits<Jsonify<ActiveTimeline>, ActiveTimelineJson>,
+  Fits<Jsonify<ChannelView>, NotificationChannelJson>,
+  Fits<Jsonify<DeliveryView>, NotificationDeliveryJson>,
 ];

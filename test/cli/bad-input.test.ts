@@ -18,6 +18,7 @@ let revokedToken: string;
 const servers: Server[] = [];
 let htmlUrl: string;
 let otherJsonUrl: string;
+let newerConsoleUrl: string;
 
 /** Something that is not the console on the given URL: a web server answering every request the same. */
 async function startImpostor(contentType: string, body: string): Promise<string> {
@@ -38,6 +39,7 @@ beforeAll(async () => {
   await revokeToken(bed.server.url, operator, revoked.id);
   revokedToken = revoked.secret;
   htmlUrl = await startImpostor("text/html", "<html><body>It works!</body></html>");
+  newerConsoleUrl = await startImpostor("application/json", JSON.stringify({ clusters: [], regions: ["eu"] }));
   otherJsonUrl = await startImpostor("application/json", JSON.stringify({ clusters: [{ name: "alpha", status: "green" }] }));
 });
 afterAll(async () => {
@@ -183,6 +185,11 @@ describe("failoverctl refuses bad input with one line and the documented exit co
     const bad = await runCli(["list", "--config", file]);
     expect(bad).toMatchObject({ code: 2, stdout: "" });
     expect(bad.stderr).toMatch(/^failoverctl: config file .*: Unrecognized key: "secret"\n$/);
+  });
+
+  it("fields a newer console adds to an answer are no reason to refuse it", async () => {
+    const res = await runCli(["list"], { FAILOVER_URL: newerConsoleUrl, FAILOVER_TOKEN: operatorToken });
+    expect(res).toEqual({ code: 0, stdout: "", stderr: "no clusters yet: an agent creates its cluster when it first starts\n" });
   });
 
   it("--help and COMMAND --help print usage on stdout and exit 0", async () => {
