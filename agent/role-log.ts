@@ -4,7 +4,8 @@
 // but never acts past that deadline: isActive() checks it).
 
 export type LogLine = { mono: string; node: string; event?: string; role?: string; epoch?: string; validUntil?: string; msg: string; [k: string]: unknown };
-export type ActiveInterval = { node: string; epoch: string; start: bigint; end: bigint };
+/** When one agent believed it was active, on the machine's monotonic clock (ns); the audit-derived view is lib/cluster/active-timeline.ts. */
+export type AgentActiveSpan = { node: string; epoch: string; start: bigint; end: bigint };
 
 export function parseLogLines(text: string): LogLine[] {
   return text
@@ -19,8 +20,8 @@ export function parseLogLines(text: string): LogLine[] {
     });
 }
 
-export function activeIntervals(lines: LogLine[], untilMono: bigint): ActiveInterval[] {
-  const intervals: ActiveInterval[] = [];
+export function activeIntervals(lines: LogLine[], untilMono: bigint): AgentActiveSpan[] {
+  const intervals: AgentActiveSpan[] = [];
   let open: { node: string; epoch: string; start: bigint; validUntil: bigint } | null = null;
   for (const line of lines) {
     const mono = BigInt(line.mono);
@@ -40,9 +41,9 @@ export function activeIntervals(lines: LogLine[], untilMono: bigint): ActiveInte
 const min = (a: bigint, b: bigint) => (a < b ? a : b);
 
 /** Pairs of intervals of different nodes that overlap in time; empty means no split brain. */
-export function overlappingIntervals(intervals: ActiveInterval[]): [ActiveInterval, ActiveInterval][] {
+export function overlappingIntervals(intervals: AgentActiveSpan[]): [AgentActiveSpan, AgentActiveSpan][] {
   const sorted = [...intervals].sort((a, b) => (a.start < b.start ? -1 : 1));
-  const overlaps: [ActiveInterval, ActiveInterval][] = [];
+  const overlaps: [AgentActiveSpan, AgentActiveSpan][] = [];
   for (let i = 0; i < sorted.length; i++) {
     for (let j = i + 1; j < sorted.length && sorted[j].start < sorted[i].end; j++) {
       if (sorted[j].node !== sorted[i].node) overlaps.push([sorted[i], sorted[j]]);

@@ -7,7 +7,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createLogger, monoNow } from "./log";
+import { waitFor as waitForValue } from "../test/support/agent-process";
 import { Workload, type WorkloadOptions } from "./workload";
+
+const waitFor = (fn: () => boolean | Promise<boolean>, timeoutMs = 5000) => waitForValue(async () => fn(), { timeoutMs, intervalMs: 10 });
 
 const MS = 1_000_000n;
 let dir: string;
@@ -30,13 +33,6 @@ const alive = (pid: number) => {
   }
 };
 const pidFrom = async (file: string) => Number((await readFile(file, "utf8")).trim());
-const waitFor = async (fn: () => boolean | Promise<boolean>, ms = 5000) => {
-  const end = Date.now() + ms;
-  while (!(await fn())) {
-    if (Date.now() > end) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
 
 beforeEach(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "fc-workload-"));

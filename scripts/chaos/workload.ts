@@ -25,7 +25,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { chmod, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { overlappingIntervals, type ActiveInterval, type LogLine } from "../../agent/role-log";
+import { overlappingIntervals, type AgentActiveSpan, type LogLine } from "../../agent/role-log";
 
 export type WorkloadKind = "hooks" | "supervise";
 export type WorkloadOptions = { dir: string; kind: WorkloadKind; seed: number; hookMaxMs: number; demoteMaxMs: number; stopMaxMs: number; stubbornPct: number };
@@ -242,7 +242,7 @@ export function readFlockOverlaps(dir: string): string[] {
   return readFileSync(path.join(dir, "service-overlaps.log"), "utf8").split("\n").filter(Boolean);
 }
 
-export type ServiceInterval = ActiveInterval & { endedBy: string };
+export type ServiceInterval = AgentActiveSpan & { endedBy: string };
 type AgentLine = LogLine & { t?: string; error?: string };
 
 const wallNs = (t: string | undefined) => (t ? BigInt(Date.parse(t)) * 1_000_000n : null);

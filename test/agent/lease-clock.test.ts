@@ -51,7 +51,7 @@ describe("the agent's lease clock", () => {
     const { id: clusterId } = await createCluster(t.prisma, "clock", { demoteTimeoutMs: 200 });
     const a = agent("a", 100, () => monoNow() + skewNs);
     await a.start();
-    await waitFor(() => a.isActive(), { what: "a active" });
+    await waitFor(async () => a.isActive(), { what: "a active" });
     const b = agent("b", 200); // preferred, but an active keeps its role while it renews
     await b.start();
     // Renewals keep a active while its clock runs true.
@@ -64,7 +64,7 @@ describe("the agent's lease clock", () => {
     }, 2);
     skewNs = BigInt(FAST.leaseMs) * 1_000_000n; // a's clock jumps a whole lease ahead
     expect(a.isActive()).toBe(false); // at once: acting is judged on its clock, not at the next beat
-    await waitFor(() => b.isActive(), { what: "b takes over", timeoutMs: 10_000 });
+    await waitFor(async () => b.isActive(), { what: "b takes over", timeoutMs: 10_000 });
     clearInterval(sampler);
 
     expect(both).toBe(0);
