@@ -2,7 +2,7 @@
 // cluster-agent: the node agent. Flags or environment variables (see USAGE); JSON log lines on stdout.
 import { randomUUID } from "node:crypto";
 import pkg from "../package.json" with { type: "json" };
-import { ClusterError } from "../lib/cluster/errors";
+import { AppError } from "../lib/errors";
 import { checkDatabaseConnection } from "../lib/db/check-connection";
 import { createPgPool, pgPoolSql } from "../lib/db/sql";
 import { listenForCommands } from "./command-listener";
@@ -68,7 +68,7 @@ async function main() {
   try {
     await retryWhileUnreachable(() => startOrWaitOnce(agent, log), config.connectTimeoutMs, log);
   } catch (err) {
-    if (err instanceof ClusterError) fail(err.message);
+    if (err instanceof AppError) fail(err.message);
     throw err;
   }
   handles.listener = listenForCommands({ url: config.db, clusterId: agent.clusterId!, onWake: () => agent.wake(), log });
@@ -90,7 +90,7 @@ async function retryWhileUnreachable<T>(fn: () => Promise<T>, timeoutMs: number,
     try {
       return await fn();
     } catch (err) {
-      if (err instanceof ClusterError) throw err;
+      if (err instanceof AppError) throw err;
       const message = (err as Error).message.split("\n")[0];
       if (timeoutMs > 0 && Date.now() - started >= timeoutMs) throw new Error(message);
       log.warn("database unreachable; retrying", { attempt, error: message });
@@ -107,7 +107,7 @@ async function startOrWaitOnce(agent: NodeAgent, log: Logger) {
   try {
     await agent.start();
   } catch (err) {
-    if (!(err instanceof ClusterError) || err.code !== "CONFLICT" || err.retryAfterMs === undefined) throw err;
+    if (!(err instanceof AppError) || err.code !== "CONFLICT" || err.retryAfterMs === undefined) throw err;
     log.warn("node name still claimed; waiting once for the claim to lapse", { waitMs: err.retryAfterMs, reason: err.message });
     await new Promise((r) => setTimeout(r, err.retryAfterMs));
     await agent.start();

@@ -1,12 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { ClusterError } from "../cluster/errors";
 import { AppError } from "../errors";
 import { errorResponse, toAppError } from "./errors";
 
 describe("errors -> HTTP", () => {
-  it("the domain's ClusterError is the one error class, answered with its code's status", async () => {
-    const err = toAppError(new ClusterError("PRECONDITION_FAILED", "node a is already active"));
+  it("the domain's AppError is the one error class, answered with its code's status", async () => {
+    const err = toAppError(new AppError("PRECONDITION_FAILED", "node a is already active"));
     expect(err).toBeInstanceOf(AppError);
     const res = errorResponse(err);
     expect(res.status).toBe(409);

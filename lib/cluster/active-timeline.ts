@@ -1,5 +1,5 @@
 import { toSql, type DbHandle } from "../db/sql";
-import { ClusterError } from "./errors";
+import { AppError } from "../errors";
 
 export type ActiveInterval = { node: string; from: Date; to: Date; ongoing: boolean; epoch: bigint | null };
 export type ActiveTimeline = { cluster: string; from: Date; to: Date; nodes: string[]; intervals: ActiveInterval[] };
@@ -22,10 +22,10 @@ export async function activeTimeline({ db, clusterName, from, to }: ActiveTimeli
        EXISTS (SELECT 1 FROM "AuditEvent" WHERE "clusterName" = $1) AS known`,
     [clusterName],
   );
-  if (!known && !clusterId) throw new ClusterError("NOT_FOUND", `cluster ${clusterName} not found`);
+  if (!known && !clusterId) throw new AppError("NOT_FOUND", `cluster ${clusterName} not found`);
   const end = to ?? now;
   const start = from ?? new Date(end.getTime() - DEFAULT_WINDOW_MS);
-  if (start >= end) throw new ClusterError("INVALID", "from must be before to");
+  if (start >= end) throw new AppError("INVALID", "from must be before to");
 
   // Each node's last role change before the window tells who was active when it opened.
   const before = await sql.query<RoleEvent>(

@@ -1,5 +1,5 @@
 import { toSql, type DbHandle } from "../db/sql";
-import { ClusterError } from "./errors";
+import { AppError } from "../errors";
 
 export type FindNodeByNameOptions = { db: DbHandle; clusterName: string; nodeName: string };
 
@@ -9,7 +9,7 @@ export async function findNodeByName({ db, clusterName, nodeName }: FindNodeByNa
     `SELECT c.id AS "clusterId", n.id AS "nodeId" FROM "Cluster" c LEFT JOIN "Node" n ON n."clusterId" = c.id AND n.name = $2 WHERE c.name = $1`,
     [clusterName, nodeName],
   );
-  if (!row) throw new ClusterError("NOT_FOUND", `cluster ${clusterName} not found`);
-  if (!row.nodeId) throw new ClusterError("NOT_FOUND", `node ${nodeName} not found in cluster ${clusterName}`);
+  if (!row) throw new AppError("NOT_FOUND", `cluster ${clusterName} not found`);
+  if (!row.nodeId) throw new AppError("NOT_FOUND", `node ${nodeName} not found in cluster ${clusterName}`);
   return { clusterId: row.clusterId, nodeId: row.nodeId };
 }

@@ -1,6 +1,6 @@
 import type { Cluster, Command } from "../db/client";
 import { toSql, type DbHandle } from "../db/sql";
-import { ClusterError } from "./errors";
+import { AppError } from "../errors";
 import type { CommandHookOutcomes } from "./hook-outcome";
 import { queryNodeViews, type NodeView } from "./node-views";
 
@@ -86,7 +86,7 @@ export async function getClusterDetail({ db, clusterName, recentCommands = 10 }:
      WHERE c.name = $1`,
     [clusterName],
   );
-  if (!cluster) throw new ClusterError("NOT_FOUND", `cluster ${clusterName} not found`);
+  if (!cluster) throw new AppError("NOT_FOUND", `cluster ${clusterName} not found`);
   const [nodes, commands] = await Promise.all([
     queryNodeViews(sql, [cluster]),
     sql.query<Command>(`SELECT * FROM "Command" WHERE "clusterId" = $1::uuid ORDER BY "createdAt" DESC LIMIT $2`, [cluster.id, recentCommands]),

@@ -1,6 +1,6 @@
 import type { Command } from "../db/client";
 import { toSql, type DbHandle } from "../db/sql";
-import { ClusterError } from "./errors";
+import { AppError } from "../errors";
 import { commandView, type CommandView } from "./get-cluster-detail";
 
 export type GetCommandOptions = { db: DbHandle; clusterName: string; commandId: string };
@@ -10,6 +10,6 @@ export async function getCommand({ db, clusterName, commandId }: GetCommandOptio
     `SELECT cmd.* FROM "Command" cmd JOIN "Cluster" c ON c.id = cmd."clusterId" WHERE cmd.id = $1::uuid AND c.name = $2`,
     [commandId, clusterName],
   );
-  if (!command) throw new ClusterError("NOT_FOUND", "command not found in this cluster");
+  if (!command) throw new AppError("NOT_FOUND", "command not found in this cluster");
   return commandView(command);
 }

@@ -1,7 +1,7 @@
 import { toSql, type DbHandle } from "../db/sql";
 import { agentActor, insertAudit } from "./audit";
 import { lockCluster } from "./cluster-lock";
-import { ClusterError } from "./errors";
+import { AppError } from "../errors";
 import { DEFAULT_TIMINGS, timingProblem, type Timings } from "./timing";
 
 export type RegisterNodeOptions = {
@@ -54,7 +54,7 @@ export async function registerNode({
     ]);
     // Settings written past the console (by hand in SQL) must not make fencing unsafe.
     const problem = timingProblem(cluster);
-    if (problem) throw new ClusterError("INVALID", `cluster ${clusterName} has unsafe timings: ${problem}; fix them in the console`);
+    if (problem) throw new AppError("INVALID", `cluster ${clusterName} has unsafe timings: ${problem}; fix them in the console`);
     const registered = { clusterId: cluster.id, heartbeatMs: cluster.heartbeatMs, leaseMs: cluster.leaseMs, demoteTimeoutMs: cluster.demoteTimeoutMs };
     const audit = (nodeId: string, reason: string, wasActive = false) =>
       insertAudit(tx, {
@@ -94,9 +94,9 @@ export async function registerNode({
        FROM "Node" WHERE "clusterId" = $1::uuid AND name = $2 FOR UPDATE`,
       [cluster.id, nodeName, cluster.leaseMs],
     );
-    if (!existing) throw new ClusterError("CONFLICT", `${clusterName}/${nodeName} was removed while registering; try again`, 250);
+    if (!existing) throw new AppError("CONFLICT", `${clusterName}/${nodeName} was removed while registering; try again`, 250);
     if (existing.alive && existing.agentInstance && existing.agentInstance !== instanceId) {
-      throw new ClusterError(
+      throw new AppError(
         "CONFLICT",
         `another agent is running as ${clusterName}/${nodeName} (host ${existing.host || "unknown"}, last heartbeat ${existing.ageMs} ms ago); stop it or choose another --node name`,
         // If that agent is dead (we are its restart), its claim lapses within a lease.

@@ -1,6 +1,6 @@
 import { toSql, type DbHandle } from "../db/sql";
 import { insertAudit } from "./audit";
-import { ClusterError } from "./errors";
+import { AppError } from "../errors";
 import { lockCluster } from "./cluster-lock";
 
 export type RemoveNodeOptions = { db: DbHandle; clusterName: string; nodeName: string; actor: string; reason?: string };
@@ -25,7 +25,7 @@ type Target = {
 export async function removeNode({ db, clusterName, nodeName, actor, reason = "" }: RemoveNodeOptions): Promise<void> {
   await toSql(db).transaction(async (tx) => {
     const locked = await lockCluster(tx, { name: clusterName }, { nodes: false });
-    if (!locked) throw new ClusterError("NOT_FOUND", `cluster ${clusterName} not found`);
+    if (!locked) throw new AppError("NOT_FOUND", `cluster ${clusterName} not found`);
     const { cluster } = locked;
     const [node] = await tx.query<Target>(
       `SELECT n.id, n.role::text AS role, n.host, n.priority, n."lastHeartbeatAt",
@@ -34,14 +34,14 @@ export async function removeNode({ db, clusterName, nodeName, actor, reason = ""
        FROM "Node" n WHERE n."clusterId" = $1::uuid AND n.name = $2 FOR UPDATE`,
       [cluster.id, nodeName, cluster.leaseMs],
     );
-    if (!node) throw new ClusterError("NOT_FOUND", `node ${nodeName} not found in cluster ${clusterName}`);
-    if (node.role === "ACTIVE") throw new ClusterError("CONFLICT", `${nodeName} is the active node; switch over or let it fail over first`);
+    if (!node) throw new AppError("NOT_FOUND", `node ${nodeName} not found in cluster ${clusterName}`);
+    if (node.role === "ACTIVE") throw new AppError("CONFLICT", `${nodeName} is the active node; switch over or let it fail over first`);
     if (!node.silentForLease)
-      throw new ClusterError(
+      throw new AppError(
         "CONFLICT",
         `${nodeName} is still heartbeating; stop its agent first (a node can be removed once silent for a lease, ${cluster.leaseMs} ms)`,
       );
-    if (node.openCommandId) throw new ClusterError("CONFLICT", `command ${node.openCommandId} targets ${nodeName}; cancel it first`);
+    if (node.openCommandId) throw new AppError("CONFLICT", `command ${node.openCommandId} targets ${nodeName}; cancel it first`);
     await tx.execute(`DELETE FROM "Node" WHERE id = $1::uuid`, [node.id]);
     await insertAudit(tx, {
       actor,

@@ -2,7 +2,7 @@ import type { Command, CommandKind } from "../db/client";
 import { toSql, type DbHandle } from "../db/sql";
 import { insertAudit } from "./audit";
 import { lockCluster } from "./cluster-lock";
-import { ClusterError } from "./errors";
+import { AppError } from "../errors";
 import { healthyHeartbeatSql } from "./timing";
 
 export type RequestCommandOptions = {
@@ -46,11 +46,11 @@ export async function requestCommand({
   force = false,
 }: RequestCommandOptions): Promise<Command> {
   if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs < 1000 || timeoutMs > 600_000)) {
-    throw new ClusterError("INVALID", "timeoutMs must be an integer from 1000 to 600000");
+    throw new AppError("INVALID", "timeoutMs must be an integer from 1000 to 600000");
   }
   return toSql(db).transaction(async (tx) => {
     const locked = await lockCluster(tx, clusterId, { nodes: false });
-    if (!locked) throw new ClusterError("NOT_FOUND", "cluster not found");
+    if (!locked) throw new AppError("NOT_FOUND", "cluster not found");
     const { cluster } = locked;
     const nodes = await tx.query<NodeState>(
       `SELECT id, name, role::text AS role, maintenance,
@@ -61,27 +61,27 @@ export async function requestCommand({
       [clusterId, cluster.heartbeatMs],
     );
     const target = nodes.find((n) => n.id === targetNodeId);
-    if (!target) throw new ClusterError("NOT_FOUND", "node not found in this cluster");
+    if (!target) throw new AppError("NOT_FOUND", "node not found in this cluster");
     const active = nodes.find((n) => n.role === "ACTIVE");
     const [open] = await tx.query<{ kind: CommandKind }>(
       `SELECT kind::text AS kind FROM "Command" WHERE "clusterId" = $1::uuid AND status IN ('PENDING', 'RUNNING')`,
       [clusterId],
     );
-    if (open) throw new ClusterError("CONFLICT", `a ${open.kind.toLowerCase()} command is already in progress for this cluster`);
+    if (open) throw new AppError("CONFLICT", `a ${open.kind.toLowerCase()} command is already in progress for this cluster`);
 
     if (kind === "DEMOTE") {
-      if (target.role !== "ACTIVE") throw new ClusterError("PRECONDITION_FAILED", `${target.name} is not the active node`);
+      if (target.role !== "ACTIVE") throw new AppError("PRECONDITION_FAILED", `${target.name} is not the active node`);
     } else {
-      if (target.role === "ACTIVE") throw new ClusterError("PRECONDITION_FAILED", `${target.name} is already the active node`);
-      if (target.maintenance) throw new ClusterError("PRECONDITION_FAILED", `${target.name} is in maintenance; take it out of maintenance first`);
-      if (!target.healthy) throw new ClusterError("PRECONDITION_FAILED", `${target.name} is not healthy (its heartbeat is late or missing)`);
+      if (target.role === "ACTIVE") throw new AppError("PRECONDITION_FAILED", `${target.name} is already the active node`);
+      if (target.maintenance) throw new AppError("PRECONDITION_FAILED", `${target.name} is in maintenance; take it out of maintenance first`);
+      if (!target.healthy) throw new AppError("PRECONDITION_FAILED", `${target.name} is not healthy (its heartbeat is late or missing)`);
       const sick = checkProblem(target);
-      if (sick && !force) throw new ClusterError("PRECONDITION_FAILED", `${sick}; an ADMIN may force it`);
+      if (sick && !force) throw new AppError("PRECONDITION_FAILED", `${sick}; an ADMIN may force it`);
       if (kind === "SWITCHOVER" && !active) {
-        throw new ClusterError("PRECONDITION_FAILED", "no node is active to switch over from; use promote");
+        throw new AppError("PRECONDITION_FAILED", "no node is active to switch over from; use promote");
       }
       if (kind === "PROMOTE" && active?.leaseValid) {
-        throw new ClusterError("PRECONDITION_FAILED", `${active.name} is active; use switchover to move the role`);
+        throw new AppError("PRECONDITION_FAILED", `${active.name} is active; use switchover to move the role`);
       }
     }
     const timeout = timeoutMs ?? Math.max(30_000, 3 * cluster.leaseMs);

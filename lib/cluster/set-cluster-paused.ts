@@ -2,7 +2,7 @@ import type { Cluster } from "../db/client";
 import { toSql, type DbHandle } from "../db/sql";
 import { insertAudit } from "./audit";
 import { lockCluster } from "./cluster-lock";
-import { ClusterError } from "./errors";
+import { AppError } from "../errors";
 
 export type SetClusterPausedOptions = { db: DbHandle; clusterName: string; paused: boolean; actor: string; reason?: string };
 
@@ -13,7 +13,7 @@ export type SetClusterPausedOptions = { db: DbHandle; clusterName: string; pause
 export async function setClusterPaused({ db, clusterName, paused, actor, reason = "" }: SetClusterPausedOptions): Promise<Cluster> {
   return toSql(db).transaction(async (tx) => {
     const locked = await lockCluster(tx, { name: clusterName }, { nodes: false });
-    if (!locked) throw new ClusterError("NOT_FOUND", `cluster ${clusterName} not found`);
+    if (!locked) throw new AppError("NOT_FOUND", `cluster ${clusterName} not found`);
     if (locked.cluster.paused === paused) return (await tx.query<Cluster>(`SELECT * FROM "Cluster" WHERE id = $1::uuid`, [locked.cluster.id]))[0];
     const [cluster] = await tx.query<Cluster>(`UPDATE "Cluster" SET paused = $2, "updatedAt" = now() WHERE id = $1::uuid RETURNING *`, [
       locked.cluster.id,

@@ -1,6 +1,6 @@
 import type { Node } from "../db/client";
 import type { DbHandle } from "../db/sql";
-import { ClusterError } from "./errors";
+import { AppError } from "../errors";
 import { priorityProblem } from "./priority";
 import { updateNodeSetting } from "./update-node-setting";
 
@@ -9,7 +9,7 @@ export type SetNodePriorityOptions = { db: DbHandle; clusterName: string; nodeNa
 /** Sets the election priority (higher wins; 0 = never promoted automatically). Idempotent. */
 export async function setNodePriority({ priority, reason = "", ...target }: SetNodePriorityOptions): Promise<Node> {
   const problem = priorityProblem(priority);
-  if (problem) throw new ClusterError("INVALID", problem);
+  if (problem) throw new AppError("INVALID", problem);
   return updateNodeSetting({
     ...target,
     reason,

@@ -1,7 +1,7 @@
 import type { Cluster, FailoverMode } from "../db/client";
 import { toSql, type DbHandle } from "../db/sql";
 import { insertAudit } from "./audit";
-import { ClusterError } from "./errors";
+import { AppError } from "../errors";
 import { lockCluster } from "./cluster-lock";
 import { FLAP_DAMPING_BOUNDS } from "./flap-damping-bounds";
 import { timingProblem } from "./timing";
@@ -26,11 +26,11 @@ export type UpdateClusterSettingsOptions = { db: DbHandle; clusterName: string; 
 export async function updateClusterSettings({ db, clusterName, settings, actor, reason = "" }: UpdateClusterSettingsOptions): Promise<Cluster> {
   for (const [key, { min, max }] of Object.entries(FLAP_DAMPING_BOUNDS)) {
     const v = settings[key as keyof typeof FLAP_DAMPING_BOUNDS];
-    if (v !== undefined && (!Number.isInteger(v) || v < min || v > max)) throw new ClusterError("INVALID", `${key} must be an integer from ${min} to ${max}`);
+    if (v !== undefined && (!Number.isInteger(v) || v < min || v > max)) throw new AppError("INVALID", `${key} must be an integer from ${min} to ${max}`);
   }
   return toSql(db).transaction(async (tx) => {
     const locked = await lockCluster(tx, { name: clusterName }, { nodes: false });
-    if (!locked) throw new ClusterError("NOT_FOUND", `cluster ${clusterName} not found`);
+    if (!locked) throw new AppError("NOT_FOUND", `cluster ${clusterName} not found`);
     const [before] = await tx.query<Cluster>(`SELECT * FROM "Cluster" WHERE id = $1::uuid`, [locked.cluster.id]);
     const after = {
       failoverMode: settings.failoverMode ?? before.failoverMode,
@@ -42,7 +42,7 @@ export async function updateClusterSettings({ db, clusterName, settings, actor, 
       failoverWindowMs: settings.failoverWindowMs ?? before.failoverWindowMs,
     };
     const problem = timingProblem(after);
-    if (problem) throw new ClusterError("INVALID", problem);
+    if (problem) throw new AppError("INVALID", problem);
     const changed = (Object.keys(after) as (keyof typeof after)[]).filter((k) => after[k] !== before[k]);
     if (changed.length === 0) return before;
     const [cluster] = await tx.query<Cluster>(

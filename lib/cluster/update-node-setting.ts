@@ -1,7 +1,7 @@
 import type { Node } from "../db/client";
 import { toSql, type DbHandle } from "../db/sql";
 import { insertAudit, type AuditInput } from "./audit";
-import { ClusterError } from "./errors";
+import { AppError } from "../errors";
 import { lockCluster } from "./cluster-lock";
 
 /** The per-node settings the console changes; each is a column of "Node". */
@@ -25,10 +25,10 @@ export async function updateNodeSetting({ db, clusterName, nodeName, actor, reas
   const [[column, value]] = Object.entries(setting) as ["maintenance" | "priority", unknown][];
   return toSql(db).transaction(async (tx) => {
     const locked = await lockCluster(tx, { name: clusterName }, { nodes: false });
-    if (!locked) throw new ClusterError("NOT_FOUND", `cluster ${clusterName} not found`);
+    if (!locked) throw new AppError("NOT_FOUND", `cluster ${clusterName} not found`);
     const { cluster } = locked;
     const [node] = await tx.query<Node>(`SELECT * FROM "Node" WHERE "clusterId" = $1::uuid AND name = $2 FOR UPDATE`, [cluster.id, nodeName]);
-    if (!node) throw new ClusterError("NOT_FOUND", `node ${nodeName} not found in cluster ${clusterName}`);
+    if (!node) throw new AppError("NOT_FOUND", `node ${nodeName} not found in cluster ${clusterName}`);
     if (node[column] === value) return node;
     // The column name comes from NodeSetting's keys, never from the request.
     const [updated] = await tx.query<Node>(`UPDATE "Node" SET "${column}" = $2 WHERE id = $1::uuid RETURNING *`, [node.id, value]);

@@ -5,7 +5,7 @@ import net from "node:net";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { userActor } from "../../lib/cluster/audit";
-import { ClusterError } from "../../lib/cluster/errors";
+import { AppError } from "../../lib/errors";
 import { requestCommand } from "../../lib/cluster/request-command";
 import { setClusterPaused } from "../../lib/cluster/set-cluster-paused";
 import { spawnAgent, stopAll, waitFor, type AgentProcess } from "../support/agent-process";
@@ -105,7 +105,7 @@ describe("health checks", () => {
       targetNodeId: b.id,
       requestedBy: userActor("ops@example.com"),
     }).catch((e: unknown) => e);
-    expect(refused).toBeInstanceOf(ClusterError);
+    expect(refused).toBeInstanceOf(AppError);
     expect((refused as Error).message).toBe("b's checks fail (engine: HTTP 500); an ADMIN may force it");
     agents[0].signal("SIGKILL"); // a dies: c (passing, lower priority) is elected, not b
     await waitFor(async () => (await activeName(id)) === "c", { what: "c elected", timeoutMs: 10_000 });

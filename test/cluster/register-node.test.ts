@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { electActive } from "../../lib/cluster/elect-active";
-import { ClusterError } from "../../lib/cluster/errors";
+import { AppError } from "../../lib/errors";
 import { registerNode } from "../../lib/cluster/register-node";
 import { createPgPool, pgPoolSql, type Sql } from "../../lib/db/sql";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
@@ -41,8 +41,8 @@ describe("registerNode", () => {
     expect(won).toHaveLength(1);
     expect(lost).toHaveLength(7);
     for (const err of lost) {
-      expect(err).toBeInstanceOf(ClusterError);
-      expect((err as ClusterError).code).toBe("CONFLICT");
+      expect(err).toBeInstanceOf(AppError);
+      expect((err as AppError).code).toBe("CONFLICT");
       expect((err as Error).message).toMatch(/another agent is running as dup\/same/);
     }
     expect(await t.prisma.node.count({ where: { cluster: { name: "dup" } } })).toBe(1);
