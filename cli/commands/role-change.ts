@@ -106,7 +106,7 @@ export const switchover: CommandSpec = {
 };
 
 export const promote: CommandSpec = {
-  summary: "make NODE active (as switchover; also when no node is active)",
+  summary: "make NODE active when no node is (with an active node, use switchover)",
   usage: `promote CLUSTER NODE ${ROLE_USAGE}`,
   positionals: [{ name: "CLUSTER" }, { name: "NODE" }],
   options: ROLE_OPTIONS,

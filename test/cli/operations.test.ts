@@ -165,4 +165,40 @@ describe("failoverctl against the real console and agents", () => {
     );
     expect(overlapsFromLogs(agents)).toEqual([]);
   });
+
+  it("with failover paused, demote leaves no active (exit 0, said so); promote NODE then makes it active", async () => {
+    const [old] = await activeName();
+    expect(await cli("pause", "prod")).toMatchObject({ code: 0 });
+    try {
+      const demoted = await cli("demote", "prod");
+      expect(demoted.code, demoted.stderr).toBe(0);
+      expect(demoted.stdout).toMatch(new RegExp(`^prod: demote of ${old} SUCCEEDED in .+; no node is active yet\\n$`));
+      expect(await activeName()).toEqual([]);
+      const res = await cli("promote", "prod", "n1", "--reason", "back to the first site");
+      expect(res.code, res.stderr).toBe(0);
+      expect(res.stdout).toMatch(/^prod: promote to n1 SUCCEEDED in .+; n1 is active \(epoch \d+\)\n$/);
+      expect(await activeName()).toEqual(["n1"]);
+    } finally {
+      await cli("resume", "prod");
+    }
+  });
+
+  it("remove NODE: refused with the reason while its agent runs (exit 1), done once it has been silent for a lease", async () => {
+    expect(await activeName()).not.toEqual(["n3"]);
+    const refused = await cli("remove", "prod", "n3");
+    expect(refused).toMatchObject({ code: 1, stdout: "", stderr: expect.stringMatching(/^failoverctl: n3 is still heartbeating; stop its agent first/) });
+    agent("n3").signal("SIGKILL");
+    await agent("n3").exited();
+    // Silent for longer than the 4 s lease, on the database clock.
+    await waitFor(
+      async () =>
+        (await t.prisma.$queryRaw<{ silent: boolean }[]>`SELECT "lastHeartbeatAt" < now() - interval '4.2 seconds' AS silent FROM "Node" WHERE name = 'n3'`)[0]
+          .silent,
+      { what: "n3 silent for a lease", timeoutMs: 10_000 },
+    );
+    expect(await cli("remove", "prod", "n3", "--reason", "decommissioned")).toMatchObject({ code: 0, stdout: "prod/n3: removed\n" });
+    expect(await t.prisma.node.count({ where: { clusterId, name: "n3" } })).toBe(0);
+    const { nodes } = clusterDetailSchema.parse(JSON.parse((await cli("show", "prod", "--json")).stdout));
+    expect(nodes.map((n) => n.name)).toEqual(["n1", "n2"]);
+  });
 });
