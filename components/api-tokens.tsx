@@ -11,7 +11,23 @@ import { useSessionUser } from "./providers";
 import { ActionError, ErrorState, LoadingState } from "./query-state";
 import { RoleSelect } from "./role-select";
 
-type TokenJson = { id: string; name: string; role: Role; prefix: string; createdAt: string; lastUsedAt: string | null; revokedAt: string | null };
+type TokenJson = {
+  id: string;
+  name: string;
+  role: Role;
+  prefix: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+  expiresAt: string | null;
+};
+const EXPIRY_CHOICES = [
+  { label: "never (until revoked)", days: undefined },
+  { label: "in 7 days", days: 7 },
+  { label: "in 30 days", days: 30 },
+  { label: "in 90 days", days: 90 },
+  { label: "in a year", days: 365 },
+] as const;
 const errorText = (e: unknown) => (e instanceof Error ? e.message : "request failed");
 const button = "rounded px-3 py-1.5 text-sm font-semibold focus-visible:outline-3 focus-visible:outline-sky-600 disabled:opacity-50";
 
@@ -54,7 +70,7 @@ export function ApiTokens() {
       {error && <ActionError message={error} />}
       <form
         aria-label="Create a token"
-        className="grid gap-3 rounded-lg border border-slate-300 bg-white p-4 sm:grid-cols-3 sm:items-end"
+        className="grid gap-3 rounded-lg border border-slate-300 bg-white p-4 sm:grid-cols-4 sm:items-end"
         onSubmit={(e) => {
           e.preventDefault();
           create.mutate();
@@ -79,6 +95,20 @@ export function ApiTokens() {
             onRoleChange={(role) => setDraft({ ...draft, role })}
             className="mt-1 w-full rounded border border-slate-400 bg-white px-2 py-1.5"
           />
+        </label>
+        <label className="text-sm font-medium">
+          Expires
+          <select
+            value={draft.expiresInDays ?? ""}
+            onChange={(e) => setDraft({ ...draft, expiresInDays: e.target.value ? Number(e.target.value) : undefined })}
+            className="mt-1 w-full rounded border border-slate-400 bg-white px-2 py-1.5"
+          >
+            {EXPIRY_CHOICES.map((c) => (
+              <option key={c.label} value={c.days ?? ""}>
+                {c.label}
+              </option>
+            ))}
+          </select>
         </label>
         <button type="submit" disabled={create.isPending} className={`${button} bg-sky-700 py-2 text-white`}>
           Create token
@@ -107,6 +137,9 @@ export function ApiTokens() {
                 <th scope="col" className="px-3 py-2">
                   Last used
                 </th>
+                <th scope="col" className="px-3 py-2">
+                  Expires
+                </th>
                 <th scope="col" className="px-3 py-2" />
               </tr>
             </thead>
@@ -120,6 +153,7 @@ export function ApiTokens() {
                   <td className="px-3 py-2 font-mono">{t.prefix}…</td>
                   <td className="px-3 py-2 whitespace-nowrap">{formatTime(t.createdAt)}</td>
                   <td className="px-3 py-2 whitespace-nowrap">{t.lastUsedAt ? formatTime(t.lastUsedAt) : "never"}</td>
+                  <td className="px-3 py-2 whitespace-nowrap">{t.expiresAt ? formatTime(t.expiresAt) : "never"}</td>
                   <td className="px-3 py-2">
                     {t.revokedAt ? (
                       <span className="text-slate-600">revoked {formatTime(t.revokedAt)}</span>

@@ -2,8 +2,17 @@
 import { signIn } from "next-auth/react";
 import { useState } from "react";
 
-export function SignInForm({ callbackUrl }: { callbackUrl: string }) {
-  const [error, setError] = useState<string | null>(null);
+// next-auth's error codes (in ?error= after a redirect, or from signIn()) as the form says them.
+const ERRORS: Record<string, string> = {
+  CredentialsSignin: "Wrong email or password.",
+  SignInBusy: "Too many sign-ins at this moment. Try again in a few seconds.",
+  AccessDenied: "Single sign-on worked, but this identity has no access to the console (ask an administrator about its groups).",
+};
+const describeError = (code: string) => ERRORS[code] ?? "Single sign-on failed. Try again.";
+
+/** Email and password; and a single sign-on button when an OIDC provider is configured (ssoName). */
+export function SignInForm({ callbackUrl, ssoName, error: initialError }: { callbackUrl: string; ssoName: string | null; error: string | null }) {
+  const [error, setError] = useState<string | null>(initialError && describeError(initialError));
   const [pending, setPending] = useState(false);
   const field = "mt-1 w-full rounded border border-slate-400 px-3 py-2 text-base";
   return (
@@ -17,7 +26,7 @@ export function SignInForm({ callbackUrl }: { callbackUrl: string }) {
         try {
           const res = await signIn("credentials", { email: text(form.get("email")), password: text(form.get("password")), redirect: false });
           if (res?.ok && !res.error) window.location.assign(callbackUrl);
-          else setError("Wrong email or password.");
+          else setError(ERRORS[res?.error ?? ""] ?? ERRORS.CredentialsSignin);
         } catch {
           setError("The console could not be reached. Try again.");
         } finally {
@@ -45,6 +54,15 @@ export function SignInForm({ callbackUrl }: { callbackUrl: string }) {
       >
         {pending ? "Signing in…" : "Sign in"}
       </button>
+      {ssoName && (
+        <button
+          type="button"
+          onClick={() => void signIn("oidc", { callbackUrl })}
+          className="w-full rounded border border-sky-700 bg-white px-4 py-2 text-lg font-semibold text-sky-800 hover:bg-sky-50 focus-visible:outline-3 focus-visible:outline-offset-2 focus-visible:outline-sky-600"
+        >
+          Sign in with {ssoName}
+        </button>
+      )}
     </form>
   );
 }

@@ -10,6 +10,7 @@ export const ERROR_STATUS = {
   NOT_FOUND: 404, // no such cluster, node, command, user or token
   CONFLICT: 409, // the state changed meanwhile, or another command is in flight
   PRECONDITION_FAILED: 409, // the request does not fit the current state (e.g. promote the active node)
+  PAYLOAD_TOO_LARGE: 413, // a request body past the limit (refused while it arrives)
   INVALID: 422, // well-formed but unacceptable values
   VALIDATION: 422, // schema violations (zod)
   DATABASE_UNAVAILABLE: 503,

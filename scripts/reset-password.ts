@@ -1,9 +1,11 @@
 // `npm run reset-password -- EMAIL`: a new generated password for a user (e.g. the first admin's,
 // lost), printed once and audited as done by "system". Works with the console running or stopped:
 // it uses DATABASE_URL, else the embedded PostgreSQL (already running, or started for the moment).
+// A new password also ends a sign-in lock on the account (lib/auth/update-user.ts).
 import { readLauncherEnv } from "../lib/config/launcher-env";
 import { checkDatabaseConnection } from "../lib/db/check-connection";
 import { createPrismaClient } from "../lib/db/client";
+import { embeddedUrl, readEmbeddedPassword } from "../lib/db/embedded-postgres";
 import { EMBEDDED_DB_NAME, openDatabase } from "../lib/db/open-database";
 import { updateUser } from "../lib/auth/update-user";
 import { SYSTEM_ACTOR } from "../lib/cluster/audit-actions";
@@ -16,11 +18,13 @@ if (!email || process.argv.length > 3) {
 
 try {
   const env = readLauncherEnv();
-  const runningEmbedded = `postgresql://postgres:postgres@127.0.0.1:${env.EMBEDDED_PG_PORT}/${EMBEDDED_DB_NAME}`;
+  // The console's embedded PostgreSQL, if it runs: its password is in the file beside the data folder.
+  const password = env.DATABASE_URL ? null : await readEmbeddedPassword(env.PGDATA_DIR);
+  const runningEmbedded = password === null ? null : embeddedUrl(password, env.EMBEDDED_PG_PORT, EMBEDDED_DB_NAME);
   const database = env.DATABASE_URL
     ? { url: env.DATABASE_URL, stop: async () => {} }
-    : await checkDatabaseConnection(runningEmbedded, { timeoutMs: 2_000 }).then(
-        () => ({ url: runningEmbedded, stop: async () => {} }), // the console's, in use
+    : await (runningEmbedded ? checkDatabaseConnection(runningEmbedded, { timeoutMs: 2_000 }) : Promise.reject(new Error("never started"))).then(
+        () => ({ url: runningEmbedded!, stop: async () => {} }), // the console's, in use
         () => openDatabase({ dataDir: env.PGDATA_DIR, port: env.EMBEDDED_PG_PORT }),
       );
   const prisma = createPrismaClient({ connectionString: database.url, maxConnections: 2 });

@@ -1,19 +1,13 @@
-import { getServerSession } from "next-auth";
-import { redirect } from "next/navigation";
 import { ConnectionBanner } from "@/components/connection-banner";
 import { NavBar } from "@/components/nav-bar";
 import { Providers } from "@/components/providers";
-import { loadSessionUser } from "@/lib/auth/load-session-user";
-import { authOptions } from "@/lib/auth/options";
-import { db } from "@/lib/db/client";
+import { requirePageUser } from "@/lib/auth/page-user";
 
 export const dynamic = "force-dynamic";
 
-/** Every console page: signed in, or sent to the sign-in page. */
+/** Every console page: signed in, or sent to the sign-in page (each page checks again itself: see requirePageUser). */
 export default async function ConsoleLayout({ children }: { children: React.ReactNode }) {
-  const session = await getServerSession(authOptions);
-  const user = session?.user?.id ? await loadSessionUser({ prisma: db(), userId: session.user.id, issuedAt: session.issuedAt }) : null;
-  if (!user) redirect("/signin");
+  const user = await requirePageUser();
   return (
     <Providers user={{ email: user.email, role: user.role }}>
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:p-2">

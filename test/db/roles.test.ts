@@ -6,7 +6,12 @@ import { spawnAgent, stopAll, waitFor, type AgentProcess } from "../support/agen
 import { activeNodes, createCluster } from "../support/cluster-fixture";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
 
-const asRole = (url: string, role: string) => url.replace("postgres:postgres@", `${role}:secret@`);
+const asRole = (url: string, role: string) => {
+  const u = new URL(url);
+  u.username = role;
+  u.password = "secret";
+  return u.toString();
+};
 
 async function attempt(url: string, sql: string): Promise<string> {
   const c = new pg.Client({ connectionString: url });

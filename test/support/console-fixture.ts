@@ -46,13 +46,13 @@ export type ConsoleTestbed = { t: TestDatabase; server: NextServer; signInAs(ema
 
 /**
  * A database of its own with one user per role and cluster "alpha" (node-a active, node-b
- * standby), served by the real production build.
+ * standby), served by the real production build (with `env` added to its environment).
  */
-export async function startConsoleTestbed(): Promise<ConsoleTestbed> {
+export async function startConsoleTestbed({ env }: { env?: Record<string, string> } = {}): Promise<ConsoleTestbed> {
   const t = await createTestDatabase();
   await seedUsers(t.prisma);
   await seedCluster({ prisma: t.prisma, name: "alpha", nodes: [{ name: "node-a", role: "ACTIVE" }, { name: "node-b" }] });
-  const server = await startNextServer({ databaseUrl: t.url });
+  const server = await startNextServer({ databaseUrl: t.url, env });
   return {
     t,
     server,

@@ -58,7 +58,7 @@ export async function startNextServer({ databaseUrl, env = {} }: StartNextServer
 }
 
 /** Signs in through next-auth's own endpoints (csrf token, then the credentials callback); returns the Cookie header. */
-export async function signIn(baseUrl: string, email: string, password: string): Promise<string> {
+export async function signIn(baseUrl: string, email: string, password: string, headers: Record<string, string> = {}): Promise<string> {
   const csrf = await fetch(`${baseUrl}/api/auth/csrf`);
   const { csrfToken } = (await csrf.json()) as { csrfToken: string };
   const jar = new Map<string, string>();
@@ -74,7 +74,7 @@ export async function signIn(baseUrl: string, email: string, password: string): 
   const res = await fetch(`${baseUrl}/api/auth/callback/credentials`, {
     method: "POST",
     redirect: "manual",
-    headers: { "content-type": "application/x-www-form-urlencoded", cookie: cookie() },
+    headers: { ...headers, "content-type": "application/x-www-form-urlencoded", cookie: cookie() },
     body: new URLSearchParams({ csrfToken, email, password, json: "true" }),
   });
   keep(res);

@@ -1,0 +1,71 @@
+// The embedded PostgreSQL's superuser has a random password, kept in a file only its owner can
+// read, instead of the well-known "postgres"; a data folder made before that is migrated.
+import { statSync } from "node:fs";
+import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadEmbeddedPostgres, startEmbeddedPostgres } from "../../lib/db/embedded-postgres";
+
+const connects = async (port: number, password: string) => {
+  const client = new pg.Client({ host: "127.0.0.1", port, user: "postgres", password, database: "postgres" });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+};
+
+describe("the embedded PostgreSQL's password", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "fc-pgpass-"));
+    await chmod(dir, 0o755);
+  });
+  afterAll(async () => rm(dir, { recursive: true, force: true }));
+
+  it("is random, kept beside the data folder with mode 0600, and the well-known one is refused", async () => {
+    const server = await startEmbeddedPostgres({ dataDir: path.join(dir, "fresh") });
+    try {
+      const file = path.join(dir, "fresh-password");
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      const password = (await readFile(file, "utf8")).trim();
+      expect(password).toMatch(/^[A-Za-z0-9_-]{32,}$/);
+      expect(decodeURIComponent(new URL(server.url).password)).toBe(password);
+      expect(await connects(server.port, password)).toBe(true);
+      expect(await connects(server.port, "postgres")).toBe(false);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('migrates a data folder initialised with the old fixed password "postgres" at its next start', async () => {
+    const dataDir = path.join(dir, "old");
+    const EmbeddedPostgres = await loadEmbeddedPostgres();
+    const old = new EmbeddedPostgres({
+      databaseDir: dataDir,
+      user: "postgres",
+      password: "postgres",
+      port: 0,
+      persistent: true,
+      createPostgresUser: process.getuid?.() === 0,
+    });
+    await old.initialise();
+    const server = await startEmbeddedPostgres({ dataDir });
+    try {
+      const password = (await readFile(path.join(dir, "old-password"), "utf8")).trim();
+      expect(password).not.toBe("postgres");
+      expect(await connects(server.port, password)).toBe(true);
+      expect(await connects(server.port, "postgres")).toBe(false);
+    } finally {
+      await server.stop();
+    }
+    // And the next start uses the stored password.
+    const again = await startEmbeddedPostgres({ dataDir });
+    await again.stop();
+  });
+});
