@@ -26,6 +26,8 @@ export type CommandSpec = {
   /** After "failoverctl NAME ". */
   usage: string;
   positionals: { name: string; optional?: boolean }[];
+  /** Takes any number of positionals past those declared (list CLUSTER...). */
+  morePositionals?: boolean;
   options: Options;
   /** Changes something: takes --reason. */
   changes?: boolean;

@@ -94,7 +94,7 @@ function subcommand(argv: string[]): string | undefined {
 function parseCommandLine(name: string, spec: CommandSpec, argv: string[]): { values: Values; positionals: string[] } {
   try {
     const { values, positionals } = parseArgs({ args: argv, options: { ...GLOBAL_OPTIONS, ...spec.options }, strict: true, allowPositionals: true });
-    return { values: values, positionals };
+    return { values, positionals };
   } catch (err) {
     // node:util's messages are long and suggest `--`; one line naming the option is enough.
     const message = (err as Error).message;
@@ -108,15 +108,11 @@ function parseCommandLine(name: string, spec: CommandSpec, argv: string[]): { va
 }
 
 function checkPositionals(name: string, spec: CommandSpec, args: string[]) {
+  const usage = `(usage: failoverctl ${spec.usage})`;
   const required = spec.positionals.filter((p) => !p.optional);
-  // list takes any number of cluster names; every other command exactly its declared ones.
-  if (spec.positionals.length === 0) {
-    if (name !== "list" && args.length) throw usageError(`${name}: unexpected argument ${JSON.stringify(args[0])} (usage: failoverctl ${spec.usage})`);
-    return;
-  }
-  if (args.length < required.length) throw usageError(`${name}: missing ${required[args.length].name} (usage: failoverctl ${spec.usage})`);
-  if (args.length > spec.positionals.length)
-    throw usageError(`${name}: unexpected argument ${JSON.stringify(args[spec.positionals.length])} (usage: failoverctl ${spec.usage})`);
+  if (args.length < required.length) throw usageError(`${name}: missing ${required[args.length].name} ${usage}`);
+  if (args.length > spec.positionals.length && !spec.morePositionals)
+    throw usageError(`${name}: unexpected argument ${JSON.stringify(args[spec.positionals.length])} ${usage}`);
 }
 
 function commandHelp(name: string, spec: CommandSpec): string {

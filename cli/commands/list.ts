@@ -46,6 +46,7 @@ export const list: CommandSpec = {
   summary: "every node of every cluster (or of the clusters named): role, health, checks, heartbeat age, lease left, epoch, priority, maintenance",
   usage: "list [CLUSTER...] [--json]",
   positionals: [],
+  morePositionals: true,
   options: {},
   async run(ctx) {
     const names = ctx.args.map((a) => checked(nameSchema, a, `CLUSTER ${JSON.stringify(a)}`));
