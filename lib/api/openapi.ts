@@ -70,6 +70,8 @@ export type ApiOperation = {
   errors?: number[];
   /** Also accepts the METRICS_TOKEN bearer token. */
   metricsToken?: boolean;
+  /** A signed-in session only: API tokens are refused (403), so a leaked token cannot manage tokens. */
+  sessionOnly?: boolean;
 };
 
 const csv = { mediaType: "text/csv", description: "CSV, one row per event (formulas neutralised)" };
@@ -174,17 +176,24 @@ export const API_ROUTES: Record<string, Partial<Record<HttpMethod, ApiOperation>
     get: { summary: "This document", role: "VIEWER", response: { mediaType: "application/json", description: "OpenAPI 3.1" } },
   },
   "/api/v1/tokens": {
-    get: { summary: "The caller's API tokens, newest first (never the secrets)", role: "VIEWER", response: tokenListSchema },
+    get: { summary: "The caller's API tokens, newest first (never the secrets)", role: "VIEWER", sessionOnly: true, response: tokenListSchema },
     post: {
-      summary: "Create an API token with a role no higher than the caller's; the secret is in this answer only",
+      summary: "Create an API token with a role no higher than the caller's, optionally expiring; the secret is in this answer only",
       role: "VIEWER",
+      sessionOnly: true,
       body: createTokenSchema,
       status: 201,
       response: createdTokenSchema,
     },
   },
   "/api/v1/tokens/{id}": {
-    delete: { summary: "Revoke a token (one's own; an ADMIN may revoke anyone's)", role: "VIEWER", params: tokenParamsSchema, response: revokedTokenSchema },
+    delete: {
+      summary: "Revoke a token (one's own; an ADMIN may revoke anyone's)",
+      role: "VIEWER",
+      sessionOnly: true,
+      params: tokenParamsSchema,
+      response: revokedTokenSchema,
+    },
   },
   "/api/v1/users": {
     get: { summary: "Every user", role: "ADMIN", response: userListSchema },
@@ -274,12 +283,12 @@ const isZod = (r: ApiOperation["response"]): r is z.ZodType => "_zod" in r;
 /** Statuses a route can refuse with: every route's, those its role and schemas imply, and its own. */
 export function errorStatuses(method: HttpMethod, op: ApiOperation): number[] {
   const statuses = new Set([401, 500, 503, ...(op.errors ?? [])]);
-  // 403: a role above VIEWER, or a cookie-authenticated change from a foreign origin.
-  if (op.role !== "VIEWER" || method !== "get") statuses.add(403);
+  // 403: a role above VIEWER, a token where a session is needed, or a cookie-authenticated change from a foreign origin.
+  if (op.role !== "VIEWER" || op.sessionOnly || method !== "get") statuses.add(403);
   if (op.params) statuses.add(404);
   if (op.params || op.query || op.body) statuses.add(422);
-  if (op.body) statuses.add(400);
-  return [...statuses].sort();
+  if (op.body) statuses.add(400).add(413);
+  return [...statuses].sort((a, b) => a - b);
 }
 
 const errorCodes = (status: number) =>
@@ -295,9 +304,10 @@ function operation(method: HttpMethod, op: ApiOperation): ZodOpenApiOperationObj
     : { description: op.response.description, content: { [op.response.mediaType]: { schema: { type: "string" as const } } } };
   return {
     summary: op.summary,
-    description: `Needs the ${op.role} role.`,
+    description: `Needs the ${op.role} role${op.sessionOnly ? ", from a signed-in session (API tokens are refused)" : ""}.`,
     "x-required-role": op.role,
     ...(op.metricsToken ? { security: [{ session: [] }, { apiToken: [] }, { metricsToken: [] }] } : {}),
+    ...(op.sessionOnly ? { security: [{ session: [] }] } : {}),
     requestParams: { ...(op.params ? { path: op.params } : {}), ...(op.query ? { query: op.query } : {}) },
     ...(op.body ? { requestBody: { required: !op.optionalBody, content: { "application/json": { schema: op.body } } } } : {}),
     responses: {

@@ -64,24 +64,25 @@ const isoDate = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
 export const auditQuerySchema = z.object({
   cluster: nameSchema.optional(),
   node: nameSchema.optional(),
-  actor: z.string().min(1).max(255).optional(),
+  actor: z.string().min(1).max(255).optional().meta({ description: "case-insensitive substring of the actor, e.g. an email" }),
   action: z.enum(AUDIT_ACTIONS).optional(),
-  from: isoDate.optional(),
-  to: isoDate.optional(),
+  from: isoDate.optional().meta({ description: "ISO 8601 time with offset, inclusive" }),
+  to: isoDate.optional().meta({ description: "ISO 8601 time with offset, exclusive" }),
   /** Keyset paging: rows with an id below this one (ids are strings, BigInt). */
   before: z
     .string()
     .regex(/^[0-9]{1,19}$/, "an audit id")
     .transform(BigInt)
-    .optional(),
+    .optional()
+    .meta({ description: "keyset cursor: nextBefore of the previous page" }),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 /** What the browser puts in the query string (values as typed, before parsing). */
 export type AuditQueryInput = z.input<typeof auditQuerySchema>;
 
 export const timelineQuerySchema = z.object({
-  from: isoDate.optional(),
-  to: isoDate.optional(),
+  from: isoDate.optional().meta({ description: "start; default one hour before to" }),
+  to: isoDate.optional().meta({ description: "end; default now" }),
 });
 export type TimelineQueryInput = z.input<typeof timelineQuerySchema>;
 

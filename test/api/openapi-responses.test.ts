@@ -125,6 +125,17 @@ describe("real answers fit the documented response schemas", () => {
       ["token", { method: "POST", path: "/api/v1/clusters/alpha/commands", rawBody: "{", headers: { "content-type": "application/json" } }, 400],
       ["token", { method: "POST", path: "/api/v1/clusters/alpha/commands", body: { kind: "SWITCHOVER", targetNode: "node-a" } }, 409],
       ["token", { path: "/api/v1/audit?limit=0" }, 422],
+      ["token", { path: "/api/v1/tokens" }, 403],
+      [
+        "token",
+        {
+          method: "PATCH",
+          path: "/api/v1/clusters/alpha",
+          rawBody: JSON.stringify({ reason: "x".repeat(20_000) }),
+          headers: { "content-type": "application/json" },
+        },
+        413,
+      ],
     ];
     for (const [as, req, status] of refusals) expect((await documented(as, req)).status, `${req.method ?? "GET"} ${req.path}`).toBe(status);
   });

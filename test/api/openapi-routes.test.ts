@@ -46,6 +46,7 @@ describe("the OpenAPI document covers every route, with the route's own role and
       }
       expect(/optionalBody: true/.test(options!)).toBe(op!.optionalBody === true);
       expect(/metricsToken: true/.test(options!)).toBe(op!.metricsToken === true);
+      expect(/sessionOnly: true/.test(options!)).toBe(op!.sessionOnly === true);
     });
   }
 
