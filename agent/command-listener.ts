@@ -1,4 +1,5 @@
 import pg from "pg";
+import { createClient } from "../lib/db/database-url";
 import type { Logger } from "./log";
 
 /**
@@ -13,7 +14,8 @@ export function listenForCommands({ url, clusterId, onWake, log }: { url: string
 
   const connect = async () => {
     if (closed) return;
-    const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000, keepAlive: true, keepAliveInitialDelayMillis: 5_000 });
+    // LISTEN on the primary: a replica never delivers the primary's NOTIFYs.
+    const c = createClient(url, { connectionTimeoutMillis: 5_000, keepAlive: true, keepAliveInitialDelayMillis: 5_000 });
     const reconnect = () => {
       if (client !== c) return;
       client = null;

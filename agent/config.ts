@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { accessSync, constants, statSync } from "node:fs";
 import { DEFAULT_TIMINGS, timingProblem } from "../lib/cluster/timing";
 import { splitHostPort, type CheckSpec, type CheckTuning } from "./checks";
-import { parseDatabaseUrl } from "../lib/db/check-connection";
+import { parseDatabaseTarget } from "../lib/db/database-url";
 
 export const USAGE = `usage: cluster-agent --cluster NAME --node NAME [options]
 
@@ -100,7 +100,7 @@ function isExecutableFile(file: string) {
 }
 const databaseUrl: Check<string> = (v) => {
   try {
-    parseDatabaseUrl(String(v), "--db");
+    parseDatabaseTarget(String(v), "--db");
     return { ok: true, value: String(v) };
   } catch (err) {
     return { ok: false, message: (err as Error).message.replace(/^--db /, "") };

@@ -1,27 +1,11 @@
-import pg from "pg";
+import { createClient, DatabaseUrlError, parseDatabaseTarget } from "./database-url";
 
-/** A one-line, human-readable reason a database URL cannot be used; thrown as Error.message. */
-export class DatabaseUrlError extends Error {}
+export { DatabaseUrlError };
 
-export function parseDatabaseUrl(url: string, variable = "DATABASE_URL"): URL {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new DatabaseUrlError(`${variable} is not a valid URL (expected postgresql://user:password@host:5432/database)`);
-  }
-  if (parsed.protocol !== "postgresql:" && parsed.protocol !== "postgres:") {
-    throw new DatabaseUrlError(`${variable} must start with postgresql:// (got ${parsed.protocol}//)`);
-  }
-  if (!parsed.hostname) throw new DatabaseUrlError(`${variable} has no host`);
-  return parsed;
-}
-
-/** Connects once and runs `SELECT 1`, failing within timeoutMs with a message naming the problem. */
+/** Connects once and checks the server's version, failing within timeoutMs with a message naming the problem. */
 export async function checkDatabaseConnection(url: string, { timeoutMs = 5_000, variable = "DATABASE_URL" } = {}) {
-  const parsed = parseDatabaseUrl(url, variable);
-  const where = `${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`;
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
+  const { where } = parseDatabaseTarget(url, variable);
+  const client = createClient(url, { connectionTimeoutMillis: timeoutMs });
   client.on("error", () => {});
   try {
     await client.connect();

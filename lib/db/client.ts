@@ -1,4 +1,5 @@
 import { PrismaPg } from "@prisma/adapter-pg";
+import { pgConfig } from "./database-url";
 import { PrismaClient } from "./generated/client";
 
 export { PrismaClient };
@@ -12,7 +13,7 @@ export type CreatePrismaClientOptions = {
 
 export function createPrismaClient({ connectionString, maxConnections = 10 }: CreatePrismaClientOptions): PrismaClient {
   return new PrismaClient({
-    adapter: new PrismaPg({ connectionString, max: maxConnections, connectionTimeoutMillis: 5_000 }),
+    adapter: new PrismaPg(pgConfig(connectionString, { max: maxConnections, connectionTimeoutMillis: 5_000 })),
   });
 }
 

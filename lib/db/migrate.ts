@@ -1,6 +1,6 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import pg from "pg";
+import { createClient } from "./database-url";
 import { noSchemaFilter, openSchemaEngine } from "./schema-engine";
 
 export const MIGRATIONS_DIR = path.resolve(process.cwd(), "prisma/migrations");
@@ -40,7 +40,7 @@ export type ApplyMigrationsOptions = { connectionString: string; migrationsDir?:
 
 /** Applies every migration not yet recorded in _prisma_migrations; returns the names applied. */
 export async function applyMigrations({ connectionString, migrationsDir }: ApplyMigrationsOptions): Promise<string[]> {
-  const lock = new pg.Client({ connectionString });
+  const lock = createClient(connectionString);
   await lock.connect();
   try {
     await lock.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);

@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-utils";
+import { pgConfig } from "./database-url";
 import * as bg from "@prisma/schema-engine-wasm/schema_engine_bg";
 import type { SchemaEngine } from "@prisma/schema-engine-wasm";
 
@@ -54,7 +55,7 @@ export type OpenSchemaEngine = SchemaEngine & {
 
 export async function openSchemaEngine({ connectionString, onLog }: SchemaEngineOptions = {}): Promise<OpenSchemaEngine> {
   await instantiateWasm();
-  const factory = new WholeScriptPg({ connectionString: connectionString ?? "postgresql://localhost/unused" });
+  const factory = new WholeScriptPg(pgConfig(connectionString ?? "postgresql://localhost/unused", {}));
   const Engine = (bg as unknown as { SchemaEngine: typeof SchemaEngine }).SchemaEngine;
   const engine = await Engine.new({ datamodels: undefined }, (line: string) => onLog?.(line), bindMigrationAwareSqlAdapterFactory(factory));
   return Object.assign(engine, {

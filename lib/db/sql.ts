@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import pg from "pg";
 import type { Prisma, PrismaClient } from "./client";
+import { pgConfig } from "./database-url";
 
 /**
  * The few operations the role-changing transactions need, over either driver. The console uses
@@ -79,15 +80,16 @@ export function pgPoolSql(pool: pg.Pool): Sql {
 export function createPgPool(connectionString: string, max = 3): pg.Pool {
   // A silently dropped network must not hang the agent's loop for the kernel's keepalive time
   // (hours): queries give up after 10 s, and a timed-out connection is discarded.
-  const pool = new pg.Pool({
-    connectionString,
-    max,
-    connectionTimeoutMillis: 5_000,
-    idleTimeoutMillis: 30_000,
-    query_timeout: 10_000,
-    keepAlive: true,
-    keepAliveInitialDelayMillis: 5_000,
-  });
+  const pool = new pg.Pool(
+    pgConfig(connectionString, {
+      max,
+      connectionTimeoutMillis: 5_000,
+      idleTimeoutMillis: 30_000,
+      query_timeout: 10_000,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 5_000,
+    }),
+  );
   pool.on("error", () => {}); // idle client lost (database restart): the next query reconnects
   return pool;
 }
