@@ -9,6 +9,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { readLauncherEnv } from "../lib/config/launcher-env";
 import { createPrismaClient } from "../lib/db/client";
+import { embeddedPasswordFile } from "../lib/db/embedded-postgres";
 import { openDatabase } from "../lib/db/open-database";
 import { ensureAdminUser, ensureDemoCluster } from "../lib/db/seed";
 import { DEMO_AGENTS, DEMO_SERVICE_PID_FILE, startDemoAgents } from "./demo-agents";
@@ -47,7 +48,9 @@ async function main() {
   process.on("SIGINT", () => void stop());
   process.on("SIGTERM", () => void stop());
 
-  const where = database.embedded ? `embedded PostgreSQL on 127.0.0.1:${database.embedded.port} (data in ${database.embedded.dataDir})` : "DATABASE_URL";
+  const where = database.embedded
+    ? `embedded PostgreSQL on 127.0.0.1:${database.embedded.port} (data in ${database.embedded.dataDir}, superuser password in ${embeddedPasswordFile(database.embedded.dataDir)})`
+    : "DATABASE_URL";
   console.log(`database: ${where}; migrations applied now: ${database.appliedMigrations.length}`);
   const prisma = createPrismaClient({ connectionString: database.url, maxConnections: 2 });
   const admin = await ensureAdminUser({ prisma, email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD });
