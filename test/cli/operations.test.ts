@@ -148,6 +148,34 @@ describe("failoverctl against the real console and agents", () => {
     expect(command).toMatchObject({ status: "EXPIRED", targetName: target });
   });
 
+  it("Ctrl-C while following a switchover stops the waiting, not the command (exit 130, says how to look it up)", async () => {
+    // An active renewing its lease again (4 s): frozen now, it holds the role for the whole test.
+    const renewing = () => t.prisma.$queryRaw<{ name: string }[]>`
+      SELECT name FROM "Node" WHERE "clusterId" = ${clusterId}::uuid AND role = 'ACTIVE' AND "leaseExpiresAt" > now() + interval '3.5 seconds'`;
+    const [{ name: old }] = await waitFor(async () => (await renewing()).length === 1 && renewing(), { what: "an active renewing its lease" });
+    const target = old === "n1" ? "n2" : "n1";
+    agent(old).signal("SIGSTOP");
+    try {
+      const follower = spawn(process.execPath, [CLI_BUNDLE, "switchover", "prod", "--to", target], { env: { ...process.env, ...env } });
+      let err = "";
+      follower.stderr.on("data", (b: Buffer) => (err += b.toString()));
+      const exited = new Promise<number | null>((resolve) => follower.on("close", resolve));
+      await waitFor(async () => err.includes("requested"), { what: "the request" });
+      follower.kill("SIGINT");
+      expect(await exited).toBe(130);
+      const id = /command ([0-9a-f-]{36})/.exec(err)![1];
+      expect(err.trimEnd().split("\n").at(-1)).toBe(`stopped waiting; switchover to ${target} goes on (command ${id}): failoverctl show prod`);
+      expect(await t.prisma.command.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "PENDING" });
+      const cancel = await fetch(`${server.url}/api/v1/clusters/prod/commands/${id}/cancel`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${env.FAILOVER_TOKEN}` },
+      });
+      expect(cancel.status).toBe(200);
+    } finally {
+      agent(old).signal("SIGCONT");
+    }
+  });
+
   it("demote --no-wait returns at once with the command; it then succeeds and another node takes over; no overlap", async () => {
     await waitFor(async () => (await activeName()).length === 1, { what: "an active again after the frozen one woke" });
     const [old] = await activeName();
