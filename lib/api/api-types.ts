@@ -6,12 +6,17 @@ import type { ActiveTimeline } from "../cluster/active-timeline";
 import type { ClusterDetail, CommandView } from "../cluster/get-cluster-detail";
 import type { ClusterOverview } from "../cluster/get-cluster-overview";
 import type { NodeView } from "../cluster/node-views";
+import type { createApiToken } from "../auth/create-api-token";
+import type { listApiTokens } from "../auth/list-api-tokens";
+import type { listUsers } from "../auth/list-users";
+import type { updateUser } from "../auth/update-user";
 import type { ChannelView } from "../notify/channel-view";
 import type { DeliveryView } from "../notify/deliveries";
 import type { channelSchema, deliverySchema } from "./notification-response-schemas";
 import type {
   activeTimelineSchema,
   apiTokenSchema,
+  createdTokenSchema,
   auditEventSchema,
   auditPageSchema,
   clusterDetailSchema,
@@ -32,6 +37,7 @@ export type AuditPageJson = z.output<typeof auditPageSchema>;
 export type ActiveTimelineJson = z.output<typeof activeTimelineSchema>;
 export type MeJson = z.output<typeof meSchema>;
 export type ApiTokenJson = z.output<typeof apiTokenSchema>;
+export type CreatedTokenJson = z.output<typeof createdTokenSchema>;
 export type UserJson = z.output<typeof userSchema>;
 export type UserResultJson = z.output<typeof userResultSchema>;
 export type NotificationChannelJson = z.output<typeof channelSchema>;
@@ -52,4 +58,8 @@ export type HandlersFitTheirSchemas = [
   Fits<Jsonify<ActiveTimeline>, ActiveTimelineJson>,
   Fits<Jsonify<ChannelView>, NotificationChannelJson>,
   Fits<Jsonify<DeliveryView>, NotificationDeliveryJson>,
+  Fits<Jsonify<Awaited<ReturnType<typeof listApiTokens>>[number]>, ApiTokenJson>,
+  Fits<Jsonify<Awaited<ReturnType<typeof createApiToken>>>, CreatedTokenJson>,
+  Fits<Jsonify<Awaited<ReturnType<typeof listUsers>>[number]>, UserJson>,
+  Fits<Jsonify<Awaited<ReturnType<typeof updateUser>>>, UserResultJson>,
 ];
