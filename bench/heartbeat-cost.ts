@@ -182,8 +182,8 @@ async function replayAtRate({
         HEARTBEAT_STATEMENTS[kind]
           .replace(/--[^\n]*/g, "")
           .replace(/\s+/g, " ")
-          .replace("$1", ":id")
-          .replace("$2", ":inst")
+          .replaceAll("$1", ":id")
+          .replaceAll("$2", ":inst")
           .replaceAll("$3", kind === "active" ? ":epoch" : "NULL")
           .replace("$4::jsonb", metrics) + ";",
       ].join("\n");

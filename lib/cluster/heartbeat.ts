@@ -1,5 +1,5 @@
 import { toSql, type DbHandle } from "../db/sql";
-import { NODE_DOWN_CTES, recordNodeRecovered } from "./node-down";
+import { markSilentNodesDown, recordNodeRecovered, WATCH_OTHERS_SQL } from "./node-down";
 
 export type HeartbeatOptions = {
   db: DbHandle;
@@ -26,9 +26,12 @@ export type HeartbeatResult = {
   activeNodeId: string | null;
   /** A command is PENDING or RUNNING in the cluster: look at it. */
   openCommand: boolean;
-  /** Another agent had marked this node down (node.down); this beat's caller recorded it back up. */
+  /** Another agent had marked this node down (node.down); heartbeat() recorded it back up (node.recovered). */
   markedDown: boolean;
 };
+
+/** What the statement returns besides: a node of the cluster is silent and this agent should mark it (lib/cluster/node-down.ts). */
+type BeatRow = HeartbeatResult & { watchOthers: boolean | null };
 
 /**
  * One statement per beat: stamps the heartbeat, renews the lease only while the row is still
@@ -39,18 +42,15 @@ export type HeartbeatResult = {
  * waiting for the WAL flush.
  */
 export async function heartbeat({ db, nodeId, instanceId, activeEpoch, metrics = {} }: HeartbeatOptions): Promise<HeartbeatResult | null> {
-  const rows = await toSql(db).query<HeartbeatResult>(activeEpoch === null ? STANDBY_BEAT : ACTIVE_BEAT, [
-    nodeId,
-    instanceId,
-    activeEpoch,
-    JSON.stringify(metrics),
-  ]);
-  const row = rows[0];
-  if (!row) return null;
+  const rows = await toSql(db).query<BeatRow>(activeEpoch === null ? STANDBY_BEAT : ACTIVE_BEAT, [nodeId, instanceId, activeEpoch, JSON.stringify(metrics)]);
+  if (!rows[0]) return null;
+  const { watchOthers, ...row } = rows[0];
   // The active's own row comes back pre-update in the join; its renewed lease is what counts.
   if (row.renewed) row.activeLeaseRemainingMs = row.leaseMs;
-  // Rare (a transition), so its statement is extra only then; it must not fail a beat that succeeded.
+  // Node health (lib/cluster/node-down.ts): a statement of its own only on a transition, never in
+  // steady state; it must not fail a beat that succeeded.
   if (row.markedDown) await recordNodeRecovered({ db, nodeId, instanceId }).catch(() => undefined);
+  if (watchOthers) await markSilentNodesDown({ db, nodeId, instanceId }).catch(() => undefined);
   return row;
 }
 
@@ -70,18 +70,18 @@ function beatStatement({ asyncCommit }: { asyncCommit: boolean }) {
            ELSE n."leaseExpiresAt" END
        FROM "Cluster" c
        WHERE n.id = $1::uuid AND n."agentInstance" = $2::uuid AND c.id = n."clusterId"
-       RETURNING n.id, n.name, n.role, n."clusterId", n.maintenance, n."downSince", c.name AS "clusterName",
+       RETURNING n.id, n.role, n."clusterId", n.maintenance, n."downSince",
          -- Renewal happens exactly when the old lease was still valid, and leaves the new one valid.
          COALESCE(n.role = 'ACTIVE' AND n."activeEpoch" = $3::bigint AND n."leaseExpiresAt" > now(), false) AS renewed,
          c.epoch, c."failoverMode", c.paused, c."heartbeatMs", c."leaseMs", c."demoteTimeoutMs"
-     ),
-     ${NODE_DOWN_CTES}
+     )
      SELECT hb.role::text AS role, hb.renewed, hb.epoch AS "clusterEpoch", hb."failoverMode"::text AS "failoverMode", hb.paused,
        hb.maintenance, hb."heartbeatMs", hb."leaseMs", hb."demoteTimeoutMs",
        a.id AS "activeNodeId",
        CASE WHEN a."leaseExpiresAt" > now() THEN (EXTRACT(EPOCH FROM a."leaseExpiresAt" - now()) * 1000)::int END AS "activeLeaseRemainingMs",
        EXISTS (SELECT 1 FROM "Command" cmd WHERE cmd."clusterId" = hb."clusterId" AND cmd.status IN ('PENDING', 'RUNNING')) AS "openCommand",
-       hb."downSince" IS NOT NULL AS "markedDown"
+       hb."downSince" IS NOT NULL AS "markedDown",
+       ${WATCH_OTHERS_SQL} AS "watchOthers"
      FROM hb ${asyncCommit ? "CROSS JOIN async_commit " : ""}LEFT JOIN "Node" a ON a."clusterId" = hb."clusterId" AND a.role = 'ACTIVE'`;
 }
 

@@ -6,32 +6,44 @@ import { healthyHeartbeatSql } from "./timing";
 // for longer than a lease. Each transition is one UPDATE of the node's "downSince" guarded by its
 // old value, with its audit row in the same statement, so however many agents watch, the row lock
 // and the re-checked guard let exactly one of them record it.
+//
+// Who watches: every agent's beat statement says, read-only, whether a node of its cluster is
+// silent and unmarked; only the active asks, and the standbys only while no node holds a valid
+// lease (a dead active, a headless cluster), so a standby's beat in steady state evaluates nothing
+// of it. When the answer is yes, the agent runs one more statement that marks (markSilentNodesDown).
+// A watcher whose own previous beat was late accuses nobody: after a database outage, or a pause
+// of the watcher, every heartbeat is old, and the others come back within a beat.
 
 /**
- * Common table expressions for the heartbeat statement (lib/cluster/heartbeat.ts), after its `hb`
- * CTE (which must return id, name, "clusterId", "clusterName" and epoch; $1 is the beating node):
- * marks down the cluster's other nodes silent for longer than a lease, with a node.down audit row
- * each, as of the database clock.
- *
- * - Watchers: the active (its beat already reads the cluster), and the standbys only while no other
- *   node holds a valid lease (a dead active, a headless cluster). In steady state a standby's beat
- *   pays one index probe for this, never a scan or a write; a fact the bench measures.
- * - A watcher whose own previous beat was late (the database was down, or this agent was paused)
- *   accuses nobody: everyone's heartbeat is old then, and they come back within a beat.
- * - `SKIP LOCKED`: a watcher never waits for another's row (a row locked by its own beat is alive,
- *   one locked by another watcher is being marked), so a beat is never held up or deadlocked by
- *   this. The referenced `hb` runs first, so the watcher holds only its own row before it locks others.
+ * For the heartbeat statement's final SELECT, over its `hb` CTE (id, "clusterId", "heartbeatMs",
+ * "leaseMs" of the beating node) and `a`, the cluster's active node as the statement's snapshot
+ * has it: true when this agent should run markSilentNodesDown. CASE evaluates lazily, in order.
  */
-export const NODE_DOWN_CTES = `down_marked AS (
+export const WATCH_OTHERS_SQL = `CASE
+         WHEN a.id IS DISTINCT FROM hb.id AND a."leaseExpiresAt" > now() THEN false
+         WHEN NOT EXISTS (
+           SELECT 1 FROM "Node" o WHERE o."clusterId" = hb."clusterId" AND o.id <> hb.id AND o."downSince" IS NULL
+             AND o."lastHeartbeatAt" < now() - make_interval(secs => hb."leaseMs" / 1000.0)) THEN false
+         -- me: this node's row before this beat (the snapshot), i.e. its previous beat.
+         ELSE COALESCE((SELECT ${healthyHeartbeatSql('me."lastHeartbeatAt"', 'hb."heartbeatMs"')} FROM "Node" me WHERE me.id = hb.id), false)
+       END`;
+
+/**
+ * CTEs after a `hb` CTE that returns the watcher's id, name, "clusterId", "clusterName" and epoch
+ * ($1 is the watcher): marks down the cluster's other nodes silent for longer than a lease, each
+ * with a node.down audit row, on the database clock. `SKIP LOCKED`: a watcher never waits for
+ * another's row (a row locked by its own beat is alive, one locked by another watcher is being
+ * marked), so it never waits for a lock and cannot deadlock with a beat, an election or another
+ * watcher.
+ */
+function nodeDownCtes(): string {
+  return `down_marked AS (
        UPDATE "Node" d SET "downSince" = now()
        WHERE d.id IN (
          SELECT o.id FROM "Node" o
          JOIN "Cluster" c ON c.id = o."clusterId"
-         JOIN "Node" me ON me.id = $1::uuid
          WHERE o."clusterId" = (SELECT "clusterId" FROM hb) AND o.id <> $1::uuid AND o."downSince" IS NULL
            AND o."lastHeartbeatAt" < now() - make_interval(secs => c."leaseMs" / 1000.0)
-           -- me is read from the statement's snapshot: this agent's previous beat.
-           AND ${healthyHeartbeatSql('me."lastHeartbeatAt"', 'c."heartbeatMs"')}
            AND NOT EXISTS (
              SELECT 1 FROM "Node" a WHERE a."clusterId" = (SELECT "clusterId" FROM hb) AND a.role = 'ACTIVE'
                AND a."leaseExpiresAt" > now() AND a.id <> $1::uuid)
@@ -44,7 +56,24 @@ export const NODE_DOWN_CTES = `down_marked AS (
          'no heartbeat for ' || round(EXTRACT(EPOCH FROM now() - dm."lastHeartbeatAt")::numeric, 1) || ' s (seen by ' || hb.name || ')',
          jsonb_build_object('role', dm.role, 'maintenance', dm.maintenance, 'lastHeartbeatAt', dm."lastHeartbeatAt", 'seenBy', hb.name)
        FROM down_marked dm CROSS JOIN hb
+       RETURNING id
      )`;
+}
+
+// Run after a beat that returned watchOthers (which checked this agent's previous beat: this
+// statement's snapshot already holds the new one).
+const WATCH = `WITH hb AS (
+       SELECT n.id, n.name, n."clusterId", c.name AS "clusterName", c.epoch FROM "Node" n JOIN "Cluster" c ON c.id = n."clusterId"
+       WHERE n.id = $1::uuid AND n."agentInstance" = $2::uuid
+     ),
+     ${nodeDownCtes()}
+     SELECT count(*)::int AS marked FROM down_audit`;
+
+/** Marks the cluster's silent nodes down (node.down), once each whoever else does the same; returns how many this call marked. */
+export async function markSilentNodesDown({ db, nodeId, instanceId }: { db: DbHandle; nodeId: string; instanceId: string }): Promise<number> {
+  const [row] = await toSql(db).query<{ marked: number }>(WATCH, [nodeId, instanceId]);
+  return row?.marked ?? 0;
+}
 
 /**
  * A node marked down heartbeats again (its beat returned "downSince"): clears the mark and audits

@@ -29,6 +29,14 @@ const RULES: Record<string, Rule> = {
   "DELETE /api/v1/clusters/[name]/nodes/[node]": "OPERATOR",
   "GET /api/v1/clusters/[name]/timeline": "VIEWER",
   "GET /api/v1/me": "VIEWER",
+  "GET /api/v1/notifications": "ADMIN",
+  "POST /api/v1/notifications": "ADMIN",
+  "GET /api/v1/notifications/[id]": "ADMIN",
+  "PATCH /api/v1/notifications/[id]": "ADMIN",
+  "DELETE /api/v1/notifications/[id]": "ADMIN",
+  "GET /api/v1/notifications/[id]/deliveries": "ADMIN",
+  "POST /api/v1/notifications/[id]/deliveries/[deliveryId]/redeliver": "ADMIN",
+  "POST /api/v1/notifications/[id]/test": "ADMIN",
   "GET /api/v1/openapi.json": "VIEWER",
   "GET /api/v1/tokens": "SESSION",
   "POST /api/v1/tokens": "SESSION",
@@ -40,7 +48,8 @@ const RULES: Record<string, Rule> = {
 
 const RANK: Record<Rule, number> = { PUBLIC: -1, VIEWER: 0, OPERATOR: 1, ADMIN: 2, SESSION: 0 };
 const UNKNOWN_UUID = "00000000-0000-4000-8000-000000000000";
-const concrete = (p: string) => p.replace("[...nextauth]", "session").replace("[name]", "alpha").replace("[node]", "node-b").replace("[id]", UNKNOWN_UUID);
+const concrete = (p: string) =>
+  p.replace("[...nextauth]", "session").replace("[name]", "alpha").replace("[node]", "node-b").replace("[id]", UNKNOWN_UUID).replace("[deliveryId]", "1");
 
 type Caller = { name: string; rank: number | null; token?: boolean; headers(): Record<string, string> };
 

@@ -169,7 +169,7 @@ describe("notifications API", () => {
       const first = async (id: string) => ((await api("GET", `/${id}/deliveries`)).body as { deliveries: Delivery[] }).deliveries[0];
       const failed = await waitFor(async () => {
         const d = await first(wrong.id);
-        return d?.lastError && d;
+        return d?.lastError ? d : null;
       });
       expect(failed).toMatchObject({ status: "PENDING", attempts: 1, httpStatus: null });
       expect(failed.lastError).toMatch(/invalid username or password/i);

@@ -9,8 +9,8 @@ import { createTestDatabase, type TestDatabase } from "../support/test-database"
 // The heartbeat statement's node.down / node.recovered, driven directly: many watchers at once,
 // the database clock, and the cases where nobody may accuse anybody.
 
-const HB = 100;
-const LEASE = 1000;
+const HB = 250;
+const LEASE = 2500;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("node health transitions in the heartbeat", () => {
@@ -71,7 +71,7 @@ describe("node health transitions in the heartbeat", () => {
     const down = await events("many");
     expect(down.map((e) => `${e.action} ${e.nodeName}`)).toEqual(["node.down n1"]);
     expect(down[0].actor).toBe("agent:many/n0"); // the active watches; standbys only when no lease is held
-    expect(down[0].reason).toMatch(/^no heartbeat for 1\.\d s \(seen by n0\)$/);
+    expect(down[0].reason).toMatch(/^no heartbeat for \d+\.\d s \(seen by n0\)$/);
     // The victim comes back: its own beat records the recovery, once, even when it beats twice at once.
     const results = await Promise.all([beat(victim), beat(victim)]);
     expect(results.some((r) => r?.markedDown)).toBe(true);
