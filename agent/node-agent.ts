@@ -86,6 +86,9 @@ export class NodeAgent {
   private keptRoleAudited = false;
   private readonly actor: string;
   private readonly now: Clock;
+  /** The highest cluster epoch seen: no epoch this agent installs goes below it, even if the database's counter does (a restore). */
+  private highestEpoch = 0n;
+  private epochRegressionLogged: bigint | null = null;
 
   constructor(private readonly o: NodeAgentOptions) {
     this.now = o.clock ?? monoNow;
@@ -193,6 +196,7 @@ export class NodeAgent {
       return this.timings.heartbeatMs;
     }
     this.applyTimings(hb);
+    this.noteEpoch(hb.clusterEpoch);
     if (holding && this.role === holding) {
       const verdict = judgeBeat(holding, { renewed: hb.renewed, t0, now: this.now() }, this.timings);
       if (verdict.kind === "lost") this.loseRole(`lost the role in the database (cluster epoch is now ${hb.clusterEpoch})`);
@@ -213,6 +217,23 @@ export class NodeAgent {
     return hb.heartbeatMs;
   }
 
+  /** Epochs never go backwards: a database counter below one already seen means the database went back in time. */
+  private noteEpoch(epoch: bigint) {
+    if (epoch >= this.highestEpoch) {
+      this.highestEpoch = epoch;
+      return;
+    }
+    if (this.epochRegressionLogged !== epoch) {
+      this.epochRegressionLogged = epoch;
+      this.o.log.error(
+        "the database's epoch went back: restored from a backup, or an asynchronous replica was promoted; new epochs start above the highest seen",
+        {
+          databaseEpoch: epoch,
+          highestSeen: this.highestEpoch,
+        },
+      );
+    }
+  }
   private mayElect(hb: HeartbeatResult) {
     return hb.failoverMode === "AUTOMATIC" && !hb.paused && !hb.maintenance;
   }
@@ -229,7 +250,7 @@ export class NodeAgent {
 
   private async tryElect(clusterId: string, nodeId: string) {
     const t0 = this.now();
-    const result = await electActive({ db: this.o.db, clusterId, nodeId, instanceId: this.o.instanceId });
+    const result = await electActive({ db: this.o.db, clusterId, nodeId, instanceId: this.o.instanceId, epochFloor: this.highestEpoch });
     if (result.elected) this.becomeActive(result.epoch, result.timings, t0, "elected by automatic failover", null);
     else this.o.log.debug("not elected", { why: result.why });
   }
@@ -256,7 +277,14 @@ export class NodeAgent {
     }
     if (step === "promote") {
       const t0 = this.now();
-      const result = await promoteForCommand({ db: this.o.db, commandId: command.id, clusterId, nodeId, instanceId: this.o.instanceId });
+      const result = await promoteForCommand({
+        db: this.o.db,
+        commandId: command.id,
+        clusterId,
+        nodeId,
+        instanceId: this.o.instanceId,
+        epochFloor: this.highestEpoch,
+      });
       if (result.promoted) {
         this.becomeActive(result.epoch, result.timings, t0, `${command.kind.toLowerCase()} (command ${command.id})`, command.id, result.forced);
         return true;
@@ -323,6 +351,7 @@ export class NodeAgent {
   private becomeActive(epoch: bigint, timings: Timings, t0: bigint, reason: string, commandId: string | null, forced = false) {
     this.applyTimings(timings);
     const role: Role = { kind: "ACTIVE", epoch, leaseDeadline: leaseDeadlineFrom(t0, this.timings), commandId, forced };
+    this.noteEpoch(epoch);
     this.role = role;
     this.armRoleTimer();
     this.workload.setDeadline(role.leaseDeadline);

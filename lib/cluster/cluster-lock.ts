@@ -91,9 +91,13 @@ export async function retireLapsedActive(tx: Sql, nodeId: string): Promise<boole
   return n === 1;
 }
 
-/** Bumps the fencing epoch and makes the node ACTIVE with a fresh lease; returns the new epoch. */
-export async function installActive(tx: Sql, cluster: LockedCluster, nodeId: string, instanceId: string): Promise<bigint | null> {
-  const epoch = cluster.epoch + 1n;
+/**
+ * Bumps the fencing epoch and makes the node ACTIVE with a fresh lease; returns the new epoch. The
+ * epoch goes above the floor too: the highest one the agent has seen, which the database's counter
+ * can be behind after a restore from backup or an asynchronous replica's promotion.
+ */
+export async function installActive(tx: Sql, cluster: LockedCluster, nodeId: string, instanceId: string, epochFloor = 0n): Promise<bigint | null> {
+  const epoch = (cluster.epoch > epochFloor ? cluster.epoch : epochFloor) + 1n;
   await tx.execute(`UPDATE "Cluster" SET epoch = $2::bigint, "updatedAt" = now() WHERE id = $1::uuid`, [cluster.id, epoch]);
   const n = await tx.execute(
     `UPDATE "Node" SET role = 'ACTIVE', "activeEpoch" = $3::bigint, "holdUntil" = NULL,
@@ -117,6 +121,8 @@ export type TakeOverRoleOptions = {
   commandId?: string;
   /** Audit reason for retiring the lapsed active. */
   retireReason: string;
+  /** The highest epoch the agent has seen: the new one goes above it (installActive). */
+  epochFloor?: bigint;
 };
 
 /**
@@ -124,9 +130,12 @@ export type TakeOverRoleOptions = {
  * the new active. Throws RoleChangeAborted when a renewal or a row change got in between, so the
  * caller's transaction rolls back whole: never a retired active without a successor or a record.
  */
-export async function takeOverRole(tx: Sql, { cluster, active, nodeId, instanceId, actor, commandId, retireReason }: TakeOverRoleOptions): Promise<bigint> {
+export async function takeOverRole(
+  tx: Sql,
+  { cluster, active, nodeId, instanceId, actor, commandId, retireReason, epochFloor }: TakeOverRoleOptions,
+): Promise<bigint> {
   if (active && !(await retireLapsedActive(tx, active.id))) throw new RoleChangeAborted(`${active.name} renewed its lease meanwhile`);
-  const epoch = await installActive(tx, cluster, nodeId, instanceId);
+  const epoch = await installActive(tx, cluster, nodeId, instanceId, epochFloor);
   if (epoch === null) throw new RoleChangeAborted("this node's row changed meanwhile");
   if (active) {
     await insertAudit(tx, {

@@ -4,7 +4,8 @@ import type { Sql } from "../db/sql";
 import { bestCandidate, clusterTimings, lockCluster, RoleChangeAborted, takeOverRole, type LockedCluster } from "./cluster-lock";
 import { healthyHeartbeatSql, type Timings } from "./timing";
 
-export type ElectActiveOptions = { db: DbHandle; clusterId: string; nodeId: string; instanceId: string };
+/** epochFloor: the highest epoch this agent has seen; the new epoch goes above it (cluster-lock.ts installActive). */
+export type ElectActiveOptions = { db: DbHandle; clusterId: string; nodeId: string; instanceId: string; epochFloor?: bigint };
 
 /** On success, the timings the new lease was granted with (the agent's deadline must use them, not older ones). */
 export type ElectionResult = { elected: true; epoch: bigint; timings: Timings } | { elected: false; why: string };
@@ -14,7 +15,7 @@ export type ElectionResult = { elected: true; epoch: bigint; timings: Timings } 
  * cluster lock, re-checks that no node holds a lease, that this node is the best eligible
  * candidate, retires the lapsed active, bumps the epoch, takes the role, and audits both changes.
  */
-export async function electActive({ db, clusterId, nodeId, instanceId }: ElectActiveOptions): Promise<ElectionResult> {
+export async function electActive({ db, clusterId, nodeId, instanceId, epochFloor }: ElectActiveOptions): Promise<ElectionResult> {
   // Cheap look first, without the lock: in a large cluster every standby sees the lapse at once,
   // and only the one that would win should queue for the cluster row. The locked re-check decides.
   const [front] = await toSql(db).query<{ id: string; name: string }>(
@@ -66,7 +67,7 @@ export async function electActive({ db, clusterId, nodeId, instanceId }: ElectAc
           reason: error,
         });
       }
-      const epoch = await takeOverRole(tx, { cluster, active, nodeId, instanceId, actor, retireReason: "lease expired" });
+      const epoch = await takeOverRole(tx, { cluster, active, nodeId, instanceId, actor, retireReason: "lease expired", epochFloor });
       const base = { actor, clusterId, clusterName: cluster.name, epoch };
       await insertAudit(tx, {
         ...base,

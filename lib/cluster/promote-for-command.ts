@@ -9,6 +9,8 @@ export type PromoteForCommandOptions = {
   clusterId: string;
   nodeId: string;
   instanceId: string;
+  /** The highest epoch this agent has seen; the new epoch goes above it (cluster-lock.ts installActive). */
+  epochFloor?: bigint;
 };
 
 /** forced: an ADMIN forced the role onto this node although its checks failed (it keeps the role until they pass). */
@@ -27,7 +29,7 @@ export async function promoteForCommand(options: PromoteForCommandOptions): Prom
   }
 }
 
-function promoteInTransaction({ db, commandId, clusterId, nodeId, instanceId }: PromoteForCommandOptions): Promise<PromoteResult> {
+function promoteInTransaction({ db, commandId, clusterId, nodeId, instanceId, epochFloor }: PromoteForCommandOptions): Promise<PromoteResult> {
   return toSql(db).transaction(async (tx): Promise<PromoteResult> => {
     const locked = await lockCluster(tx, clusterId);
     if (!locked) return { promoted: false, why: "cluster not found" };
@@ -60,7 +62,16 @@ function promoteInTransaction({ db, commandId, clusterId, nodeId, instanceId }: 
     }
     const active = nodes.find((n) => n.role === "ACTIVE" && n.id !== nodeId);
     if (active?.leaseValid) return { promoted: false, why: `waiting for ${active.name} to step down or its lease to expire` };
-    const epoch = await takeOverRole(tx, { cluster, active, nodeId, instanceId, actor, commandId, retireReason: "lease expired without stepping down" });
+    const epoch = await takeOverRole(tx, {
+      cluster,
+      active,
+      nodeId,
+      instanceId,
+      actor,
+      commandId,
+      retireReason: "lease expired without stepping down",
+      epochFloor,
+    });
     await tx.execute(`UPDATE "Command" SET status = 'SUCCEEDED', "startedAt" = COALESCE("startedAt", now()), "finishedAt" = now() WHERE id = $1::uuid`, [
       commandId,
     ]);
