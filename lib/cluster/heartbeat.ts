@@ -1,5 +1,5 @@
 import { toSql, type DbHandle } from "../db/sql";
-import { markSilentNodesDown, recordNodeRecovered, WATCH_OTHERS_SQL } from "./node-down";
+import { beatOnTime, markSilentNodesDown, recordNodeRecovered, SILENT_NODE_SQL } from "./node-down";
 
 export type HeartbeatOptions = {
   db: DbHandle;
@@ -30,8 +30,8 @@ export type HeartbeatResult = {
   markedDown: boolean;
 };
 
-/** What the statement returns besides: a node of the cluster is silent and this agent should mark it (lib/cluster/node-down.ts). */
-type BeatRow = HeartbeatResult & { watchOthers: boolean | null };
+/** What the active's statement returns besides: a node of the cluster is silent and unmarked (lib/cluster/node-down.ts). */
+type BeatRow = HeartbeatResult & { someoneSilent?: boolean };
 
 /**
  * One statement per beat: stamps the heartbeat, renews the lease only while the row is still
@@ -44,17 +44,18 @@ type BeatRow = HeartbeatResult & { watchOthers: boolean | null };
 export async function heartbeat({ db, nodeId, instanceId, activeEpoch, metrics = {} }: HeartbeatOptions): Promise<HeartbeatResult | null> {
   const rows = await toSql(db).query<BeatRow>(activeEpoch === null ? STANDBY_BEAT : ACTIVE_BEAT, [nodeId, instanceId, activeEpoch, JSON.stringify(metrics)]);
   if (!rows[0]) return null;
-  const { watchOthers, ...row } = rows[0];
+  const { someoneSilent, ...row } = rows[0];
   // The active's own row comes back pre-update in the join; its renewed lease is what counts.
   if (row.renewed) row.activeLeaseRemainingMs = row.leaseMs;
-  // Node health (lib/cluster/node-down.ts): a statement of its own only on a transition, never in
-  // steady state; it must not fail a beat that succeeded.
+  // Node health (lib/cluster/node-down.ts): statements of their own only on a transition (or while
+  // no node holds a lease), never in steady state; they must not fail a beat that succeeded.
+  const watch = activeEpoch !== null ? someoneSilent : row.activeLeaseRemainingMs === null; // a standby: while no lease is held
+  if (beatOnTime(nodeId, row.heartbeatMs) && watch) await markSilentNodesDown({ db, nodeId, instanceId }).catch(() => undefined);
   if (row.markedDown) await recordNodeRecovered({ db, nodeId, instanceId }).catch(() => undefined);
-  if (watchOthers) await markSilentNodesDown({ db, nodeId, instanceId }).catch(() => undefined);
   return row;
 }
 
-function beatStatement({ asyncCommit }: { asyncCommit: boolean }) {
+function beatStatement({ asyncCommit, active }: { asyncCommit: boolean; active: boolean }) {
   return `WITH ${
     asyncCommit
       ? `async_commit AS (SELECT set_config('synchronous_commit', 'off', true)),
@@ -80,8 +81,12 @@ function beatStatement({ asyncCommit }: { asyncCommit: boolean }) {
        a.id AS "activeNodeId",
        CASE WHEN a."leaseExpiresAt" > now() THEN (EXTRACT(EPOCH FROM a."leaseExpiresAt" - now()) * 1000)::int END AS "activeLeaseRemainingMs",
        EXISTS (SELECT 1 FROM "Command" cmd WHERE cmd."clusterId" = hb."clusterId" AND cmd.status IN ('PENDING', 'RUNNING')) AS "openCommand",
-       hb."downSince" IS NOT NULL AS "markedDown",
-       ${WATCH_OTHERS_SQL} AS "watchOthers"
+       hb."downSince" IS NOT NULL AS "markedDown"${
+         active
+           ? `,
+       ${SILENT_NODE_SQL} AS "someoneSilent"`
+           : ""
+       }
      FROM hb ${asyncCommit ? "CROSS JOIN async_commit " : ""}LEFT JOIN "Node" a ON a."clusterId" = hb."clusterId" AND a.role = 'ACTIVE'`;
 }
 
@@ -90,7 +95,7 @@ function beatStatement({ asyncCommit }: { asyncCommit: boolean }) {
  * earlier in the database than the active believes, and another node could be elected while it
  * still acts. So the active's beat waits for the WAL flush like every role change.
  */
-const ACTIVE_BEAT = beatStatement({ asyncCommit: false });
+const ACTIVE_BEAT = beatStatement({ asyncCommit: false, active: true });
 
 /**
  * A standby's beat writes only its liveness and metrics, so it commits without waiting for the
@@ -100,7 +105,7 @@ const ACTIVE_BEAT = beatStatement({ asyncCommit: false });
  * decision taken on one: WAL is flushed in order, so any durable commit that read a beat, such as
  * a switchover seeing its target alive, flushes that beat with it.
  */
-const STANDBY_BEAT = beatStatement({ asyncCommit: true });
+const STANDBY_BEAT = beatStatement({ asyncCommit: true, active: false });
 
 /** The exact statements, for benchmarks that replay them with another client (bench/heartbeat-cost.ts). */
 export const HEARTBEAT_STATEMENTS = { active: ACTIVE_BEAT, standby: STANDBY_BEAT };

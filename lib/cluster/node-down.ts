@@ -1,5 +1,5 @@
 import { toSql, type DbHandle } from "../db/sql";
-import { healthyHeartbeatSql } from "./timing";
+import { healthyAgeLimitMs } from "./timing";
 
 // Node health transitions (node.down, node.recovered), detected by the agents themselves so they
 // are recorded whether or not a console runs. Down means what the console shows as down: silent
@@ -7,26 +7,29 @@ import { healthyHeartbeatSql } from "./timing";
 // old value, with its audit row in the same statement, so however many agents watch, the row lock
 // and the re-checked guard let exactly one of them record it.
 //
-// Who watches: every agent's beat statement says, read-only, whether a node of its cluster is
-// silent and unmarked; only the active asks, and the standbys only while no node holds a valid
-// lease (a dead active, a headless cluster), so a standby's beat in steady state evaluates nothing
-// of it. When the answer is yes, the agent runs one more statement that marks (markSilentNodesDown).
-// A watcher whose own previous beat was late accuses nobody: after a database outage, or a pause
-// of the watcher, every heartbeat is old, and the others come back within a beat.
+// Who watches: the active, whose beat statement also says (read-only) whether a node of its
+// cluster is silent and unmarked; and the standbys only while no node holds a valid lease (a dead
+// active, a headless cluster), which their beat already tells them. In steady state a standby's
+// beat statement carries nothing of this. A watcher that sees cause runs one more statement, which
+// marks (markSilentNodesDown). A watcher whose own previous beat was late accuses nobody: after a
+// database outage, or a pause of the watcher, every heartbeat is old, and the others come back
+// within a beat.
 
-/**
- * For the heartbeat statement's final SELECT, over its `hb` CTE (id, "clusterId", "heartbeatMs",
- * "leaseMs" of the beating node) and `a`, the cluster's active node as the statement's snapshot
- * has it: true when this agent should run markSilentNodesDown. CASE evaluates lazily, in order.
- */
-export const WATCH_OTHERS_SQL = `CASE
-         WHEN a.id IS DISTINCT FROM hb.id AND a."leaseExpiresAt" > now() THEN false
-         WHEN NOT EXISTS (
-           SELECT 1 FROM "Node" o WHERE o."clusterId" = hb."clusterId" AND o.id <> hb.id AND o."downSince" IS NULL
-             AND o."lastHeartbeatAt" < now() - make_interval(secs => hb."leaseMs" / 1000.0)) THEN false
-         -- me: this node's row before this beat (the snapshot), i.e. its previous beat.
-         ELSE COALESCE((SELECT ${healthyHeartbeatSql('me."lastHeartbeatAt"', 'hb."heartbeatMs"')} FROM "Node" me WHERE me.id = hb.id), false)
-       END`;
+/** For the active's beat statement, over its `hb` CTE: a node of the cluster is silent for longer than a lease and not marked yet. */
+export const SILENT_NODE_SQL = `EXISTS (
+         SELECT 1 FROM "Node" o WHERE o."clusterId" = hb."clusterId" AND o.id <> hb.id AND o."downSince" IS NULL
+           AND o."lastHeartbeatAt" < now() - make_interval(secs => hb."leaseMs" / 1000.0))`;
+
+// When each node's last beat succeeded, by this process's monotonic clock (one agent per node, or
+// many in one process as the bench's fleet runs them).
+const lastBeat = new Map<string, number>();
+
+/** Records a successful beat; returns whether the one before it was on time (within healthyAgeLimitMs). */
+export function beatOnTime(nodeId: string, heartbeatMs: number, now = performance.now()): boolean {
+  const previous = lastBeat.get(nodeId);
+  lastBeat.set(nodeId, now);
+  return previous !== undefined && now - previous <= healthyAgeLimitMs(heartbeatMs);
+}
 
 /**
  * CTEs after a `hb` CTE that returns the watcher's id, name, "clusterId", "clusterName" and epoch
@@ -60,8 +63,6 @@ function nodeDownCtes(): string {
      )`;
 }
 
-// Run after a beat that returned watchOthers (which checked this agent's previous beat: this
-// statement's snapshot already holds the new one).
 const WATCH = `WITH hb AS (
        SELECT n.id, n.name, n."clusterId", c.name AS "clusterName", c.epoch FROM "Node" n JOIN "Cluster" c ON c.id = n."clusterId"
        WHERE n.id = $1::uuid AND n."agentInstance" = $2::uuid
