@@ -38,17 +38,18 @@ async function requestAndFollow(ctx: CommandContext, cluster: string, request: O
   );
   const started = Date.now();
   const command = await ctx.api.call("POST", `${clusterPath(cluster)}/commands`, commandSchema, body);
+  // Ctrl-C stops the waiting, not the command: say so, and how to look it up. Installed before
+  // anything is printed, so a Ctrl-C prompted by the first line is caught too.
+  const interrupted = () => {
+    ctx.note(`stopped waiting; ${what(command)} goes on (command ${command.id}): failoverctl show ${cluster}`);
+    process.exit(130);
+  };
+  if (!ctx.values["no-wait"]) process.once("SIGINT", interrupted);
   ctx.note(`${cluster}: ${what(command)} requested (command ${command.id})`);
   if (ctx.values["no-wait"]) {
     ctx.print(ctx.json ? JSON.stringify(command, null, 2) : `${command.status} ${command.id}`);
     return EXIT.OK;
   }
-  // Ctrl-C stops the waiting, not the command: say so, and how to look it up.
-  const interrupted = () => {
-    ctx.note(`stopped waiting; ${what(command)} goes on (command ${command.id}): failoverctl show ${cluster}`);
-    process.exit(130);
-  };
-  process.once("SIGINT", interrupted);
   try {
     return await follow(ctx, cluster, command, started);
   } finally {
