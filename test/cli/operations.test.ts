@@ -143,7 +143,7 @@ describe("failoverctl against the real console and agents", () => {
   });
 
   it("a switchover that expires exits 1 with the reason; the role stays where it was", async () => {
-    const [old] = await activeName();
+    const old = await renewingActive();
     const target = old === "n1" ? "n2" : "n1";
     // The active frozen: it never starts stepping down, and still holds its lease at the 1 s deadline.
     agent(old).signal("SIGSTOP");
