@@ -36,15 +36,17 @@ export async function callApi(baseUrl: string, cookie: string | null, { method =
 
 /**
  * Everything a request could change, as one comparable value: every row of the mutable tables
- * and the audit log's size and last id (the log is append-only).
+ * and the audit log's size and last id (the log is append-only). A token's last use is left out: a
+ * refused call still records that the token was presented.
  */
 export async function databaseState(prisma: PrismaClient) {
-  const [clusters, nodes, commands, users, audit] = await Promise.all([
+  const [clusters, nodes, commands, users, tokens, audit] = await Promise.all([
     prisma.cluster.findMany({ orderBy: { id: "asc" } }),
     prisma.node.findMany({ orderBy: { id: "asc" }, omit: { lastHeartbeatAt: true, leaseExpiresAt: true } }),
     prisma.command.findMany({ orderBy: { id: "asc" } }),
     prisma.user.findMany({ orderBy: { id: "asc" } }),
+    prisma.apiToken.findMany({ orderBy: { id: "asc" }, omit: { lastUsedAt: true } }),
     prisma.auditEvent.aggregate({ _count: { _all: true }, _max: { id: true } }),
   ]);
-  return JSON.stringify({ clusters, nodes, commands, users, audit }, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
+  return JSON.stringify({ clusters, nodes, commands, users, tokens, audit }, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
 }
