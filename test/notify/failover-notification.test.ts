@@ -60,9 +60,9 @@ describe("failover notifications end to end (agents, two consoles, a webhook rec
 
   it("kill -9 of the active: the webhook gets the failover (cluster, nodes, epoch, reason) within heartbeat + lease + 1 s, signed", async () => {
     const a = agent("a", 100);
+    await a.waitForLine((l) => l.event === "role" && l.role === "ACTIVE");
     agent("b", 90);
     agent("c", 80);
-    await a.waitForLine((l) => l.event === "role" && l.role === "ACTIVE");
     await waitFor(async () => messages().some((m) => m.event === "failover.promoted" && m.node === "a"), { what: "a's election announced" });
     // Every agent beats before the kill, so the successor is decided by priority alone.
     await new Promise((r) => setTimeout(r, 3 * FAST.heartbeatMs));
@@ -133,6 +133,9 @@ describe("failover notifications end to end (agents, two consoles, a webhook rec
     expect(got.map((m) => m.auditId).sort()).toEqual(audit.map((e) => e.id.toString()).sort());
     expect(new Set(got.map((m) => m.id)).size).toBe(got.length);
     expect(got.map((m) => m.event)).toEqual(expect.arrayContaining(["node.recovered", "command.demoted", "command.promoted"]));
+    // The agents recorded a's death and return once each, however many of them watched.
+    const health = audit.filter((e) => e.nodeName === "a" && e.action.startsWith("node."));
+    expect(health.map((e) => e.action)).toEqual(["node.down", "node.recovered"]);
     const late = got.filter((m) => ["node.recovered", "command.promoted"].includes(m.event));
     for (const m of late) expect(received.find((r) => (JSON.parse(r.body) as NotificationMessage).id === m.id)!.at).toBeGreaterThanOrEqual(downAt + 30_000);
   }, 150_000);
