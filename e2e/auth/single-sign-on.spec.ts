@@ -75,7 +75,10 @@ async function signInThroughProvider(page: import("@playwright/test").Page, logi
   await page.getByRole("button", { name: "Continue" }).click();
 }
 
-test("a user of the identity provider signs in, is created with the role its groups give, and is audited by identity", async ({ page, prisma }) => {
+test("a user of the identity provider signs in, is created with the role its groups give (again at every sign-in), and is audited by identity", async ({
+  page,
+  prisma,
+}) => {
   await signInThroughProvider(page, "alice");
   await expect(page.getByRole("heading", { name: "Clusters", level: 1 })).toBeVisible({ timeout: 15_000 });
   await expect(page.getByText("alice@corp.example")).toBeVisible();
@@ -96,6 +99,15 @@ test("a user of the identity provider signs in, is created with the role its gro
   await expect(page.getByRole("heading", { name: "Clusters", level: 1 })).toBeVisible({ timeout: 15_000 });
   expect(await prisma.user.count({ where: { ssoIdentity: `${issuer} alice` } })).toBe(1);
   expect(await prisma.auditEvent.count({ where: { action: "user.created", reason: "alice@corp.example" } })).toBe(1);
+
+  // Her groups change at the provider: her role follows at her next sign-in, audited.
+  ACCOUNTS.alice.groups = ["staff"];
+  await page.context().clearCookies();
+  await signInThroughProvider(page, "alice");
+  await expect(page.getByRole("heading", { name: "Clusters", level: 1 })).toBeVisible({ timeout: 15_000 });
+  expect(await (await page.request.get(`${consoleServer.url}/api/v1/me`)).json()).toEqual({ email: "alice@corp.example", role: "VIEWER" });
+  const changed = await prisma.auditEvent.findFirstOrThrow({ where: { action: "user.updated", reason: "alice@corp.example: role" } });
+  expect(changed.details).toMatchObject({ role: { from: "OPERATOR", to: "VIEWER" } });
 });
 
 test("an identity whose groups give no role, or whose e-mail is a local account's, is refused and audited", async ({ page, prisma }) => {
