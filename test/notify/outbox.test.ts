@@ -141,3 +141,38 @@ async function waitUntil(fn: () => Promise<boolean>, timeoutMs: number) {
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+describe("the outbox never fails the transaction it runs in", () => {
+  it("commits the audit row (the role change) when its delivery cannot be queued: a channel deleted at that moment", async () => {
+    const t = await createTestDatabase();
+    try {
+      const ch = await t.prisma.notificationChannel.create({
+        data: { name: "going", type: "WEBHOOK", events: ["failover.promoted"], config: { url: "http://127.0.0.1:9/" }, secret: {}, createdBy: "test" },
+      });
+      const pg = await import("pg");
+      const [deleter, writer] = [new pg.default.Client({ connectionString: t.url }), new pg.default.Client({ connectionString: t.url })];
+      await Promise.all([deleter.connect(), writer.connect()]);
+      try {
+        // The channel is being deleted (row locked) while an election writes its audit row, whose
+        // trigger still sees the channel and queues a delivery for it: the foreign key check waits,
+        // then fails once the delete commits.
+        await deleter.query("BEGIN");
+        await deleter.query(`DELETE FROM "NotificationChannel" WHERE id = $1`, [ch.id]);
+        await writer.query("BEGIN");
+        const insert = writer.query(
+          `INSERT INTO "AuditEvent" (actor, action, "clusterName", reason) VALUES ('test', 'failover.promoted', 'east', 'x') RETURNING id`,
+        );
+        await new Promise((r) => setTimeout(r, 200));
+        await deleter.query("COMMIT");
+        const { rows } = await insert;
+        await writer.query("COMMIT");
+        expect(await t.prisma.auditEvent.count({ where: { id: BigInt(rows[0].id as string) } })).toBe(1);
+        expect(await t.prisma.notificationDelivery.count()).toBe(0);
+      } finally {
+        await Promise.all([deleter.end(), writer.end()]);
+      }
+    } finally {
+      await t.drop();
+    }
+  });
+});
