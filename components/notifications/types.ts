@@ -1,8 +1,7 @@
 // The JSON of /api/v1/notifications as the browser receives it (dates as strings).
+import type { Jsonify } from "@/lib/api/api-types";
 import type { ChannelView } from "@/lib/notify/channel-view";
 import type { DeliveryView } from "@/lib/notify/deliveries";
-
-type Jsonify<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] };
 
 export type ChannelJson = Jsonify<ChannelView>;
 export type DeliveryJson = Jsonify<DeliveryView>;
