@@ -66,6 +66,9 @@ test.afterAll(async () => {
 
 /** From the console's sign-in page through the provider's login and consent pages. */
 async function signInThroughProvider(page: import("@playwright/test").Page, login: string) {
+  // Leave the console first: a page left open polls, and its own redirect to /signin (its session
+  // gone) would abort this navigation.
+  await page.goto("about:blank");
   await page.goto(`${consoleServer.url}/signin`);
   await page.getByRole("button", { name: "Sign in with Corp SSO" }).click();
   await page.waitForURL(`${issuer}/**`);
