@@ -47,8 +47,11 @@ export async function dispatchDue({ prisma, ...options }: DispatchOptions): Prom
        UPDATE "NotificationDelivery" d SET attempts = d.attempts + 1, "lastAttemptAt" = now(), "claimId" = gen_random_uuid(),
          "nextAttemptAt" = now() + make_interval(secs => $2::float8 / 1000)
        WHERE d.id IN (
-         SELECT id FROM "NotificationDelivery" WHERE status = 'PENDING' AND "nextAttemptAt" <= now()
-         ORDER BY "nextAttemptAt", id LIMIT $1 FOR UPDATE SKIP LOCKED)
+         SELECT q.id FROM "NotificationDelivery" q JOIN "NotificationChannel" ch ON ch.id = q."channelId"
+         WHERE q.status = 'PENDING' AND q."nextAttemptAt" <= now()
+           -- A disabled channel holds its events (sent once it is enabled again); test messages go out.
+           AND (ch.enabled OR q."auditEventId" IS NULL)
+         ORDER BY q."nextAttemptAt", q.id LIMIT $1 FOR UPDATE OF q SKIP LOCKED)
        RETURNING d.id, d."claimId", d.attempts, d."channelId", d."auditEventId"
      )
      SELECT cl.id, cl."claimId", cl.attempts, c.name AS "channelName", c.type::text AS type, c.config, c.secret,

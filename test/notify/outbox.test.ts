@@ -107,6 +107,24 @@ describe("notification outbox", () => {
     }
   });
 
+  it("holds a disabled channel's events until it is enabled again, but sends its test messages", async () => {
+    const receiver = await startWebhookReceiver();
+    const ch = await channel("paused", { url: receiver.url, events: ["agent.self_fenced"] });
+    try {
+      await insertAudit(t.prisma, { actor: "test", action: "agent.self_fenced", clusterName: "east" });
+      await t.prisma.notificationChannel.update({ where: { id: ch.id }, data: { enabled: false } });
+      await t.prisma.notificationDelivery.create({ data: { channelId: ch.id } }); // a test message
+      expect(await dispatchDue({ prisma: t.prisma, timeoutMs: 1000 })).toBe(1);
+      expect(receiver.received.map((r) => (JSON.parse(r.body) as { event: string }).event)).toEqual(["test"]);
+      await t.prisma.notificationChannel.update({ where: { id: ch.id }, data: { enabled: true } });
+      expect(await dispatchDue({ prisma: t.prisma, timeoutMs: 1000 })).toBe(1);
+      expect(receiver.received.map((r) => (JSON.parse(r.body) as { event: string }).event)).toEqual(["test", "agent.self_fenced"]);
+    } finally {
+      await receiver.close();
+      await t.prisma.notificationChannel.delete({ where: { id: ch.id } });
+    }
+  });
+
   it("gives up after the last attempt (FAILED, with the error), and a redeliver sends it again", async () => {
     const receiver = await startWebhookReceiver();
     receiver.respond({ status: 500, body: "boom" });
