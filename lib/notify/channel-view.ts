@@ -62,7 +62,7 @@ export async function getChannel({ prisma, id }: { prisma: PrismaClient; id: str
 }
 
 /** A filter naming a cluster that does not exist is refused (422, the field named), never stored. */
-export async function checkClustersExist(prisma: PrismaClient | Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0], names: string[]) {
+export async function checkClustersExist(prisma: Pick<PrismaClient, "cluster">, names: string[]) {
   if (names.length === 0) return;
   const found = await prisma.cluster.findMany({ where: { name: { in: names } }, select: { name: true } });
   const missing = names.filter((n) => !found.some((f) => f.name === n));
