@@ -48,6 +48,19 @@ describe("request body limit", () => {
     expect(res.status).toBe(413);
   }, 15_000);
 
+  it("bounds the sign-in form's body too", async () => {
+    const res = await post(
+      `${bed.server.url}/api/auth/callback/credentials`,
+      { "content-type": "application/x-www-form-urlencoded" },
+      `email=${"x".repeat(8_192)}`,
+      {
+        repeat: 8,
+        end: false,
+      },
+    );
+    expect(res.status).toBe(413);
+  }, 15_000);
+
   it("still takes a body just under the limit", async () => {
     const body = `{"name":"padded","role":"VIEWER"${" ".repeat(16_000)}}`;
     const res = await post(url(), { ...headers(), "content-length": Buffer.byteLength(body) }, body, { repeat: 1, end: true });
