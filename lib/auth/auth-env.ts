@@ -46,7 +46,7 @@ const authEnvSchema = z
 export type AuthEnv = z.infer<typeof authEnvSchema>;
 
 /** Parses the sign-in settings; throws one line naming every bad variable. */
-export function parseAuthEnv(env: NodeJS.ProcessEnv = process.env): AuthEnv {
+export function parseAuthEnv(env: Record<string, string | undefined> = process.env): AuthEnv {
   const blank = (v: string | undefined) => (v === "" ? undefined : v);
   const result = authEnvSchema.safeParse(Object.fromEntries(Object.entries(env).map(([k, v]) => [k, blank(v)])));
   if (!result.success) throw new Error(`bad configuration: ${result.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`);

@@ -22,7 +22,7 @@ describe("sign-in settings", () => {
     [{ OIDC_ISSUER: OIDC.OIDC_ISSUER }, /set OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET together/],
   ])("refuses %o with one line naming it, at the launcher's start too", (env, message) => {
     expect(() => parseAuthEnv(env)).toThrow(message);
-    expect(() => readLauncherEnv(env)).toThrow(/^bad configuration: /);
+    expect(() => readLauncherEnv(env as unknown as NodeJS.ProcessEnv)).toThrow(/^bad configuration: /);
   });
 
   it("takes the proxy header case-insensitively and the group lists comma-separated", () => {
