@@ -3,7 +3,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { fencingMarginMs, timingProblem, type Timings } from "../lib/cluster/timing";
-import { actUntil, judgeBeat, leaseDeadlineFrom, mayAct, MS, onRoleTimer, type HoldingRole, type Role } from "./lease";
+import { actUntil, judgeBeat, leaseDeadlineFrom, mayAct, MS, observeLease, onRoleTimer, type HoldingRole, type LeaseSighting, type Role } from "./lease";
 
 // H = 1 s, L = 5 s, D = 1 s: margin M = 500 ms; a renewal started at t0 holds to t0 + 4.5 s and acts to t0 + 3.5 s.
 const T: Timings = { heartbeatMs: 1000, leaseMs: 5000, demoteTimeoutMs: 1000 };
@@ -74,6 +74,25 @@ describe("agent lease rules", () => {
   ];
   it.each(timers)("role timer: $name", ({ role, now, want }) => {
     expect(onRoleTimer(role, now, T)).toBe(want);
+  });
+
+  it("lets a standby take over only once the same lease stood still for a lease on its own clock", () => {
+    const lease = (ms: number) => ({ nodeId: "n1", leaseExpiresAt: new Date(ms) });
+    const steps: { name: string; active: { nodeId: string; leaseExpiresAt: Date | null } | null; now: number; wait: number }[] = [
+      { name: "first sighting", active: lease(10_000), now: 1000, wait: 5000 },
+      { name: "unchanged, half a lease later", active: lease(10_000), now: 3500, wait: 2500 },
+      { name: "renewed: the count starts again", active: lease(12_000), now: 4000, wait: 5000 },
+      { name: "the database clock jumps: the lease looks lapsed, but it stood still only 1 s", active: lease(12_000), now: 5000, wait: 4000 },
+      { name: "unchanged for a whole lease", active: lease(12_000), now: 9000, wait: 0 },
+      { name: "another node became active", active: { nodeId: "n2", leaseExpiresAt: new Date(12_000) }, now: 9100, wait: 5000 },
+      { name: "no active row (released): at once", active: null, now: 9200, wait: 0 },
+    ];
+    let sighting: LeaseSighting = null;
+    for (const { name, active, now, wait } of steps) {
+      const r = observeLease(sighting, active, ms(now), T);
+      expect({ name, wait: r.waitMs }).toEqual({ name, wait });
+      sighting = r.sighting;
+    }
   });
 
   it("never acts past (database lease - margin - demote budget), for any safe timings and beat", () => {

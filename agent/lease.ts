@@ -79,3 +79,25 @@ export function onRoleTimer(role: HoldingRole, now: bigint, timings: Timings): "
   if (now < roleDeadline(role, timings)) return "early";
   return role.kind === "ACTIVE" ? "fence" : "give-up";
 }
+
+/** A standby's record of the active's lease as it last changed, on the standby's own clock. */
+export type LeaseSighting = { key: string; since: bigint } | null;
+
+/**
+ * How long (ms) a standby must still wait before taking the role from the active row it sees: 0
+ * when there is none (released) or when the same lease has stood unchanged for a whole lease on this
+ * node's monotonic clock. The database's clock alone must not decide: stepped forward (NTP), it makes
+ * every lease look lapsed at once; a live active renews every heartbeat, so its lease never stands still.
+ */
+export function observeLease(
+  prev: LeaseSighting,
+  active: { nodeId: string; leaseExpiresAt: Date | null } | null,
+  now: bigint,
+  timings: Timings,
+): { sighting: LeaseSighting; waitMs: number } {
+  if (!active) return { sighting: null, waitMs: 0 };
+  const key = `${active.nodeId}@${active.leaseExpiresAt?.getTime() ?? "none"}`;
+  const sighting = prev?.key === key ? prev : { key, since: now };
+  const left = sighting.since + BigInt(timings.leaseMs) * MS - now;
+  return { sighting, waitMs: left > 0n ? Number((left + MS - 1n) / MS) : 0 };
+}

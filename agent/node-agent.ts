@@ -26,11 +26,13 @@ import {
   leaseDeadlineFrom,
   mayAct,
   MS,
+  observeLease,
   onRoleTimer,
   roleDeadline,
   type Clock,
   type DrainCause,
   type HoldingRole,
+  type LeaseSighting,
   type Role,
 } from "./lease";
 import { Workload } from "./workload";
@@ -89,6 +91,10 @@ export class NodeAgent {
   /** The highest cluster epoch seen: no epoch this agent installs goes below it, even if the database's counter does (a restore). */
   private highestEpoch = 0n;
   private epochRegressionLogged: bigint | null = null;
+  /** The other active's lease as this standby last saw it change, and how long it must still stand still before a takeover. */
+  private leaseSighting: LeaseSighting = null;
+  private takeoverInMs = 0;
+  private takeoverBlocked = false;
 
   constructor(private readonly o: NodeAgentOptions) {
     this.now = o.clock ?? monoNow;
@@ -208,11 +214,16 @@ export class NodeAgent {
     if (this.role.kind === "ACTIVE" && !this.shuttingDown) await this.actOnChecks();
     if (this.role.kind === "DRAINING" && this.role.stopped) await this.finishDrain(this.role);
     if (this.shuttingDown) return hb.heartbeatMs;
+    const other = hb.activeNodeId !== null && hb.activeNodeId !== nodeId ? { nodeId: hb.activeNodeId, leaseExpiresAt: hb.activeLeaseExpiresAt } : null;
+    const lapsed = hb.activeLeaseRemainingMs === null;
+    ({ sighting: this.leaseSighting, waitMs: this.takeoverInMs } = observeLease(this.leaseSighting, other, this.now(), this.timings));
+    // Lapsed by the database's clock but not yet by this node's: wait (a live active's lease is never retired early).
+    this.takeoverBlocked = lapsed && this.takeoverInMs > 0;
     const acted = hb.openCommand && (await this.commandStep(clusterId, nodeId));
-    if (!acted && this.role.kind === "STANDBY" && this.mayElect(hb) && hb.activeLeaseRemainingMs === null) await this.tryElect(clusterId, nodeId);
-    // A standby that could take over wakes right when the active's lease lapses.
-    if (this.role.kind === "STANDBY" && this.mayElect(hb) && hb.activeLeaseRemainingMs !== null) {
-      return Math.min(hb.heartbeatMs, hb.activeLeaseRemainingMs + 20);
+    if (!acted && this.role.kind === "STANDBY" && this.mayElect(hb) && lapsed && !this.takeoverBlocked) await this.tryElect(clusterId, nodeId);
+    // A standby that could take over wakes right when the active's lease lapses, by both clocks.
+    if (this.role.kind === "STANDBY" && this.mayElect(hb) && other) {
+      return Math.min(hb.heartbeatMs, Math.max(lapsed ? 0 : hb.activeLeaseRemainingMs! + 20, this.takeoverInMs));
     }
     return hb.heartbeatMs;
   }
@@ -276,6 +287,10 @@ export class NodeAgent {
       return true;
     }
     if (step === "promote") {
+      if (this.takeoverBlocked) {
+        this.o.log.debug("promotion waits", { why: "the active's lease has not stood still for a lease on this node's clock", inMs: this.takeoverInMs });
+        return true;
+      }
       const t0 = this.now();
       const result = await promoteForCommand({
         db: this.o.db,

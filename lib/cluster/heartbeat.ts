@@ -24,6 +24,11 @@ export type HeartbeatResult = {
   /** Milliseconds until the active node's lease ends (DB clock); null when no node holds one. */
   activeLeaseRemainingMs: number | null;
   activeNodeId: string | null;
+  /**
+   * The active row's lease end as written by its last renewal (null without an active row). A
+   * standby compares it between beats on its own clock, not the database's (agent/lease.ts).
+   */
+  activeLeaseExpiresAt: Date | null;
   /** A command is PENDING or RUNNING in the cluster: look at it. */
   openCommand: boolean;
   /** Another agent had marked this node down (node.down); heartbeat() recorded it back up (node.recovered). */
@@ -78,7 +83,7 @@ function beatStatement({ asyncCommit, active }: { asyncCommit: boolean; active: 
      )
      SELECT hb.role::text AS role, hb.renewed, hb.epoch AS "clusterEpoch", hb."failoverMode"::text AS "failoverMode", hb.paused,
        hb.maintenance, hb."heartbeatMs", hb."leaseMs", hb."demoteTimeoutMs",
-       a.id AS "activeNodeId",
+       a.id AS "activeNodeId", a."leaseExpiresAt" AS "activeLeaseExpiresAt",
        CASE WHEN a."leaseExpiresAt" > now() THEN (EXTRACT(EPOCH FROM a."leaseExpiresAt" - now()) * 1000)::int END AS "activeLeaseRemainingMs",
        EXISTS (SELECT 1 FROM "Command" cmd WHERE cmd."clusterId" = hb."clusterId" AND cmd.status IN ('PENDING', 'RUNNING')) AS "openCommand",
        hb."downSince" IS NOT NULL AS "markedDown"${

@@ -3,34 +3,20 @@
 // root (Patroni runs as the postgres user through setpriv) and Debian's patroni, etcd-server and
 // postgresql-15 packages; `haDatabaseProblem()` says what is missing, installing it where it can.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
 import { chmod, chown, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { freePort } from "../../lib/db/embedded-postgres";
+import { debianPackageProblem } from "./debian-packages";
 
 const PG_BIN = "/usr/lib/postgresql/15/bin";
 const PACKAGES = ["patroni", "etcd-server", "postgresql-15"];
 const PASSWORD = "ha-test-password";
 
-const installed = () => existsSync("/usr/bin/patroni") && existsSync("/usr/bin/etcd") && existsSync(`${PG_BIN}/postgres`);
-
 /** Null when a Patroni cluster can run here (installing Debian's packages as root if needed); else why not. */
 export function haDatabaseProblem(): string | null {
   if (process.getuid?.() !== 0) return "the HA database test runs Patroni as the postgres user and needs root";
-  if (installed()) return null;
-  if (!existsSync("/usr/bin/apt-get")) return `no apt-get to install ${PACKAGES.join(", ")}`;
-  try {
-    execFileSync("apt-get", ["update", "-qq"], { stdio: "ignore", timeout: 300_000 });
-    execFileSync("apt-get", ["install", "-y", "-qq", ...PACKAGES], {
-      stdio: "ignore",
-      timeout: 600_000,
-      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
-    });
-  } catch (err) {
-    return `could not install ${PACKAGES.join(", ")}: ${(err as Error).message.split("\n")[0]}`;
-  }
-  return installed() ? null : `${PACKAGES.join(", ")} installed but not found`;
+  return debianPackageProblem(PACKAGES, ["/usr/bin/patroni", "/usr/bin/etcd", `${PG_BIN}/postgres`]);
 }
 
 export type PatroniMember = { name: string; pgPort: number; apiPort: number; process: ChildProcess };
