@@ -30,7 +30,7 @@ export async function ssoSignIn({ prisma, env, profile }: SsoSignInOptions): Pro
       await insertAudit(tx, { actor: userActor(email || identity), action: "user.sign_in_failed", reason, details: via });
       return null;
     };
-    if (!email) return refuse("single sign-on: the identity has no email claim");
+    if (!email || email.length > 255) return refuse("single sign-on: the identity has no usable email claim (missing or over 255 characters)");
     if (!role) return refuse(`single sign-on: no role (the ${env.OIDC_ROLE_CLAIM} claim names none of the configured groups)`);
     const user = await tx.user.findUnique({ where: { ssoIdentity: identity } });
     if (user?.disabled) return refuse("account disabled");
