@@ -17,7 +17,8 @@ export type FailoverOptions = {
 };
 
 export async function benchFailover({ prisma, url, bundle, cluster, heartbeatMs, leaseMs, trials, log }: FailoverOptions) {
-  const c = await prisma.cluster.create({ data: { name: cluster, heartbeatMs, leaseMs } });
+  // failoverLimit 0: flap damping would pause the cluster after its third failover in 10 minutes.
+  const c = await prisma.cluster.create({ data: { name: cluster, heartbeatMs, leaseMs, failoverLimit: 0 } });
   const names = ["a", "b", "c"].map((x) => `${cluster}-${x}`);
   const priority = (n: string) => 100 - names.indexOf(n) * 10;
   const start = (node: string) => spawnBenchAgent({ bundle, url, cluster, node, priority: priority(node) });
