@@ -1,6 +1,7 @@
 import os from "node:os";
 import type { Sql } from "../lib/db/sql";
 import { agentActor, insertAudit } from "../lib/cluster/audit";
+import type { RetirableLease } from "../lib/cluster/cluster-lock";
 import { electActive } from "../lib/cluster/elect-active";
 import { commandStep } from "../lib/cluster/command-step";
 import { demoteForCommand } from "../lib/cluster/demote-for-command";
@@ -95,6 +96,7 @@ export class NodeAgent {
   private leaseSighting: LeaseSighting = null;
   private takeoverInMs = 0;
   private takeoverBlocked = false;
+  private retirable: RetirableLease | null = null;
 
   constructor(private readonly o: NodeAgentOptions) {
     this.now = o.clock ?? monoNow;
@@ -219,6 +221,8 @@ export class NodeAgent {
     ({ sighting: this.leaseSighting, waitMs: this.takeoverInMs } = observeLease(this.leaseSighting, other, this.now(), this.timings));
     // Lapsed by the database's clock but not yet by this node's: wait (a live active's lease is never retired early).
     this.takeoverBlocked = lapsed && this.takeoverInMs > 0;
+    // The only lease an election or promotion of this node may retire: one that stood still for a lease here.
+    this.retirable = other && this.takeoverInMs === 0 ? other : null;
     const acted = hb.openCommand && (await this.commandStep(clusterId, nodeId));
     if (!acted && this.role.kind === "STANDBY" && this.mayElect(hb) && lapsed && !this.takeoverBlocked) await this.tryElect(clusterId, nodeId);
     // A standby that could take over wakes right when the active's lease lapses, by both clocks.
@@ -261,7 +265,14 @@ export class NodeAgent {
 
   private async tryElect(clusterId: string, nodeId: string) {
     const t0 = this.now();
-    const result = await electActive({ db: this.o.db, clusterId, nodeId, instanceId: this.o.instanceId, epochFloor: this.highestEpoch });
+    const result = await electActive({
+      db: this.o.db,
+      clusterId,
+      nodeId,
+      instanceId: this.o.instanceId,
+      epochFloor: this.highestEpoch,
+      retirable: this.retirable,
+    });
     if (result.elected) this.becomeActive(result.epoch, result.timings, t0, "elected by automatic failover", null);
     else this.o.log.debug("not elected", { why: result.why });
   }
@@ -299,6 +310,7 @@ export class NodeAgent {
         nodeId,
         instanceId: this.o.instanceId,
         epochFloor: this.highestEpoch,
+        retirable: this.retirable,
       });
       if (result.promoted) {
         this.becomeActive(result.epoch, result.timings, t0, `${command.kind.toLowerCase()} (command ${command.id})`, command.id, result.forced);

@@ -25,6 +25,7 @@ export type NodeSnapshot = {
   agentInstance: string | null;
   healthy: boolean;
   leaseValid: boolean;
+  leaseExpiresAt: Date | null;
   held: boolean;
   heartbeatAgeMs: number | null;
   checkStatus: "PASSING" | "FAILING" | "UNKNOWN";
@@ -58,7 +59,7 @@ export async function lockCluster(
   const nodes = await sql.query<NodeSnapshot>(
     `SELECT id, name, role::text AS role, priority, maintenance, "agentInstance",
        COALESCE(${healthyHeartbeatSql('"lastHeartbeatAt"', "$2::int")}, false) AS healthy,
-       COALESCE("leaseExpiresAt" > now(), false) AS "leaseValid",
+       COALESCE("leaseExpiresAt" > now(), false) AS "leaseValid", "leaseExpiresAt",
        COALESCE("holdUntil" > now(), false) AS held,
        (EXTRACT(EPOCH FROM now() - "lastHeartbeatAt") * 1000)::int AS "heartbeatAgeMs",
        "checkStatus"::text AS "checkStatus", isolated
@@ -80,13 +81,15 @@ export function bestCandidate(nodes: NodeSnapshot[]): NodeSnapshot | undefined {
 
 /**
  * Marks a lapsed active STANDBY; the WHERE re-checks the lapse on the latest row version, so a
- * renewal that committed meanwhile wins and this returns false.
+ * renewal that committed meanwhile wins and this returns false. With `lease`, only that very lease
+ * (the one the caller watched stand still) is retired.
  */
-export async function retireLapsedActive(tx: Sql, nodeId: string): Promise<boolean> {
+export async function retireLapsedActive(tx: Sql, nodeId: string, lease?: Date | null): Promise<boolean> {
   const n = await tx.execute(
     `UPDATE "Node" SET role = 'STANDBY', "leaseExpiresAt" = NULL, "activeEpoch" = NULL
-     WHERE id = $1::uuid AND role = 'ACTIVE' AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" <= now())`,
-    [nodeId],
+     WHERE id = $1::uuid AND role = 'ACTIVE' AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" <= now())
+       AND ($2::boolean OR "leaseExpiresAt" IS NOT DISTINCT FROM $3::timestamptz)`,
+    [nodeId, lease === undefined, lease ?? null],
   );
   return n === 1;
 }
@@ -123,7 +126,15 @@ export type TakeOverRoleOptions = {
   retireReason: string;
   /** The highest epoch the agent has seen: the new one goes above it (installActive). */
   epochFloor?: bigint;
+  /**
+   * The other node's lease the caller has watched stand unchanged for a whole lease on its own
+   * monotonic clock (agent/lease.ts observeLease), or null for none: only that lease may be retired,
+   * whatever the database's clock says. Left out, the database's clock alone decides.
+   */
+  retirable?: RetirableLease | null;
 };
+
+export type RetirableLease = { nodeId: string; leaseExpiresAt: Date | null };
 
 /**
  * The one way a node takes the role: retire the lapsed active (audited), bump the epoch, install
@@ -132,9 +143,16 @@ export type TakeOverRoleOptions = {
  */
 export async function takeOverRole(
   tx: Sql,
-  { cluster, active, nodeId, instanceId, actor, commandId, retireReason, epochFloor }: TakeOverRoleOptions,
+  { cluster, active, nodeId, instanceId, actor, commandId, retireReason, epochFloor, retirable }: TakeOverRoleOptions,
 ): Promise<bigint> {
-  if (active && !(await retireLapsedActive(tx, active.id))) throw new RoleChangeAborted(`${active.name} renewed its lease meanwhile`);
+  // Its own stale row an agent may always retire: it knows its workload is down.
+  const checked = active && active.id !== nodeId && retirable !== undefined;
+  if (checked && (retirable?.nodeId !== active.id || retirable.leaseExpiresAt?.getTime() !== active.leaseExpiresAt?.getTime())) {
+    throw new RoleChangeAborted(`${active.name}'s lease has not stood still for a lease on this node's clock`);
+  }
+  if (active && !(await retireLapsedActive(tx, active.id, checked ? active.leaseExpiresAt : undefined))) {
+    throw new RoleChangeAborted(`${active.name} renewed its lease meanwhile`);
+  }
   const epoch = await installActive(tx, cluster, nodeId, instanceId, epochFloor);
   if (epoch === null) throw new RoleChangeAborted("this node's row changed meanwhile");
   if (active) {

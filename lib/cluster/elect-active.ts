@@ -1,11 +1,16 @@
 import { toSql, type DbHandle } from "../db/sql";
 import { agentActor, insertAudit } from "./audit";
 import type { Sql } from "../db/sql";
-import { bestCandidate, clusterTimings, lockCluster, RoleChangeAborted, takeOverRole, type LockedCluster } from "./cluster-lock";
+import { bestCandidate, clusterTimings, lockCluster, RoleChangeAborted, takeOverRole, type LockedCluster, type TakeOverRoleOptions } from "./cluster-lock";
 import { healthyHeartbeatSql, type Timings } from "./timing";
 
-/** epochFloor: the highest epoch this agent has seen; the new epoch goes above it (cluster-lock.ts installActive). */
-export type ElectActiveOptions = { db: DbHandle; clusterId: string; nodeId: string; instanceId: string; epochFloor?: bigint };
+/** epochFloor and retirable: the agent's epoch floor and the lease it may retire (cluster-lock.ts takeOverRole). */
+export type ElectActiveOptions = Pick<TakeOverRoleOptions, "epochFloor" | "retirable"> & {
+  db: DbHandle;
+  clusterId: string;
+  nodeId: string;
+  instanceId: string;
+};
 
 /** On success, the timings the new lease was granted with (the agent's deadline must use them, not older ones). */
 export type ElectionResult = { elected: true; epoch: bigint; timings: Timings } | { elected: false; why: string };
@@ -15,7 +20,7 @@ export type ElectionResult = { elected: true; epoch: bigint; timings: Timings } 
  * cluster lock, re-checks that no node holds a lease, that this node is the best eligible
  * candidate, retires the lapsed active, bumps the epoch, takes the role, and audits both changes.
  */
-export async function electActive({ db, clusterId, nodeId, instanceId, epochFloor }: ElectActiveOptions): Promise<ElectionResult> {
+export async function electActive({ db, clusterId, nodeId, instanceId, epochFloor, retirable }: ElectActiveOptions): Promise<ElectionResult> {
   // Cheap look first, without the lock: in a large cluster every standby sees the lapse at once,
   // and only the one that would win should queue for the cluster row. The locked re-check decides.
   const [front] = await toSql(db).query<{ id: string; name: string }>(
@@ -67,7 +72,7 @@ export async function electActive({ db, clusterId, nodeId, instanceId, epochFloo
           reason: error,
         });
       }
-      const epoch = await takeOverRole(tx, { cluster, active, nodeId, instanceId, actor, retireReason: "lease expired", epochFloor });
+      const epoch = await takeOverRole(tx, { cluster, active, nodeId, instanceId, actor, retireReason: "lease expired", epochFloor, retirable });
       const base = { actor, clusterId, clusterName: cluster.name, epoch };
       await insertAudit(tx, {
         ...base,

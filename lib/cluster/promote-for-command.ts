@@ -1,6 +1,6 @@
 import { toSql, type DbHandle } from "../db/sql";
 import { agentActor, insertAudit } from "./audit";
-import { clusterTimings, lockCluster, RoleChangeAborted, takeOverRole } from "./cluster-lock";
+import { clusterTimings, lockCluster, RoleChangeAborted, takeOverRole, type RetirableLease } from "./cluster-lock";
 import type { Timings } from "./timing";
 
 export type PromoteForCommandOptions = {
@@ -11,6 +11,8 @@ export type PromoteForCommandOptions = {
   instanceId: string;
   /** The highest epoch this agent has seen; the new epoch goes above it (cluster-lock.ts installActive). */
   epochFloor?: bigint;
+  /** The lapsed active's lease this agent watched stand still for a lease; only that one is retired (cluster-lock.ts takeOverRole). */
+  retirable?: RetirableLease | null;
 };
 
 /** forced: an ADMIN forced the role onto this node although its checks failed (it keeps the role until they pass). */
@@ -29,7 +31,7 @@ export async function promoteForCommand(options: PromoteForCommandOptions): Prom
   }
 }
 
-function promoteInTransaction({ db, commandId, clusterId, nodeId, instanceId, epochFloor }: PromoteForCommandOptions): Promise<PromoteResult> {
+function promoteInTransaction({ db, commandId, clusterId, nodeId, instanceId, epochFloor, retirable }: PromoteForCommandOptions): Promise<PromoteResult> {
   return toSql(db).transaction(async (tx): Promise<PromoteResult> => {
     const locked = await lockCluster(tx, clusterId);
     if (!locked) return { promoted: false, why: "cluster not found" };
@@ -71,6 +73,7 @@ function promoteInTransaction({ db, commandId, clusterId, nodeId, instanceId, ep
       commandId,
       retireReason: "lease expired without stepping down",
       epochFloor,
+      retirable,
     });
     await tx.execute(`UPDATE "Command" SET status = 'SUCCEEDED', "startedAt" = COALESCE("startedAt", now()), "finishedAt" = now() WHERE id = $1::uuid`, [
       commandId,

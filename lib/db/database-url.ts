@@ -51,6 +51,11 @@ export function parseDatabaseTarget(url: string, variable = "DATABASE_URL"): Dat
 // The host that last accepted a read-write session, per URL: tried first by the next connection.
 const lastGood = new Map<string, number>();
 
+/** The next connection to this URL probes every host again (a connection check reports on all of them). */
+export function forgetLastHost(url: string): void {
+  lastGood.delete(url);
+}
+
 /**
  * A pg.Client that connects to the first of the URL's hosts that answers (and accepts writes, when
  * asked). A pg.Client connects only once, so the hosts are probed with throwaway clients first,
@@ -64,8 +69,10 @@ function multiHostClient(target: DatabaseTarget, key: string): typeof pg.Client 
     private readonly settings: pg.ClientConfig;
     constructor(config?: string | pg.ClientConfig) {
       super(config);
-      // pg-pool hands the password over as a non-enumerable property: a spread would drop it.
-      this.settings = typeof config === "string" ? { connectionString: config } : { ...config, password: config?.password };
+      this.settings = typeof config === "string" ? { connectionString: config } : { ...config };
+      // pg-pool hands the password over as a non-enumerable property (kept out of logs and
+      // inspection); a spread drops it, so it is put back the same way.
+      if (typeof config !== "string") Object.defineProperty(this.settings, "password", { value: config?.password, enumerable: false });
     }
 
     // pg-pool calls connect(callback); everyone else awaits it.
@@ -79,42 +86,62 @@ function multiHostClient(target: DatabaseTarget, key: string): typeof pg.Client 
     }
 
     private async connectToTarget(): Promise<void> {
-      const first = lastGood.get(key) ?? 0;
-      const order = target.hosts.map((_, i) => (first + i) % target.hosts.length);
-      // Each host gets its share of the connect timeout, so a silent one cannot use it all.
-      const perHostMs = Math.max(500, Math.floor((this.settings.connectionTimeoutMillis ?? 5_000) / target.hosts.length));
+      const timeoutMs = this.settings.connectionTimeoutMillis || 5_000;
+      const last = lastGood.get(key);
+      // The host that took writes last time: straight to it, one connection, as long as it still does.
+      // Otherwise (first connection, or it failed) the hosts are probed in order, each with its share
+      // of the connect timeout, so a silent one cannot use it all.
+      const i = last ?? (await this.probeHosts(Math.max(500, Math.floor(timeoutMs / target.hosts.length))));
+      const { host, port } = target.hosts[i];
+      this.host = host;
+      this.port = port;
+      Object.assign((this as unknown as { connectionParameters: object }).connectionParameters, { host, port });
+      try {
+        await super.connect();
+        const ok = await withTimeout(writable(this as pg.Client), timeoutMs, `${host}:${port} did not answer`);
+        if (!ok) throw new Error(`${host}:${port} is read-only (a database failover is under way?)`);
+      } catch (err) {
+        lastGood.delete(key);
+        await closeQuietly(this);
+        throw err;
+      }
+      lastGood.set(key, i);
+    }
+
+    /** The index of the first host that answers (and takes writes, when asked). */
+    private async probeHosts(perHostMs: number): Promise<number> {
       const problems: string[] = [];
-      for (const i of order) {
-        const { host, port } = target.hosts[i];
-        const probe = new pg.Client({ ...this.settings, host, port, connectionTimeoutMillis: perHostMs });
+      for (const [i, { host, port }] of target.hosts.entries()) {
+        const probe = new pg.Client({ ...this.settings, password: this.settings.password, host, port, connectionTimeoutMillis: perHostMs });
         probe.on("error", () => {});
         try {
           await probe.connect();
-          if (!(await writable(probe))) {
-            problems.push(`${host}:${port} is read-only`);
-            continue;
-          }
+          if (await withTimeout(writable(probe), perHostMs, "no answer")) return i;
+          problems.push(`${host}:${port} is read-only`);
         } catch (err) {
           problems.push(`${host}:${port}: ${(err as Error).message.split("\n")[0]}`);
-          continue;
         } finally {
-          await probe.end().catch(() => {});
+          await closeQuietly(probe);
         }
-        this.host = host;
-        this.port = port;
-        Object.assign((this as unknown as { connectionParameters: object }).connectionParameters, { host, port });
-        await super.connect();
-        if (!(await writable(this))) {
-          await this.end().catch(() => {});
-          throw new Error(`${host}:${port} became read-only while connecting (a database failover is under way)`);
-        }
-        lastGood.set(key, i);
-        return;
       }
-      lastGood.delete(key);
       throw new Error(`no ${target.readWrite ? "read-write " : ""}server among ${target.where}: ${problems.join("; ")}`);
     }
   };
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]).finally(() => clearTimeout(timer));
+}
+
+/** end() waits for the server's goodbye, which a silenced host never sends: give it 200 ms, then drop the socket. */
+async function closeQuietly(client: pg.Client): Promise<void> {
+  const ended = await withTimeout(
+    client.end().then(() => true),
+    200,
+    "",
+  ).catch(() => false);
+  if (!ended) (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
 }
 
 /**

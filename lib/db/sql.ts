@@ -14,7 +14,8 @@ export interface Sql {
   execute(text: string, values?: unknown[]): Promise<number>;
   /**
    * READ COMMITTED transaction; the callback's Sql runs inside it. Called inside a transaction, it
-   * joins it: domain functions that open their own compose into one (the console's PATCH handlers).
+   * joins it as a savepoint: domain functions that open their own compose into one (the console's
+   * PATCH handlers), and one that throws rolls back its own writes even if its caller goes on.
    */
   transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
 }
@@ -44,13 +45,25 @@ function statementName(text: string): string | undefined {
   return name;
 }
 
+async function savepoint<T>(sql: Sql, fn: (tx: Sql) => Promise<T>): Promise<T> {
+  await sql.execute("SAVEPOINT nested");
+  try {
+    const result = await fn(sql);
+    await sql.execute("RELEASE SAVEPOINT nested");
+    return result;
+  } catch (err) {
+    await sql.execute("ROLLBACK TO SAVEPOINT nested").catch(() => {}); // a dead connection fails the outer transaction anyway
+    throw err;
+  }
+}
+
 function pgExecutor(client: Queryable, pool: pg.Pool | null): Sql {
   const run = (text: string, values: unknown[] = []) => client.query({ name: statementName(text), text, values: values.map(toParam), types } as never);
   const sql: Sql = {
     query: async <T>(text: string, values?: unknown[]) => (await run(text, values)).rows as T[],
     execute: async (text, values) => (await run(text, values)).rowCount ?? 0,
     async transaction(fn) {
-      if (!pool) return fn(sql);
+      if (!pool) return savepoint(sql, fn);
       const conn = await pool.connect();
       try {
         await conn.query("BEGIN");
@@ -100,7 +113,7 @@ export function prismaSql(prisma: PrismaLike): Sql {
   const sql: Sql = {
     query: <T>(text: string, values: unknown[] = []) => prisma.$queryRawUnsafe<T[]>(text, ...values),
     execute: (text, values = []) => prisma.$executeRawUnsafe(text, ...values),
-    transaction: (fn) => ("$transaction" in prisma ? (prisma as PrismaClient).$transaction((tx) => fn(prismaSql(tx))) : fn(sql)),
+    transaction: (fn) => ("$transaction" in prisma ? (prisma as PrismaClient).$transaction((tx) => fn(prismaSql(tx))) : savepoint(sql, fn)),
   };
   return sql;
 }
