@@ -1,11 +1,10 @@
-import { createClient, DatabaseUrlError, forgetLastHost, parseDatabaseTarget } from "./database-url";
+import { createClient, DatabaseUrlError, parseDatabaseTarget } from "./database-url";
 
 export { DatabaseUrlError };
 
 /** Connects once and checks the server's version, failing within timeoutMs with a message naming the problem. */
 export async function checkDatabaseConnection(url: string, { timeoutMs = 5_000, variable = "DATABASE_URL" } = {}) {
   const { where } = parseDatabaseTarget(url, variable);
-  forgetLastHost(url);
   const client = createClient(url, { connectionTimeoutMillis: timeoutMs });
   client.on("error", () => {});
   try {

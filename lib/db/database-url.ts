@@ -51,11 +51,6 @@ export function parseDatabaseTarget(url: string, variable = "DATABASE_URL"): Dat
 // The host that last accepted a read-write session, per URL: tried first by the next connection.
 const lastGood = new Map<string, number>();
 
-/** The next connection to this URL probes every host again (a connection check reports on all of them). */
-export function forgetLastHost(url: string): void {
-  lastGood.delete(url);
-}
-
 /**
  * A pg.Client that connects to the first of the URL's hosts that answers (and accepts writes, when
  * asked). A pg.Client connects only once, so the hosts are probed with throwaway clients first,
@@ -87,19 +82,19 @@ function multiHostClient(target: DatabaseTarget, key: string): typeof pg.Client 
 
     private async connectToTarget(): Promise<void> {
       const timeoutMs = this.settings.connectionTimeoutMillis || 5_000;
-      const last = lastGood.get(key);
-      // The host that took writes last time: straight to it, one connection, as long as it still does.
-      // Otherwise (first connection, or it failed) the hosts are probed in order, each with its share
-      // of the connect timeout, so a silent one cannot use it all.
-      const i = last ?? (await this.probeHosts(Math.max(500, Math.floor(timeoutMs / target.hosts.length))));
+      // A pg.Client connects only once, so the hosts are probed first, each with its share of the
+      // connect timeout (a silent one cannot use it all); the one that took writes last time first.
+      const i = await this.probeHosts(Math.max(500, Math.floor(timeoutMs / target.hosts.length)));
       const { host, port } = target.hosts[i];
       this.host = host;
       this.port = port;
       Object.assign((this as unknown as { connectionParameters: object }).connectionParameters, { host, port });
       try {
         await super.connect();
-        const ok = await withTimeout(writable(this as pg.Client), timeoutMs, `${host}:${port} did not answer`);
-        if (!ok) throw new Error(`${host}:${port} is read-only (a database failover is under way?)`);
+        // A failover may fall between the probe and this connection.
+        if (!(await withTimeout(writable(this as pg.Client), timeoutMs, `${host}:${port} did not answer`))) {
+          throw new Error(`${host}:${port} became read-only while connecting (a database failover is under way)`);
+        }
       } catch (err) {
         lastGood.delete(key);
         await closeQuietly(this);
@@ -111,7 +106,9 @@ function multiHostClient(target: DatabaseTarget, key: string): typeof pg.Client 
     /** The index of the first host that answers (and takes writes, when asked). */
     private async probeHosts(perHostMs: number): Promise<number> {
       const problems: string[] = [];
-      for (const [i, { host, port }] of target.hosts.entries()) {
+      const first = lastGood.get(key) ?? 0;
+      for (const i of target.hosts.map((_, n) => (first + n) % target.hosts.length)) {
+        const { host, port } = target.hosts[i];
         const probe = new pg.Client({ ...this.settings, password: this.settings.password, host, port, connectionTimeoutMillis: perHostMs });
         probe.on("error", () => {});
         try {

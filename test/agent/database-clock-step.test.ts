@@ -72,6 +72,14 @@ describe.skipIf(problem !== null)("a database clock step", () => {
     // The last lease a wrote before the step had to stand still a whole lease on b's clock; b may
     // have first seen it up to a heartbeat before the step.
     expect(afterStepMs).toBeGreaterThanOrEqual(TIMINGS.leaseMs - TIMINGS.heartbeatMs - 50);
+    // And b started only after a's own deadline: a acted until its last validUntil, and its demote
+    // budget ran out D later (one machine, one monotonic clock).
+    const aUntil = agents[0]
+      .lines()
+      .filter((l) => l.validUntil !== undefined)
+      .reduce((max, l) => (BigInt(String(l.validUntil)) > max ? BigInt(String(l.validUntil)) : max), 0n);
+    expect(aUntil).toBeGreaterThan(0n);
+    expect(BigInt(String(took?.mono))).toBeGreaterThanOrEqual(aUntil + BigInt(TIMINGS.demoteTimeoutMs) * 1_000_000n);
     expect(overlapsFromLogs(agents)).toEqual([]);
     expect(await roleChangesWithoutAudit(prisma, clusterId, agents)).toEqual([]);
     console.log(`clock step +20 s: b took over ${afterStepMs} ms after it (lease ${TIMINGS.leaseMs} ms)`);

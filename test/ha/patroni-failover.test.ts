@@ -105,15 +105,18 @@ describe.skipIf(problem !== null)("on a Patroni cluster, a crash of the database
     // The crashed member came back as a replica: wait until synchronous replication is back.
     await ha.synchronous();
     const { id: clusterId } = await prisma.cluster.create({ data: { name: "short", heartbeatMs: 500, leaseMs: 3000, demoteTimeoutMs: 500 } });
+    // A 4 s demote hook keeps the switchover RUNNING (the active draining) when the database dies.
+    const hooks = ["--on-demote", "sleep 4"];
     const short = [
-      spawnAgent({ url: ha.url, cluster: "short", node: "a", priority: 100 }),
-      spawnAgent({ url: ha.url, cluster: "short", node: "b", priority: 50 }),
+      spawnAgent({ url: ha.url, cluster: "short", node: "a", priority: 100, args: hooks }),
+      spawnAgent({ url: ha.url, cluster: "short", node: "b", priority: 50, args: hooks }),
     ];
     agents.push(...short);
     await waitFor(async () => (await activeNodes(prisma, clusterId)).length === 1 && (await prisma.node.count({ where: { clusterId } })) === 2, {
       what: "cluster up",
     });
     // A command in flight when the database dies must still end.
+    const epochBeforeCommand = (await prisma.cluster.findUniqueOrThrow({ where: { id: clusterId } })).epoch;
     const [active] = await activeNodes(prisma, clusterId);
     const target = await prisma.node.findFirstOrThrow({ where: { clusterId, NOT: { name: active.name } } });
     const cmd = await requestCommand({
@@ -125,12 +128,18 @@ describe.skipIf(problem !== null)("on a Patroni cluster, a crash of the database
       timeoutMs: 60_000,
     });
 
-    const { epochBefore, auditBefore, databaseFailoverMs, crashedAt } = await crashPrimary(clusterId);
+    await waitFor(async () => (await prisma.command.findUniqueOrThrow({ where: { id: cmd.id } })).status === "RUNNING", { what: "the switchover running" });
+    const crashMono = process.hrtime.bigint();
+    const { auditBefore, databaseFailoverMs, crashedAt } = await crashPrimary(clusterId);
+    // Someone became active after the crash, and the database agrees.
+    await waitFor(async () => short.some((a) => a.lines().some((l) => l.msg === "became ACTIVE" && BigInt(String(l.mono)) > crashMono)), {
+      what: "a promotion after the crash",
+      timeoutMs: 60_000,
+    });
     const electedEpoch = await waitFor(
       async () => {
         const c = await prisma.cluster.findUniqueOrThrow({ where: { id: clusterId } });
-        const actives = await activeNodes(prisma, clusterId);
-        return actives.length === 1 && c.epoch > epochBefore ? c.epoch : null;
+        return (await activeNodes(prisma, clusterId)).length === 1 && c.epoch > epochBeforeCommand ? c.epoch : null;
       },
       { what: "an active after the database failover", timeoutMs: 60_000 },
     );
@@ -141,7 +150,7 @@ describe.skipIf(problem !== null)("on a Patroni cluster, a crash of the database
     });
     expect((await clustersApi()).status).toBe(200);
 
-    expect(electedEpoch).toBeGreaterThan(epochBefore);
+    expect(electedEpoch).toBeGreaterThan(epochBeforeCommand);
     expect(overlapsFromLogs(short)).toEqual([]);
     expect(await roleChangesWithoutAudit(prisma, clusterId, short)).toEqual([]);
     const auditAfter = await prisma.auditEvent.findMany({
