@@ -56,5 +56,12 @@ export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv
       EXIT.AUTH,
       "no API token: set FAILOVER_TOKEN, pass --token or put token in the config file (create one on the console's API tokens page)",
     );
+  // Checked here so that a malformed one (two lines from a grep, a stray space) is never echoed
+  // back in an error, e.g. fetch's "invalid header value".
+  if (!/^fct_[A-Za-z0-9_-]+$/.test(token))
+    throw new CliError(
+      EXIT.AUTH,
+      "the API token is malformed (expected fct_ and letters, digits, - or _ only, on one line); check --token, FAILOVER_TOKEN or the config file",
+    );
   return { url: parsed.origin, token };
 }

@@ -62,15 +62,19 @@ async function follow(ctx: CommandContext, cluster: string, requested: CommandJs
   let shown = command.status;
   let waitingNoted = false;
   while (!TERMINAL_COMMAND_STATUSES.includes(command.status)) {
-    if (Date.now() > new Date(command.deadline).getTime() + GRACE_MS)
+    // The deadline on this machine's clock: the command's time budget (both ends on the console's
+    // clock; it grows when a step-down starts) counted from when it was requested here.
+    const budgetMs = new Date(command.deadline).getTime() - new Date(command.createdAt).getTime();
+    if (Date.now() - started > budgetMs + GRACE_MS)
       throw new CliError(EXIT.FAILED, `${what(command)} is still ${command.status} ${GRACE_MS / 1000} s past its deadline (command ${command.id})`);
     await sleep(POLL_MS);
     try {
       command = await ctx.api.call("GET", `${clusterPath(cluster)}/commands/${command.id}`, commandSchema);
       waitingNoted = false;
     } catch (err) {
-      // A console restarting or its database failing over: the command goes on; keep asking.
-      if (!(err instanceof CliError) || err.exitCode !== EXIT.UNREACHABLE) throw err;
+      // A console restarting or its database failing over (unreachable, or a proxy's HTML error
+      // page instead of the API's answer): the command goes on; keep asking.
+      if (!(err instanceof CliError) || (err.exitCode !== EXIT.UNREACHABLE && err.exitCode !== EXIT.BAD_ANSWER)) throw err;
       if (!waitingNoted) ctx.note(`${err.message}; still waiting`);
       waitingNoted = true;
       continue;
@@ -84,9 +88,14 @@ async function follow(ctx: CommandContext, cluster: string, requested: CommandJs
   if (command.status !== "SUCCEEDED") {
     throw new CliError(EXIT.FAILED, `${cluster}: ${what(command)} ${command.status}: ${command.error ?? "no reason given"}`);
   }
-  const detail = await ctx.api.call("GET", clusterPath(cluster), clusterDetailSchema);
-  const active = detail.nodes.find((n) => n.role === "ACTIVE");
-  const now = active ? `${active.name} is active (epoch ${active.activeEpoch ?? detail.cluster.epoch})` : "no node is active yet";
+  // The command succeeded: a failure to read the cluster afterwards only shortens the message.
+  const detail = await ctx.api.call("GET", clusterPath(cluster), clusterDetailSchema).catch(() => null);
+  const active = detail?.nodes.find((n) => n.role === "ACTIVE");
+  const now = !detail
+    ? "(the cluster could not be read afterwards)"
+    : active
+      ? `${active.name} is active (epoch ${active.activeEpoch ?? detail.cluster.epoch})`
+      : "no node is active yet";
   const line = `${cluster}: ${what(command)} SUCCEEDED in ${duration(Date.now() - started)}; ${now}`;
   if (ctx.json) ctx.note(line);
   else ctx.print(line);

@@ -111,6 +111,15 @@ const CASES: Case[] = [
   },
   { name: "no token", args: ["list"], env: () => ({ FAILOVER_URL: bed.server.url }), code: 3, stderr: /^failoverctl: no API token: set FAILOVER_TOKEN/ },
   {
+    // e.g. FAILOVER_TOKEN=$(grep fct_ file) matching two lines: refused without echoing the secret (fetch would print the header value)
+    name: "a token of two lines",
+    args: ["list"],
+    env: () => ({ FAILOVER_URL: bed.server.url, FAILOVER_TOKEN: `${operatorToken}\nfct_second` }),
+    code: 3,
+    stderr:
+      /^failoverctl: the API token is malformed \(expected fct_ and letters, digits, - or _ only, on one line\); check --token, FAILOVER_TOKEN or the config file$/,
+  },
+  {
     name: "revoked token",
     args: ["switchover", "alpha", "--to", "node-b"],
     env: () => ({ FAILOVER_URL: bed.server.url, FAILOVER_TOKEN: revokedToken }),
