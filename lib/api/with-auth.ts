@@ -63,7 +63,10 @@ export type RouteOptions = {
   role: UserRole;
   /** Also accept the METRICS_TOKEN bearer token (read-only scrapers such as Prometheus). */
   metricsToken?: boolean;
-  /** Only a signed-in session, never an API token (token management: a leaked token must not mint successors). */
+  /**
+   * Only a signed-in session, never an API token (403): token management, and creating users or
+   * changing them (a password or role set by a token would let it sign in and mint successors).
+   */
   sessionOnly?: boolean;
   /** Route params (the folder names in brackets). */
   params?: z.ZodType;

@@ -9,8 +9,12 @@ import { startConsoleTestbed, type ConsoleTestbed } from "../support/console-fix
 import type { NextServer } from "../support/next-server";
 import type { TestDatabase } from "../support/test-database";
 
-/** SESSION: any signed-in user, never an API token (token management). */
-type Rule = "PUBLIC" | "VIEWER" | "OPERATOR" | "ADMIN" | "SESSION";
+/**
+ * SESSION: any signed-in user, never an API token (token management). ADMIN_SESSION: an ADMIN's
+ * signed-in session, never a token, not even an ADMIN's (creating and changing users; tested in
+ * test/security/sessions-and-tokens.test.ts); the callers here hold no ADMIN token.
+ */
+type Rule = "PUBLIC" | "VIEWER" | "OPERATOR" | "ADMIN" | "SESSION" | "ADMIN_SESSION";
 
 /** The minimum role of every route; PUBLIC routes are next-auth's own sign-in endpoints. */
 const RULES: Record<string, Rule> = {
@@ -42,11 +46,11 @@ const RULES: Record<string, Rule> = {
   "POST /api/v1/tokens": "SESSION",
   "DELETE /api/v1/tokens/[id]": "SESSION",
   "GET /api/v1/users": "ADMIN",
-  "POST /api/v1/users": "ADMIN",
-  "PATCH /api/v1/users/[id]": "ADMIN",
+  "POST /api/v1/users": "ADMIN_SESSION",
+  "PATCH /api/v1/users/[id]": "ADMIN_SESSION",
 };
 
-const RANK: Record<Rule, number> = { PUBLIC: -1, VIEWER: 0, OPERATOR: 1, ADMIN: 2, SESSION: 0 };
+const RANK: Record<Rule, number> = { PUBLIC: -1, VIEWER: 0, OPERATOR: 1, ADMIN: 2, SESSION: 0, ADMIN_SESSION: 2 };
 const UNKNOWN_UUID = "00000000-0000-4000-8000-000000000000";
 const concrete = (p: string) =>
   p.replace("[...nextauth]", "session").replace("[name]", "alpha").replace("[node]", "node-b").replace("[id]", UNKNOWN_UUID).replace("[deliveryId]", "1");

@@ -65,6 +65,35 @@ describe("sessions and API tokens", () => {
     expect((await api(null, { path: "/api/v1/clusters", headers: bearer })).status).toBe(200); // still a working token otherwise
   });
 
+  it("an ADMIN API token cannot create users or set a user's password or role (it could sign in as them and mint tokens), but can read users", async () => {
+    const adminUser = await bed.t.prisma.user.findUniqueOrThrow({ where: { email: "admin@example.com" } });
+    const viewer = await bed.t.prisma.user.findUniqueOrThrow({ where: { email: "viewer@example.com" } });
+    const token = await createApiToken({ prisma: bed.t.prisma, user: adminUser, name: "leaked admin", role: "ADMIN" });
+    const bearer = { authorization: `Bearer ${token.secret}` };
+    const before = await databaseState(bed.t.prisma);
+    for (const req of [
+      { method: "POST" as const, path: "/api/v1/users", body: { email: "successor@example.com", role: "ADMIN", password: "a chosen password 123" } },
+      { method: "PATCH" as const, path: `/api/v1/users/${viewer.id}`, body: { password: "a chosen password 123" } },
+      { method: "PATCH" as const, path: `/api/v1/users/${viewer.id}`, body: { resetPassword: true } },
+      { method: "PATCH" as const, path: `/api/v1/users/${viewer.id}`, body: { role: "ADMIN" } },
+      { method: "PATCH" as const, path: `/api/v1/users/${viewer.id}`, body: { disabled: true } },
+    ]) {
+      const res = await api(null, { ...req, headers: bearer });
+      expect(res.status, `${req.method} ${req.path} ${JSON.stringify(req.body)}`).toBe(403);
+      expect(res.body).toEqual({ error: { code: "FORBIDDEN", message: expect.stringMatching(/signed-in session/) } });
+    }
+    expect(await databaseState(bed.t.prisma)).toBe(before);
+    expect(await bed.t.prisma.user.findUnique({ where: { email: "successor@example.com" } })).toBeNull();
+    const list = await api(null, { path: "/api/v1/users", headers: bearer });
+    expect(list.status).toBe(200); // reading users stays open to an ADMIN token
+    expect((list.body as { users: { email: string }[] }).users.map((u) => u.email)).toContain("viewer@example.com");
+    // The same changes from an ADMIN's signed-in session still work.
+    const created = await api(admin, { method: "POST", path: "/api/v1/users", body: { email: "by-session@example.com", role: "VIEWER" } });
+    expect(created.status).toBe(201);
+    const renamed = await api(admin, { method: "PATCH", path: `/api/v1/users/${viewer.id}`, body: { name: "Renamed by a session" } });
+    expect(renamed.status).toBe(200);
+  });
+
   it("a token may expire: its expiry is returned, listed and audited, and past it the token is refused", async () => {
     const created = await api(admin, { method: "POST", path: "/api/v1/tokens", body: { name: "month", role: "VIEWER", expiresInDays: 30 } });
     expect(created.status).toBe(201);
