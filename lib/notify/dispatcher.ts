@@ -47,6 +47,7 @@ export async function dispatchDue({ prisma, ...options }: DispatchOptions): Prom
        UPDATE "NotificationDelivery" d SET attempts = d.attempts + 1, "lastAttemptAt" = now(), "claimId" = gen_random_uuid(),
          "nextAttemptAt" = now() + make_interval(secs => $2::float8 / 1000)
        WHERE d.id IN (
+         -- The join skips a delivery whose channel is gone (queued as it was being deleted; pruned hourly).
          SELECT q.id FROM "NotificationDelivery" q JOIN "NotificationChannel" ch ON ch.id = q."channelId"
          WHERE q.status = 'PENDING' AND q."nextAttemptAt" <= now()
            -- A disabled channel holds its events (sent once it is enabled again); test messages go out.
@@ -118,6 +119,10 @@ export function startDispatcher({
         lastPrune = Date.now();
         await options.prisma.$executeRawUnsafe(
           `DELETE FROM "NotificationDelivery" WHERE status <> 'PENDING' AND "createdAt" < now() - make_interval(days => ${KEEP_DAYS})`,
+        );
+        // Deliveries whose channel is gone: queued by a transaction that still saw a channel being deleted.
+        await options.prisma.$executeRawUnsafe(
+          `DELETE FROM "NotificationDelivery" d WHERE NOT EXISTS (SELECT 1 FROM "NotificationChannel" c WHERE c.id = d."channelId")`,
         );
       }
       failing = false;

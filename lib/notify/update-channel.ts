@@ -43,6 +43,10 @@ export async function deleteChannel({ prisma, actor, id }: { prisma: PrismaClien
     const channel = await tx.notificationChannel.findUnique({ where: { id }, select: { id: true, name: true, type: true } });
     if (!channel) throw new AppError("NOT_FOUND", "notification channel not found");
     await tx.notificationChannel.delete({ where: { id } });
+    // No foreign key cascades this (an election's audit trigger must never wait for a channel row):
+    // the log goes here; a delivery queued by a transaction that saw the channel just before this
+    // one commits is skipped by the dispatchers and pruned (lib/notify/dispatcher.ts).
+    await tx.notificationDelivery.deleteMany({ where: { channelId: id } });
     await insertAudit(tx, { actor, action: "notification.channel_deleted", reason: channel.name, details: { channelId: id, type: channel.type } });
     return { id, name: channel.name };
   });

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AUDIT_ACTIONS } from "../../lib/cluster/audit-actions";
 import { insertAudit } from "../../lib/cluster/audit";
 import { createPrismaClient } from "../../lib/db/client";
-import { dispatchDue } from "../../lib/notify/dispatcher";
+import { dispatchDue, startDispatcher } from "../../lib/notify/dispatcher";
+import { deleteChannel } from "../../lib/notify/update-channel";
 import { NOTIFY_EVENTS } from "../../lib/notify/events";
 import { newSigningSecret, verifyWebhookSignature } from "../../lib/notify/signature";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
@@ -160,37 +161,73 @@ async function waitUntil(fn: () => Promise<boolean>, timeoutMs: number) {
   }
 }
 
-describe("the outbox never fails the transaction it runs in", () => {
-  it("commits the audit row (the role change) when its delivery cannot be queued: a channel deleted at that moment", async () => {
-    const t = await createTestDatabase();
+describe("a channel being renamed or deleted never holds up a role change", () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+  });
+  afterAll(async () => t?.drop());
+
+  // A rename (its name is unique: the row is locked FOR UPDATE) or a delete holds the channel's row
+  // for as long as its transaction is open; an election's audit row queues a delivery for that
+  // channel at that moment. A foreign key from the delivery to the channel would make the election
+  // wait for the row lock (it did: the full 3 s); there is none, so it does not.
+  it.each([
+    ["renamed", `UPDATE "NotificationChannel" SET name = 'renamed-' || name WHERE id = $1`, 1],
+    ["deleted", `DELETE FROM "NotificationChannel" WHERE id = $1`, 0],
+  ] as const)("an audit row is written at once while the channel is being %s in a transaction open for 3 s", async (what, sql, sent) => {
+    const receiver = await startWebhookReceiver();
+    const ch = await t.prisma.notificationChannel.create({
+      data: {
+        name: `ch-${what}`,
+        type: "WEBHOOK",
+        events: ["failover.promoted"],
+        config: { url: receiver.url },
+        secret: { signingSecret: "whsec_x" },
+        createdBy: "test",
+      },
+    });
+    const pg = await import("pg");
+    const [holder, writer] = [new pg.default.Client({ connectionString: t.url }), new pg.default.Client({ connectionString: t.url })];
+    await Promise.all([holder.connect(), writer.connect()]);
     try {
-      const ch = await t.prisma.notificationChannel.create({
-        data: { name: "going", type: "WEBHOOK", events: ["failover.promoted"], config: { url: "http://127.0.0.1:9/" }, secret: {}, createdBy: "test" },
-      });
-      const pg = await import("pg");
-      const [deleter, writer] = [new pg.default.Client({ connectionString: t.url }), new pg.default.Client({ connectionString: t.url })];
-      await Promise.all([deleter.connect(), writer.connect()]);
-      try {
-        // The channel is being deleted (row locked) while an election writes its audit row, whose
-        // trigger still sees the channel and queues a delivery for it: the foreign key check waits,
-        // then fails once the delete commits.
-        await deleter.query("BEGIN");
-        await deleter.query(`DELETE FROM "NotificationChannel" WHERE id = $1`, [ch.id]);
-        await writer.query("BEGIN");
-        const insert = writer.query(
-          `INSERT INTO "AuditEvent" (actor, action, "clusterName", reason) VALUES ('test', 'failover.promoted', 'east', 'x') RETURNING id`,
-        );
-        await new Promise((r) => setTimeout(r, 200));
-        await deleter.query("COMMIT");
-        const { rows } = await insert;
-        await writer.query("COMMIT");
-        expect(await t.prisma.auditEvent.count({ where: { id: BigInt(rows[0].id as string) } })).toBe(1);
-        expect(await t.prisma.notificationDelivery.count()).toBe(0);
-      } finally {
-        await Promise.all([deleter.end(), writer.end()]);
+      await holder.query("BEGIN");
+      await holder.query(sql, [ch.id]);
+      const held = new Promise((r) => setTimeout(r, 3000)).then(() => holder.query("COMMIT"));
+      const t0 = Date.now();
+      const { rows } = await writer.query<{ id: string }>(
+        `INSERT INTO "AuditEvent" (actor, action, "clusterName", reason) VALUES ('agent:east/b', 'failover.promoted', 'east', 'x') RETURNING id`,
+      );
+      const took = Date.now() - t0;
+      await held;
+      expect(took).toBeLessThan(200);
+      // Queued for the renamed channel, and sent; for the deleted one, skipped without a trace.
+      expect(await t.prisma.notificationDelivery.count({ where: { auditEventId: BigInt(rows[0].id) } })).toBe(1);
+      expect(await dispatchDue({ prisma: t.prisma, timeoutMs: 1000 })).toBe(sent);
+      expect(receiver.received).toHaveLength(sent);
+      if (sent === 0) {
+        const d = startDispatcher({ prisma: t.prisma, intervalMs: 50 });
+        await waitUntil(async () => (await t.prisma.notificationDelivery.count({ where: { auditEventId: BigInt(rows[0].id) } })) === 0, 5_000);
+        await d.stop();
       }
     } finally {
-      await t.drop();
+      await Promise.all([holder.end(), writer.end()]);
+      await receiver.close();
+      await t.prisma.notificationChannel.deleteMany({});
+      await t.prisma.notificationDelivery.deleteMany({});
     }
+  });
+
+  it("deleteChannel deletes the channel's deliveries with it", async () => {
+    const ch = await t.prisma.notificationChannel.create({
+      data: { name: "gone", type: "WEBHOOK", events: ["node.down"], config: { url: "http://127.0.0.1:9/" }, secret: {}, createdBy: "test" },
+    });
+    const other = await t.prisma.notificationChannel.create({
+      data: { name: "stays", type: "WEBHOOK", events: ["node.down"], config: { url: "http://127.0.0.1:9/" }, secret: {}, createdBy: "test" },
+    });
+    await insertAudit(t.prisma, { actor: "test", action: "node.down", clusterName: "east" });
+    expect(await t.prisma.notificationDelivery.count()).toBe(2);
+    await deleteChannel({ prisma: t.prisma, actor: "test", id: ch.id });
+    expect(await t.prisma.notificationDelivery.findMany({ select: { channelId: true } })).toEqual([{ channelId: other.id }]);
   });
 });
