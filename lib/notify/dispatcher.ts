@@ -2,7 +2,7 @@ import type { PrismaClient } from "../db/client";
 import { storedChannel } from "./channel-config";
 import type { ChannelType } from "./events";
 import { buildMessage, type AuditRow } from "./message";
-import { sendToChannel } from "./send";
+import { sendDeadlineMs, sendToChannel } from "./send";
 
 // The outbox's consumer, in every console process. A pass claims due deliveries with
 // FOR UPDATE SKIP LOCKED (two consoles never claim one row), pushes each claim's due time past the
@@ -13,13 +13,16 @@ export type DispatchOptions = {
   prisma: PrismaClient;
   /** Deliveries claimed per pass. */
   batch?: number;
-  /** Per send: connect, answer and body (SMTP: each phase). */
+  /** Per send: connect, answer and body (SMTP: each phase, and the whole send within sendDeadlineMs). */
   timeoutMs?: number;
   /** Attempts before a delivery is FAILED (the console's Redeliver sends it again). */
   maxAttempts?: number;
 };
 
 export const DISPATCH_DEFAULTS = { batch: 20, timeoutMs: 5_000, maxAttempts: 20 };
+
+/** How much longer a claim lasts than the send it covers may take. */
+const CLAIM_MARGIN_MS = 15_000;
 
 /** Retry after 1, 2, 4, ... seconds, at most 5 minutes apart: 20 attempts span about an hour. */
 const BACKOFF_SQL = `make_interval(secs => LEAST(power(2, attempts - 1), 300))`;
@@ -40,8 +43,12 @@ export async function dispatchDue({ prisma, ...options }: DispatchOptions): Prom
   const batch = options.batch ?? DISPATCH_DEFAULTS.batch;
   const timeoutMs = options.timeoutMs ?? DISPATCH_DEFAULTS.timeoutMs;
   const maxAttempts = options.maxAttempts ?? DISPATCH_DEFAULTS.maxAttempts;
-  // The claim outlasts the longest send (SMTP has three phases of timeoutMs) with room to spare.
-  const claimMs = 4 * timeoutMs + 10_000;
+  // The claim outlasts the longest send, so that no other console sends a delivery while this one
+  // still may: no send lasts past sendDeadlineMs (a webhook or Slack post is cut at timeoutMs, an
+  // e-mail at 3 x timeoutMs whatever its per-step timeouts allow), plus CLAIM_MARGIN_MS for this
+  // pass's database round trips and event-loop stalls. With the defaults: 5 s steps, a 15 s send
+  // deadline, a 30 s claim.
+  const claimMs = sendDeadlineMs(timeoutMs) + CLAIM_MARGIN_MS;
   const claimed = await prisma.$queryRawUnsafe<Claimed[]>(
     `WITH claimed AS (
        UPDATE "NotificationDelivery" d SET attempts = d.attempts + 1, "lastAttemptAt" = now(), "claimId" = gen_random_uuid(),

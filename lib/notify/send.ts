@@ -1,3 +1,4 @@
+import { connect, type Socket } from "node:net";
 import nodemailer from "nodemailer";
 import type { StoredChannel } from "./channel-config";
 import { describeError, postJson, type SendResult } from "./http-post";
@@ -5,6 +6,16 @@ import { summarize, type NotificationMessage } from "./message";
 import { signWebhook, SIGNATURE_HEADER, TIMESTAMP_HEADER } from "./signature";
 
 export type SendOptions = { timeoutMs: number };
+
+/**
+ * No send lasts longer than this (the dispatcher's claim is derived from it). A webhook or Slack
+ * post is cut at timeoutMs (connect, answer and body together); an e-mail's steps each get
+ * timeoutMs (connect, greeting, every command), which a slow server answering each just in time
+ * could stretch to minutes, so the whole e-mail gets this deadline and its connection is dropped.
+ */
+export function sendDeadlineMs(timeoutMs: number): number {
+  return 3 * timeoutMs;
+}
 
 /** Sends one message on one channel; never throws (a failure is a result, for the delivery log). */
 export async function sendToChannel(channel: StoredChannel, message: NotificationMessage, { timeoutMs }: SendOptions): Promise<SendResult> {
@@ -38,6 +49,10 @@ export async function sendToChannel(channel: StoredChannel, message: Notificatio
 
 async function sendEmail(channel: Extract<StoredChannel, { type: "EMAIL" }>, message: NotificationMessage, timeoutMs: number): Promise<SendResult> {
   const { host, port, secure, username, from, to } = channel.config;
+  const deadlineMs = sendDeadlineMs(timeoutMs);
+  // nodemailer's close() does not end a send in progress: the transport connects through a socket
+  // of ours, which the deadline destroys (TLS, from the start or by STARTTLS, runs over it).
+  const sockets = new Set<Socket>();
   const transport = nodemailer.createTransport({
     host,
     port,
@@ -46,13 +61,34 @@ async function sendEmail(channel: Extract<StoredChannel, { type: "EMAIL" }>, mes
     connectionTimeout: timeoutMs,
     greetingTimeout: timeoutMs,
     socketTimeout: timeoutMs,
+    getSocket(_options: unknown, callback: (err: Error | null, socketOptions: { connection: Socket } | null) => void) {
+      const socket = connect({ host, port });
+      sockets.add(socket);
+      const onError = (err: Error) => callback(err, null);
+      socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`Connection timeout: no connection within ${timeoutMs} ms`)));
+      socket.once("error", onError);
+      socket.once("connect", () => {
+        socket.setTimeout(0);
+        socket.off("error", onError);
+        callback(null, { connection: socket });
+      });
+    },
   });
+  let timer: NodeJS.Timeout | undefined;
   try {
     const subject = summarize(message).slice(0, 200);
     const text = `${summarize(message)}\n\n${JSON.stringify(message, null, 2)}\n`;
-    await transport.sendMail({ from, to, subject, text, headers: { "X-Failover-Delivery": message.id, "X-Failover-Event": message.event } });
+    const deadline = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`not sent within ${deadlineMs} ms (the server answers too slowly)`)), deadlineMs);
+    });
+    await Promise.race([
+      transport.sendMail({ from, to, subject, text, headers: { "X-Failover-Delivery": message.id, "X-Failover-Event": message.event } }),
+      deadline,
+    ]);
     return { ok: true, httpStatus: null, error: null };
   } finally {
+    clearTimeout(timer);
+    for (const socket of sockets) socket.destroy();
     transport.close();
   }
 }

@@ -7,7 +7,7 @@ import { deleteChannel } from "../../lib/notify/update-channel";
 import { NOTIFY_EVENTS } from "../../lib/notify/events";
 import { newSigningSecret, verifyWebhookSignature } from "../../lib/notify/signature";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
-import { startWebhookReceiver, type Received } from "./receivers";
+import { startSmtpReceiver, startWebhookReceiver, type Received } from "./receivers";
 
 // The outbox in the database and its dispatchers, without a console: the trigger queues exactly
 // the deliveries the filters say, and concurrent dispatchers (as two consoles run them) send each
@@ -229,5 +229,46 @@ describe("a channel being renamed or deleted never holds up a role change", () =
     expect(await t.prisma.notificationDelivery.count()).toBe(2);
     await deleteChannel({ prisma: t.prisma, actor: "test", id: ch.id });
     expect(await t.prisma.notificationDelivery.findMany({ select: { channelId: true } })).toEqual([{ channelId: other.id }]);
+  });
+});
+
+describe("a slow SMTP server", () => {
+  it("is cut off at the send deadline, before the dispatcher's claim lapses, and the delivery retried later", async () => {
+    const t = await createTestDatabase();
+    const smtp = await startSmtpReceiver({ slowMs: 250 });
+    try {
+      const to = Array.from({ length: 20 }, (_, i) => `r${i}@example.com`);
+      const ch = await t.prisma.notificationChannel.create({
+        data: {
+          name: "mail",
+          type: "EMAIL",
+          events: ["node.down"],
+          config: { host: "127.0.0.1", port: smtp.port, secure: false, from: "console@example.com", to },
+          secret: {},
+          createdBy: "test",
+        },
+      });
+      await insertAudit(t.prisma, { actor: "test", action: "node.down", clusterName: "east" });
+      const t0 = Date.now();
+      const pass = dispatchDue({ prisma: t.prisma, timeoutMs: 300 });
+      await waitUntil(async () => (await t.prisma.notificationDelivery.count({ where: { channelId: ch.id, attempts: 1 } })) === 1, 5_000);
+      const claimed = await t.prisma.notificationDelivery.findFirstOrThrow({ where: { channelId: ch.id } });
+      const claimMs = claimed.nextAttemptAt.getTime() - claimed.lastAttemptAt!.getTime();
+      expect(await pass).toBe(1);
+      const took = Date.now() - t0;
+      // 300 ms per step: the whole send within 900 ms, the claim longer than that.
+      expect(took).toBeLessThan(claimMs);
+      expect(took).toBeLessThan(2000);
+      expect(await t.prisma.notificationDelivery.findFirstOrThrow({ where: { channelId: ch.id } })).toMatchObject({
+        status: "PENDING",
+        attempts: 1,
+        claimId: null,
+        lastError: expect.stringMatching(/not sent within 900 ms/) as unknown,
+      });
+      expect(smtp.mails).toHaveLength(0);
+    } finally {
+      await smtp.close();
+      await t.drop();
+    }
   });
 });

@@ -56,10 +56,25 @@ export function closeServer(server: Server): Promise<void> {
 
 export type Mail = { from: string; to: string[]; raw: string; user: string | undefined };
 
-/** An SMTP server without TLS that accepts `user`/`password` (or anyone, when no user is given). */
-export async function startSmtpReceiver({ user, password }: { user?: string; password?: string } = {}) {
+/**
+ * An SMTP server without TLS that accepts `user`/`password` (or anyone, when no user is given).
+ * `slowMs`: answers MAIL FROM, each RCPT TO and the end of DATA that late (a slow server whose
+ * every step stays within a client's per-step timeout). `closed` counts connections ended.
+ */
+export async function startSmtpReceiver({ user, password, slowMs = 0 }: { user?: string; password?: string; slowMs?: number } = {}) {
   const mails: Mail[] = [];
+  const stats = { closed: 0 };
+  const later = (callback: () => void) => (slowMs ? void setTimeout(callback, slowMs) : callback());
   const server = new SMTPServer({
+    onMailFrom(_address, _session, callback) {
+      later(() => callback());
+    },
+    onRcptTo(_address, _session, callback) {
+      later(() => callback());
+    },
+    onClose() {
+      stats.closed++;
+    },
     secure: false,
     disabledCommands: ["STARTTLS"],
     authOptional: !user,
@@ -78,10 +93,10 @@ export async function startSmtpReceiver({ user, password }: { user?: string; pas
           raw,
           user: session.user as string | undefined,
         });
-        callback();
+        later(() => callback());
       });
     },
   });
   const port = await listen(server);
-  return { port, mails, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return { port, mails, stats, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }

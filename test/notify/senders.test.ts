@@ -171,4 +171,24 @@ describe("e-mail over SMTP (nodemailer)", () => {
     expect(hung.error).toMatch(/greeting|timeout/i);
     expect(Date.now() - t0).toBeLessThan(3000);
   });
+
+  it("gives a slow server one deadline for the whole send (3 x the step timeout), then drops the connection", async () => {
+    // Every answer comes within the 500 ms step timeout, but 20 recipients at 400 ms each would
+    // make the send last 8 s and more: with production figures, minutes, past the dispatcher's claim.
+    const smtp = await startSmtpReceiver({ slowMs: 400 });
+    cleanup.push(smtp.close);
+    const to = Array.from({ length: 20 }, (_, i) => `r${i}@example.com`);
+    const config = { host: "127.0.0.1", port: smtp.port, secure: false, username: null, from: "console@example.com", to };
+    const t0 = Date.now();
+    const result = await sendToChannel({ type: "EMAIL", name: "mail", config, secret: { password: null } }, message, { timeoutMs: 500 });
+    const took = Date.now() - t0;
+    expect(result).toMatchObject({ ok: false, httpStatus: null });
+    expect(result.error).toMatch(/not sent within 1500 ms/);
+    expect(took).toBeGreaterThanOrEqual(1400);
+    expect(took).toBeLessThan(2500);
+    // The connection is gone (the server sees it close), and nothing is delivered later.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(smtp.stats.closed).toBe(1);
+    expect(smtp.mails).toHaveLength(0);
+  });
 });
