@@ -10,7 +10,22 @@ const clusterName = z
 
 // Only http(s): no file:, data: or other schemes a fetch might follow.
 // (z.httpUrl would also refuse IP addresses and single-label hosts, which internal receivers use.)
-const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }).max(2000);
+// No user:pass@: fetch refuses to send to such a URL (the channel could never work), and the
+// password would sit in the channel's settings and its delivery log.
+const httpUrl = z
+  .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })
+  .max(2000)
+  .refine(
+    (u) => {
+      try {
+        const parsed = new URL(u);
+        return parsed.username === "" && parsed.password === "";
+      } catch {
+        return true; // z.url has said what is wrong with it
+      }
+    },
+    { error: "must not contain a user name or password" },
+  );
 
 const filters = {
   name: z.string().trim().min(1).max(100),

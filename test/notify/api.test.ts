@@ -90,6 +90,13 @@ describe("notifications API", () => {
     ["a URL that is not http(s)", { type: "WEBHOOK", url: "ftp://example.com/hook" }, /^url: /],
     ["a javascript: URL", { type: "SLACK", url: "javascript:alert(1)" }, /^url: /],
     ["no URL at all", { type: "WEBHOOK" }, /^url: /],
+    // fetch refuses such a URL (and its error, stored in the log, would have shown the password).
+    [
+      "a webhook URL with a user name and password",
+      { type: "WEBHOOK", url: "https://ops:hunter2@example.com/hook" },
+      /^url: must not contain a user name or password$/,
+    ],
+    ["a Slack URL with a user name", { type: "SLACK", url: "https://bot@hooks.example.com/services/T/B/X" }, /^url: must not contain a user name or password$/],
     ["a recipient that does not parse", { ...smtp(), to: ["oncall@"] }, /^to\.0: not an e-mail address/],
     ["a sender that does not parse", { ...smtp(), from: "console at example" }, /^from: not an e-mail address/],
     ["an SMTP host that is not a host name", { ...smtp(), host: "smtp example com" }, /^host: not a host name/],
