@@ -200,6 +200,7 @@ export const API_ROUTES: Record<string, Partial<Record<HttpMethod, ApiOperation>
     post: {
       summary: "Create a user; without a password one is generated and returned once",
       role: "ADMIN",
+      sessionOnly: true,
       body: createUserSchema,
       status: 201,
       response: userResultSchema,
@@ -210,6 +211,7 @@ export const API_ROUTES: Record<string, Partial<Record<HttpMethod, ApiOperation>
     patch: {
       summary: "Change a user's role, name, password or disabled flag; the last active ADMIN cannot be demoted or disabled (409)",
       role: "ADMIN",
+      sessionOnly: true,
       params: userParamsSchema,
       body: updateUserSchema,
       response: userResultSchema,
