@@ -70,6 +70,16 @@ describe("webhook", () => {
     expect(result).toEqual({ ok: false, httpStatus: null, error: "no answer within 400 ms" });
   });
 
+  it("does not quote a password in a URL (saved before the API refused them) in its error", async () => {
+    const receiver = await startWebhookReceiver();
+    cleanup.push(receiver.close);
+    const url = receiver.url.replace("http://", "http://ops:hunter2@");
+    const result = await sendToChannel({ type: "WEBHOOK", name: "ops", config: { url }, secret: { signingSecret: "whsec_x" } }, message, { timeoutMs: 2000 });
+    expect(result).toMatchObject({ ok: false, httpStatus: null });
+    expect(result.error).not.toContain("hunter2");
+    expect(receiver.received).toHaveLength(0);
+  });
+
   it("does not follow a redirect (the signed event stays where it was sent)", async () => {
     const target = await startWebhookReceiver();
     cleanup.push(target.close);
