@@ -1,6 +1,7 @@
 // The agent's local view of its lease, as pure functions of a monotonic clock reading (ns), so the
 // fencing and renewal rules are table-tested without a database or timers (agent/lease.test.ts).
 import type { OpenCommand } from "../lib/cluster/load-open-command";
+import type { RetirableLease } from "../lib/cluster/cluster-lock";
 import type { HookOutcome } from "../lib/cluster/hook-outcome";
 import { fencingMarginMs, type Timings } from "../lib/cluster/timing";
 
@@ -89,12 +90,7 @@ export type LeaseSighting = { key: string; since: bigint } | null;
  * node's monotonic clock. The database's clock alone must not decide: stepped forward (NTP), it makes
  * every lease look lapsed at once; a live active renews every heartbeat, so its lease never stands still.
  */
-export function observeLease(
-  prev: LeaseSighting,
-  active: { nodeId: string; leaseExpiresAt: Date | null } | null,
-  now: bigint,
-  timings: Timings,
-): { sighting: LeaseSighting; waitMs: number } {
+export function observeLease(prev: LeaseSighting, active: RetirableLease | null, now: bigint, timings: Timings): { sighting: LeaseSighting; waitMs: number } {
   if (!active) return { sighting: null, waitMs: 0 };
   const key = `${active.nodeId}@${active.leaseExpiresAt?.getTime() ?? "none"}`;
   const sighting = prev?.key === key ? prev : { key, since: now };

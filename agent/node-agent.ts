@@ -92,9 +92,8 @@ export class NodeAgent {
   /** The highest cluster epoch seen: no epoch this agent installs goes below it, even if the database's counter does (a restore). */
   private highestEpoch = 0n;
   private epochRegressionLogged: bigint | null = null;
-  /** The other active's lease as this standby last saw it change, and how long it must still stand still before a takeover. */
+  /** The other active's lease as this standby last saw it change (agent/lease.ts observeLease). */
   private leaseSighting: LeaseSighting = null;
-  private takeoverInMs = 0;
   private takeoverBlocked = false;
   private retirable: RetirableLease | null = null;
 
@@ -218,16 +217,17 @@ export class NodeAgent {
     if (this.shuttingDown) return hb.heartbeatMs;
     const other = hb.activeNodeId !== null && hb.activeNodeId !== nodeId ? { nodeId: hb.activeNodeId, leaseExpiresAt: hb.activeLeaseExpiresAt } : null;
     const lapsed = hb.activeLeaseRemainingMs === null;
-    ({ sighting: this.leaseSighting, waitMs: this.takeoverInMs } = observeLease(this.leaseSighting, other, this.now(), this.timings));
+    const { sighting, waitMs: takeoverInMs } = observeLease(this.leaseSighting, other, this.now(), this.timings);
+    this.leaseSighting = sighting;
     // Lapsed by the database's clock but not yet by this node's: wait (a live active's lease is never retired early).
-    this.takeoverBlocked = lapsed && this.takeoverInMs > 0;
+    this.takeoverBlocked = lapsed && takeoverInMs > 0;
     // The only lease an election or promotion of this node may retire: one that stood still for a lease here.
-    this.retirable = other && this.takeoverInMs === 0 ? other : null;
+    this.retirable = other && takeoverInMs === 0 ? other : null;
     const acted = hb.openCommand && (await this.commandStep(clusterId, nodeId));
     if (!acted && this.role.kind === "STANDBY" && this.mayElect(hb) && lapsed && !this.takeoverBlocked) await this.tryElect(clusterId, nodeId);
     // A standby that could take over wakes right when the active's lease lapses, by both clocks.
     if (this.role.kind === "STANDBY" && this.mayElect(hb) && other) {
-      return Math.min(hb.heartbeatMs, Math.max(lapsed ? 0 : hb.activeLeaseRemainingMs! + 20, this.takeoverInMs));
+      return Math.min(hb.heartbeatMs, Math.max(lapsed ? 0 : hb.activeLeaseRemainingMs! + 20, takeoverInMs));
     }
     return hb.heartbeatMs;
   }
@@ -249,6 +249,7 @@ export class NodeAgent {
       );
     }
   }
+
   private mayElect(hb: HeartbeatResult) {
     return hb.failoverMode === "AUTOMATIC" && !hb.paused && !hb.maintenance;
   }
@@ -299,7 +300,7 @@ export class NodeAgent {
     }
     if (step === "promote") {
       if (this.takeoverBlocked) {
-        this.o.log.debug("promotion waits", { why: "the active's lease has not stood still for a lease on this node's clock", inMs: this.takeoverInMs });
+        this.o.log.debug("promotion waits", { why: "the active's lease has not stood still for a lease on this node's clock" });
         return true;
       }
       const t0 = this.now();

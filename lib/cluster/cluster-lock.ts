@@ -25,7 +25,6 @@ export type NodeSnapshot = {
   agentInstance: string | null;
   healthy: boolean;
   leaseValid: boolean;
-  leaseExpiresAt: Date | null;
   held: boolean;
   heartbeatAgeMs: number | null;
   checkStatus: "PASSING" | "FAILING" | "UNKNOWN";
@@ -59,7 +58,7 @@ export async function lockCluster(
   const nodes = await sql.query<NodeSnapshot>(
     `SELECT id, name, role::text AS role, priority, maintenance, "agentInstance",
        COALESCE(${healthyHeartbeatSql('"lastHeartbeatAt"', "$2::int")}, false) AS healthy,
-       COALESCE("leaseExpiresAt" > now(), false) AS "leaseValid", "leaseExpiresAt",
+       COALESCE("leaseExpiresAt" > now(), false) AS "leaseValid",
        COALESCE("holdUntil" > now(), false) AS held,
        (EXTRACT(EPOCH FROM now() - "lastHeartbeatAt") * 1000)::int AS "heartbeatAgeMs",
        "checkStatus"::text AS "checkStatus", isolated
@@ -147,11 +146,10 @@ export async function takeOverRole(
 ): Promise<bigint> {
   // Its own stale row an agent may always retire: it knows its workload is down.
   const checked = active && active.id !== nodeId && retirable !== undefined;
-  if (checked && (retirable?.nodeId !== active.id || retirable.leaseExpiresAt?.getTime() !== active.leaseExpiresAt?.getTime())) {
-    throw new RoleChangeAborted(`${active.name}'s lease has not stood still for a lease on this node's clock`);
-  }
-  if (active && !(await retireLapsedActive(tx, active.id, checked ? active.leaseExpiresAt : undefined))) {
-    throw new RoleChangeAborted(`${active.name} renewed its lease meanwhile`);
+  if (checked && retirable?.nodeId !== active.id) throw new RoleChangeAborted(`${active.name}'s lease has not stood still for a lease on this node's clock`);
+  // The lease itself is compared on the latest row version, in the UPDATE.
+  if (active && !(await retireLapsedActive(tx, active.id, checked ? retirable!.leaseExpiresAt : undefined))) {
+    throw new RoleChangeAborted(`${active.name} renewed its lease meanwhile${checked ? ", or it has not stood still for a lease on this node's clock" : ""}`);
   }
   const epoch = await installActive(tx, cluster, nodeId, instanceId, epochFloor);
   if (epoch === null) throw new RoleChangeAborted("this node's row changed meanwhile");

@@ -82,8 +82,7 @@ function multiHostClient(target: DatabaseTarget, key: string): typeof pg.Client 
 
     private async connectToTarget(): Promise<void> {
       const timeoutMs = this.settings.connectionTimeoutMillis || 5_000;
-      // A pg.Client connects only once, so the hosts are probed first, each with its share of the
-      // connect timeout (a silent one cannot use it all); the one that took writes last time first.
+      // Each host gets its share of the connect timeout: a silent one cannot use it all.
       const i = await this.probeHosts(Math.max(500, Math.floor(timeoutMs / target.hosts.length)));
       const { host, port } = target.hosts[i];
       this.host = host;
@@ -103,7 +102,7 @@ function multiHostClient(target: DatabaseTarget, key: string): typeof pg.Client 
       lastGood.set(key, i);
     }
 
-    /** The index of the first host that answers (and takes writes, when asked). */
+    /** The index of the first host that answers (and takes writes, when asked), the last good one tried first. */
     private async probeHosts(perHostMs: number): Promise<number> {
       const problems: string[] = [];
       const first = lastGood.get(key) ?? 0;
