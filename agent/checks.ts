@@ -15,7 +15,12 @@ export type CheckSpec = {
 export type CheckTuning = { intervalMs: number; timeoutMs: number; rise: number; fall: number; when: "always" | "active" };
 
 /** One probe: passes or fails, with a short output. Never throws. */
-async function probe(spec: CheckSpec, timeoutMs: number, log: Logger, ctx: { cluster: string; node: string; role: string }): Promise<CheckResult> {
+async function probe(
+  spec: CheckSpec,
+  timeoutMs: number,
+  log: Logger,
+  ctx: { cluster: string; service: string; node: string; role: string },
+): Promise<CheckResult> {
   try {
     if (spec.kind === "http") {
       const res = await fetch(spec.target, { signal: AbortSignal.timeout(timeoutMs), redirect: "manual" });
@@ -44,10 +49,22 @@ function tcpProbe(target: string, timeoutMs: number): Promise<CheckResult> {
   });
 }
 
-async function cmdProbe(command: string, timeoutMs: number, log: Logger, ctx: { cluster: string; node: string; role: string }): Promise<CheckResult> {
+async function cmdProbe(
+  command: string,
+  timeoutMs: number,
+  log: Logger,
+  ctx: { cluster: string; service: string; node: string; role: string },
+): Promise<CheckResult> {
   let output = "";
   // Only what a check needs: never the agent's own environment (its database URL carries a password).
-  const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: process.env.LANG ?? "C", CLUSTER: ctx.cluster, NODE: ctx.node, ROLE: ctx.role };
+  const env = {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    LANG: process.env.LANG ?? "C",
+    CLUSTER: ctx.cluster,
+    SERVICE: ctx.service,
+    NODE: ctx.node,
+    ROLE: ctx.role,
+  };
   const group = spawnGroup(command, env, log, { check: command }, { inheritEnv: false, onLine: (line) => (output = `${output}${line}\n`.slice(-OUTPUT_MAX)) });
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -84,7 +101,7 @@ export class CheckRunner {
   constructor(
     specs: CheckSpec[],
     private readonly tuning: CheckTuning,
-    private readonly ctx: { cluster: string; node: string; log: Logger; onChange: () => void },
+    private readonly ctx: { cluster: string; service: string; node: string; log: Logger; onChange: () => void },
   ) {
     this.checks = specs.map((spec) => ({ spec, name: spec.name, status: "UNKNOWN", since: new Date().toISOString(), output: "", passes: 0, fails: 0 }));
   }
@@ -141,6 +158,7 @@ export class CheckRunner {
     const startedAt = performance.now();
     const result = await probe(c.spec, this.tuning.timeoutMs, this.ctx.log, {
       cluster: this.ctx.cluster,
+      service: this.ctx.service,
       node: this.ctx.node,
       role: this.active ? "ACTIVE" : "STANDBY",
     });

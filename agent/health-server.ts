@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 
 export type HealthStatus = {
   cluster: string;
+  service: string;
   node: string;
   role: "ACTIVE" | "STANDBY";
   epoch: string | null;

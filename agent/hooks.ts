@@ -3,7 +3,7 @@ import type { Logger } from "./log";
 import { killGroup, spawnGroup } from "./process-group";
 
 export type HookKind = "promote" | "demote";
-export type HookContext = { cluster: string; node: string; epoch: bigint | null };
+export type HookContext = { cluster: string; service: string; node: string; epoch: bigint | null };
 export type RunningHook = {
   done: Promise<HookOutcome>;
   /** Kills the hook's whole process group now; `why` becomes the outcome's error. */
@@ -11,7 +11,7 @@ export type RunningHook = {
 };
 
 /**
- * Runs a hook in a shell with CLUSTER, NODE, ROLE and EPOCH in its environment (as Patroni's
+ * Runs a hook in a shell with CLUSTER, SERVICE, NODE, ROLE and EPOCH in its environment (as Patroni's
  * callbacks do), as the leader of its own process group: a timeout or kill() ends the hook and
  * everything it started. Resolves when the hook exits, even if a background child it left keeps
  * its output pipes open. Never rejects: fencing never waits on a hook's success.
@@ -21,7 +21,7 @@ export function runHook(command: string, kind: HookKind, ctx: HookContext, timeo
   const elapsed = () => Math.round(performance.now() - started);
   const group = spawnGroup(
     command,
-    { CLUSTER: ctx.cluster, NODE: ctx.node, ROLE: kind === "promote" ? "ACTIVE" : "STANDBY", EPOCH: ctx.epoch?.toString() ?? "" },
+    { CLUSTER: ctx.cluster, SERVICE: ctx.service, NODE: ctx.node, ROLE: kind === "promote" ? "ACTIVE" : "STANDBY", EPOCH: ctx.epoch?.toString() ?? "" },
     log,
     { hook: kind },
   );

@@ -3,6 +3,7 @@ import type { Sql } from "../lib/db/sql";
 import { agentActor, insertAudit } from "../lib/cluster/audit";
 import type { RetirableLease } from "../lib/cluster/cluster-lock";
 import { electActive } from "../lib/cluster/elect-active";
+import { joinServing, retireLapsedServing } from "../lib/cluster/serving";
 import { commandStep } from "../lib/cluster/command-step";
 import { demoteForCommand } from "../lib/cluster/demote-for-command";
 import { loadOpenCommand } from "../lib/cluster/load-open-command";
@@ -97,11 +98,15 @@ export class NodeAgent {
   private takeoverBlocked = false;
   private retirable: RetirableLease | null = null;
 
+  /** ONE or ALL, as the service says at registration. */
+  private mode: "ONE" | "ALL" = "ONE";
+
   constructor(private readonly o: NodeAgentOptions) {
     this.now = o.clock ?? monoNow;
     this.actor = agentActor(o.clusterName, o.nodeName);
     this.workload = new Workload({
       cluster: o.clusterName,
+      service: this.service,
       node: o.nodeName,
       log: o.log,
       hooks: o.hooks,
@@ -113,6 +118,7 @@ export class NodeAgent {
     });
     this.checks = new CheckRunner(o.checks?.specs ?? [], o.checks?.tuning ?? { intervalMs: 2000, timeoutMs: 1000, rise: 2, fall: 3, when: "always" }, {
       cluster: o.clusterName,
+      service: this.service,
       node: o.nodeName,
       log: o.log,
       onChange: () => {
@@ -122,16 +128,21 @@ export class NodeAgent {
     });
   }
 
+  get service() {
+    return this.o.service ?? "main";
+  }
+
   get clusterId() {
     return this.ids?.clusterId ?? null;
   }
 
   async start(): Promise<void> {
-    const { db, clusterName, nodeName, host, agentVersion, instanceId, priority, timings } = this.o;
-    const reg = await registerNode({ db, clusterName, nodeName, host, agentVersion, instanceId, priority, timings });
+    const { db, clusterName, service, mode, minActive, nodeName, host, agentVersion, instanceId, priority, timings } = this.o;
+    const reg = await registerNode({ db, clusterName, service, mode, minActive, nodeName, host, agentVersion, instanceId, priority, timings });
     this.ids = { clusterId: reg.clusterId, nodeId: reg.nodeId };
+    this.mode = reg.mode;
     this.timings = { heartbeatMs: reg.heartbeatMs, leaseMs: reg.leaseMs, demoteTimeoutMs: reg.demoteTimeoutMs };
-    this.o.log.info("registered", { event: "role", role: "STANDBY", ...this.timings });
+    this.o.log.info("registered", { event: "role", role: "STANDBY", mode: this.mode, ...this.timings });
     this.checks.start();
     void this.tick();
   }
@@ -146,6 +157,7 @@ export class NodeAgent {
     const role = this.role;
     return {
       cluster: this.o.clusterName,
+      service: this.service,
       node: this.o.nodeName,
       role: active ? "ACTIVE" : "STANDBY",
       epoch: role.kind === "STANDBY" ? null : role.epoch.toString(),
@@ -215,6 +227,7 @@ export class NodeAgent {
     if (this.role.kind === "ACTIVE" && !this.shuttingDown) await this.actOnChecks();
     if (this.role.kind === "DRAINING" && this.role.stopped) await this.finishDrain(this.role);
     if (this.shuttingDown) return hb.heartbeatMs;
+    if (this.mode === "ALL") return this.serveStep(hb);
     const other = hb.activeNodeId !== null && hb.activeNodeId !== nodeId ? { nodeId: hb.activeNodeId, leaseExpiresAt: hb.activeLeaseExpiresAt } : null;
     const lapsed = hb.activeLeaseRemainingMs === null;
     const { sighting, waitMs: takeoverInMs } = observeLease(this.leaseSighting, other, this.now(), this.timings);
@@ -229,6 +242,24 @@ export class NodeAgent {
     if (this.role.kind === "STANDBY" && this.mayElect(hb) && other) {
       return Math.min(hb.heartbeatMs, Math.max(lapsed ? 0 : hb.activeLeaseRemainingMs! + 20, takeoverInMs));
     }
+    return hb.heartbeatMs;
+  }
+
+  /**
+   * Active-active (lib/cluster/serving.ts): a standby that may serve joins; a serving node put in
+   * maintenance leaves (its checks are actOnChecks'); the lapsed leases of dead peers are retired.
+   */
+  private async serveStep(hb: HeartbeatResult): Promise<number> {
+    const { clusterId, nodeId } = this.ids!;
+    const { status, isolated } = this.checks.state();
+    if (this.role.kind === "ACTIVE" && hb.maintenance) this.drain({ stepDown: "in maintenance", holdOffMs: 0 }, "in maintenance: no longer serving");
+    if (this.role.kind === "STANDBY" && !hb.maintenance && status !== "FAILING" && !isolated) {
+      const t0 = this.now();
+      const result = await joinServing({ db: this.o.db, clusterId, nodeId, instanceId: this.o.instanceId, epochFloor: this.highestEpoch });
+      if (result.joined) this.becomeActive(result.epoch, result.timings, t0, "active-active: serving", null);
+      else this.o.log.debug("not serving", { why: result.why });
+    }
+    await retireLapsedServing({ db: this.o.db, clusterId, actor: this.actor });
     return hb.heartbeatMs;
   }
 
@@ -353,6 +384,12 @@ export class NodeAgent {
       return;
     }
     if (role.forced && !isolated) return;
+    if (this.mode === "ALL") {
+      // Active-active: no one to hand over to; leave the serving set until the checks pass again.
+      const failing = checks.find((c) => c.status === "FAILING");
+      const reason = isolated ? "isolated: gateway unreachable" : `check failing: ${failing?.name}: ${failing?.output}`;
+      return this.drain({ stepDown: reason, holdOffMs: 0 }, reason);
+    }
     const failing = checks.find((c) => c.status === "FAILING" && (isolated ? c.name === "gateway" : true));
     const reason = isolated
       ? `isolated: ${failing?.name ?? "gateway"} unreachable (${failing?.output ?? ""})`

@@ -18,7 +18,7 @@ export class SupervisedProcess {
 
   constructor(command: string, ctx: HookContext, log: Logger, onExit: (exit: GroupExit) => void) {
     const held = `read -r _go || exit 97\n${command}`;
-    const env = { CLUSTER: ctx.cluster, NODE: ctx.node, ROLE: "ACTIVE", EPOCH: ctx.epoch?.toString() ?? "" };
+    const env = { CLUSTER: ctx.cluster, SERVICE: ctx.service, NODE: ctx.node, ROLE: "ACTIVE", EPOCH: ctx.epoch?.toString() ?? "" };
     this.group = spawnGroup(held, env, log, { supervised: true }, { stdin: true });
     void this.group.exited.then((exit) => {
       if (!this.stopping) onExit(exit);

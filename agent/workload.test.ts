@@ -19,7 +19,7 @@ const log = createLogger({}, "debug", (line) => logLines.push(JSON.parse(line) a
 const workloads: Workload[] = [];
 
 function workload(o: Partial<WorkloadOptions>) {
-  const w = new Workload({ cluster: "c", node: "n", log, hooks: { timeoutMs: 30_000 }, onExit: () => {}, stopGraceMs: () => 500, ...o });
+  const w = new Workload({ cluster: "c", service: "main", node: "n", log, hooks: { timeoutMs: 30_000 }, onExit: () => {}, stopGraceMs: () => 500, ...o });
   workloads.push(w);
   return w;
 }

@@ -9,6 +9,7 @@ const DEADLINE_KILL = "killed at the lease deadline (demote budget exceeded)";
 
 export type WorkloadOptions = {
   cluster: string;
+  service: string;
   node: string;
   log: Logger;
   hooks: { promote?: string; demote?: string; timeoutMs: number };
@@ -160,6 +161,6 @@ export class Workload {
   }
 
   private ctx(epoch: bigint): HookContext {
-    return { cluster: this.o.cluster, node: this.o.node, epoch };
+    return { cluster: this.o.cluster, service: this.o.service, node: this.o.node, epoch };
   }
 }

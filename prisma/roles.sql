@@ -14,7 +14,7 @@ GRANT SELECT ON "_prisma_migrations" TO failover_console;
 -- Agent: its own heartbeat, elections and command steps; no users, no audit reads, no deletes.
 GRANT USAGE ON SCHEMA public TO failover_agent;
 GRANT SELECT, INSERT ON "Cluster" TO failover_agent;
-GRANT UPDATE (epoch, "updatedAt", paused) ON "Cluster" TO failover_agent; -- paused: flap damping pauses a cluster
+GRANT UPDATE (epoch, "updatedAt", paused, "belowMinimumSince") ON "Cluster" TO failover_agent; -- paused: flap damping pauses a cluster; belowMinimumSince: an ALL-mode service's count
 GRANT SELECT, INSERT ON "Node" TO failover_agent;
 GRANT UPDATE (host, "agentVersion", role, priority, "lastHeartbeatAt", "leaseExpiresAt", "activeEpoch", "startedAt", "agentInstance", "holdUntil", metrics, "checkStatus", isolated, "checkSince", checks, "downSince") ON "Node" TO failover_agent; -- downSince: node.down / node.recovered
 GRANT SELECT ON "Command" TO failover_agent;

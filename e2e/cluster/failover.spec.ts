@@ -146,10 +146,10 @@ test("pause and resume automatic failover, maintenance and priority, from the ke
   await pause.focus();
   await page.keyboard.press("Enter");
   await expect(page.getByText("Automatic failover paused")).toBeVisible();
-  expect((await prisma.cluster.findUniqueOrThrow({ where: { name: CLUSTER } })).paused).toBe(true);
+  expect((await prisma.cluster.findUniqueOrThrow({ where: { name_service: { name: CLUSTER, service: "main" } } })).paused).toBe(true);
   await page.getByRole("button", { name: "Resume automatic failover" }).press("Enter");
   await expect(page.getByRole("button", { name: "Pause automatic failover" })).toBeVisible();
-  expect((await prisma.cluster.findUniqueOrThrow({ where: { name: CLUSTER } })).paused).toBe(false);
+  expect((await prisma.cluster.findUniqueOrThrow({ where: { name_service: { name: CLUSTER, service: "main" } } })).paused).toBe(false);
 
   const maintenance = page.getByRole("switch", { name: "Maintenance node-c" });
   await maintenance.press("Space");
@@ -244,7 +244,7 @@ test("remove the dead node: confirmed in a dialog, gone from the table, audited"
 });
 
 test("the demote budget is set in the settings form; one the lease has no room for is refused with the numbers", async ({ signedIn: page, prisma }) => {
-  const stored = async () => (await prisma.cluster.findUniqueOrThrow({ where: { name: CLUSTER } })).demoteTimeoutMs;
+  const stored = async () => (await prisma.cluster.findUniqueOrThrow({ where: { name_service: { name: CLUSTER, service: "main" } } })).demoteTimeoutMs;
   await page.goto(`/clusters/${CLUSTER}`);
   const budget = page.getByLabel("Demote budget (ms)");
   await expect(budget).toHaveValue("1000");

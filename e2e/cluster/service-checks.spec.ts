@@ -198,7 +198,7 @@ test("a switchover onto a node whose checks fail needs an ADMIN's Force, audited
 });
 
 test("flap damping is set in the settings form; a cluster it paused says why", async ({ signedIn: page, prisma }) => {
-  const stored = async () => prisma.cluster.findUniqueOrThrow({ where: { name: CLUSTER } });
+  const stored = async () => prisma.cluster.findUniqueOrThrow({ where: { name_service: { name: CLUSTER, service: "main" } } });
   await page.goto(`/clusters/${CLUSTER}`);
   await expect(page.getByText("flap damping: hold-off 1 min · at most 3 failovers per 10 min")).toBeVisible();
   await page.getByLabel("Failover limit").fill("5");

@@ -34,6 +34,11 @@ export const AUDIT_ACTIONS = [
   "node.removed", // decommissioned from the console: the row is gone, its history stays here
   "node.down", // silent for longer than a lease, seen by another agent's heartbeat (lib/cluster/node-down.ts)
   "node.recovered", // a node marked down heartbeats again
+  "service.below_minimum", // an ALL-mode service has fewer serving nodes than its minimum (once per episode)
+  "service.minimum_restored", // ... and has its minimum again
+  "rebalance.requested", // an operator asked to move services back to an even spread
+  "rebalance.finished", // every move done (or none needed); details list them
+  "rebalance.failed", // a move failed or the spread could not be reached: the rest was not tried
   "user.created",
   "user.updated", // role, name, disabled or password changed by an admin
   "user.signed_in",

@@ -1,10 +1,15 @@
 import { toSql, type DbHandle, type Sql } from "../db/sql";
 import { insertAudit } from "./audit";
+import { resolveService, type ServiceRef } from "./resolve-service";
 import { healthyHeartbeatSql, type Timings } from "./timing";
 
 export type LockedCluster = {
   id: string;
   name: string;
+  service: string;
+  mode: "ONE" | "ALL";
+  minActive: number;
+  belowMinimum: boolean;
   failoverMode: "AUTOMATIC" | "MANUAL";
   paused: boolean;
   heartbeatMs: number;
@@ -29,7 +34,17 @@ export type NodeSnapshot = {
   heartbeatAgeMs: number | null;
   checkStatus: "PASSING" | "FAILING" | "UNKNOWN";
   isolated: boolean;
+  /** How many other services of the cluster this node's server holds the lease of (placement spreads them). */
+  activeServices: number;
 };
+
+/**
+ * The number of other ONE-mode services of the same cluster whose valid lease the server behind
+ * node row `n` (same node name) holds; `c` is n's Cluster row. Elections prefer the lowest.
+ */
+export const activeServicesSql = (n: string, c: string) =>
+  `(SELECT count(*) FROM "Node" o JOIN "Cluster" oc ON oc.id = o."clusterId"
+    WHERE oc.name = ${c}.name AND oc.id <> ${c}.id AND o.name = ${n}.name AND o.role = 'ACTIVE' AND o.exclusive AND o."leaseExpiresAt" > now())::int`;
 
 export type LockedClusterState = { cluster: LockedCluster; nodes: NodeSnapshot[] };
 
@@ -38,31 +53,35 @@ export type LockedClusterState = { cluster: LockedCluster; nodes: NodeSnapshot[]
  * starts here. The cluster row lock serialises elections, command steps, registrations and the
  * console's changes of one cluster; node rows, when a caller locks any, come after it (the one lock
  * order). The node snapshot (not locked) is judged on the database clock; `{ nodes: false }` skips
- * it where the caller needs only the cluster row. Addressed by id, or by name as the API does.
- * Returns null when there is no such cluster.
+ * it where the caller needs only the cluster row. Addressed by id, or by cluster and service name
+ * as the API does (resolveService: refused when unknown or ambiguous). Returns null when there is no
+ * row with that id.
  */
 export async function lockCluster(
   db: DbHandle,
-  cluster: string | { name: string },
+  cluster: string | ServiceRef,
   { nodes: withNodes = true }: { nodes?: boolean } = {},
 ): Promise<LockedClusterState | null> {
   const sql = toSql(db);
-  const byName = typeof cluster !== "string";
+  const id = typeof cluster === "string" ? cluster : (await resolveService(sql, cluster)).id;
   const [row] = await sql.query<LockedCluster>(
-    `SELECT id, name, "failoverMode"::text AS "failoverMode", paused, "heartbeatMs", "leaseMs", "demoteTimeoutMs", "failoverLimit", "failoverWindowMs", "checkHoldOffMs", epoch
-     FROM "Cluster" WHERE ${byName ? "name = $1" : "id = $1::uuid"} FOR UPDATE`,
-    [byName ? cluster.name : cluster],
+    `SELECT id, name, service, mode::text AS mode, "minActive", "belowMinimumSince" IS NOT NULL AS "belowMinimum",
+       "failoverMode"::text AS "failoverMode", paused, "heartbeatMs", "leaseMs", "demoteTimeoutMs", "failoverLimit", "failoverWindowMs", "checkHoldOffMs", epoch
+     FROM "Cluster" WHERE id = $1::uuid FOR UPDATE`,
+    [id],
   );
   if (!row) return null;
   if (!withNodes) return { cluster: row, nodes: [] };
   const nodes = await sql.query<NodeSnapshot>(
-    `SELECT id, name, role::text AS role, priority, maintenance, "agentInstance",
-       COALESCE(${healthyHeartbeatSql('"lastHeartbeatAt"', "$2::int")}, false) AS healthy,
-       COALESCE("leaseExpiresAt" > now(), false) AS "leaseValid",
-       COALESCE("holdUntil" > now(), false) AS held,
-       (EXTRACT(EPOCH FROM now() - "lastHeartbeatAt") * 1000)::int AS "heartbeatAgeMs",
-       "checkStatus"::text AS "checkStatus", isolated
-     FROM "Node" WHERE "clusterId" = $1::uuid ORDER BY priority DESC, name ASC`,
+    `SELECT n.id, n.name, n.role::text AS role, n.priority, n.maintenance, n."agentInstance",
+       COALESCE(${healthyHeartbeatSql('n."lastHeartbeatAt"', "$2::int")}, false) AS healthy,
+       COALESCE(n."leaseExpiresAt" > now(), false) AS "leaseValid",
+       COALESCE(n."holdUntil" > now(), false) AS held,
+       (EXTRACT(EPOCH FROM now() - n."lastHeartbeatAt") * 1000)::int AS "heartbeatAgeMs",
+       n."checkStatus"::text AS "checkStatus", n.isolated, ${activeServicesSql("n", "c")} AS "activeServices"
+     FROM "Node" n JOIN "Cluster" c ON c.id = n."clusterId" WHERE n."clusterId" = $1::uuid
+     -- Placement: priority first, then the server holding the fewest other services (spread), then by name.
+     ORDER BY n.priority DESC, "activeServices" ASC, n.name ASC`,
     [row.id, row.heartbeatMs],
   );
   return { cluster: row, nodes };
@@ -71,7 +90,7 @@ export async function lockCluster(
 export const clusterTimings = ({ heartbeatMs, leaseMs, demoteTimeoutMs }: LockedCluster): Timings => ({ heartbeatMs, leaseMs, demoteTimeoutMs });
 
 /**
- * The node automatic failover would choose: healthy, not in maintenance or held off, priority > 0,
+ * The node automatic failover would choose (the first in lockCluster's placement order): healthy, not in maintenance or held off, priority > 0,
  * its checks not failing and not isolated (a node whose checks have not reported yet may serve).
  */
 export function bestCandidate(nodes: NodeSnapshot[]): NodeSnapshot | undefined {

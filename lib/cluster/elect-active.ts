@@ -1,8 +1,20 @@
 import { toSql, type DbHandle } from "../db/sql";
 import { agentActor, insertAudit } from "./audit";
 import type { Sql } from "../db/sql";
-import { bestCandidate, clusterTimings, lockCluster, RoleChangeAborted, takeOverRole, type LockedCluster, type TakeOverRoleOptions } from "./cluster-lock";
+import {
+  activeServicesSql,
+  bestCandidate,
+  clusterTimings,
+  lockCluster,
+  RoleChangeAborted,
+  takeOverRole,
+  type LockedCluster,
+  type TakeOverRoleOptions,
+} from "./cluster-lock";
 import { healthyHeartbeatSql, type Timings } from "./timing";
+
+/** The advisory lock class of a cluster's placement (the second key is the hash of the cluster name). */
+const PLACEMENT_LOCK = 7301;
 
 /** epochFloor and retirable: the agent's epoch floor and the lease it may retire (cluster-lock.ts takeOverRole). */
 export type ElectActiveOptions = Pick<TakeOverRoleOptions, "epochFloor" | "retirable"> & {
@@ -28,12 +40,17 @@ export async function electActive({ db, clusterId, nodeId, instanceId, epochFloo
      WHERE n."clusterId" = $1::uuid AND n.priority > 0 AND NOT n.maintenance AND COALESCE(n."holdUntil" <= now(), true)
        AND n."checkStatus" <> 'FAILING' AND NOT n.isolated
        AND ${healthyHeartbeatSql('n."lastHeartbeatAt"', 'c."heartbeatMs"')}
-     ORDER BY n.priority DESC, n.name ASC LIMIT 1`,
+     ORDER BY n.priority DESC, ${activeServicesSql("n", "c")} ASC, n.name ASC LIMIT 1`,
     [clusterId],
   );
   if (front && front.id !== nodeId) return { elected: false, why: `${front.name} is the better candidate` };
   try {
     return await toSql(db).transaction(async (tx): Promise<ElectionResult> => {
+      // Placement counts the leases the servers hold in the cluster's other services: elections of
+      // one cluster's services take turns, so two services that lose their server at once are
+      // placed one after the other, on different survivors, not both on the emptiest. Taken before
+      // the service row, and by elections only, so it cannot deadlock with any other role change.
+      await tx.query(`SELECT pg_advisory_xact_lock(${PLACEMENT_LOCK}, hashtext(name)) FROM "Cluster" WHERE id = $1::uuid`, [clusterId]);
       const locked = await lockCluster(tx, clusterId);
       if (!locked) return { elected: false, why: "cluster not found" };
       const { cluster, nodes } = locked;

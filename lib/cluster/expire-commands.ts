@@ -22,10 +22,10 @@ export async function expireOverdueCommands({ db, clusterId, actor = SYSTEM_ACTO
        WHERE c.status IN ('PENDING', 'RUNNING') AND c.deadline <= now()
          AND t.id = c."targetNodeId" AND cl.id = c."clusterId"
          AND ($1::uuid IS NULL OR c."clusterId" = $1::uuid)
-       RETURNING c.id, c."clusterId", cl.name AS "clusterName", t.id AS "nodeId", t.name AS "nodeName", c.error, c.kind
+       RETURNING c.id, c."clusterId", cl.name AS "clusterName", cl.service, t.id AS "nodeId", t.name AS "nodeName", c.error, c.kind
      )
-     INSERT INTO "AuditEvent" (actor, action, "clusterId", "clusterName", "nodeId", "nodeName", "commandId", reason, details)
-     SELECT $2, 'command.expired', "clusterId", "clusterName", "nodeId", "nodeName", id, error, jsonb_build_object('kind', kind)
+     INSERT INTO "AuditEvent" (actor, action, "clusterId", "clusterName", service, "nodeId", "nodeName", "commandId", reason, details)
+     SELECT $2, 'command.expired', "clusterId", "clusterName", service, "nodeId", "nodeName", id, error, jsonb_build_object('kind', kind)
      FROM expired RETURNING id`,
     [clusterId ?? null, actor],
   );

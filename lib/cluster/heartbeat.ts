@@ -16,12 +16,14 @@ export type HeartbeatResult = {
   renewed: boolean;
   clusterEpoch: bigint;
   failoverMode: "AUTOMATIC" | "MANUAL";
+  /** ONE: the single-active protocol; ALL: every healthy node serves (lib/cluster/serving.ts). */
+  mode: "ONE" | "ALL";
   paused: boolean;
   maintenance: boolean;
   heartbeatMs: number;
   leaseMs: number;
   demoteTimeoutMs: number;
-  /** Milliseconds until the active node's lease ends (DB clock); null when no node holds one. */
+  /** Milliseconds until the active node's lease ends (DB clock); null when no node holds one (always in mode ALL). */
   activeLeaseRemainingMs: number | null;
   activeNodeId: string | null;
   /**
@@ -54,7 +56,8 @@ export async function heartbeat({ db, nodeId, instanceId, activeEpoch, metrics =
   if (row.renewed) row.activeLeaseRemainingMs = row.leaseMs;
   // Node health (lib/cluster/node-down.ts): statements of their own only on a transition (or while
   // no node holds a lease), never in steady state; they must not fail a beat that succeeded.
-  const watch = activeEpoch !== null ? someoneSilent : row.activeLeaseRemainingMs === null; // a standby: while no lease is held
+  // A standby watches while no lease is held, in mode ONE (in mode ALL its serving peers watch).
+  const watch = activeEpoch !== null ? someoneSilent : row.mode === "ONE" && row.activeLeaseRemainingMs === null;
   if (beatOnTime(nodeId, row.heartbeatMs) && watch) await markSilentNodesDown({ db, nodeId, instanceId }).catch(() => undefined);
   if (row.markedDown) await recordNodeRecovered({ db, nodeId, instanceId }).catch(() => undefined);
   return row;
@@ -79,9 +82,9 @@ function beatStatement({ asyncCommit, active }: { asyncCommit: boolean; active: 
        RETURNING n.id, n.role, n."clusterId", n.maintenance, n."downSince",
          -- Renewal happens exactly when the old lease was still valid, and leaves the new one valid.
          COALESCE(n.role = 'ACTIVE' AND n."activeEpoch" = $3::bigint AND n."leaseExpiresAt" > now(), false) AS renewed,
-         c.epoch, c."failoverMode", c.paused, c."heartbeatMs", c."leaseMs", c."demoteTimeoutMs"
+         c.epoch, c."failoverMode", c.mode, c.paused, c."heartbeatMs", c."leaseMs", c."demoteTimeoutMs"
      )
-     SELECT hb.role::text AS role, hb.renewed, hb.epoch AS "clusterEpoch", hb."failoverMode"::text AS "failoverMode", hb.paused,
+     SELECT hb.role::text AS role, hb.renewed, hb.epoch AS "clusterEpoch", hb."failoverMode"::text AS "failoverMode", hb.mode::text AS mode, hb.paused,
        hb.maintenance, hb."heartbeatMs", hb."leaseMs", hb."demoteTimeoutMs",
        a.id AS "activeNodeId", a."leaseExpiresAt" AS "activeLeaseExpiresAt",
        CASE WHEN a."leaseExpiresAt" > now() THEN (EXTRACT(EPOCH FROM a."leaseExpiresAt" - now()) * 1000)::int END AS "activeLeaseRemainingMs",
@@ -92,7 +95,7 @@ function beatStatement({ asyncCommit, active }: { asyncCommit: boolean; active: 
        ${SILENT_NODE_SQL} AS "someoneSilent"`
            : ""
        }
-     FROM hb ${asyncCommit ? "CROSS JOIN async_commit " : ""}LEFT JOIN "Node" a ON a."clusterId" = hb."clusterId" AND a.role = 'ACTIVE'`;
+     FROM hb ${asyncCommit ? "CROSS JOIN async_commit " : ""}LEFT JOIN "Node" a ON a."clusterId" = hb."clusterId" AND a.role = 'ACTIVE' AND a.exclusive`;
 }
 
 /**

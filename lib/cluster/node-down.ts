@@ -48,14 +48,14 @@ function nodeDownCtes(): string {
          WHERE o."clusterId" = (SELECT "clusterId" FROM hb) AND o.id <> $1::uuid AND o."downSince" IS NULL
            AND o."lastHeartbeatAt" < now() - make_interval(secs => c."leaseMs" / 1000.0)
            AND NOT EXISTS (
-             SELECT 1 FROM "Node" a WHERE a."clusterId" = (SELECT "clusterId" FROM hb) AND a.role = 'ACTIVE'
+             SELECT 1 FROM "Node" a WHERE a."clusterId" = (SELECT "clusterId" FROM hb) AND a.role = 'ACTIVE' AND a.exclusive
                AND a."leaseExpiresAt" > now() AND a.id <> $1::uuid)
          FOR UPDATE OF o SKIP LOCKED)
        RETURNING d.id, d.name, d.role, d.maintenance, d."lastHeartbeatAt"
      ),
      down_audit AS (
-       INSERT INTO "AuditEvent" (actor, action, "clusterId", "clusterName", "nodeId", "nodeName", epoch, reason, details)
-       SELECT 'agent:' || hb."clusterName" || '/' || hb.name, 'node.down', hb."clusterId", hb."clusterName", dm.id, dm.name, hb.epoch,
+       INSERT INTO "AuditEvent" (actor, action, "clusterId", "clusterName", service, "nodeId", "nodeName", epoch, reason, details)
+       SELECT 'agent:' || hb."clusterName" || '/' || hb.name, 'node.down', hb."clusterId", hb."clusterName", hb.service, dm.id, dm.name, hb.epoch,
          'no heartbeat for ' || round(EXTRACT(EPOCH FROM now() - dm."lastHeartbeatAt")::numeric, 1) || ' s (seen by ' || hb.name || ')',
          jsonb_build_object('role', dm.role, 'maintenance', dm.maintenance, 'lastHeartbeatAt', dm."lastHeartbeatAt", 'seenBy', hb.name)
        FROM down_marked dm CROSS JOIN hb
@@ -64,7 +64,7 @@ function nodeDownCtes(): string {
 }
 
 const WATCH = `WITH hb AS (
-       SELECT n.id, n.name, n."clusterId", c.name AS "clusterName", c.epoch FROM "Node" n JOIN "Cluster" c ON c.id = n."clusterId"
+       SELECT n.id, n.name, n."clusterId", c.name AS "clusterName", c.service, c.epoch FROM "Node" n JOIN "Cluster" c ON c.id = n."clusterId"
        WHERE n.id = $1::uuid AND n."agentInstance" = $2::uuid
      ),
      ${nodeDownCtes()}
@@ -87,10 +87,10 @@ export async function recordNodeRecovered({ db, nodeId, instanceId }: { db: DbHa
      up AS (
        UPDATE "Node" n SET "downSince" = NULL FROM "Cluster" c
        WHERE n.id = $1::uuid AND n."agentInstance" = $2::uuid AND n."downSince" IS NOT NULL AND c.id = n."clusterId"
-       RETURNING n.id, n.name, n."clusterId", c.name AS "clusterName", c.epoch
+       RETURNING n.id, n.name, n."clusterId", c.name AS "clusterName", c.service, c.epoch
      )
-     INSERT INTO "AuditEvent" (actor, action, "clusterId", "clusterName", "nodeId", "nodeName", epoch, reason, details)
-     SELECT 'agent:' || up."clusterName" || '/' || up.name, 'node.recovered', up."clusterId", up."clusterName", up.id, up.name, up.epoch,
+     INSERT INTO "AuditEvent" (actor, action, "clusterId", "clusterName", service, "nodeId", "nodeName", epoch, reason, details)
+     SELECT 'agent:' || up."clusterName" || '/' || up.name, 'node.recovered', up."clusterId", up."clusterName", up.service, up.id, up.name, up.epoch,
        'heartbeating again' || COALESCE(' after ' || round(EXTRACT(EPOCH FROM now() - was."downSince")::numeric, 1) || ' s marked down', ''),
        jsonb_build_object('downSince', was."downSince")
      FROM up LEFT JOIN was ON true

@@ -7,6 +7,12 @@ import { DEFAULT_TIMINGS, timingProblem, type Timings } from "./timing";
 export type RegisterNodeOptions = {
   db: DbHandle;
   clusterName: string;
+  /** The service of the cluster this row serves (default "main": a cluster of one service). */
+  service?: string;
+  /** ONE or ALL; left out, the service's own (ONE for a new one). A different mode than the service's is refused. */
+  mode?: "ONE" | "ALL";
+  /** ALL mode: the fewest serving nodes before service.below_minimum, for a service this registration creates. */
+  minActive?: number;
   nodeName: string;
   host: string;
   agentVersion: string;
@@ -18,7 +24,7 @@ export type RegisterNodeOptions = {
   timings?: Partial<Timings>;
 };
 
-export type RegisteredNode = Timings & { clusterId: string; nodeId: string };
+export type RegisteredNode = Timings & { clusterId: string; nodeId: string; mode: "ONE" | "ALL" };
 
 type Row = { id: string; role: "ACTIVE" | "STANDBY"; agentInstance: string | null; host: string; alive: boolean; ageMs: number | null };
 
@@ -30,6 +36,9 @@ type Row = { id: string; role: "ACTIVE" | "STANDBY"; agentInstance: string | nul
 export async function registerNode({
   db,
   clusterName,
+  service = "main",
+  mode,
+  minActive,
   nodeName,
   host,
   agentVersion,
@@ -45,17 +54,29 @@ export async function registerNode({
       demoteTimeoutMs: timings.demoteTimeoutMs ?? DEFAULT_TIMINGS.demoteTimeoutMs,
     };
     await tx.execute(
-      `INSERT INTO "Cluster" (id, name, "heartbeatMs", "leaseMs", "demoteTimeoutMs", "updatedAt") VALUES (gen_random_uuid(), $1, $2, $3, $4, now())
-       ON CONFLICT (name) DO NOTHING`,
-      [clusterName, wanted.heartbeatMs, wanted.leaseMs, wanted.demoteTimeoutMs],
+      `INSERT INTO "Cluster" (id, name, service, mode, "minActive", "heartbeatMs", "leaseMs", "demoteTimeoutMs", "updatedAt")
+       VALUES (gen_random_uuid(), $1, $2, COALESCE($3::"ServiceMode", 'ONE'), COALESCE($4::int, 1), $5, $6, $7, now())
+       ON CONFLICT (name, service) DO NOTHING`,
+      [clusterName, service, mode ?? null, minActive ?? null, wanted.heartbeatMs, wanted.leaseMs, wanted.demoteTimeoutMs],
     );
-    const [cluster] = await tx.query<Timings & { id: string }>(`SELECT id, "heartbeatMs", "leaseMs", "demoteTimeoutMs" FROM "Cluster" WHERE name = $1`, [
-      clusterName,
-    ]);
+    const [cluster] = await tx.query<Timings & { id: string; mode: "ONE" | "ALL" }>(
+      `SELECT id, mode::text AS mode, "heartbeatMs", "leaseMs", "demoteTimeoutMs" FROM "Cluster" WHERE name = $1 AND service = $2`,
+      [clusterName, service],
+    );
+    const what = service === "main" ? `cluster ${clusterName}` : `service ${service} of cluster ${clusterName}`;
+    if (mode && mode !== cluster.mode) {
+      throw new AppError("INVALID", `${what} runs in mode ${cluster.mode}; this agent asked for mode ${mode} (a service's mode is fixed when it is created)`);
+    }
     // Settings written past the console (by hand in SQL) must not make fencing unsafe.
     const problem = timingProblem(cluster);
-    if (problem) throw new AppError("INVALID", `cluster ${clusterName} has unsafe timings: ${problem}; fix them in the console`);
-    const registered = { clusterId: cluster.id, heartbeatMs: cluster.heartbeatMs, leaseMs: cluster.leaseMs, demoteTimeoutMs: cluster.demoteTimeoutMs };
+    if (problem) throw new AppError("INVALID", `${what} has unsafe timings: ${problem}; fix them in the console`);
+    const registered = {
+      clusterId: cluster.id,
+      mode: cluster.mode,
+      heartbeatMs: cluster.heartbeatMs,
+      leaseMs: cluster.leaseMs,
+      demoteTimeoutMs: cluster.demoteTimeoutMs,
+    };
     const audit = (nodeId: string, reason: string, wasActive = false) =>
       insertAudit(tx, {
         actor,
@@ -74,10 +95,10 @@ export async function registerNode({
     // takes a KEY SHARE lock on the cluster row, so a join waits out an election in progress.) A
     // name taken meanwhile, even by a registration not yet committed, falls to the locked path.
     const [inserted] = await tx.query<{ id: string }>(
-      `INSERT INTO "Node" (id, "clusterId", name, host, "agentVersion", "agentInstance", priority, "startedAt", "lastHeartbeatAt")
-       VALUES (gen_random_uuid(), $1::uuid, $2, $3, $4, $5::uuid, COALESCE($6::int, 100), now(), now())
+      `INSERT INTO "Node" (id, "clusterId", name, host, "agentVersion", "agentInstance", priority, exclusive, "startedAt", "lastHeartbeatAt")
+       VALUES (gen_random_uuid(), $1::uuid, $2, $3, $4, $5::uuid, COALESCE($6::int, 100), $7, now(), now())
        ON CONFLICT ("clusterId", name) DO NOTHING RETURNING id`,
-      [cluster.id, nodeName, host, agentVersion, instanceId, priority ?? null],
+      [cluster.id, nodeName, host, agentVersion, instanceId, priority ?? null, cluster.mode === "ONE"],
     );
     if (inserted) {
       await audit(inserted.id, "new node");

@@ -1,5 +1,7 @@
 import { toSql, type DbHandle } from "../db/sql";
 import { agentActor, insertAudit } from "./audit";
+import { lockCluster } from "./cluster-lock";
+import { noteServingCount } from "./serving";
 
 export type ReleaseLeaseOptions = {
   db: DbHandle;
@@ -35,6 +37,9 @@ export async function releaseLease({
   holdOffMs = 0,
 }: ReleaseLeaseOptions): Promise<{ changed: boolean }> {
   return toSql(db).transaction(async (tx) => {
+    // Under the service lock, as every role change: an ALL-mode service counts its serving nodes after it.
+    const [{ mode }] = (await tx.query<{ mode: string }>(`SELECT mode::text AS mode FROM "Cluster" WHERE id = $1::uuid`, [clusterId])) as [{ mode: string }];
+    const locked = mode === "ALL" ? await lockCluster(tx, clusterId, { nodes: false }) : null;
     const changed =
       (await tx.execute(
         `UPDATE "Node" SET role = 'STANDBY', "leaseExpiresAt" = NULL, "activeEpoch" = NULL,
@@ -54,6 +59,7 @@ export async function releaseLease({
       reason,
       details: { rowChanged: changed },
     });
+    if (changed && locked) await noteServingCount(tx, locked.cluster, agentActor(clusterName, nodeName));
     return { changed };
   });
 }

@@ -3,7 +3,15 @@ import { insertAudit } from "./audit";
 import { AppError } from "../errors";
 import { lockCluster } from "./cluster-lock";
 
-export type RemoveNodeOptions = { db: DbHandle; clusterName: string; nodeName: string; actor: string; reason?: string };
+export type RemoveNodeOptions = {
+  db: DbHandle;
+  clusterName: string;
+  /** Left out: the cluster's only service. */
+  service?: string;
+  nodeName: string;
+  actor: string;
+  reason?: string;
+};
 
 type Target = {
   id: string;
@@ -22,9 +30,9 @@ type Target = {
  * the audit log. If its agent ever comes back it is told its row is gone and stops; started again,
  * it joins as a new node.
  */
-export async function removeNode({ db, clusterName, nodeName, actor, reason = "" }: RemoveNodeOptions): Promise<void> {
+export async function removeNode({ db, clusterName, service, nodeName, actor, reason = "" }: RemoveNodeOptions): Promise<void> {
   await toSql(db).transaction(async (tx) => {
-    const locked = await lockCluster(tx, { name: clusterName }, { nodes: false });
+    const locked = await lockCluster(tx, { clusterName, service }, { nodes: false });
     if (!locked) throw new AppError("NOT_FOUND", `cluster ${clusterName} not found`);
     const { cluster } = locked;
     const [node] = await tx.query<Target>(

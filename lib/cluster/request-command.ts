@@ -52,6 +52,12 @@ export async function requestCommand({
     const locked = await lockCluster(tx, clusterId, { nodes: false });
     if (!locked) throw new AppError("NOT_FOUND", "cluster not found");
     const { cluster } = locked;
+    if (cluster.mode === "ALL") {
+      throw new AppError(
+        "PRECONDITION_FAILED",
+        `service ${cluster.service} of cluster ${cluster.name} runs on every healthy node (mode ALL): there is no role to move; put a node in maintenance to take it out`,
+      );
+    }
     const nodes = await tx.query<NodeState>(
       `SELECT id, name, role::text AS role, maintenance,
          COALESCE(${healthyHeartbeatSql('"lastHeartbeatAt"', "$2::int")}, false) AS healthy,

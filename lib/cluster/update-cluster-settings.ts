@@ -16,20 +16,28 @@ export type ClusterSettings = {
   failoverLimit?: number;
   failoverWindowMs?: number;
 };
-export type UpdateClusterSettingsOptions = { db: DbHandle; clusterName: string; settings: ClusterSettings; actor: string; reason?: string };
+export type UpdateClusterSettingsOptions = {
+  db: DbHandle;
+  clusterName: string;
+  /** Left out: the cluster's only service. */
+  service?: string;
+  settings: ClusterSettings;
+  actor: string;
+  reason?: string;
+};
 
 /**
  * Changes failover mode, timings and flap damping, audited in one row with { setting: { from, to } }
  * of what changed. The resulting set of timings is checked as a whole, under the cluster row lock,
  * so two admins changing one value each cannot combine into a bad set.
  */
-export async function updateClusterSettings({ db, clusterName, settings, actor, reason = "" }: UpdateClusterSettingsOptions): Promise<Cluster> {
+export async function updateClusterSettings({ db, clusterName, service, settings, actor, reason = "" }: UpdateClusterSettingsOptions): Promise<Cluster> {
   for (const [key, { min, max }] of Object.entries(FLAP_DAMPING_BOUNDS)) {
     const v = settings[key as keyof typeof FLAP_DAMPING_BOUNDS];
     if (v !== undefined && (!Number.isInteger(v) || v < min || v > max)) throw new AppError("INVALID", `${key} must be an integer from ${min} to ${max}`);
   }
   return toSql(db).transaction(async (tx) => {
-    const locked = await lockCluster(tx, { name: clusterName }, { nodes: false });
+    const locked = await lockCluster(tx, { clusterName, service }, { nodes: false });
     if (!locked) throw new AppError("NOT_FOUND", `cluster ${clusterName} not found`);
     const [before] = await tx.query<Cluster>(`SELECT * FROM "Cluster" WHERE id = $1::uuid`, [locked.cluster.id]);
     const after = {

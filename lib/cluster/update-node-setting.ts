@@ -10,6 +10,8 @@ export type NodeSetting = { maintenance: boolean } | { priority: number };
 export type UpdateNodeSettingOptions = {
   db: DbHandle;
   clusterName: string;
+  /** Left out: the cluster's only service. */
+  service?: string;
   nodeName: string;
   actor: string;
   reason: string;
@@ -21,10 +23,10 @@ export type UpdateNodeSettingOptions = {
  * The console's per-node settings (maintenance, priority): under the cluster row lock that
  * elections take, so a change and an election never interleave; idempotent (no change, no audit); audited.
  */
-export async function updateNodeSetting({ db, clusterName, nodeName, actor, reason, setting, audit }: UpdateNodeSettingOptions): Promise<Node> {
+export async function updateNodeSetting({ db, clusterName, service, nodeName, actor, reason, setting, audit }: UpdateNodeSettingOptions): Promise<Node> {
   const [[column, value]] = Object.entries(setting) as ["maintenance" | "priority", unknown][];
   return toSql(db).transaction(async (tx) => {
-    const locked = await lockCluster(tx, { name: clusterName }, { nodes: false });
+    const locked = await lockCluster(tx, { clusterName, service }, { nodes: false });
     if (!locked) throw new AppError("NOT_FOUND", `cluster ${clusterName} not found`);
     const { cluster } = locked;
     const [node] = await tx.query<Node>(`SELECT * FROM "Node" WHERE "clusterId" = $1::uuid AND name = $2 FOR UPDATE`, [cluster.id, nodeName]);

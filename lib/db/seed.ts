@@ -22,5 +22,5 @@ export async function ensureAdminUser({ prisma, email, password }: EnsureAdminUs
 export const DEMO_CLUSTER = "demo";
 
 export async function ensureDemoCluster(prisma: PrismaClient, name = DEMO_CLUSTER) {
-  return prisma.cluster.upsert({ where: { name }, update: {}, create: { name } });
+  return prisma.cluster.upsert({ where: { name_service: { name, service: "main" } }, update: {}, create: { name } });
 }

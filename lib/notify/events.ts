@@ -10,6 +10,8 @@ export const NOTIFY_EVENT_GROUPS = [
   { label: "Checks", events: ["check.failing", "check.passing", "check.no_standby"] },
   { label: "Self-fence", events: ["agent.self_fenced"] },
   { label: "Hook failed", events: ["hook.failed"] },
+  { label: "Active-active below minimum / restored", events: ["service.below_minimum", "service.minimum_restored"] },
+  { label: "Rebalance finished or failed", events: ["rebalance.finished", "rebalance.failed"] },
 ] as const;
 
 export type NotifyEvent = (typeof NOTIFY_EVENT_GROUPS)[number]["events"][number];

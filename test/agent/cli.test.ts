@@ -168,14 +168,16 @@ describe("agent lifecycle", () => {
     agents.push(creator);
     await creator.waitForLine((l) => l.msg === "registered");
     const timed = { heartbeatMs: true, leaseMs: true, demoteTimeoutMs: true };
-    expect(await t.prisma.cluster.findUniqueOrThrow({ where: { name: "timed" }, select: timed })).toEqual({
+    expect(await t.prisma.cluster.findUniqueOrThrow({ where: { name_service: { name: "timed", service: "main" } }, select: timed })).toEqual({
       heartbeatMs: 300,
       leaseMs: 2400,
       demoteTimeoutMs: 1200,
     });
     // The database itself refuses unsafe timings, whoever writes them...
     await expect(t.prisma.cluster.create({ data: { name: "unsafe", heartbeatMs: 1000, leaseMs: 1500 } })).rejects.toThrow(/Cluster_timings_safe/);
-    await expect(t.prisma.cluster.update({ where: { name: "timed" }, data: { demoteTimeoutMs: 1600 } })).rejects.toThrow(/Cluster_timings_safe/);
+    await expect(t.prisma.cluster.update({ where: { name_service: { name: "timed", service: "main" } }, data: { demoteTimeoutMs: 1600 } })).rejects.toThrow(
+      /Cluster_timings_safe/,
+    );
     // ...and an agent refuses them from a database without that constraint.
     await t.prisma.$executeRawUnsafe(`ALTER TABLE "Cluster" DROP CONSTRAINT "Cluster_timings_safe"`);
     await t.prisma.cluster.create({ data: { name: "unsafe", heartbeatMs: 1000, leaseMs: 1500 } }); // written past the console

@@ -161,7 +161,7 @@ const STEPS: Step[] = [
     expectedStatus: 200,
     expectedBody: { cluster: { paused: true } },
     check: async (prisma) => {
-      expect((await prisma.cluster.findUniqueOrThrow({ where: { name: "alpha" } })).paused).toBe(true);
+      expect((await prisma.cluster.findUniqueOrThrow({ where: { name_service: { name: "alpha", service: "main" } } })).paused).toBe(true);
       expect(await lastAudit(prisma)).toMatchObject({
         action: "cluster.paused",
         actor: "user:operator@example.com",
@@ -244,7 +244,7 @@ const STEPS: Step[] = [
     expectedStatus: 200,
     expectedBody: { cluster: { heartbeatMs: 500, leaseMs: 3000, demoteTimeoutMs: 1500 } },
     check: async (prisma) => {
-      expect((await prisma.cluster.findUniqueOrThrow({ where: { name: "alpha" } })).demoteTimeoutMs).toBe(1500);
+      expect((await prisma.cluster.findUniqueOrThrow({ where: { name_service: { name: "alpha", service: "main" } } })).demoteTimeoutMs).toBe(1500);
       expect(await lastAudit(prisma)).toMatchObject({
         action: "cluster.settings_changed",
         actor: "user:admin@example.com",
@@ -283,7 +283,7 @@ const STEPS: Step[] = [
     expectedStatus: 200,
     expectedBody: { cluster: { checkHoldOffMs: 30_000, failoverLimit: 5, failoverWindowMs: 300_000 } },
     check: async (prisma) => {
-      expect(await prisma.cluster.findUniqueOrThrow({ where: { name: "alpha" } })).toMatchObject({
+      expect(await prisma.cluster.findUniqueOrThrow({ where: { name_service: { name: "alpha", service: "main" } } })).toMatchObject({
         checkHoldOffMs: 30_000,
         failoverLimit: 5,
         failoverWindowMs: 300_000,
@@ -442,7 +442,7 @@ describe("the API, step by step as an operator uses it", () => {
   });
 
   it("a command's hook outcomes, as the agents record them, are in its read and in the cluster detail", async () => {
-    const beta = await t.prisma.cluster.findUniqueOrThrow({ where: { name: "beta" } });
+    const beta = await t.prisma.cluster.findUniqueOrThrow({ where: { name_service: { name: "beta", service: "main" } } });
     const target = await t.prisma.node.findFirstOrThrow({ where: { clusterId: beta.id, name: "node-y" } });
     const hookOutcomes = {
       demote: { node: "node-x", ok: true, ms: 3012 },
@@ -576,7 +576,7 @@ describe("the API, step by step as an operator uses it", () => {
     await t.prisma.user.update({ where: { email: "viewer@example.com" }, data: { disabled: true } });
     const disabled = await callApi(server.url, cookies.viewer, { path: "/api/v1/clusters" });
     expect(disabled).toMatchObject({ status: 401, body: { error: { code: "UNAUTHENTICATED" } } });
-    expect((await t.prisma.cluster.findUniqueOrThrow({ where: { name: "beta" } })).paused).toBe(false);
+    expect((await t.prisma.cluster.findUniqueOrThrow({ where: { name_service: { name: "beta", service: "main" } } })).paused).toBe(false);
   });
 
   it("a database that cannot be reached is a 503 with a plain message, never internals", async () => {

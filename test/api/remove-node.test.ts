@@ -74,7 +74,7 @@ describe("DELETE /api/v1/clusters/:name/nodes/:node", () => {
   });
 
   it("refuses the target of an open command until it is cancelled", async () => {
-    const cluster = await bed.t.prisma.cluster.findUniqueOrThrow({ where: { name: "gamma" } });
+    const cluster = await bed.t.prisma.cluster.findUniqueOrThrow({ where: { name_service: { name: "gamma", service: "main" } } });
     const target = await bed.t.prisma.node.findFirstOrThrow({ where: { clusterId: cluster.id, name: "g-targeted" } });
     const command = await bed.t.prisma.command.create({
       data: {
@@ -93,7 +93,7 @@ describe("DELETE /api/v1/clusters/:name/nodes/:node", () => {
   });
 
   it("removes a standby silent for longer than a lease (or never heard from), audited with the reason; its past commands stay", async () => {
-    const cluster = await bed.t.prisma.cluster.findUniqueOrThrow({ where: { name: "gamma" } });
+    const cluster = await bed.t.prisma.cluster.findUniqueOrThrow({ where: { name_service: { name: "gamma", service: "main" } } });
     const gone = await bed.t.prisma.node.findFirstOrThrow({ where: { clusterId: cluster.id, name: "g-gone" } });
     const past = await bed.t.prisma.command.create({
       data: {

@@ -104,7 +104,7 @@ describe("users, tokens and sign-in hardening", () => {
   });
 
   it("refuses cookie-authenticated mutations from another origin or without one (CSRF), changing nothing", async () => {
-    const before = await t.prisma.cluster.findUniqueOrThrow({ where: { name: "alpha" } });
+    const before = await t.prisma.cluster.findUniqueOrThrow({ where: { name_service: { name: "alpha", service: "main" } } });
     for (const origin of ["https://evil.example", undefined]) {
       const res = await fetch(`${server.url}/api/v1/clusters/alpha`, {
         method: "PATCH",
@@ -114,7 +114,7 @@ describe("users, tokens and sign-in hardening", () => {
       expect(res.status).toBe(403);
       expect(await res.json()).toEqual({ error: { code: "FORBIDDEN", message: expect.stringMatching(/cross-site request refused/) } });
     }
-    expect((await t.prisma.cluster.findUniqueOrThrow({ where: { name: "alpha" } })).paused).toBe(before.paused);
+    expect((await t.prisma.cluster.findUniqueOrThrow({ where: { name_service: { name: "alpha", service: "main" } } })).paused).toBe(before.paused);
   });
 
   it(`locks an account for ${LOCKOUT.minutes} minutes after ${LOCKOUT.failures} failed sign-ins, even with the right password, and audits it`, async () => {

@@ -29,7 +29,7 @@ describe("console writes and reads in lib/cluster", () => {
   afterAll(async () => t.drop());
 
   it("health comes from heartbeat age measured by PostgreSQL", async () => {
-    const cluster = await t.prisma.cluster.findUniqueOrThrow({ where: { name: "c1" } });
+    const cluster = await t.prisma.cluster.findUniqueOrThrow({ where: { name_service: { name: "c1", service: "main" } } });
     const views = await queryNodeViews(t.prisma, [cluster]);
     expect(Object.fromEntries(views.map((v) => [v.name, v.health]))).toEqual({ fresh: "healthy", late: "suspect", silent: "down", never: "down" });
     const fresh = views.find((v) => v.name === "fresh")!;

@@ -78,7 +78,10 @@ describe("failover notifications end to end (agents, two consoles, a webhook rec
     const latencyMs = failover.at - killedAt;
     console.log(`failover announced ${latencyMs} ms after kill -9 (budget ${FAST.heartbeatMs + FAST.leaseMs + 1000} ms)`);
     expect(latencyMs).toBeLessThanOrEqual(FAST.heartbeatMs + FAST.leaseMs + 1000);
-    const [active] = await activeNodes(t.prisma, (await t.prisma.cluster.findUniqueOrThrow({ where: { name: CLUSTER } })).id);
+    const [active] = await activeNodes(
+      t.prisma,
+      (await t.prisma.cluster.findUniqueOrThrow({ where: { name_service: { name: CLUSTER, service: "main" } } })).id,
+    );
     expect(JSON.parse(failover.body)).toMatchObject({
       event: "failover.promoted",
       cluster: CLUSTER,

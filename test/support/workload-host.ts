@@ -7,6 +7,7 @@ import { Workload } from "../../agent/workload";
 const [dir, graceMs] = [process.argv[2], BigInt(process.argv[3])];
 const workload = new Workload({
   cluster: "c",
+  service: "main",
   node: "n",
   log: createLogger({}, "warn"),
   hooks: { timeoutMs: 30_000 },

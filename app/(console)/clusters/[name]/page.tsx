@@ -13,7 +13,7 @@ export default async function ClusterPage({ params }: { params: Promise<{ name: 
   await requirePageUser(); // before the lookup: whether a cluster exists is not for the signed-out
   const name = decodeURIComponent((await params).name);
   if (!nameSchema.safeParse(name).success) notFound();
-  const cluster = await db().cluster.findUnique({ where: { name }, select: { id: true } });
+  const cluster = await db().cluster.findFirst({ where: { name }, select: { id: true } });
   if (!cluster) notFound();
   return <ClusterView name={name} />;
 }
