@@ -30,52 +30,65 @@ async function main() {
   }
   const log = createLogger({ cluster: config.cluster, node: config.node }, config.logLevel);
   await waitForDatabase(config.db, config.connectTimeoutMs, log);
-  const pool = createPgPool(config.db, 3);
+  // Two connections per service beside the listener's: a beat and a hook's or check's record at once.
+  const pool = createPgPool(config.db, 1 + 2 * config.services.length);
   const handles: { listener?: { close(): Promise<void> }; health?: { port: number; close(): Promise<void> } } = {};
   let shuttingDown = false;
   const shutdown = async (signal: string, code = 0) => {
     if (shuttingDown) return;
     shuttingDown = true;
     log.info("stopping", { signal });
-    // The agent first: it drains and releases its lease; nothing below may hold that up.
-    await agent.stop();
+    // The agents first: they drain and release their leases; nothing below may hold that up.
+    await Promise.all(agents.map((a) => a.stop()));
     setTimeout(() => process.exit(code), 3000).unref(); // the rest is cleanup: bounded
     await handles.listener?.close();
     await handles.health?.close();
     await Promise.race([pool.end().catch(() => {}), new Promise((r) => setTimeout(r, 2000))]);
     process.exit(code);
   };
-  const agent: NodeAgent = new NodeAgent({
-    db: pgPoolSql(pool),
-    clusterName: config.cluster,
-    nodeName: config.node,
-    host: config.host,
-    agentVersion: pkg.version,
-    instanceId: randomUUID(),
-    priority: config.priority,
-    timings: { heartbeatMs: config.heartbeatMs, leaseMs: config.leaseMs, demoteTimeoutMs: config.demoteTimeoutMs },
-    hooks: { promote: config.onPromote, demote: config.onDemote, timeoutMs: config.hookTimeoutMs },
-    supervise: config.supervise,
-    checks: { specs: config.checks, tuning: config.checkTuning },
-    log,
-    onFatal: (message) => {
-      log.error(message);
-      void shutdown("fatal", 1);
-    },
-  });
+  // One NodeAgent per service: each its own row, lease, workload and checks (a service is the unit
+  // of the single-active protocol); they share this process, its pool and its listener.
+  const several = config.services.length > 1;
+  const agents = config.services.map(
+    (s) =>
+      new NodeAgent({
+        db: pgPoolSql(pool),
+        clusterName: config.cluster,
+        service: s.service,
+        mode: s.mode,
+        minActive: s.minActive,
+        nodeName: config.node,
+        host: config.host,
+        agentVersion: pkg.version,
+        instanceId: randomUUID(),
+        priority: s.priority,
+        timings: { heartbeatMs: s.heartbeatMs, leaseMs: s.leaseMs, demoteTimeoutMs: s.demoteTimeoutMs },
+        hooks: { promote: s.onPromote, demote: s.onDemote, timeoutMs: s.hookTimeoutMs },
+        supervise: s.supervise,
+        checks: { specs: s.checks, tuning: s.checkTuning },
+        log: several || s.service !== "main" ? createLogger({ cluster: config.cluster, service: s.service, node: config.node }, config.logLevel) : log,
+        onFatal: (message) => {
+          log.error(message);
+          void shutdown("fatal", 1);
+        },
+      }),
+  );
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
   try {
-    await retryWhileUnreachable(() => startOrWaitOnce(agent, log), config.connectTimeoutMs, log);
+    await Promise.all(agents.map((agent) => retryWhileUnreachable(() => startOrWaitOnce(agent, log), config.connectTimeoutMs, log)));
   } catch (err) {
     if (err instanceof AppError) fail(err.message);
     throw err;
   }
-  handles.listener = listenForCommands({ url: config.db, clusterId: agent.clusterId!, onWake: () => agent.wake(), log });
+  // A role change in one service wakes them all: placement counts the leases this server holds in
+  // the others, so a standby of another service may have just become (or stopped being) the best.
+  const wakeAll = () => agents.forEach((a) => a.wake());
+  handles.listener = listenForCommands({ url: config.db, clusterIds: agents.map((a) => a.clusterId!), onWake: wakeAll, log });
   if (config.healthPort !== undefined) {
-    const health = await startHealthServer(config.healthPort, config.healthHost, () => agent.status());
+    const health = await startHealthServer(config.healthPort, config.healthHost, () => agents.map((a) => a.status()));
     handles.health = health;
-    log.info("health endpoint listening", { port: health.port, paths: ["/health", "/active"] });
+    log.info("health endpoint listening", { port: health.port, paths: several ? ["/health", "/services/<name>/active"] : ["/health", "/active"] });
   }
 }
 

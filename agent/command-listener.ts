@@ -4,10 +4,12 @@ import type { Logger } from "./log";
 
 /**
  * LISTENs on "cluster_command" (notified on command inserts, status changes and role changes) and
- * calls onWake for this cluster's notifications, so commands start within milliseconds instead of
- * at the next tick. Reconnects on its own; the tick loop's polling covers any gap.
+ * calls onWake for the notifications of this agent's services (their Cluster row ids), so commands
+ * start within milliseconds instead of at the next tick. Reconnects on its own; the tick loop's
+ * polling covers any gap.
  */
-export function listenForCommands({ url, clusterId, onWake, log }: { url: string; clusterId: string; onWake: () => void; log: Logger }) {
+export function listenForCommands({ url, clusterIds, onWake, log }: { url: string; clusterIds: string[]; onWake: () => void; log: Logger }) {
+  const mine = new Set(clusterIds);
   let client: pg.Client | null = null;
   let closed = false;
   let retry: NodeJS.Timeout | undefined;
@@ -25,7 +27,7 @@ export function listenForCommands({ url, clusterId, onWake, log }: { url: string
     client = c;
     c.on("error", reconnect);
     c.on("end", reconnect);
-    c.on("notification", (n) => n.payload === clusterId && onWake());
+    c.on("notification", (n) => n.payload !== undefined && mine.has(n.payload) && onWake());
     try {
       await c.connect();
       await c.query("LISTEN cluster_command");

@@ -2,7 +2,7 @@ import os from "node:os";
 import { parseArgs } from "node:util";
 import { PRIORITY_MAX } from "../lib/cluster/priority";
 import { spawnSync } from "node:child_process";
-import { accessSync, constants, statSync } from "node:fs";
+import { accessSync, constants, readFileSync, statSync } from "node:fs";
 import { DEFAULT_TIMINGS, timingProblem } from "../lib/cluster/timing";
 import { splitHostPort, type CheckSpec, type CheckTuning } from "./checks";
 import { parseDatabaseTarget } from "../lib/db/database-url";
@@ -12,9 +12,19 @@ export const USAGE = `usage: cluster-agent --cluster NAME --node NAME [options]
   --cluster NAME         cluster to join (created on first use)            env CLUSTER_NAME
   --node NAME            this node's name, unique in the cluster            env NODE_NAME
   --db URL               PostgreSQL URL shared by the cluster              env DATABASE_URL
+  --service NAME         the service of the cluster this agent serves (default main)  env SERVICE_NAME
+  --mode ONE|ALL         ONE: one node serves at a time; ALL: every healthy node serves (active-active);
+                         fixed when the service is created (default: the service's, ONE for a new one)  env SERVICE_MODE
+  --min-active N         ALL mode: fewer serving nodes than N is an event (default 1; new services)  env MIN_ACTIVE
+  --service-config FILE  host several services: JSON { "services": [ { "service": "ocr", "supervise": "...",
+                         "check-http": [...], ... }, ... ] }, each entry keyed by the per-service flags
+                         without dashes (service, mode, min-active, priority, on-promote, on-demote,
+                         supervise, hook-timeout-ms, heartbeat-ms, lease-ms, demote-timeout-ms, and the
+                         check flags); these are then not allowed as flags or variables  env SERVICE_CONFIG
   --priority N           election priority, 0 = never promoted automatically (default: keep, 100 for a new node)  env NODE_PRIORITY
   --host NAME            host name shown in the console (default: os.hostname())  env NODE_HOST
-  --health-port P        serve GET /health and GET /active on P (0 = any free port; default: off)  env HEALTH_PORT
+  --health-port P        serve GET /health and GET /active (several services: GET /services/NAME/active)
+                         on P (0 = any free port; default: off)  env HEALTH_PORT
   --health-host ADDR     address to bind the health endpoint (default 0.0.0.0)  env HEALTH_HOST
   --on-promote CMD       shell command run after becoming active           env ON_PROMOTE
   --on-demote CMD        shell command run when leaving the active role    env ON_DEMOTE
@@ -38,7 +48,7 @@ export const USAGE = `usage: cluster-agent --cluster NAME --node NAME [options]
   --log-level LEVEL      debug | info | warn | error (default info)        env LOG_LEVEL
   --help                 show this text
 
-Hooks and the supervised process get CLUSTER, NODE, ROLE and EPOCH in their environment; each
+Hooks and the supervised process get CLUSTER, SERVICE, NODE, ROLE and EPOCH in their environment; each
 runs in a process group of its own, killed whole on timeout. Heartbeat, lease and demote budget
 are cluster settings: --heartbeat-ms/--lease-ms/--demote-timeout-ms apply when this agent creates
 the cluster; after that, change them in the console (agents follow within one heartbeat). The
@@ -48,7 +58,12 @@ exceed 2 x heartbeat + fencing margin + demote budget.
 Checks: an active whose checks fail steps down to a standby whose checks pass (it keeps the role
 when none does); a standby whose checks fail is never elected. Environment variables of the
 repeatable check flags take one check per line. A check command sees only PATH, LANG, CLUSTER,
-NODE and ROLE, not the agent's environment.`;
+SERVICE, NODE and ROLE, not the agent's environment.
+
+Services: a server may host several services of one cluster, each with its own lease, epoch,
+hooks or supervised command, and checks. A service without an active goes to the best eligible
+server: priority first, then the server holding the fewest other services, then by name; a dead
+server's services move one by one to the survivors, spread over them.`;
 
 // Hand-written checks rather than zod: zod is ~0.7 MB of the 1 MB agent bundle and ~10 MB of
 // the agent's RSS (budget 60 MB); the messages are the ones the zod schema gave.
@@ -112,14 +127,12 @@ const logLevel: Check<(typeof LOG_LEVELS)[number]> = (v) =>
     ? { ok: true, value: v as (typeof LOG_LEVELS)[number] }
     : { ok: false, message: `Invalid option: expected one of ${LOG_LEVELS.map((l) => `"${l}"`).join("|")}` };
 
-export type AgentConfig = {
-  cluster: string;
-  node: string;
-  db: string;
+/** One service this agent hosts: its own row, lease, hooks or supervised command, and checks. */
+export type ServiceConfig = {
+  service: string;
+  mode?: "ONE" | "ALL";
+  minActive?: number;
   priority?: number;
-  host: string;
-  healthPort?: number;
-  healthHost: string;
   onPromote?: string;
   onDemote?: string;
   supervise?: string;
@@ -129,19 +142,43 @@ export type AgentConfig = {
   demoteTimeoutMs?: number;
   checks: CheckSpec[];
   checkTuning: CheckTuning;
-  connectTimeoutMs: number;
-  logLevel: (typeof LOG_LEVELS)[number];
 };
 
+export type AgentConfig = {
+  cluster: string;
+  node: string;
+  db: string;
+  host: string;
+  healthPort?: number;
+  healthHost: string;
+  connectTimeoutMs: number;
+  logLevel: (typeof LOG_LEVELS)[number];
+  serviceConfig?: string;
+  /** One (from the flags) or several (from --service-config), in the order given. */
+  services: ServiceConfig[];
+};
+
+type Fields<T> = { [K in keyof T]-?: { check: Check<NonNullable<T[K]>>; required?: true; default?: () => T[K] } };
+type ProcessConfig = Omit<AgentConfig, "services">;
+type ServiceFlagValues = Omit<ServiceConfig, "checks" | "checkTuning">;
+
 // In this order problems are reported; a default applies when the value is absent (undefined: optional).
-const FIELDS: { [K in keyof AgentConfig]-?: { check: Check<NonNullable<AgentConfig[K]>>; required?: true; default?: () => AgentConfig[K] } } = {
+const PROCESS_FIELDS: Fields<ProcessConfig> = {
   cluster: { check: name, required: true },
   node: { check: name, required: true },
   db: { check: databaseUrl, required: true },
-  priority: { check: intIn(0, PRIORITY_MAX) },
   host: { check: text({ trim: true, max: 255 }), default: () => os.hostname() },
   healthPort: { check: intIn(0, 65535) },
   healthHost: { check: text({ trim: true }), default: () => "0.0.0.0" },
+  connectTimeoutMs: { check: intIn(0, 86_400_000), default: () => 0 },
+  logLevel: { check: logLevel, default: () => "info" },
+  serviceConfig: { check: text({}) },
+};
+const SERVICE_FIELDS: Fields<ServiceFlagValues> = {
+  service: { check: name, default: () => "main" },
+  mode: { check: oneOf(["ONE", "ALL"] as const) },
+  minActive: { check: intIn(1, 1000) },
+  priority: { check: intIn(0, PRIORITY_MAX) },
   onPromote: { check: runnable },
   onDemote: { check: runnable },
   supervise: { check: runnable },
@@ -149,20 +186,26 @@ const FIELDS: { [K in keyof AgentConfig]-?: { check: Check<NonNullable<AgentConf
   heartbeatMs: { check: intIn(50, 60_000) },
   leaseMs: { check: intIn(100, 600_000) },
   demoteTimeoutMs: { check: intIn(0, 600_000) },
-  checks: { check: () => ({ ok: true, value: [] }), default: () => [] },
-  checkTuning: { check: () => ({ ok: true, value: DEFAULT_TUNING }), default: () => DEFAULT_TUNING },
-  connectTimeoutMs: { check: intIn(0, 86_400_000), default: () => 0 },
-  logLevel: { check: logLevel, default: () => "info" },
 };
 
 const FLAGS = {
   cluster: { env: "CLUSTER_NAME", key: "cluster" },
   node: { env: "NODE_NAME", key: "node" },
   db: { env: "DATABASE_URL", key: "db" },
-  priority: { env: "NODE_PRIORITY", key: "priority" },
   host: { env: "NODE_HOST", key: "host" },
   "health-port": { env: "HEALTH_PORT", key: "healthPort" },
   "health-host": { env: "HEALTH_HOST", key: "healthHost" },
+  "connect-timeout-ms": { env: "CONNECT_TIMEOUT_MS", key: "connectTimeoutMs" },
+  "log-level": { env: "LOG_LEVEL", key: "logLevel" },
+  "service-config": { env: "SERVICE_CONFIG", key: "serviceConfig" },
+} as const;
+
+/** Settings of one service: flags for the one service of a simple agent, keys of each entry of a --service-config file. */
+const SERVICE_FLAGS = {
+  service: { env: "SERVICE_NAME", key: "service" },
+  mode: { env: "SERVICE_MODE", key: "mode" },
+  "min-active": { env: "MIN_ACTIVE", key: "minActive" },
+  priority: { env: "NODE_PRIORITY", key: "priority" },
   "on-promote": { env: "ON_PROMOTE", key: "onPromote" },
   "on-demote": { env: "ON_DEMOTE", key: "onDemote" },
   supervise: { env: "SUPERVISE", key: "supervise" },
@@ -170,8 +213,6 @@ const FLAGS = {
   "heartbeat-ms": { env: "HEARTBEAT_MS", key: "heartbeatMs" },
   "lease-ms": { env: "LEASE_MS", key: "leaseMs" },
   "demote-timeout-ms": { env: "DEMOTE_TIMEOUT_MS", key: "demoteTimeoutMs" },
-  "connect-timeout-ms": { env: "CONNECT_TIMEOUT_MS", key: "connectTimeoutMs" },
-  "log-level": { env: "LOG_LEVEL", key: "logLevel" },
 } as const;
 
 const DEFAULT_TUNING: CheckTuning = { intervalMs: 2000, timeoutMs: 1000, rise: 2, fall: 3, when: "always" };
@@ -263,12 +304,93 @@ function parseChecks(values: Record<string, string | boolean | string[] | undefi
 
 export class ConfigError extends Error {}
 
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+/** Checks `fields` against raw values (flag key -> value); problems as "<label>: message". */
+function checkFields<T>(fields: Fields<T>, raw: Record<string, unknown>, label: (key: string) => string, problems: string[]): T {
+  const config: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(fields) as [string, { check: Check<unknown>; required?: true; default?: () => unknown }][]) {
+    if (raw[key] === undefined) {
+      if (field.required) problems.push(`${label(key)}: is required`);
+      else if (field.default) config[key] = field.default();
+      continue;
+    }
+    const r = field.check(raw[key]);
+    if (r.ok) config[key] = r.value;
+    else problems.push(`${label(key)}: ${r.message}`);
+  }
+  return config as T;
+}
+
+/** One service's settings from flag values (and, for the flags' one service, the environment). */
+function parseService(values: Values, env: NodeJS.ProcessEnv, problems: string[], prefix = ""): ServiceConfig {
+  const raw: Record<string, unknown> = {};
+  for (const [flag, { env: variable, key }] of Object.entries(SERVICE_FLAGS)) {
+    const value = values[flag] ?? (env[variable] === "" ? undefined : env[variable]);
+    if (value !== undefined) raw[key] = value;
+  }
+  const byKey = Object.fromEntries(Object.entries(SERVICE_FLAGS).map(([flag, { key, env: v }]) => [key, prefix ? `${prefix}${flag}` : `--${flag} (${v})`]));
+  const before = problems.length;
+  const config = checkFields(SERVICE_FIELDS, raw, (k) => byKey[k] ?? k, problems);
+  // The lease must leave room for two missed heartbeats, the fencing margin and the demote budget.
+  const timingKeys = ["heartbeatMs", "leaseMs", "demoteTimeoutMs"] as const;
+  const given = timingKeys.filter((k) => config[k] !== undefined);
+  if (problems.length === before && given.length) {
+    const [heartbeatMs, leaseMs, demoteTimeoutMs] = timingKeys.map((k) => config[k] ?? DEFAULT_TIMINGS[k]);
+    const problem = timingProblem({ heartbeatMs, leaseMs, demoteTimeoutMs });
+    if (problem) problems.push(`${byKey[given.includes("leaseMs") ? "leaseMs" : given[0]]}: ${problem}`);
+  }
+  const checkProblems: string[] = [];
+  const { checks, tuning } = parseChecks(values, env, checkProblems);
+  problems.push(...checkProblems.map((p) => (prefix ? `${prefix}${p.replace(/^--/, "").replace(/ \([A-Z_]+\)/, "")}` : p)));
+  return { ...config, checks, checkTuning: tuning };
+}
+
+/**
+ * A --service-config file: JSON `{ "services": [ { "service": "ocr", "supervise": "...", ... } ] }`,
+ * each entry keyed by the per-service flag names (service, mode, min-active, priority, on-promote,
+ * on-demote, supervise, hook-timeout-ms, heartbeat-ms, lease-ms, demote-timeout-ms, check-http,
+ * check-tcp, check-cmd (string or list), check-interval-ms, check-timeout-ms, check-rise,
+ * check-fall, check-when, gateway).
+ */
+function parseServiceFile(file: string, problems: string[]): ServiceConfig[] {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(file, "utf8"));
+  } catch (err) {
+    problems.push(`--service-config (SERVICE_CONFIG): ${file}: ${(err as Error).message.split("\n")[0]}`);
+    return [];
+  }
+  const entries = (doc as { services?: unknown })?.services;
+  if (!Array.isArray(entries) || entries.length === 0 || entries.some((e) => typeof e !== "object" || e === null || Array.isArray(e))) {
+    problems.push(`--service-config (SERVICE_CONFIG): ${file}: expected { "services": [ { "service": "NAME", ... }, ... ] } with at least one service`);
+    return [];
+  }
+  const known = new Set([...Object.keys(SERVICE_FLAGS), ...Object.keys(CHECK_FLAGS), ...Object.keys(TUNING_FLAGS)]);
+  const services = (entries as Record<string, unknown>[]).map((entry, i) => {
+    const prefix = `--service-config ${file}: service ${typeof entry.service === "string" ? entry.service : `#${i + 1}`}: `;
+    const unknown = Object.keys(entry).filter((k) => !known.has(k));
+    if (unknown.length) problems.push(`${prefix}unknown setting${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}`);
+    if (entry.service === undefined) problems.push(`${prefix}service: is required`);
+    const values: Values = {};
+    for (const [k, v] of Object.entries(entry)) {
+      if (k in CHECK_FLAGS) values[k] = (Array.isArray(v) ? v : [v]).map(String);
+      else if (v !== null && v !== undefined) values[k] = String(v as string | number);
+    }
+    return parseService(values, {} as NodeJS.ProcessEnv, problems, prefix);
+  });
+  const names = services.map((s) => s.service);
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup) problems.push(`--service-config (SERVICE_CONFIG): ${file}: service ${dup} is listed twice`);
+  return services;
+}
+
 /** Flags win over environment variables; every problem is reported by its flag name. */
 export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv): AgentConfig | "help" {
-  let values: Record<string, string | boolean | string[] | undefined>;
+  let values: Values;
   try {
     const options = {
-      ...Object.fromEntries([...Object.keys(FLAGS), ...Object.keys(TUNING_FLAGS)].map((f) => [f, { type: "string" as const }])),
+      ...Object.fromEntries([...Object.keys(FLAGS), ...Object.keys(SERVICE_FLAGS), ...Object.keys(TUNING_FLAGS)].map((f) => [f, { type: "string" as const }])),
       ...Object.fromEntries(Object.keys(CHECK_FLAGS).map((f) => [f, { type: "string" as const, multiple: true }])),
     };
     ({ values } = parseArgs({ args: argv, options: { ...options, help: { type: "boolean" } }, strict: true, allowPositionals: false }));
@@ -281,33 +403,20 @@ export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv): AgentC
     const value = values[flag] ?? (env[variable] === "" ? undefined : env[variable]);
     if (value !== undefined) raw[key] = value;
   }
-  const config: Record<string, unknown> = {};
-  const problems: { key: string; message: string }[] = [];
-  for (const [key, field] of Object.entries(FIELDS) as [string, { check: Check<unknown>; required?: true; default?: () => unknown }][]) {
-    if (raw[key] === undefined) {
-      if (field.required) problems.push({ key, message: "is required" });
-      else if (field.default) config[key] = field.default();
-      continue;
-    }
-    const r = field.check(raw[key]);
-    if (r.ok) config[key] = r.value;
-    else problems.push({ key, message: r.message });
+  const problems: string[] = [];
+  const byKey = Object.fromEntries(Object.entries(FLAGS).map(([flag, { key, env: v }]) => [key, `--${flag} (${v})`]));
+  const config = checkFields(PROCESS_FIELDS, raw, (k) => byKey[k] ?? k, problems);
+  let services: ServiceConfig[] = [];
+  if (config.serviceConfig !== undefined) {
+    // One place for each service's settings: the file. A flag or variable beside it would be ambiguous.
+    const perService = [...Object.entries(SERVICE_FLAGS), ...Object.entries(CHECK_FLAGS), ...Object.entries(TUNING_FLAGS)]
+      .filter(([flag, { env: variable }]) => values[flag] !== undefined || !!env[variable])
+      .map(([flag, { env: variable }]) => `--${flag} (${variable})`);
+    if (perService.length) problems.push(`${perService.join(", ")}: a per-service setting; with --service-config, set it for each service in the file`);
+    else services = parseServiceFile(config.serviceConfig, problems);
+  } else {
+    services = [parseService(values, env, problems)];
   }
-  // The lease must leave room for two missed heartbeats, the fencing margin and the demote budget.
-  const timingKeys = ["heartbeatMs", "leaseMs", "demoteTimeoutMs"] as const;
-  const given = timingKeys.filter((k) => config[k] !== undefined);
-  if (!problems.length && given.length) {
-    const [heartbeatMs, leaseMs, demoteTimeoutMs] = timingKeys.map((k) => (config[k] as number | undefined) ?? DEFAULT_TIMINGS[k]);
-    const problem = timingProblem({ heartbeatMs: heartbeatMs, leaseMs: leaseMs, demoteTimeoutMs: demoteTimeoutMs });
-    if (problem) problems.push({ key: given.includes("leaseMs") ? "leaseMs" : given[0], message: problem });
-  }
-  const checkProblems: string[] = [];
-  const { checks, tuning } = parseChecks(values, env, checkProblems);
-  config.checks = checks;
-  config.checkTuning = tuning;
-  if (problems.length || checkProblems.length) {
-    const byKey = Object.fromEntries(Object.entries(FLAGS).map(([flag, { key, env: v }]) => [key, `--${flag} (${v})`]));
-    throw new ConfigError([...problems.map((p) => `${byKey[p.key] ?? p.key}: ${p.message}`), ...checkProblems].join("; "));
-  }
-  return config as AgentConfig;
+  if (problems.length) throw new ConfigError(problems.join("; "));
+  return { ...config, services };
 }

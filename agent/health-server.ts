@@ -14,9 +14,11 @@ export type HealthStatus = {
 
 /**
  * GET /health: 200 with the agent's view. GET /active: 200 only while this node may act as
- * active, else 503, for HAProxy / keepalived / cloud load balancer checks.
+ * active, else 503, for HAProxy / keepalived / cloud load balancer checks. An agent hosting several
+ * services answers per service: GET /services/<name>/active and /services/<name>/health (also there
+ * for one service); its /health lists them all, and /active, which would be ambiguous, is a 404.
  */
-export async function startHealthServer(port: number, host: string, status: () => HealthStatus): Promise<{ port: number; close(): Promise<void> }> {
+export async function startHealthServer(port: number, host: string, statuses: () => HealthStatus[]): Promise<{ port: number; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
     const send = (code: number, body: unknown) => {
       res.writeHead(code, { "content-type": "application/json", "cache-control": "no-store" });
@@ -24,12 +26,21 @@ export async function startHealthServer(port: number, host: string, status: () =
     };
     if (req.method !== "GET" && req.method !== "HEAD") return send(405, { error: "method not allowed" });
     const path = (req.url ?? "/").split("?")[0];
-    if (path === "/health") return send(200, status());
+    const all = statuses();
+    const active = (s: HealthStatus) =>
+      send(s.role === "ACTIVE" ? 200 : 503, { service: s.service, role: s.role, epoch: s.epoch, leaseRemainingMs: s.leaseRemainingMs });
+    if (path === "/health") return send(200, all.length === 1 ? all[0] : { node: all[0].node, cluster: all[0].cluster, services: all });
     if (path === "/active") {
-      const s = status();
-      return send(s.role === "ACTIVE" ? 200 : 503, { role: s.role, epoch: s.epoch, leaseRemainingMs: s.leaseRemainingMs });
+      if (all.length === 1) return active(all[0]);
+      return send(404, { error: `this agent hosts several services (${all.map((s) => s.service).join(", ")}): use /services/<name>/active` });
     }
-    send(404, { error: "not found; try /health or /active" });
+    const perService = /^\/services\/([^/]+)\/(active|health)$/.exec(path);
+    if (perService) {
+      const s = all.find((x) => x.service === decodeURIComponent(perService[1]));
+      if (!s) return send(404, { error: `no service ${decodeURIComponent(perService[1])} here; this agent hosts ${all.map((x) => x.service).join(", ")}` });
+      return perService[2] === "active" ? active(s) : send(200, s);
+    }
+    send(404, { error: all.length === 1 ? "not found; try /health or /active" : "not found; try /health or /services/<name>/active" });
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
