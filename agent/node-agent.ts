@@ -386,9 +386,10 @@ export class NodeAgent {
     if (role.forced && !isolated) return;
     if (this.mode === "ALL") {
       // Active-active: no one to hand over to; leave the serving set until the checks pass again.
+      // Checks that run only while active cannot pass on a standby: hold off, or it would flap.
       const failing = checks.find((c) => c.status === "FAILING");
       const reason = isolated ? "isolated: gateway unreachable" : `check failing: ${failing?.name}: ${failing?.output}`;
-      return this.drain({ stepDown: reason, holdOffMs: 0 }, reason);
+      return this.drain({ stepDown: reason, holdOffMs: this.o.checks?.tuning.when === "active" ? 2 * this.timings.leaseMs : 0 }, reason);
     }
     const failing = checks.find((c) => c.status === "FAILING" && (isolated ? c.name === "gateway" : true));
     const reason = isolated
