@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -16,8 +17,16 @@ function runCli(args: string[], env: Record<string, string> = {}) {
   return { code: r.status, stderr: r.stderr.trim(), stdout: r.stdout };
 }
 
+/** A --service-config file with this content, for the bad-input table. */
+function serviceFile(content: unknown) {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), "service-config-")), "services.json");
+  writeFileSync(file, typeof content === "string" ? content : JSON.stringify(content));
+  return file;
+}
+
 describe("agent CLI: bad input gets a clear error and changes nothing", () => {
   const good = ["--cluster", "c", "--node", "n", "--db", "postgresql://u:p@127.0.0.1:1/db"];
+  const dup = serviceFile({ services: [{ service: "ocr" }, { service: "import" }, { service: "ocr" }] });
   const cases: { name: string; args: string[]; env?: Record<string, string>; error: RegExp }[] = [
     { name: "unknown flag", args: [...good, "--prio", "5"], error: /Unknown option '--prio'/ },
     { name: "missing --cluster", args: ["--node", "n", "--db", "postgresql://h/db"], error: /--cluster \(CLUSTER_NAME\): is required/ },
@@ -97,6 +106,30 @@ describe("agent CLI: bad input gets a clear error and changes nothing", () => {
       name: "heartbeat too slow for the default lease",
       args: [...good, "--heartbeat-ms", "3000"],
       error: /--heartbeat-ms \(HEARTBEAT_MS\): leaseMs \(5000\) must exceed/,
+    },
+    { name: "mode other than ONE or ALL", args: [...good, "--mode", "BOTH"], error: /--mode \(SERVICE_MODE\): must be one of ONE, ALL/ },
+    { name: "bad service name", args: [...good, "--service", "o c r"], error: /--service \(SERVICE_NAME\): must be 1-64 letters/ },
+    { name: "minimum of 0 serving nodes", args: [...good, "--min-active", "0"], error: /--min-active \(MIN_ACTIVE\): must be an integer from 1 to 1000/ },
+    { name: "duplicate service in one config", args: [...good, "--service-config", dup], error: /service ocr is listed twice/ },
+    {
+      name: "unknown setting and bad mode in a service config",
+      args: [...good, "--service-config", serviceFile({ services: [{ service: "ocr", mode: "TWO", "on-promot": "x" }] })],
+      error: /service ocr: unknown setting on-promot; .*service ocr: mode: must be one of ONE, ALL/,
+    },
+    {
+      name: "service config that is not JSON",
+      args: [...good, "--service-config", serviceFile("services: [ocr]")],
+      error: /--service-config \(SERVICE_CONFIG\): .*services.json: .*JSON/,
+    },
+    {
+      name: "service config without services",
+      args: [...good, "--service-config", serviceFile({ services: [] })],
+      error: /expected \{ "services": \[ \{ "service": "NAME", \.\.\. \}, \.\.\. \] \} with at least one service/,
+    },
+    {
+      name: "a per-service flag beside a service config",
+      args: [...good, "--service-config", dup, "--supervise", "sleep 1"],
+      error: /--supervise \(SUPERVISE\): a per-service setting; with --service-config, set it for each service in the file/,
     },
     {
       name: "bad env var",
