@@ -1,5 +1,16 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { DEMO_CLUSTER } from "../lib/db/seed";
+
+/** A second demo cluster, Ephesoft-like: three services shared out over the same three servers, and one served by all of them. */
+export const DEMO_SERVICES_CLUSTER = "documents";
+const DEMO_SERVICES = [
+  { service: "import", "on-promote": "sleep 0.2", "on-demote": "sleep 0.5" },
+  { service: "ocr", "on-promote": "sleep 0.2", "on-demote": "sleep 0.5" },
+  { service: "report", "on-promote": "sleep 0.2", "on-demote": "sleep 0.5" },
+  { service: "api", mode: "ALL", "min-active": 2, "on-promote": "sleep 0.1", "on-demote": "sleep 0.1" },
+];
+const DEMO_SERVICES_FILE = ".data/demo-services.json";
 
 export const DEMO_AGENTS = [
   { node: "node-a", priority: 100, healthPort: 3101, servicePort: 3201 },
@@ -39,6 +50,18 @@ export function demoServiceArgs({ servicePort, pidFile = DEMO_SERVICE_PID_FILE }
  * once; hang it and the check fails it over.
  */
 export function startDemoAgents({ databaseUrl }: { databaseUrl: string }): ChildProcess[] {
+  mkdirSync(".data", { recursive: true });
+  writeFileSync(DEMO_SERVICES_FILE, JSON.stringify({ services: DEMO_SERVICES }, null, 2));
+  const documents = DEMO_AGENTS.map(({ node }) =>
+    spawn(process.execPath, ["dist/cluster-agent.mjs", "--cluster", DEMO_SERVICES_CLUSTER, "--node", node, "--service-config", DEMO_SERVICES_FILE], {
+      stdio: ["ignore", "ignore", "inherit"],
+      env: { ...process.env, DATABASE_URL: databaseUrl },
+    }),
+  );
+  return [...documents, ...startSupervisingAgents(databaseUrl)];
+}
+
+function startSupervisingAgents(databaseUrl: string): ChildProcess[] {
   return DEMO_AGENTS.map(({ node, priority, healthPort, servicePort }) =>
     spawn(
       process.execPath,

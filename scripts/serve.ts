@@ -12,7 +12,7 @@ import { createPrismaClient } from "../lib/db/client";
 import { embeddedPasswordFile } from "../lib/db/embedded-postgres";
 import { openDatabase } from "../lib/db/open-database";
 import { ensureAdminUser, ensureDemoCluster } from "../lib/db/seed";
-import { DEMO_AGENTS, DEMO_SERVICE_PID_FILE, startDemoAgents } from "./demo-agents";
+import { DEMO_AGENTS, DEMO_SERVICE_PID_FILE, DEMO_SERVICES_CLUSTER, startDemoAgents } from "./demo-agents";
 
 function fail(message: string): never {
   console.error(`error: ${message}`);
@@ -83,6 +83,7 @@ async function main() {
     console.log(
       `each supervises a small HTTP service while active, checked on /health: kill -9 $(cat ${DEMO_SERVICE_PID_FILE}) fails over at once, kill -STOP $(cat ${DEMO_SERVICE_PID_FILE}) after 3 failed checks`,
     );
+    console.log(`cluster ${DEMO_SERVICES_CLUSTER}: the same three servers share out services import, ocr and report, and all serve api (active-active)`);
   }
 }
 
