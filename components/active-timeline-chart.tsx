@@ -5,8 +5,9 @@ import { formatDuration, formatTime } from "./format";
 // Distinct, colour-blind-friendly fills (Okabe-Ito), cycled per node; the label is written too.
 const COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442", "#000000"];
 
-/** One lane per node; a bar wherever that node was the active one. Gaps mean no active node. */
-export function ActiveTimelineChart({ timeline }: { timeline: ActiveTimelineJson }) {
+/** One lane per node; a bar wherever that node was the active one (or served, for an active-active service). Gaps mean no active node. */
+export function ActiveTimelineChart({ timeline, service }: { timeline: ActiveTimelineJson; service?: string }) {
+  const id = `timeline-${timeline.cluster}${service ? `-${service}` : ""}`;
   const start = new Date(timeline.from).getTime();
   const end = new Date(timeline.to).getTime();
   const span = Math.max(1, end - start);
@@ -14,9 +15,10 @@ export function ActiveTimelineChart({ timeline }: { timeline: ActiveTimelineJson
   const width = (a: number, b: number) => `${Math.max(0.3, ((b - a) / span) * 100).toFixed(3)}%`;
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => start + f * span);
   return (
-    <figure aria-labelledby={`timeline-${timeline.cluster}`} className="rounded-lg border border-slate-300 bg-white p-4">
-      <figcaption id={`timeline-${timeline.cluster}`} className="mb-3 font-semibold">
-        Active node of {timeline.cluster}, {formatTime(timeline.from)} to {formatTime(timeline.to)}
+    <figure aria-labelledby={id} className="rounded-lg border border-slate-300 bg-white p-4" data-service={service}>
+      <figcaption id={id} className="mb-3 font-semibold">
+        Active node of {timeline.cluster}
+        {service && ` · service ${service}`}, {formatTime(timeline.from)} to {formatTime(timeline.to)}
       </figcaption>
       {timeline.nodes.length === 0 && <p className="text-slate-600">No nodes have been seen in this cluster.</p>}
       <div className="space-y-1.5" aria-hidden="true">

@@ -9,8 +9,9 @@ import { ActiveTimelineChart } from "./active-timeline-chart";
 import { actorLabel, formatTime } from "./format";
 import { LiveIndicator } from "./live-indicator";
 import { ErrorState, LoadingState } from "./query-state";
+import type { ServiceSummaryJson } from "./service-types";
 
-const FILTERS = ["cluster", "node", "actor", "action", "from", "to"] as const satisfies readonly (keyof AuditQueryInput)[];
+const FILTERS = ["cluster", "service", "node", "actor", "action", "from", "to"] as const satisfies readonly (keyof AuditQueryInput)[];
 type Filters = Record<(typeof FILTERS)[number], string>;
 const PAGE_SIZE = 50;
 const WINDOWS = [
@@ -35,21 +36,24 @@ function queryString<Q>(params: { [K in keyof Q]?: string }) {
   return p.toString();
 }
 
-function Timeline({ cluster }: { cluster: string }) {
+type ClusterEntry = ClusterOverviewJson & { services?: ServiceSummaryJson[] };
+
+/** A cluster's timeline, or one service's of a cluster that has several (service). */
+function Timeline({ cluster, service }: { cluster: string; service?: string }) {
   const [windowMs, setWindowMs] = useState(WINDOWS[0].ms);
   const query = useQuery({
-    queryKey: ["timeline", cluster, windowMs],
+    queryKey: ["timeline", cluster, service ?? null, windowMs],
     queryFn: () => {
       const to = new Date();
       const from = new Date(to.getTime() - windowMs);
       return apiFetch<ActiveTimelineJson>(
-        `/api/v1/clusters/${encodeURIComponent(cluster)}/timeline?${queryString<TimelineQueryInput>({ from: from.toISOString() })}`,
+        `/api/v1/clusters/${encodeURIComponent(cluster)}/timeline?${queryString<TimelineQueryInput>({ service, from: from.toISOString() })}`,
       );
     },
     refetchInterval: 2000,
   });
   return (
-    <section aria-label={`Timeline of ${cluster}`} className="space-y-2">
+    <section aria-label={`Timeline of ${cluster}${service ? ` · ${service}` : ""}`} className="space-y-2">
       <div className="flex flex-wrap items-center gap-2" role="group" aria-label="Timeline window">
         <span className="text-sm font-medium">Window:</span>
         {WINDOWS.map((w) => (
@@ -66,7 +70,7 @@ function Timeline({ cluster }: { cluster: string }) {
       </div>
       {query.isPending && <LoadingState label="timeline" />}
       {query.isError && !query.data && <ErrorState error={query.error} what="the timeline" />}
-      {query.data && <ActiveTimelineChart timeline={query.data} />}
+      {query.data && <ActiveTimelineChart timeline={query.data} service={service} />}
     </section>
   );
 }
@@ -81,7 +85,7 @@ export function AuditView({ actions }: { actions: readonly string[] }) {
   const [cursors, setCursors] = useState<string[]>([]); // stack of `before` values; empty = newest page
   const before = cursors[cursors.length - 1];
 
-  const clusters = useQuery({ queryKey: ["clusters"], queryFn: () => apiFetch<{ clusters: ClusterOverviewJson[] }>("/api/v1/clusters") });
+  const clusters = useQuery({ queryKey: ["clusters"], queryFn: () => apiFetch<{ clusters: ClusterEntry[] }>("/api/v1/clusters") });
   const qs = queryString<AuditQueryInput>({ ...applied, before, limit: String(PAGE_SIZE) });
   const page = useQuery({
     queryKey: ["audit", qs],
@@ -97,7 +101,20 @@ export function AuditView({ actions }: { actions: readonly string[] }) {
   const field = "mt-1 w-full rounded border border-slate-400 bg-white px-2 py-1.5";
   const clusterNames = new Set(clusters.data?.clusters.map((c) => c.name) ?? []);
   if (applied.cluster) clusterNames.add(applied.cluster);
-  const timelineClusters = applied.cluster ? [applied.cluster] : [...clusterNames].slice(0, 5);
+  const servicesOf = (cluster: string) => clusters.data?.clusters.find((c) => c.name === cluster)?.services?.map((s) => s.name) ?? [];
+  // The services the filter offers: the chosen cluster's, or every cluster's.
+  const serviceNames = new Set(
+    draft.cluster ? servicesOf(draft.cluster) : (clusters.data?.clusters.flatMap((c) => c.services?.map((s) => s.name) ?? []) ?? []),
+  );
+  if (applied.service) serviceNames.add(applied.service);
+  // One timeline per service of a cluster that has several (or the one filtered on); at most 6 in all.
+  const timelines = (applied.cluster ? [applied.cluster] : [...clusterNames].slice(0, 5))
+    .flatMap((cluster): { cluster: string; service?: string }[] => {
+      const services = servicesOf(cluster);
+      if (applied.service) return services.includes(applied.service) || services.length === 0 ? [{ cluster, service: applied.service }] : [];
+      return services.length > 1 ? services.map((service) => ({ cluster, service })) : [{ cluster }];
+    })
+    .slice(0, 6);
 
   return (
     <div className="space-y-6">
@@ -107,7 +124,7 @@ export function AuditView({ actions }: { actions: readonly string[] }) {
       </div>
       <form
         aria-label="Audit filters"
-        className="grid gap-3 rounded-lg border border-slate-300 bg-white p-4 sm:grid-cols-3 lg:grid-cols-6"
+        className="grid gap-3 rounded-lg border border-slate-300 bg-white p-4 sm:grid-cols-4 lg:grid-cols-7"
         onSubmit={(e) => {
           e.preventDefault();
           apply(draft);
@@ -118,6 +135,17 @@ export function AuditView({ actions }: { actions: readonly string[] }) {
           <select className={field} value={draft.cluster} onChange={(e) => setDraft({ ...draft, cluster: e.target.value })}>
             <option value="">any</option>
             {[...clusterNames].sort().map((n) => (
+              <option key={n} value={n}>
+                {n}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="text-sm font-medium">
+          Service
+          <select className={field} value={draft.service} onChange={(e) => setDraft({ ...draft, service: e.target.value })}>
+            <option value="">any</option>
+            {[...serviceNames].sort().map((n) => (
               <option key={n} value={n}>
                 {n}
               </option>
@@ -169,7 +197,7 @@ export function AuditView({ actions }: { actions: readonly string[] }) {
             onChange={(e) => setDraft({ ...draft, to: localToIso(e.target.value) })}
           />
         </label>
-        <div className="flex flex-wrap gap-2 sm:col-span-3 lg:col-span-6">
+        <div className="flex flex-wrap gap-2 sm:col-span-4 lg:col-span-7">
           <button
             type="submit"
             className="rounded bg-sky-700 px-4 py-2 font-semibold text-white focus-visible:outline-3 focus-visible:outline-offset-2 focus-visible:outline-sky-600"
@@ -231,6 +259,9 @@ export function AuditView({ actions }: { actions: readonly string[] }) {
                     Cluster
                   </th>
                   <th scope="col" className="px-3 py-2">
+                    Service
+                  </th>
+                  <th scope="col" className="px-3 py-2">
                     Node
                   </th>
                   <th scope="col" className="px-3 py-2">
@@ -253,6 +284,9 @@ export function AuditView({ actions }: { actions: readonly string[] }) {
                     <td className="px-3 py-1.5">{actorLabel(e.actor)}</td>
                     <td className="px-3 py-1.5 font-mono">{e.action}</td>
                     <td className="px-3 py-1.5 whitespace-nowrap">{e.clusterName ?? ""}</td>
+                    <td className="px-3 py-1.5 whitespace-nowrap" data-column="service">
+                      {(e as typeof e & { service?: string | null }).service ?? ""}
+                    </td>
                     <td className="px-3 py-1.5 whitespace-nowrap">{e.nodeName ?? ""}</td>
                     <td className="px-3 py-1.5 whitespace-nowrap">
                       {e.fromRole || e.toRole ? `${(e.fromRole ?? "–").toLowerCase()} → ${(e.toRole ?? "–").toLowerCase()}` : ""}
@@ -293,9 +327,9 @@ export function AuditView({ actions }: { actions: readonly string[] }) {
         <h2 id="timeline-heading" className="text-lg font-semibold">
           Which node was active when
         </h2>
-        {timelineClusters.length === 0 && <p className="text-slate-600">No clusters yet.</p>}
-        {timelineClusters.map((c) => (
-          <Timeline key={c} cluster={c} />
+        {timelines.length === 0 && <p className="text-slate-600">No clusters yet.</p>}
+        {timelines.map((t) => (
+          <Timeline key={`${t.cluster}/${t.service ?? ""}`} cluster={t.cluster} service={t.service} />
         ))}
       </section>
     </div>

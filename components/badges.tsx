@@ -21,10 +21,11 @@ export function HealthBadge({ health }: { health: NodeHealth }) {
   );
 }
 
-export function RoleBadge({ role }: { role: "ACTIVE" | "STANDBY" }) {
+/** `serving`: a node of an active-active (mode ALL) service, where ACTIVE means it serves. */
+export function RoleBadge({ role, serving = false }: { role: "ACTIVE" | "STANDBY"; serving?: boolean }) {
   return role === "ACTIVE" ? (
     <span className="inline-flex items-center rounded bg-sky-700 px-2 py-0.5 text-xs font-bold uppercase tracking-wide text-white" data-role="ACTIVE">
-      Active
+      {serving ? "Serving" : "Active"}
     </span>
   ) : (
     <span

@@ -8,6 +8,44 @@ import { HealthBadge } from "./badges";
 import { LiveIndicator } from "./live-indicator";
 import { ErrorState, LoadingState } from "./query-state";
 import { POLL_MS } from "./poll";
+import type { ServiceSummaryJson } from "./service-types";
+
+type ClusterEntry = ClusterOverviewJson & { services?: ServiceSummaryJson[] };
+
+/** A service has what it needs: an active node (ONE), or at least its minimum serving (ALL). */
+const serves = (s: ServiceSummaryJson) => (s.mode === "ALL" ? s.serving > 0 : s.active !== null || s.serving > 0);
+
+/** A multi-service cluster's services: how many there are and serve, each in a line, those below their minimum flagged. */
+function ServicesSummary({ services }: { services: ServiceSummaryJson[] }) {
+  const serving = services.filter(serves).length;
+  return (
+    <>
+      <dt className="text-slate-600">Services</dt>
+      <dd data-testid="cluster-services">
+        <span className={serving < services.length ? "font-semibold text-red-700" : ""}>
+          {services.length} services · {serving} with an active or serving node
+        </span>
+        <ul className="mt-0.5 text-xs">
+          {services.map((s) => (
+            <li key={s.name} data-service={s.name} data-below-minimum={s.belowMinimum}>
+              <span className="font-medium">{s.name}</span>:{" "}
+              {s.mode === "ALL" ? (
+                `${s.serving} serving (minimum ${s.minActive})`
+              ) : s.active ? (
+                `active on ${s.active}`
+              ) : (
+                <span className="font-semibold text-red-700">no active</span>
+              )}
+              {s.mode === "ALL" && s.belowMinimum && <BelowMinimum />}
+            </li>
+          ))}
+        </ul>
+      </dd>
+    </>
+  );
+}
+
+const BelowMinimum = () => <span className="ml-1 rounded bg-red-700 px-1 text-xs font-semibold uppercase text-white">below minimum</span>;
 
 const STATUS_TEXT: Record<ClusterOverviewJson["status"], { text: string; style: string }> = {
   ok: { text: "OK", style: "bg-emerald-100 text-emerald-900" },
@@ -22,7 +60,7 @@ export function ClusterOverviewList() {
   const [filter, setFilter] = useState("");
   const query = useQuery({
     queryKey: ["clusters"],
-    queryFn: () => apiFetch<{ clusters: ClusterOverviewJson[] }>("/api/v1/clusters"),
+    queryFn: () => apiFetch<{ clusters: ClusterEntry[] }>("/api/v1/clusters"),
     refetchInterval: POLL_MS,
   });
   return (
@@ -72,32 +110,49 @@ export function ClusterOverviewList() {
           .sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || a.name.localeCompare(b.name))
           .map((c) => {
             const status = STATUS_TEXT[c.status];
+            const services = c.services && c.services.length > 1 ? c.services : null;
+            const below = c.services?.filter((s) => s.mode === "ALL" && s.belowMinimum) ?? [];
             return (
               <li key={c.id}>
                 <Link
                   href={`/clusters/${encodeURIComponent(c.name)}`}
                   className="block rounded-lg border border-slate-300 bg-white p-4 shadow-sm hover:border-sky-600 focus-visible:outline-3 focus-visible:outline-sky-600"
-                  aria-label={`Cluster ${c.name}: ${status.text}, active node ${c.active?.name ?? "none"}`}
+                  aria-label={`Cluster ${c.name}: ${status.text}, ${
+                    services ? `${services.length} services, ${services.filter(serves).length} serving` : `active node ${c.active?.name ?? "none"}`
+                  }${below.length ? `, ${below.map((s) => s.name).join(", ")} below minimum` : ""}`}
                 >
                   <div className="flex items-center justify-between gap-2">
                     <h2 className="text-xl font-semibold">{c.name}</h2>
                     <span className={`rounded px-2 py-0.5 text-sm font-semibold ${status.style}`}>{status.text}</span>
                   </div>
                   <dl className="mt-3 grid grid-cols-2 gap-x-4 gap-y-1 text-sm">
-                    <dt className="text-slate-600">Active node</dt>
-                    <dd className="flex items-center gap-2 font-medium">
-                      {c.active ? (
-                        <>
-                          {c.active.name} <HealthBadge health={c.active.health} />
-                        </>
-                      ) : (
-                        <span className="font-semibold text-red-700">none</span>
-                      )}
-                    </dd>
-                    <dt className="text-slate-600">Standbys</dt>
-                    <dd>
-                      {c.standbyCount} ({c.eligibleStandbyCount} eligible)
-                    </dd>
+                    {services ? (
+                      <ServicesSummary services={services} />
+                    ) : c.services?.[0]?.mode === "ALL" ? (
+                      <>
+                        <dt className="text-slate-600">Serving</dt>
+                        <dd className={c.services[0].belowMinimum ? "font-semibold text-red-700" : ""} data-testid="cluster-serving">
+                          {c.services[0].serving} of {c.nodeCount} (minimum {c.services[0].minActive}){c.services[0].belowMinimum && <BelowMinimum />}
+                        </dd>
+                      </>
+                    ) : (
+                      <>
+                        <dt className="text-slate-600">Active node</dt>
+                        <dd className="flex items-center gap-2 font-medium">
+                          {c.active ? (
+                            <>
+                              {c.active.name} <HealthBadge health={c.active.health} />
+                            </>
+                          ) : (
+                            <span className="font-semibold text-red-700">none</span>
+                          )}
+                        </dd>
+                        <dt className="text-slate-600">Standbys</dt>
+                        <dd>
+                          {c.standbyCount} ({c.eligibleStandbyCount} eligible)
+                        </dd>
+                      </>
+                    )}
                     <dt className="text-slate-600">Health</dt>
                     <dd>
                       {c.health.healthy} healthy · {c.health.suspect} suspect ·{" "}

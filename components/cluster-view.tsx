@@ -1,9 +1,10 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
-import { useState } from "react";
+import { useRouter } from "next/navigation";
+import { useEffect, useState } from "react";
 import type { ClusterDetailJson, CommandJson, NodeJson } from "@/lib/api/api-types";
-import { apiFetch } from "@/lib/api/client-fetch";
+import { ApiClientError, apiFetch } from "@/lib/api/client-fetch";
 import type { RemoveNodeBody, RequestCommandBody, UpdateClusterBody, UpdateNodeBody } from "@/lib/api/schemas";
 import { ClusterSettingsForm } from "./cluster-settings-form";
 import { CommandPanel, RecentCommands } from "./command-panel";
@@ -15,34 +16,59 @@ import { NodeTable } from "./node-table";
 import { POLL_MS } from "./poll";
 import { canOperate, useSessionUser } from "./providers";
 import { ErrorState, LoadingState } from "./query-state";
+import { servingText } from "./service-matrix";
+import type { ServiceDetailFields } from "./service-types";
 
 /** "1 min", "10 min", "1 h 30 min": a setting, not a ticking age. */
 const roundDuration = (ms: number) => formatDuration(ms).replace(/ 0 (s|min)$/, "");
 
 const errorText = (err: unknown) => (err instanceof Error ? err.message : "request failed");
 
-export function ClusterView({ name }: { name: string }) {
+/** The API's refusal to read a cluster without naming a service, once it has several. */
+const needsService = (err: unknown) => err instanceof ApiClientError && err.code === "INVALID" && /several services/.test(err.message);
+
+type Props = {
+  name: string;
+  /** One service of a cluster that has several (`?service=` on every request); left out for a one-service cluster. */
+  service?: string;
+  /** The service picker of a multi-service cluster, under the header. */
+  nav?: React.ReactNode;
+};
+
+export function ClusterView({ name, service, nav }: Props) {
   const user = useSessionUser();
   const operator = canOperate(user);
   const queryClient = useQueryClient();
+  const router = useRouter();
   const base = `/api/v1/clusters/${encodeURIComponent(name)}`;
-  const query = useQuery({ queryKey: ["cluster", name], queryFn: () => apiFetch<ClusterDetailJson>(base), refetchInterval: POLL_MS });
+  const qs = service ? `?service=${encodeURIComponent(service)}` : "";
+  const query = useQuery({
+    queryKey: ["cluster", name, service ?? null],
+    queryFn: () => apiFetch<ClusterDetailJson & ServiceDetailFields>(`${base}${qs}`),
+    refetchInterval: POLL_MS,
+  });
+  // A second service started while this page showed the cluster's only one: the page becomes the services view.
+  const gainedService = !service && needsService(query.error);
+  useEffect(() => {
+    if (gainedService) router.refresh();
+  }, [gainedService, router]);
   const [planned, setPlanned] = useState<PlannedCommand | null>(null);
   const [trackedId, setTrackedId] = useState<string | null>(null);
   const [dismissed, setDismissed] = useState<ReadonlySet<string>>(new Set());
   const [actionError, setActionError] = useState<string | null>(null);
-  const refresh = () => queryClient.invalidateQueries({ queryKey: ["cluster", name] });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ["cluster", name, service ?? null] });
 
   const command = useMutation({
     mutationFn: (v: { kind: RequestCommandBody["kind"]; targetNode: string; reason: string; force: boolean }) =>
-      apiFetch<CommandJson>(`${base}/commands`, {
+      apiFetch<CommandJson>(`${base}/commands${qs}`, {
         method: "POST",
         json: {
+          ...(service ? { service } : {}),
           kind: v.kind,
           targetNode: v.targetNode,
           ...(v.reason ? { reason: v.reason } : {}),
           ...(v.force ? { force: true } : {}),
-        } satisfies RequestCommandBody,
+        } satisfies RequestCommandBody & { service?: string },
       }),
     onSuccess: (c) => {
       setTrackedId(c.id);
@@ -51,12 +77,12 @@ export function ClusterView({ name }: { name: string }) {
     },
   });
   const cancel = useMutation({
-    mutationFn: (id: string) => apiFetch<CommandJson>(`${base}/commands/${id}/cancel`, { method: "POST" }),
+    mutationFn: (id: string) => apiFetch<CommandJson>(`${base}/commands/${id}/cancel${qs}`, { method: "POST" }),
     onSuccess: refresh,
     onError: (e) => setActionError(errorText(e)),
   });
   const patchCluster = useMutation({
-    mutationFn: (body: UpdateClusterBody) => apiFetch<ClusterDetailJson>(base, { method: "PATCH", json: body }),
+    mutationFn: (body: UpdateClusterBody) => apiFetch<ClusterDetailJson>(`${base}${qs}`, { method: "PATCH", json: body }),
     onSuccess: () => {
       setActionError(null);
       void refresh();
@@ -65,12 +91,12 @@ export function ClusterView({ name }: { name: string }) {
   });
   // Settings errors (a refused combination of timings, with its numbers) show under the form itself.
   const saveSettings = useMutation({
-    mutationFn: (body: UpdateClusterBody) => apiFetch<ClusterDetailJson>(base, { method: "PATCH", json: body }),
+    mutationFn: (body: UpdateClusterBody) => apiFetch<ClusterDetailJson>(`${base}${qs}`, { method: "PATCH", json: body }),
     onSuccess: () => void refresh(),
   });
   const removeNode = useMutation({
     mutationFn: (v: { node: string; reason: string }) =>
-      apiFetch<unknown>(`${base}/nodes/${encodeURIComponent(v.node)}`, {
+      apiFetch<unknown>(`${base}/nodes/${encodeURIComponent(v.node)}${qs}`, {
         method: "DELETE",
         ...(v.reason ? { json: { reason: v.reason } satisfies RemoveNodeBody } : {}),
       }),
@@ -81,7 +107,7 @@ export function ClusterView({ name }: { name: string }) {
   });
   const patchNode = useMutation({
     mutationFn: (v: { node: NodeJson; body: UpdateNodeBody }) =>
-      apiFetch<NodeJson>(`${base}/nodes/${encodeURIComponent(v.node.name)}`, { method: "PATCH", json: v.body }),
+      apiFetch<NodeJson>(`${base}/nodes/${encodeURIComponent(v.node.name)}${qs}`, { method: "PATCH", json: v.body }),
     onSuccess: () => {
       setActionError(null);
       void refresh();
@@ -96,7 +122,12 @@ export function ClusterView({ name }: { name: string }) {
   const commandOpen = detail.commands.some((c) => c.status === "PENDING" || c.status === "RUNNING");
   const clockOffsetMs = new Date(detail.dbTime).getTime() - query.dataUpdatedAt;
   const active = detail.nodes.find((n) => n.role === "ACTIVE");
-  const kept = keptWithoutStandby(detail.nodes);
+  // Active-active (mode ALL): every eligible node serves; no switchover, no single active.
+  const allMode = detail.mode === "ALL";
+  const serving = detail.nodes.filter((n) => n.role === "ACTIVE" && (n.leaseRemainingMs ?? 0) > 0).length;
+  const minActive = detail.minActive ?? 1;
+  const kept = allMode ? null : keptWithoutStandby(detail.nodes);
+  const auditQuery = `cluster=${encodeURIComponent(cluster.name)}${service ? `&service=${encodeURIComponent(service)}` : ""}`;
 
   return (
     <div className="space-y-6">
@@ -104,10 +135,29 @@ export function ClusterView({ name }: { name: string }) {
         <Link href="/" className="text-sky-800 underline">
           Clusters
         </Link>{" "}
-        / <span aria-current="page">{cluster.name}</span>
+        /{" "}
+        {service ? (
+          <>
+            <Link href={`/clusters/${encodeURIComponent(cluster.name)}`} className="text-sky-800 underline">
+              {cluster.name}
+            </Link>{" "}
+            / <span aria-current="page">{service}</span>
+          </>
+        ) : (
+          <span aria-current="page">{cluster.name}</span>
+        )}
       </nav>
       <div className="flex flex-wrap items-center gap-3">
         <h1 className="text-2xl font-bold">Cluster {cluster.name}</h1>
+        {service && <span className="rounded bg-slate-800 px-2 py-0.5 text-sm font-semibold text-white">service {service}</span>}
+        {allMode && (
+          <span
+            data-testid="serving-count"
+            className={`rounded px-2 py-0.5 text-sm font-semibold ${serving < minActive ? "bg-red-700 text-white" : "bg-emerald-100 text-emerald-900"}`}
+          >
+            {servingText(serving, detail.nodes.length, minActive)}
+          </span>
+        )}
         <span className="rounded bg-slate-200 px-2 py-0.5 text-sm">
           epoch <span className="font-mono">{cluster.epoch}</span>
         </span>
@@ -124,9 +174,10 @@ export function ClusterView({ name }: { name: string }) {
           <LiveIndicator updatedAt={query.dataUpdatedAt} isError={query.isError} />
         </span>
       </div>
+      {nav}
       {!active && detail.nodes.length > 0 && (
         <p role="alert" className="rounded border-2 border-red-700 bg-red-50 p-3 font-semibold text-red-900">
-          No node is active.{" "}
+          {allMode ? "No node serves." : "No node is active."}{" "}
           {cluster.failoverMode === "AUTOMATIC" && !cluster.paused
             ? "Automatic failover elects one as soon as a standby is eligible."
             : "Promote a standby to restore service."}
@@ -176,6 +227,7 @@ export function ClusterView({ name }: { name: string }) {
           canForce={user.role === "ADMIN"}
           receivedAt={query.dataUpdatedAt}
           canOperate={operator}
+          roleCommands={!allMode}
           commandOpen={commandOpen}
           onCommand={(kind, target) => {
             command.reset();
@@ -229,8 +281,8 @@ export function ClusterView({ name }: { name: string }) {
           <h2 id="recent-heading" className="text-lg font-semibold">
             Recent commands
           </h2>
-          <Link href={`/audit?cluster=${encodeURIComponent(cluster.name)}`} className="text-sky-800 underline">
-            Audit log and timeline for {cluster.name}
+          <Link href={`/audit?${auditQuery}`} className="text-sky-800 underline">
+            Audit log and timeline for {service ? `${cluster.name} · ${service}` : cluster.name}
           </Link>
         </div>
         <RecentCommands commands={detail.commands} />

@@ -1,4 +1,5 @@
 import type { ClusterDetailJson, CommandJson, NodeJson } from "@/lib/api/api-types";
+import type { ServiceDetailFields } from "./service-types";
 
 export type CommandKind = "PROMOTE" | "DEMOTE" | "SWITCHOVER";
 /** What the confirmation dialog asks about: a role command, or removing a node that is gone. */
@@ -73,10 +74,13 @@ export function keptWithoutStandby(nodes: NodeJson[]): string | null {
 /** What will happen, in the words the confirmation dialog shows. `force`: the target's checks fail, so only a forced command (ADMIN) goes through. */
 export function describeCommand(
   { kind, target }: PlannedCommand,
-  detail: ClusterDetailJson,
+  detail: ClusterDetailJson & ServiceDetailFields,
 ): { title: string; consequence: string; notes: string[]; confirm: string; force?: string } {
   const active = detail.nodes.find((n) => n.role === "ACTIVE");
   const notes: string[] = [];
+  // One service of several: say which, and that the others stay where they are.
+  const service = detail.service && (detail.services?.length ?? 0) > 1 ? detail.service : null;
+  if (service && kind !== "REMOVE") notes.push(`Only service ${service} moves; the other services of ${detail.cluster.name} stay where they are.`);
   if (kind === "REMOVE") {
     return {
       title: `Remove ${target.name}?`,
@@ -94,7 +98,7 @@ export function describeCommand(
     const sick = checkProblem(target);
     if (sick) notes.push(`${sick}: the console refuses it unless an ADMIN forces it.`);
     return {
-      title: `Switch over to ${target.name}?`,
+      title: service ? `Switch over ${service} to ${target.name}?` : `Switch over to ${target.name}?`,
       consequence: `${from} stops being active; ${target.name} becomes active.`,
       notes,
       confirm: `Switch over to ${target.name}`,

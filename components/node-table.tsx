@@ -15,6 +15,8 @@ type Props = {
   /** ADMIN: a switchover or promote onto a node whose checks fail is offered (the dialog asks to force it). */
   canForce?: boolean;
   commandOpen: boolean;
+  /** False for an active-active (mode ALL) service: every eligible node serves, there is no role to move. */
+  roleCommands?: boolean;
   onCommand: (kind: CommandKind, node: NodeJson) => void;
   onMaintenance: (node: NodeJson, maintenance: boolean) => void;
   onPriority: (node: NodeJson, priority: number) => void;
@@ -260,7 +262,18 @@ const NodeRow = memo(
     sameChecks(a.node.checks, b.node.checks),
 );
 
-export function NodeTable({ nodes, receivedAt, canOperate, canForce = false, commandOpen, onCommand, onMaintenance, onPriority, onRemove }: Props) {
+export function NodeTable({
+  nodes,
+  receivedAt,
+  canOperate,
+  canForce = false,
+  commandOpen,
+  roleCommands = true,
+  onCommand,
+  onMaintenance,
+  onPriority,
+  onRemove,
+}: Props) {
   const snapshot = useMemo(() => ({ byId: new Map(nodes.map((n) => [n.id, n])), receivedAt }), [nodes, receivedAt]);
   // The parent passes new callbacks on every render; rows get stable ones that look up the latest
   // snapshot of the node, so a poll does not re-render them.
@@ -334,7 +347,7 @@ export function NodeTable({ nodes, receivedAt, canOperate, canForce = false, com
         <Snapshot value={snapshot}>
           <tbody className="max-md:block max-md:space-y-3">
             {nodes.map((n) => {
-              const kind = offer(n);
+              const kind = roleCommands ? offer(n) : null;
               // The agents refuse these; say so before the operator tries.
               const blocked = commandOpen
                 ? "another command is in progress"
