@@ -3,7 +3,7 @@
 const SWEEP_MS = 1000;
 
 /**
- * Expires overdue commands. Agents do it in their tick, but a command whose agents all died would
+ * Expires overdue commands (and steps rebalances, below). Agents expire commands in their tick, but a command whose agents all died would
  * stay open (holding the cluster's one open-command slot) until something else did. The console
  * does it here, from a small timer in its server process, rather than in GET handlers or on
  * writes: reads stay reads, and a dead cluster's command ends at its deadline whether or not
@@ -12,25 +12,36 @@ const SWEEP_MS = 1000;
  */
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs" || !process.env.DATABASE_URL) return;
-  const [{ db }, { expireOverdueCommands }] = await Promise.all([import("./lib/db/client"), import("./lib/cluster/expire-commands")]);
-  let failing = false;
-  const sweep = async () => {
-    try {
-      await expireOverdueCommands({ db: db() });
-      failing = false;
-    } catch (err) {
-      // The database is down or restarting: say so once, keep trying.
-      if (!failing) console.warn(`expiring overdue commands failed, retrying every ${SWEEP_MS} ms:`, err instanceof Error ? err.message : err);
-      failing = true;
-    }
-    setTimeout(() => void sweep(), SWEEP_MS).unref();
-  };
-  setTimeout(() => void sweep(), SWEEP_MS).unref();
+  const [{ db }, { expireOverdueCommands }, { advanceRebalances }] = await Promise.all([
+    import("./lib/db/client"),
+    import("./lib/cluster/expire-commands"),
+    import("./lib/cluster/rebalance"),
+  ]);
+  repeat("expiring overdue commands", () => expireOverdueCommands({ db: db() }));
+  // Rebalances move one service at a time: each tick waits for the current switchover, or
+  // requests the next. Rows are claimed with SKIP LOCKED, so every console may run it.
+  repeat("advancing rebalances", () => advanceRebalances({ db: db() }));
 
   // Notifications: every console sends from the outbox; claims with SKIP LOCKED keep two consoles
   // from sending one delivery twice (lib/notify/dispatcher.ts).
   const { setProcessDispatcher, startDispatcher } = await import("./lib/notify/dispatcher");
   setProcessDispatcher(startDispatcher({ prisma: db(), timeoutMs: positiveMs(process.env.NOTIFY_TIMEOUT_MS) }));
+}
+
+/** Runs `task` every SWEEP_MS, never overlapping itself; a failure (the database down or restarting) is said once, then retried. */
+function repeat(what: string, task: () => Promise<unknown>) {
+  let failing = false;
+  const run = async () => {
+    try {
+      await task();
+      failing = false;
+    } catch (err) {
+      if (!failing) console.warn(`${what} failed, retrying every ${SWEEP_MS} ms:`, err instanceof Error ? err.message : err);
+      failing = true;
+    }
+    setTimeout(() => void run(), SWEEP_MS).unref();
+  };
+  setTimeout(() => void run(), SWEEP_MS).unref();
 }
 
 /** An optional millisecond setting; unset or not a positive integer: the default. */

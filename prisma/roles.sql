@@ -7,6 +7,7 @@
 -- Console: reads everything, writes what the console writes; the audit log only grows.
 GRANT USAGE ON SCHEMA public TO failover_console;
 GRANT SELECT, INSERT, UPDATE, DELETE ON "Cluster", "Node", "Command", "User" TO failover_console;
+GRANT SELECT, INSERT, UPDATE ON "Rebalance" TO failover_console; -- rebalances: requested, then stepped by every console
 GRANT SELECT, INSERT ON "AuditEvent" TO failover_console;
 GRANT USAGE ON SEQUENCE "AuditEvent_id_seq" TO failover_console;
 GRANT SELECT ON "_prisma_migrations" TO failover_console;
