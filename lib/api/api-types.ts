@@ -5,6 +5,7 @@ import type { z } from "zod";
 import type { ActiveTimeline } from "../cluster/active-timeline";
 import type { ClusterDetail, CommandView } from "../cluster/get-cluster-detail";
 import type { ClusterOverview } from "../cluster/get-cluster-overview";
+import type { ClusterServices } from "../cluster/list-services";
 import type { NodeView } from "../cluster/node-views";
 import type { createApiToken } from "../auth/create-api-token";
 import type { listApiTokens } from "../auth/list-api-tokens";
@@ -21,6 +22,7 @@ import type {
   auditPageSchema,
   clusterDetailSchema,
   clusterOverviewSchema,
+  clusterServicesSchema,
   commandSchema,
   meSchema,
   nodeSchema,
@@ -30,6 +32,7 @@ import type {
 
 export type ClusterOverviewJson = z.output<typeof clusterOverviewSchema>;
 export type ClusterDetailJson = z.output<typeof clusterDetailSchema>;
+export type ClusterServicesJson = z.output<typeof clusterServicesSchema>;
 export type NodeJson = z.output<typeof nodeSchema>;
 export type CommandJson = z.output<typeof commandSchema>;
 export type AuditEventJson = z.output<typeof auditEventSchema>;
@@ -53,6 +56,7 @@ export type HandlersFitTheirSchemas = [
   Fits<Jsonify<ClusterOverview>, ClusterOverviewJson>,
   Fits<Jsonify<ClusterDetail>, Omit<ClusterDetailJson, "commands"> & { commands: Jsonify<CommandView>[] }>,
   Fits<Jsonify<NodeView>, NodeJson>,
+  Fits<Jsonify<ClusterServices>, ClusterServicesJson>,
   // Command.forced reaches the JSON through the row's spread in commandView, not through CommandView.
   Fits<Jsonify<CommandView>, Omit<CommandJson, "forced">>,
   Fits<Jsonify<ActiveTimeline>, ActiveTimelineJson>,

@@ -1,6 +1,20 @@
 import type { AuditEvent } from "../db/client";
 
-export const AUDIT_CSV_COLUMNS = ["id", "at", "actor", "action", "cluster", "node", "fromRole", "toRole", "epoch", "commandId", "reason", "details"] as const;
+export const AUDIT_CSV_COLUMNS = [
+  "id",
+  "at",
+  "actor",
+  "action",
+  "cluster",
+  "service",
+  "node",
+  "fromRole",
+  "toRole",
+  "epoch",
+  "commandId",
+  "reason",
+  "details",
+] as const;
 
 // A cell starting with one of these is a formula in spreadsheet programs; prefix it so it stays text.
 const FORMULA_START = /^[=+\-@\t\r]/;
@@ -16,7 +30,11 @@ function cell(value: AuditEvent[keyof AuditEvent]): string {
 export function auditEventsToCsv(events: AuditEvent[]): string {
   const lines = [AUDIT_CSV_COLUMNS.join(",")];
   for (const e of events) {
-    lines.push([e.id, e.at, e.actor, e.action, e.clusterName, e.nodeName, e.fromRole, e.toRole, e.epoch, e.commandId, e.reason, e.details].map(cell).join(","));
+    lines.push(
+      [e.id, e.at, e.actor, e.action, e.clusterName, e.service, e.nodeName, e.fromRole, e.toRole, e.epoch, e.commandId, e.reason, e.details]
+        .map(cell)
+        .join(","),
+    );
   }
   return lines.join("\r\n") + "\r\n";
 }

@@ -2,7 +2,7 @@
 // parse requests with (lib/api/schemas.ts) and the schemas of what they answer
 // (lib/api/response-schemas.ts). API_ROUTES is the one table to extend when a route is added:
 // test/api/openapi-routes.test.ts fails for a route file without its entry here.
-import type { z } from "zod";
+import { z } from "zod";
 import { createDocument, type ZodObjectInput, type ZodOpenApiOperationObject } from "zod-openapi";
 import type { UserRole } from "../db/client";
 import { ERROR_STATUS } from "../errors";
@@ -20,6 +20,7 @@ import {
   auditPageSchema,
   clusterDetailSchema,
   clusterListSchema,
+  clusterServicesSchema,
   commandSchema,
   createdTokenSchema,
   errorResponseSchema,
@@ -27,6 +28,7 @@ import {
   nodeSchema,
   removedNodeSchema,
   revokedTokenSchema,
+  serverNodesSchema,
   tokenListSchema,
   userListSchema,
   userResultSchema,
@@ -41,6 +43,7 @@ import {
   nodeParamsSchema,
   removeNodeSchema,
   requestCommandSchema,
+  serviceQuerySchema,
   timelineQuerySchema,
   tokenParamsSchema,
   updateClusterSchema,
@@ -80,33 +83,47 @@ const prometheus = { mediaType: "text/plain; version=0.0.4", description: "Prome
 export const API_ROUTES: Record<string, Partial<Record<HttpMethod, ApiOperation>>> = {
   "/api/v1/clusters": {
     get: {
-      summary: "Clusters with their active node, standby counts, health and check summary; status degraded when a node is down, failing or isolated",
+      summary:
+        "Clusters (one entry per cluster name, whatever its services) with their active node, standby counts, health and check summary, and each service's mode and serving count; status degraded when a node is down, failing or isolated",
       role: "VIEWER",
       response: clusterListSchema,
     },
   },
   "/api/v1/clusters/{name}": {
     get: {
-      summary: "Cluster detail: settings, nodes (health on the database clock, checks), recent and open commands",
+      summary:
+        "One service of a cluster: settings, nodes (health on the database clock, checks), recent and open commands. service left out: the cluster's only service; 422 naming the services on a cluster of several, 404 for an unknown one",
       role: "VIEWER",
       params: clusterParamsSchema,
+      query: serviceQuerySchema,
       response: clusterDetailSchema,
     },
     patch: {
       summary:
-        "Pause/resume automatic failover (OPERATOR); failover mode, timings and flap damping need ADMIN. heartbeatMs, leaseMs and demoteTimeoutMs are checked together (leaseMs > 2 x heartbeatMs + fencing margin + demoteTimeoutMs), 422 INVALID with the numbers otherwise",
+        "Pause/resume automatic failover (OPERATOR); failover mode, timings and flap damping need ADMIN. heartbeatMs, leaseMs and demoteTimeoutMs are checked together (leaseMs > 2 x heartbeatMs + fencing margin + demoteTimeoutMs), 422 INVALID with the numbers otherwise. Settings are one service's (service left out on a cluster of several: 422); a pause or resume without service applies to every service and, on a cluster of several, answers with the services matrix",
       role: "OPERATOR",
       params: clusterParamsSchema,
+      query: serviceQuerySchema,
       body: updateClusterSchema,
-      response: clusterDetailSchema,
+      response: z.union([clusterDetailSchema, clusterServicesSchema]),
+    },
+  },
+  "/api/v1/clusters/{name}/services": {
+    get: {
+      summary:
+        "The server x service matrix: every server of the cluster and, per service, its mode, epoch, serving count and each server's row (role, health, lease left, checks, maintenance, priority)",
+      role: "VIEWER",
+      params: clusterParamsSchema,
+      response: clusterServicesSchema,
     },
   },
   "/api/v1/clusters/{name}/commands": {
     post: {
       summary:
-        "Request PROMOTE, DEMOTE or SWITCHOVER of a node; agents carry it out (poll the command until it ends). 409 CONFLICT while another command is open; 409 PRECONDITION_FAILED for a target in maintenance, the active itself, or whose checks fail (force: true needs ADMIN and is audited as forced)",
+        "Request PROMOTE, DEMOTE or SWITCHOVER of a node in one service (service in the query or the body; both must agree; left out: the cluster's only service, 422 on a cluster of several); agents carry it out (poll the command until it ends). 409 CONFLICT while another command of the service is open; 409 PRECONDITION_FAILED for a target in maintenance, the active itself, or whose checks fail (force: true needs ADMIN and is audited as forced), or a service in mode ALL",
       role: "OPERATOR",
       params: clusterParamsSchema,
+      query: serviceQuerySchema,
       body: requestCommandSchema,
       status: 201,
       response: commandSchema,
@@ -115,34 +132,41 @@ export const API_ROUTES: Record<string, Partial<Record<HttpMethod, ApiOperation>
   },
   "/api/v1/clusters/{name}/commands/{id}": {
     get: {
-      summary: "A command's status (PENDING, RUNNING, then SUCCEEDED, FAILED, EXPIRED or CANCELLED) and error",
+      summary:
+        "A command's service, status (PENDING, RUNNING, then SUCCEEDED, FAILED, EXPIRED or CANCELLED) and error; with service, 404 unless it is that service's",
       role: "VIEWER",
       params: commandParamsSchema,
+      query: serviceQuerySchema,
       response: commandSchema,
     },
   },
   "/api/v1/clusters/{name}/commands/{id}/cancel": {
     post: {
-      summary: "Cancel a PENDING command; 409 once it runs or ended",
+      summary: "Cancel a PENDING command; 409 once it runs or ended; with service, 404 unless it is that service's",
       role: "OPERATOR",
       params: commandParamsSchema,
+      query: serviceQuerySchema,
       response: commandSchema,
       errors: [409],
     },
   },
   "/api/v1/clusters/{name}/nodes/{node}": {
     patch: {
-      summary: "Maintenance flag and election priority of a node, all or nothing",
+      summary:
+        "Maintenance flag and election priority of a node, all or nothing. Without service on a cluster of several services, the server's row in every service changes (one transaction, audited per row) and the answer lists them",
       role: "OPERATOR",
       params: nodeParamsSchema,
+      query: serviceQuerySchema,
       body: updateNodeSchema,
-      response: nodeSchema,
+      response: z.union([nodeSchema, serverNodesSchema]),
       errors: [409],
     },
     delete: {
-      summary: "Remove (decommission) a node that is gone: a standby silent for longer than a lease, with no open command aimed at it; 409 otherwise",
+      summary:
+        "Remove (decommission) a node that is gone: a standby silent for longer than a lease, with no open command aimed at it; 409 otherwise. Without service on a cluster of several services, the server's row in every service goes, or none",
       role: "OPERATOR",
       params: nodeParamsSchema,
+      query: serviceQuerySchema,
       body: removeNodeSchema,
       optionalBody: true,
       response: removedNodeSchema,
@@ -151,7 +175,8 @@ export const API_ROUTES: Record<string, Partial<Record<HttpMethod, ApiOperation>
   },
   "/api/v1/clusters/{name}/timeline": {
     get: {
-      summary: "Which node was active when, from the audit log (default: the last hour)",
+      summary:
+        "Which node was active when in one service, from the audit log (default: the last hour; service left out: the cluster's only service, 422 on a cluster of several)",
       role: "VIEWER",
       params: clusterParamsSchema,
       query: timelineQuerySchema,
@@ -272,7 +297,8 @@ export const API_ROUTES: Record<string, Partial<Record<HttpMethod, ApiOperation>
   },
   "/api/metrics": {
     get: {
-      summary: "Prometheus metrics: nodes by cluster, role and health, checks, commands by status, failovers",
+      summary:
+        "Prometheus metrics: nodes by cluster, service, role and health, checks, commands by status, failovers, each service's serving count and minimum",
       role: "VIEWER",
       metricsToken: true,
       response: prometheus,

@@ -13,6 +13,8 @@ const userRole = z.enum(["VIEWER", "OPERATOR", "ADMIN"]);
 const nodeRole = z.enum(["ACTIVE", "STANDBY"]);
 const health = z.enum(["healthy", "suspect", "down"]).meta({ description: "from the heartbeat's age on the database clock" });
 const checkStatus = z.enum(["PASSING", "FAILING", "UNKNOWN"]);
+const serviceMode = z.enum(["ONE", "ALL"]).meta({ description: "ONE: one node serves at a time (one lease); ALL: every healthy, eligible node serves" });
+const serviceName = z.string().meta({ description: "the service of the cluster (a cluster of one service has one, usually main)" });
 export const COMMAND_STATUSES = ["PENDING", "RUNNING", "SUCCEEDED", "FAILED", "EXPIRED", "CANCELLED"] as const;
 /** A command in one of these has ended and changes no more. */
 export const TERMINAL_COMMAND_STATUSES: readonly string[] = ["SUCCEEDED", "FAILED", "EXPIRED", "CANCELLED"];
@@ -33,7 +35,8 @@ export const nodeCheckSchema = z
 export const nodeSchema = z
   .strictObject({
     id: uuid,
-    clusterId: uuid,
+    clusterId: uuid.meta({ description: "the id of the service row this node row belongs to" }),
+    service: serviceName,
     name: z.string(),
     host: z.string(),
     agentVersion: z.string(),
@@ -66,6 +69,7 @@ const hookOutcomeSchema = z
 export const commandSchema = z
   .strictObject({
     id: uuid,
+    service: serviceName,
     kind: z.enum(["PROMOTE", "DEMOTE", "SWITCHOVER"]),
     status: z.enum(COMMAND_STATUSES).meta({ description: "RUNNING from the moment the old active starts stepping down; only PENDING can be cancelled" }),
     targetNode: z.string(),
@@ -85,8 +89,12 @@ export const clusterDetailSchema = z
   .strictObject({
     dbTime: isoTime.meta({ description: "database time of the snapshot" }),
     cluster: z.strictObject({
-      id: uuid,
+      id: uuid.meta({ description: "the id of this service's row" }),
       name: z.string(),
+      service: serviceName.meta({ description: "the service this detail is about: settings, nodes and commands are its own" }),
+      mode: serviceMode,
+      minActive: z.int().meta({ description: "mode ALL: fewer serving nodes than this is audited (service.below_minimum)" }),
+      services: z.array(z.string()).meta({ description: "every service of the cluster, by name" }),
       failoverMode: z.enum(["AUTOMATIC", "MANUAL"]),
       paused: z.boolean(),
       heartbeatMs: z.int(),
@@ -103,25 +111,50 @@ export const clusterDetailSchema = z
   })
   .meta({ id: "ClusterDetail" });
 
+const serviceOverviewSchema = z
+  .strictObject({
+    name: z.string(),
+    mode: serviceMode,
+    minActive: z.int(),
+    serving: z.int().meta({ description: "nodes holding a valid lease (mode ONE: 0 or 1)" }),
+    belowMinimum: z.boolean().meta({ description: "fewer serving than minActive (mode ONE: no active with a valid lease)" }),
+    active: z.string().nullable().meta({ description: "mode ONE: the ACTIVE node, whatever its health; null in mode ALL or with none" }),
+  })
+  .meta({ id: "ServiceOverview" });
+
 export const clusterOverviewSchema = z
   .strictObject({
-    id: uuid,
+    id: uuid.meta({ description: "the service row's id (a cluster of several services: the first service's by name)" }),
     name: z.string(),
-    failoverMode: z.enum(["AUTOMATIC", "MANUAL"]),
-    paused: z.boolean(),
-    epoch: bigintString,
-    heartbeatMs: z.int(),
-    leaseMs: z.int(),
-    active: z.strictObject({ name: z.string(), health, leaseRemainingMs: z.number().nullable() }).nullable(),
-    nodeCount: z.int(),
-    standbyCount: z.int(),
-    eligibleStandbyCount: z.int(),
-    health: z.strictObject({ healthy: z.int(), suspect: z.int(), down: z.int() }),
-    checks: z.strictObject({ failing: z.int(), isolated: z.int() }),
-    openCommand: z.strictObject({ id: uuid, kind: z.string(), status: z.string(), targetNode: z.string() }).nullable(),
-    status: z.enum(["ok", "degraded", "no-active"]),
+    failoverMode: z.enum(["AUTOMATIC", "MANUAL"]).meta({ description: "a cluster of several services: MANUAL if any service is" }),
+    paused: z.boolean().meta({ description: "automatic failover paused (a cluster of several services: in any service)" }),
+    epoch: bigintString.meta({ description: "fencing epoch (a cluster of several services: the first service's)" }),
+    heartbeatMs: z.int().meta({ description: "a cluster of several services: the first service's" }),
+    leaseMs: z.int().meta({ description: "a cluster of several services: the first service's" }),
+    active: z
+      .strictObject({ name: z.string(), health, leaseRemainingMs: z.number().nullable() })
+      .nullable()
+      .meta({ description: "the ACTIVE node of a cluster of one ONE-mode service, whatever its health; null otherwise (see services)" }),
+    nodeCount: z.int().meta({ description: "servers (a server counts once, whatever its services)" }),
+    standbyCount: z.int().meta({ description: "a cluster of several services: the fewest of any service" }),
+    eligibleStandbyCount: z
+      .int()
+      .meta({ description: "standbys automatic failover could choose now (a cluster of several services: the fewest of any service)" }),
+    health: z
+      .strictObject({ healthy: z.int(), suspect: z.int(), down: z.int() })
+      .meta({ description: "servers by health (a server's worst over its services)" }),
+    checks: z.strictObject({ failing: z.int(), isolated: z.int() }).meta({ description: "servers whose checks fail, or that are isolated, in any service" }),
+    openCommand: z
+      .strictObject({ id: uuid, service: z.string(), kind: z.string(), status: z.string(), targetNode: z.string() })
+      .nullable()
+      .meta({ description: "the open command (a cluster of several services: the first service's that has one)" }),
+    status: z.enum(["ok", "degraded", "no-active"]).meta({
+      description:
+        "no-active: a service with no live active (mode ALL: none serving); degraded: a server down, late, failing its checks or isolated, or a mode ALL service below its minimum; else ok",
+    }),
+    services: z.array(serviceOverviewSchema).meta({ description: "every service of the cluster, by name" }),
   })
-  .meta({ id: "ClusterOverview" });
+  .meta({ id: "ClusterOverview", description: "One cluster: the service rows sharing its name. A cluster of one service reads as before services." });
 
 export const clusterListSchema = z.strictObject({ clusters: z.array(clusterOverviewSchema) });
 
@@ -133,6 +166,10 @@ export const auditEventSchema = z
     action: z.string(),
     clusterId: uuid.nullable(),
     clusterName: z.string().nullable(),
+    service: z
+      .string()
+      .nullable()
+      .meta({ description: "the service of the cluster the row is about; null on rows about no cluster and rows written before services" }),
     nodeId: uuid.nullable(),
     nodeName: z.string().nullable(),
     fromRole: nodeRole.nullable(),
@@ -151,6 +188,7 @@ export const auditPageSchema = z
 export const activeTimelineSchema = z
   .strictObject({
     cluster: z.string(),
+    service: z.string().nullable().meta({ description: "null for a cluster removed since, read over all its services" }),
     from: isoTime,
     to: isoTime,
     nodes: z.array(z.string()),
@@ -158,7 +196,48 @@ export const activeTimelineSchema = z
   })
   .meta({ id: "ActiveTimeline", description: "which node was active when, from the audit log; gaps had no active node" });
 
-export const removedNodeSchema = z.strictObject({ removed: z.strictObject({ cluster: z.string(), node: z.string() }) });
+export const removedNodeSchema = z.strictObject({
+  removed: z.strictObject({ cluster: z.string(), node: z.string(), services: z.array(z.string()).meta({ description: "the services it was removed from" }) }),
+});
+
+const serviceMemberSchema = z
+  .strictObject({
+    node: z.string(),
+    role: nodeRole,
+    health,
+    leaseRemainingMs: z.number().nullable().meta({ description: "negative once lapsed; null without a lease" }),
+    checkStatus,
+    maintenance: z.boolean(),
+    priority: z.int(),
+  })
+  .meta({ id: "ServiceMember", description: "One server's node row in one service." });
+
+export const clusterServicesSchema = z
+  .strictObject({
+    cluster: z.string(),
+    servers: z.array(z.string()).meta({ description: "every server (node name) with a row in any service, by name" }),
+    services: z.array(
+      z
+        .strictObject({
+          name: z.string(),
+          mode: serviceMode,
+          minActive: z.int(),
+          epoch: bigintString,
+          failoverMode: z.enum(["AUTOMATIC", "MANUAL"]),
+          paused: z.boolean(),
+          serving: z.int().meta({ description: "nodes holding a valid lease (mode ONE: 0 or 1)" }),
+          belowMinimum: z.boolean().meta({ description: "fewer serving than minActive (mode ONE: no active with a valid lease)" }),
+          members: z.array(serviceMemberSchema).meta({ description: "the servers with a row in this service, by name" }),
+        })
+        .meta({ id: "ServiceSummary" }),
+    ),
+  })
+  .meta({ id: "ClusterServices", description: "The server x service matrix of a cluster" });
+
+/** A node change without a service on a cluster of several services: the server's row in each. */
+export const serverNodesSchema = z
+  .strictObject({ cluster: z.string(), node: z.string(), nodes: z.array(nodeSchema).meta({ description: "the server's row in each of its services" }) })
+  .meta({ id: "ServerNodes" });
 
 export const meSchema = z.strictObject({ email: z.string(), role: userRole });
 

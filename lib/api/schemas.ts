@@ -12,6 +12,10 @@ export const nameSchema = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "letters, digits, '.', '_' or '-'");
 
 export const clusterParamsSchema = z.object({ name: nameSchema });
+/** A service of a cluster, named as its agents name it (the node name rule). */
+export const serviceSchema = nameSchema.meta({ description: "the service of the cluster; left out: the cluster's only service (see each operation)" });
+/** `?service=` on the routes that address one service of a cluster. */
+export const serviceQuerySchema = z.object({ service: serviceSchema.optional() });
 export const nodeParamsSchema = z.object({ name: nameSchema, node: nameSchema });
 export const commandParamsSchema = z.object({ name: nameSchema, id: z.uuid() });
 
@@ -24,6 +28,8 @@ export const requestCommandSchema = z.strictObject({
   timeoutMs: z.number().int().min(1_000).max(600_000).optional(),
   /** Switch over to or promote a node whose checks fail or that is isolated (ADMIN only; audited as forced). */
   force: z.boolean().optional(),
+  /** The service, as ?service= says it too (both: they must agree). */
+  service: serviceSchema.optional(),
 });
 export type RequestCommandBody = z.infer<typeof requestCommandSchema>;
 
@@ -63,6 +69,7 @@ const isoDate = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
 
 export const auditQuerySchema = z.object({
   cluster: nameSchema.optional(),
+  service: nameSchema.optional().meta({ description: "rows about this service (rows from before services count as main)" }),
   node: nameSchema.optional(),
   actor: z.string().min(1).max(255).optional().meta({ description: "case-insensitive substring of the actor, e.g. an email" }),
   action: z.enum(AUDIT_ACTIONS).optional(),
@@ -81,6 +88,7 @@ export const auditQuerySchema = z.object({
 export type AuditQueryInput = z.input<typeof auditQuerySchema>;
 
 export const timelineQuerySchema = z.object({
+  service: serviceSchema.optional(),
   from: isoDate.optional().meta({ description: "start; default one hour before to" }),
   to: isoDate.optional().meta({ description: "end; default now" }),
 });

@@ -1,15 +1,15 @@
 import { toSql, type DbHandle } from "../db/sql";
 import { AppError } from "../errors";
+import { resolveService } from "./resolve-service";
 
-export type FindNodeByNameOptions = { db: DbHandle; clusterName: string; nodeName: string };
+export type FindNodeByNameOptions = { db: DbHandle; clusterName: string; /** Left out: the cluster's only service. */ service?: string; nodeName: string };
 
-/** The ids behind a cluster and node name, as the API addresses them. */
-export async function findNodeByName({ db, clusterName, nodeName }: FindNodeByNameOptions): Promise<{ clusterId: string; nodeId: string }> {
-  const [row] = await toSql(db).query<{ clusterId: string; nodeId: string | null }>(
-    `SELECT c.id AS "clusterId", n.id AS "nodeId" FROM "Cluster" c LEFT JOIN "Node" n ON n."clusterId" = c.id AND n.name = $2 WHERE c.name = $1`,
-    [clusterName, nodeName],
-  );
-  if (!row) throw new AppError("NOT_FOUND", `cluster ${clusterName} not found`);
-  if (!row.nodeId) throw new AppError("NOT_FOUND", `node ${nodeName} not found in cluster ${clusterName}`);
-  return { clusterId: row.clusterId, nodeId: row.nodeId };
+/** The ids behind a cluster, service and node name, as the API addresses them. */
+export async function findNodeByName({ db, clusterName, service, nodeName }: FindNodeByNameOptions): Promise<{ clusterId: string; nodeId: string }> {
+  const sql = toSql(db);
+  const { id: clusterId, service: resolved } = await resolveService(sql, { clusterName, service });
+  const [row] = await sql.query<{ id: string }>(`SELECT id FROM "Node" WHERE "clusterId" = $1::uuid AND name = $2`, [clusterId, nodeName]);
+  if (!row)
+    throw new AppError("NOT_FOUND", `node ${nodeName} not found in ${service === undefined ? "cluster" : `service ${resolved} of cluster`} ${clusterName}`);
+  return { clusterId, nodeId: row.id };
 }

@@ -3,9 +3,12 @@ import { toSql, type DbHandle } from "../db/sql";
 import { AppError } from "../errors";
 import type { CommandHookOutcomes } from "./hook-outcome";
 import { queryNodeViews, type NodeView } from "./node-views";
+import { resolveService } from "./resolve-service";
 
 export type CommandView = {
   id: string;
+  /** The service of the cluster it is about. */
+  service: string;
   kind: "PROMOTE" | "DEMOTE" | "SWITCHOVER";
   status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "EXPIRED" | "CANCELLED";
   targetNode: string;
@@ -20,8 +23,8 @@ export type CommandView = {
   hookOutcomes: CommandHookOutcomes | null;
 };
 
-/** A Command row as the API shows it: the target by name (kept after the node is removed). */
-export function commandView({ targetName, clusterId: _c, targetNodeId: _t, hookOutcomes, ...rest }: Command): CommandView {
+/** A Command row (with its service) as the API shows it: the target by name (kept after the node is removed). */
+export function commandView({ targetName, clusterId: _c, targetNodeId: _t, hookOutcomes, ...rest }: Command & { service: string }): CommandView {
   return { ...rest, targetNode: targetName, hookOutcomes: publicHookOutcomes(hookOutcomes) };
 }
 
@@ -51,6 +54,13 @@ export type ClusterDetail = {
   cluster: {
     id: string;
     name: string;
+    /** The service this detail is about; its settings, nodes and commands are this service's. */
+    service: string;
+    mode: "ONE" | "ALL";
+    /** Mode ALL: fewer serving nodes than this is audited (service.below_minimum). */
+    minActive: number;
+    /** Every service of the cluster, by name. */
+    services: string[];
     failoverMode: "AUTOMATIC" | "MANUAL";
     paused: boolean;
     heartbeatMs: number;
@@ -70,21 +80,29 @@ export type ClusterDetail = {
   commands: CommandView[];
 };
 
-export type GetClusterDetailOptions = { db: DbHandle; clusterName: string; recentCommands?: number };
+export type GetClusterDetailOptions = {
+  db: DbHandle;
+  clusterName: string;
+  /** Left out: the cluster's only service (a cluster of several services then answers 422 naming them). */
+  service?: string;
+  recentCommands?: number;
+};
 
-export async function getClusterDetail({ db, clusterName, recentCommands = 10 }: GetClusterDetailOptions): Promise<ClusterDetail> {
+export async function getClusterDetail({ db, clusterName, service, recentCommands = 10 }: GetClusterDetailOptions): Promise<ClusterDetail> {
   const sql = toSql(db);
+  const { id } = await resolveService(sql, { clusterName, service });
   // Who paused it last: an operator, or flap damping (the cluster pausing itself says why).
-  const [cluster] = await sql.query<Cluster & { now: Date; lastPauseAction: string | null; lastPauseReason: string | null }>(
-    `SELECT c.*, clock_timestamp() AS now, p.action AS "lastPauseAction", p.reason AS "lastPauseReason"
+  const [cluster] = await sql.query<Cluster & { now: Date; lastPauseAction: string | null; lastPauseReason: string | null; services: string[] }>(
+    `SELECT c.*, clock_timestamp() AS now, p.action AS "lastPauseAction", p.reason AS "lastPauseReason",
+       ARRAY(SELECT s.service FROM "Cluster" s WHERE s.name = c.name ORDER BY s.service) AS services
      FROM "Cluster" c
      LEFT JOIN LATERAL (
        SELECT action, reason FROM "AuditEvent"
        WHERE c.paused AND "clusterId" = c.id AND action IN ('cluster.paused', 'cluster.resumed', 'failover.limited')
        ORDER BY id DESC LIMIT 1
      ) p ON true
-     WHERE c.name = $1`,
-    [clusterName],
+     WHERE c.id = $1::uuid`,
+    [id],
   );
   if (!cluster) throw new AppError("NOT_FOUND", `cluster ${clusterName} not found`);
   const [nodes, commands] = await Promise.all([
@@ -96,6 +114,10 @@ export async function getClusterDetail({ db, clusterName, recentCommands = 10 }:
     cluster: {
       id: cluster.id,
       name: cluster.name,
+      service: cluster.service,
+      mode: cluster.mode,
+      minActive: cluster.minActive,
+      services: cluster.services,
       failoverMode: cluster.failoverMode,
       paused: cluster.paused,
       heartbeatMs: cluster.heartbeatMs,
@@ -108,6 +130,6 @@ export async function getClusterDetail({ db, clusterName, recentCommands = 10 }:
       pausedReason: cluster.lastPauseAction === "failover.limited" ? cluster.lastPauseReason : null,
     },
     nodes,
-    commands: commands.map(commandView),
+    commands: commands.map((c) => commandView({ ...c, service: cluster.service })),
   };
 }

@@ -3,6 +3,8 @@ import { toSql, type DbHandle } from "../db/sql";
 
 export type AuditFilters = {
   cluster?: string;
+  /** Rows about this service of a cluster (rows from before services count as "main"). */
+  service?: string;
   node?: string;
   /** Case-insensitive substring of the actor, e.g. an email. */
   actor?: string;
@@ -26,10 +28,11 @@ const AUDIT_PAGE_SQL = `
   WHERE ($1::text IS NULL OR "clusterName" = $1) AND ($2::text IS NULL OR "nodeName" = $2) AND ($3::text IS NULL OR action = $3)
     AND ($4::text IS NULL OR strpos(lower(actor), lower($4)) > 0)
     AND ($5::timestamptz IS NULL OR at >= $5) AND ($6::timestamptz IS NULL OR at < $6) AND ($7::bigint IS NULL OR id < $7)
+    AND ($9::text IS NULL OR COALESCE(service, CASE WHEN "clusterName" IS NOT NULL THEN 'main' END) = $9)
   ORDER BY id DESC LIMIT $8`;
 
 /** Newest first, keyset-paged on the id (stable while new rows keep arriving at the top). */
-export async function listAuditEvents({ db, before, limit, cluster, node, action, actor, from, to }: ListAuditEventsOptions): Promise<AuditPage> {
+export async function listAuditEvents({ db, before, limit, cluster, service, node, action, actor, from, to }: ListAuditEventsOptions): Promise<AuditPage> {
   const events = await toSql(db).query<AuditEvent>(AUDIT_PAGE_SQL, [
     cluster ?? null,
     node ?? null,
@@ -39,6 +42,7 @@ export async function listAuditEvents({ db, before, limit, cluster, node, action
     to ?? null,
     before ?? null,
     limit + 1,
+    service ?? null,
   ]);
   const more = events.length > limit;
   const page = more ? events.slice(0, limit) : events;

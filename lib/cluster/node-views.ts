@@ -7,6 +7,8 @@ import { nodeHealth, type NodeHealth } from "./timing";
 export type NodeView = {
   id: string;
   clusterId: string;
+  /** The service of the cluster this row serves (Cluster.service). */
+  service: string;
   name: string;
   host: string;
   agentVersion: string;
@@ -67,14 +69,14 @@ export async function queryNodeViews(db: DbHandle, clusters: { id: string; heart
   if (clusters.length === 0) return [];
   const ids = clusters.map((c) => c.id);
   const rows = await toSql(db).query<NodeRow>(
-    `SELECT id, "clusterId", name, host, "agentVersion", role::text AS role, priority, maintenance,
-      (EXTRACT(EPOCH FROM clock_timestamp() - "lastHeartbeatAt") * 1000)::float8 AS "heartbeatAgeMs",
-      (EXTRACT(EPOCH FROM "leaseExpiresAt" - clock_timestamp()) * 1000)::float8 AS "leaseRemainingMs",
-      "activeEpoch", "startedAt",
-      CASE WHEN "holdUntil" > clock_timestamp() THEN (EXTRACT(EPOCH FROM "holdUntil" - clock_timestamp()) * 1000)::float8 END AS "holdRemainingMs",
-      metrics, "checkStatus"::text AS "checkStatus", isolated, "checkSince", checks
-     FROM "Node" WHERE "clusterId" = ANY($1::uuid[])
-     ORDER BY name`,
+    `SELECT n.id, n."clusterId", c.service, n.name, n.host, n."agentVersion", n.role::text AS role, n.priority, n.maintenance,
+      (EXTRACT(EPOCH FROM clock_timestamp() - n."lastHeartbeatAt") * 1000)::float8 AS "heartbeatAgeMs",
+      (EXTRACT(EPOCH FROM n."leaseExpiresAt" - clock_timestamp()) * 1000)::float8 AS "leaseRemainingMs",
+      n."activeEpoch", n."startedAt",
+      CASE WHEN n."holdUntil" > clock_timestamp() THEN (EXTRACT(EPOCH FROM n."holdUntil" - clock_timestamp()) * 1000)::float8 END AS "holdRemainingMs",
+      n.metrics, n."checkStatus"::text AS "checkStatus", n.isolated, n."checkSince", n.checks
+     FROM "Node" n JOIN "Cluster" c ON c.id = n."clusterId" WHERE n."clusterId" = ANY($1::uuid[])
+     ORDER BY n.name, c.service`,
     [ids],
   );
   const byId = new Map(clusters.map((c) => [c.id, c]));
@@ -89,4 +91,16 @@ export async function queryNodeViews(db: DbHandle, clusters: { id: string; heart
       checks: publicChecks(r.checks),
     };
   });
+}
+
+/** The node rows of one server (node name) in the given services of a cluster, by service. */
+export async function serverNodeViews(
+  db: DbHandle,
+  { clusterName, nodeName, services }: { clusterName: string; nodeName: string; services: string[] },
+): Promise<NodeView[]> {
+  const clusters = await toSql(db).query<{ id: string; heartbeatMs: number; leaseMs: number }>(
+    `SELECT id, "heartbeatMs", "leaseMs" FROM "Cluster" WHERE name = $1 AND service = ANY($2::text[])`,
+    [clusterName, services],
+  );
+  return (await queryNodeViews(db, clusters)).filter((n) => n.name === nodeName);
 }

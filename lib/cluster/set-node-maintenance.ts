@@ -2,7 +2,16 @@ import type { Node } from "../db/client";
 import type { DbHandle } from "../db/sql";
 import { updateNodeSetting } from "./update-node-setting";
 
-export type SetNodeMaintenanceOptions = { db: DbHandle; clusterName: string; nodeName: string; maintenance: boolean; actor: string; reason?: string };
+export type SetNodeMaintenanceOptions = {
+  db: DbHandle;
+  clusterName: string;
+  /** Left out: the cluster's only service. */
+  service?: string;
+  nodeName: string;
+  maintenance: boolean;
+  actor: string;
+  reason?: string;
+};
 
 /**
  * A node in maintenance is never promoted (automatically or by command). It does not demote an

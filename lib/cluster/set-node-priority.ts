@@ -4,7 +4,16 @@ import { AppError } from "../errors";
 import { priorityProblem } from "./priority";
 import { updateNodeSetting } from "./update-node-setting";
 
-export type SetNodePriorityOptions = { db: DbHandle; clusterName: string; nodeName: string; priority: number; actor: string; reason?: string };
+export type SetNodePriorityOptions = {
+  db: DbHandle;
+  clusterName: string;
+  /** Left out: the cluster's only service. */
+  service?: string;
+  nodeName: string;
+  priority: number;
+  actor: string;
+  reason?: string;
+};
 
 /** Sets the election priority (higher wins; 0 = never promoted automatically). Idempotent. */
 export async function setNodePriority({ priority, reason = "", ...target }: SetNodePriorityOptions): Promise<Node> {

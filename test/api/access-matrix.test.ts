@@ -32,6 +32,7 @@ const RULES: Record<string, Rule> = {
   "PATCH /api/v1/clusters/[name]/nodes/[node]": "OPERATOR",
   "DELETE /api/v1/clusters/[name]/nodes/[node]": "OPERATOR",
   "GET /api/v1/clusters/[name]/timeline": "VIEWER",
+  "GET /api/v1/clusters/[name]/services": "VIEWER",
   "GET /api/v1/me": "VIEWER",
   "GET /api/v1/notifications": "ADMIN",
   "POST /api/v1/notifications": "ADMIN",

@@ -399,7 +399,7 @@ describe("the API, step by step as an operator uses it", () => {
     expect(res.headers.get("content-type")).toMatch(/^text\/csv/);
     expect(res.headers.get("content-disposition")).toMatch(/attachment; filename="audit-.*\.csv"/);
     const lines = res.text.trimEnd().split("\r\n");
-    expect(lines[0]).toBe("id,at,actor,action,cluster,node,fromRole,toRole,epoch,commandId,reason,details");
+    expect(lines[0]).toBe("id,at,actor,action,cluster,service,node,fromRole,toRole,epoch,commandId,reason,details");
     expect(lines.slice(1).map((l) => l.split(",")[0])).toEqual(json.events.map((e) => e.id));
   });
 
@@ -410,14 +410,14 @@ describe("the API, step by step as an operator uses it", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^text\/plain; version=0.0.4/);
     // alpha's lease is 3 s since the admin's change, and its heartbeats are 10 s old: all down.
-    expect(res.text).toContain('failover_nodes{cluster="alpha",role="active",health="down"} 1');
-    expect(res.text).toContain('failover_nodes{cluster="alpha",role="standby",health="down"} 2');
-    expect(res.text).toContain('failover_nodes{cluster="beta",role="active",health="healthy"} 1');
-    expect(res.text).toContain('failover_commands{cluster="alpha",status="cancelled"} 1');
-    expect(res.text).toContain('failover_automatic_failovers_total{cluster="alpha"} 1');
-    expect(res.text).toContain('failover_commanded_promotions_total{cluster="alpha"} 1');
-    expect(res.text).toContain('failover_automatic_failovers_total{cluster="beta"} 0');
-    expect(res.text).toContain('failover_cluster_paused{cluster="alpha"} 1');
+    expect(res.text).toContain('failover_nodes{cluster="alpha",service="main",role="active",health="down"} 1');
+    expect(res.text).toContain('failover_nodes{cluster="alpha",service="main",role="standby",health="down"} 2');
+    expect(res.text).toContain('failover_nodes{cluster="beta",service="main",role="active",health="healthy"} 1');
+    expect(res.text).toContain('failover_commands{cluster="alpha",service="main",status="cancelled"} 1');
+    expect(res.text).toContain('failover_automatic_failovers_total{cluster="alpha",service="main"} 1');
+    expect(res.text).toContain('failover_commanded_promotions_total{cluster="alpha",service="main"} 1');
+    expect(res.text).toContain('failover_automatic_failovers_total{cluster="beta",service="main"} 0');
+    expect(res.text).toContain('failover_cluster_paused{cluster="alpha",service="main"} 1');
     expect((await callApi(server.url, cookies.viewer, { path: "/api/metrics" })).status).toBe(200);
   });
 
@@ -513,10 +513,10 @@ describe("the API, step by step as an operator uses it", () => {
       expect(detail.text).not.toContain("hunter2");
 
       const metrics = await callApi(server.url, cookies.viewer, { path: "/api/metrics" });
-      expect(metrics.text).toContain('failover_node_check_status{cluster="beta",node="node-y",status="failing"} 1');
-      expect(metrics.text).toContain('failover_node_check_status{cluster="beta",node="node-y",status="passing"} 0');
-      expect(metrics.text).toContain('failover_node_isolated{cluster="beta",node="node-x"} 1');
-      expect(metrics.text).toContain('failover_node_isolated{cluster="beta",node="node-y"} 0');
+      expect(metrics.text).toContain('failover_node_check_status{cluster="beta",service="main",node="node-y",status="failing"} 1');
+      expect(metrics.text).toContain('failover_node_check_status{cluster="beta",service="main",node="node-y",status="passing"} 0');
+      expect(metrics.text).toContain('failover_node_isolated{cluster="beta",service="main",node="node-x"} 1');
+      expect(metrics.text).toContain('failover_node_isolated{cluster="beta",service="main",node="node-y"} 0');
 
       const switchover = (force?: boolean) => ({
         method: "POST" as const,

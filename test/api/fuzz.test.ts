@@ -33,7 +33,7 @@ const objectWith = (keys: string[]) =>
 
 /** The fields each route's body or query string knows (the rest get random names). */
 const KNOWN_FIELDS: Record<string, string[]> = {
-  "POST /api/v1/clusters/[name]/commands": ["kind", "targetNode", "reason", "timeoutMs", "force"],
+  "POST /api/v1/clusters/[name]/commands": ["kind", "targetNode", "reason", "timeoutMs", "force", "service"],
   "PATCH /api/v1/clusters/[name]": [
     "paused",
     "failoverMode",
@@ -51,9 +51,9 @@ const KNOWN_FIELDS: Record<string, string[]> = {
   "POST /api/v1/users": ["email", "name", "role", "password"],
   "PATCH /api/v1/users/[id]": ["role", "disabled", "name", "password", "resetPassword"],
   "POST /api/v1/tokens": ["name", "role", "expiresInDays"],
-  "GET /api/v1/audit": ["cluster", "node", "actor", "action", "from", "to", "limit", "before"],
-  "GET /api/v1/audit.csv": ["cluster", "node", "actor", "action", "from", "to", "limit", "before"],
-  "GET /api/v1/clusters/[name]/timeline": ["from", "to"],
+  "GET /api/v1/audit": ["cluster", "service", "node", "actor", "action", "from", "to", "limit", "before"],
+  "GET /api/v1/audit.csv": ["cluster", "service", "node", "actor", "action", "from", "to", "limit", "before"],
+  "GET /api/v1/clusters/[name]/timeline": ["service", "from", "to"],
 };
 
 const queryValue = fc.oneof(

@@ -8,6 +8,7 @@ import { errorResponseSchema } from "../../lib/api/response-schemas";
 import { callApi, type ApiRequest, type ApiResponse } from "../support/api-client";
 import { seedCluster, startConsoleTestbed, type ConsoleTestbed } from "../support/console-fixture";
 import { createToken } from "../cli/api-token";
+import { seedEphesoft } from "./service-fixture";
 
 let bed: ConsoleTestbed;
 const cookies: Record<string, string> = {};
@@ -50,6 +51,7 @@ beforeAll(async () => {
       { name: "g-2", heartbeatAgoMs: 600_000 },
     ],
   });
+  await seedEphesoft(bed.t.prisma);
   cookies.admin = await bed.signInAs("admin@example.com");
   cookies.operator = await bed.signInAs("operator@example.com");
   adminToken = (await createToken(bed.server.url, cookies.admin, "ADMIN")).secret;
@@ -82,6 +84,32 @@ describe("real answers fit the documented response schemas", () => {
     await documented("token", { method: "DELETE", path: "/api/v1/clusters/gamma/nodes/g-2", body: { reason: "decommissioned" } });
     // The command and cluster detail now hold a cancelled command, forced false, hook outcomes null.
     await documented("token", { path: "/api/v1/clusters/alpha" });
+  });
+
+  it("a cluster of several services: the matrix, ?service=, and the cluster-wide answers", async () => {
+    await documented("token", { path: "/api/v1/clusters/ep/services" });
+    await documented("token", { path: "/api/v1/clusters/alpha/services" });
+    await documented("token", { path: "/api/v1/clusters/ep?service=ocr" });
+    await documented("token", { path: "/api/v1/clusters/ep/timeline?service=ocr" });
+    await documented("operator", { method: "PATCH", path: "/api/v1/clusters/ep", body: { paused: true } });
+    await documented("operator", { method: "PATCH", path: "/api/v1/clusters/ep?service=import", body: { paused: false } });
+    await documented("operator", { method: "PATCH", path: "/api/v1/clusters/ep/nodes/s2", body: { maintenance: true } });
+    await documented("operator", { method: "PATCH", path: "/api/v1/clusters/ep/nodes/s2?service=ocr", body: { priority: 10 } });
+    const created = await documented("token", {
+      method: "POST",
+      path: "/api/v1/clusters/ep/commands?service=ocr",
+      body: { kind: "SWITCHOVER", targetNode: "s1" },
+    });
+    const id = (created.body as { id: string }).id;
+    await documented("token", { path: `/api/v1/clusters/ep/commands/${id}?service=ocr` });
+    await documented("token", { method: "POST", path: `/api/v1/clusters/ep/commands/${id}/cancel?service=ocr` });
+    await documented("token", { method: "DELETE", path: "/api/v1/clusters/ep/nodes/s3" });
+    await documented("token", { path: "/api/v1/audit?cluster=ep&service=ocr" });
+    for (const [path, status] of [
+      ["/api/v1/clusters/ep", 422],
+      ["/api/v1/clusters/ep?service=billing", 404],
+    ] as const)
+      expect((await documented("token", { path })).status).toBe(status);
   });
 
   it("audit, CSV, metrics, me", async () => {

@@ -14,6 +14,7 @@ import {
 const node = (name: string, over: Partial<NodeJson> = {}): NodeJson => ({
   id: name,
   clusterId: "c",
+  service: "main",
   name,
   host: "",
   agentVersion: "",
@@ -39,6 +40,10 @@ const detail = (nodes: NodeJson[], cluster: Partial<ClusterDetailJson["cluster"]
   cluster: {
     id: "c",
     name: "orders",
+    service: "main",
+    mode: "ONE",
+    minActive: 1,
+    services: ["main"],
     failoverMode: "AUTOMATIC",
     paused: false,
     heartbeatMs: 1000,

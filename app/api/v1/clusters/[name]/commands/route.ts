@@ -1,4 +1,4 @@
-import { clusterParamsSchema, requestCommandSchema } from "@/lib/api/schemas";
+import { clusterParamsSchema, requestCommandSchema, serviceQuerySchema } from "@/lib/api/schemas";
 import { jsonResponse } from "@/lib/api/json";
 import { withAuth } from "@/lib/api/with-auth";
 import { hasRole } from "@/lib/auth/roles";
@@ -8,21 +8,28 @@ import { requestCommand } from "@/lib/cluster/request-command";
 import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 
-export const POST = withAuth({ role: "OPERATOR", params: clusterParamsSchema, body: requestCommandSchema }, async ({ params: { name }, body, user }) => {
-  if (body.force && !hasRole(user.role, "ADMIN")) {
-    throw new AppError("FORBIDDEN", "forcing a command onto a node whose checks fail (or that is isolated) requires the ADMIN role");
-  }
-  const { clusterId, nodeId } = await findNodeByName({ db: db(), clusterName: name, nodeName: body.targetNode });
-  const command = await requestCommand({
-    db: db(),
-    clusterId,
-    kind: body.kind,
-    targetNodeId: nodeId,
-    requestedBy: user.actor,
-    reason: body.reason,
-    timeoutMs: body.timeoutMs,
-    force: body.force,
-  });
-  const view = await getCommand({ db: db(), clusterName: name, commandId: command.id });
-  return jsonResponse(view, { status: 201, headers: { location: `/api/v1/clusters/${name}/commands/${command.id}` } });
-});
+export const POST = withAuth(
+  { role: "OPERATOR", params: clusterParamsSchema, query: serviceQuerySchema, body: requestCommandSchema },
+  async ({ params: { name }, query, body, user }) => {
+    if (query.service !== undefined && body.service !== undefined && query.service !== body.service) {
+      throw new AppError("INVALID", `service ${query.service} in the query and ${body.service} in the body differ: say it once`);
+    }
+    const service = body.service ?? query.service;
+    if (body.force && !hasRole(user.role, "ADMIN")) {
+      throw new AppError("FORBIDDEN", "forcing a command onto a node whose checks fail (or that is isolated) requires the ADMIN role");
+    }
+    const { clusterId, nodeId } = await findNodeByName({ db: db(), clusterName: name, service, nodeName: body.targetNode });
+    const command = await requestCommand({
+      db: db(),
+      clusterId,
+      kind: body.kind,
+      targetNodeId: nodeId,
+      requestedBy: user.actor,
+      reason: body.reason,
+      timeoutMs: body.timeoutMs,
+      force: body.force,
+    });
+    const view = await getCommand({ db: db(), clusterName: name, commandId: command.id });
+    return jsonResponse(view, { status: 201, headers: { location: `/api/v1/clusters/${name}/commands/${command.id}` } });
+  },
+);
