@@ -28,32 +28,71 @@ import path from "node:path";
 import { overlappingIntervals, type AgentActiveSpan, type LogLine } from "../../agent/role-log";
 
 export type WorkloadKind = "hooks" | "supervise";
-export type WorkloadOptions = { dir: string; kind: WorkloadKind; seed: number; hookMaxMs: number; demoteMaxMs: number; stopMaxMs: number; stubbornPct: number };
+export type WorkloadOptions = {
+  dir: string;
+  kind: WorkloadKind;
+  seed: number;
+  hookMaxMs: number;
+  demoteMaxMs: number;
+  stopMaxMs: number;
+  stubbornPct: number;
+  /**
+   * Several services (--services N > 1): their names. Every file of the workload (lock, holder,
+   * events, overlaps, heartbeat, pid files) is then keyed by the SERVICE the agent puts in the
+   * environment of hooks, supervised processes and checks; absent, the one service's files keep
+   * their names (service.lock, service-events.log, hb/NODE, svc/NODE.PID).
+   */
+  services?: string[];
+};
+
+/** What prepareWorkload gives each agent: its flags (one service), or its entry of a --service-config file (several). */
+export type WorkloadSetup = { flags: (node: string) => string[]; entry: (node: string) => Record<string, string | string[] | number> };
 
 /** The agents' check of the service heartbeat: interval, timeout, rise, fall, and the age at which it fails. */
 export const CHECK = { intervalMs: 500, timeoutMs: 400, rise: 2, fall: 3, staleMs: 1000 };
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-/** Writes the scripts into dir and returns the agent flags for one node. */
-export async function prepareWorkload(o: WorkloadOptions): Promise<(node: string) => string[]> {
+/** The files of one service, relative to the run folder (`svc` is the folder of its instances' pid files). */
+export function serviceFiles(service?: string) {
+  if (!service) return { events: "service-events.log", overlaps: "service-overlaps.log", svc: "svc" };
+  return { events: `service-events.${service}.log`, overlaps: `service-overlaps.${service}.log`, svc: `svc/${service}` };
+}
+
+/** Writes the scripts into dir and returns what the agents run. */
+export async function prepareWorkload(o: WorkloadOptions): Promise<WorkloadSetup> {
+  const several = !!o.services;
   await mkdir(path.join(o.dir, "svc"), { recursive: true });
-  const lib = `# Sourced by the chaos workload's scripts; NODE and EPOCH come from the agent (or the caller).
-DIR=${q(o.dir)}
-SEED=${o.seed % 32768}
-LOCK="$DIR/service.lock"
+  for (const s of o.services ?? []) await mkdir(path.join(o.dir, serviceFiles(s).svc), { recursive: true });
+  const files = several
+    ? `# Several services: every file is the service's own (SERVICE comes from the agent).
+if [ -z "$SERVICE" ]; then echo "chaos: SERVICE is not set" >&2; exit 97; fi
+LOCK="$DIR/service.$SERVICE.lock"
+EVENTS="$DIR/service-events.$SERVICE.log"
+OVERLAPS="$DIR/service-overlaps.$SERVICE.log"
+HOLDER="$DIR/service.$SERVICE.holder"
+HB="$DIR/hb/$SERVICE.$NODE"
+SVC="$DIR/svc/$SERVICE"
+SEED_KEY="$SERVICE $NODE"`
+    : `LOCK="$DIR/service.lock"
 EVENTS="$DIR/service-events.log"
 OVERLAPS="$DIR/service-overlaps.log"
 HOLDER="$DIR/service.holder"
 HB="$DIR/hb/$NODE"
+SVC="$DIR/svc"
+SEED_KEY="$NODE"`;
+  const lib = `# Sourced by the chaos workload's scripts; NODE and EPOCH come from the agent (or the caller).
+DIR=${q(o.dir)}
+SEED=${o.seed % 32768}
+${files}
 CHAOS_HELD=\${CHAOS_HELD:-0}
 CHAOS_OVERLAPPED=\${CHAOS_OVERLAPPED:-0}
 now() { date +%s%N; }
 # The heartbeat the agents' check reads (microseconds, a builtin write: no fork), when HEARTBEAT=1.
 heartbeat() { if [ "$HEARTBEAT" = 1 ]; then echo "\${EPOCHREALTIME/./}" >"$HB"; fi; }
 event() { echo "$(now) $NODE \${EPOCH:--} $$ $*" >>"$EVENTS"; }
-# Durations follow the run's seed, the node, the epoch and the script.
-seed_random() { RANDOM=$(( (SEED + \${EPOCH:-0} * 7919 + $(cksum <<<"$NODE $1" | cut -d' ' -f1)) % 32768 )); }
+# Durations follow the run's seed, the node (and service), the epoch and the script.
+seed_random() { RANDOM=$(( (SEED + \${EPOCH:-0} * 7919 + $(cksum <<<"$SEED_KEY $1" | cut -d' ' -f1)) % 32768 )); }
 random_ms() { echo $(( (RANDOM * 32768 + RANDOM) % ($1 + 1) )); }
 # One try at the service lock (fd 9). Failing means another service instance still runs: record it once.
 try_lock() {
@@ -102,7 +141,7 @@ if [ "$CHAOS_INHERIT_LOCK" != 1 ]; then
   exec 9>>"$LOCK"
   try_lock service-start
 fi
-echo "$MODE" >"$DIR/svc/$NODE.$$"
+echo "$MODE" >"$SVC/$NODE.$$"
 event service-start "$MODE"
 seed_random service
 STOP_MS=0
@@ -114,7 +153,7 @@ on_term() {
   event service-term "$STOP_MS"
   pause_ms "$STOP_MS"
   event service-exit
-  rm -f "$DIR/svc/$NODE.$$"
+  rm -f "$SVC/$NODE.$$"
   exit 0
 }
 if [ "$STUBBORN" = 1 ]; then
@@ -141,7 +180,7 @@ pause_ms "$(random_ms ${o.hookMaxMs})"
 CHAOS_HELD=$CHAOS_HELD CHAOS_OVERLAPPED=$CHAOS_OVERLAPPED CHAOS_INHERIT_LOCK=1 setsid bash "$DIR/service.sh" hooks </dev/null >>"$DIR/service-output.log" 2>&1 &
 # Return once the service is up (its pid file written), so that the demote hook finds it.
 deadline=$(( $(now) + 2000000000 ))
-until [ -e "$DIR/svc/$NODE.$!" ] || [ "$(now)" -gt "$deadline" ]; do sleep 0.01; done
+until [ -e "$SVC/$NODE.$!" ] || [ "$(now)" -gt "$deadline" ]; do sleep 0.01; done
 event promote-end
 `;
   const demote = `#!/bin/bash
@@ -154,7 +193,7 @@ seed_random demote
 pause_ms "$(random_ms ${o.demoteMaxMs})"
 shopt -s nullglob
 pids=()
-for f in "$DIR/svc/$NODE".*; do
+for f in "$SVC/$NODE".*; do
   pid=\${f##*.}
   if ! is_service "$pid"; then rm -f "$f"; continue; fi
   pids+=("$pid")
@@ -182,13 +221,13 @@ if ! gone; then
   for pid in "\${pids[@]}"; do is_service "$pid" && kill -KILL -- "-$pid" 2>/dev/null; done
   gone
 fi
-for pid in "\${pids[@]}"; do rm -f "$DIR/svc/$NODE.$pid"; done
+for pid in "\${pids[@]}"; do rm -f "$SVC/$NODE.$pid"; done
 event demote-end
 `;
   const check = `#!/bin/bash
 # Health check (--check-cmd, only while active): passes while this node's service heartbeat is under
-# ${CHECK.staleMs} ms old. NODE comes from the agent (a check sees only PATH, LANG, CLUSTER, NODE, ROLE).
-HB=${q(path.join(o.dir, "hb"))}/$NODE
+# ${CHECK.staleMs} ms old. NODE (and SERVICE) come from the agent (a check sees only PATH, LANG, CLUSTER, SERVICE, NODE, ROLE).
+HB=${q(path.join(o.dir, "hb"))}/${several ? "$SERVICE.$NODE" : "$NODE"}
 # A read that races the writer's truncation sees nothing: one retry.
 read -r t <"$HB" 2>/dev/null || { sleep 0.02; read -r t <"$HB" 2>/dev/null; } || { echo "no heartbeat"; exit 1; }
 age=$(( \${EPOCHREALTIME/./} - t ))
@@ -219,16 +258,33 @@ if [ "$age" -gt ${CHECK.staleMs * 1000} ]; then echo "service heartbeat $(( age 
     await writeFile(path.join(o.dir, name), text);
     await chmod(path.join(o.dir, name), 0o755);
   }
-  await writeFile(path.join(o.dir, "service-events.log"), "");
-  await writeFile(path.join(o.dir, "service-overlaps.log"), "");
-  if (o.kind === "supervise") return (node) => ["--supervise", `bash ${q(path.join(o.dir, "service.sh"))} supervise ${node}`, ...checkFlags];
-  return () => ["--on-promote", `bash ${q(path.join(o.dir, "promote.sh"))}`, "--on-demote", `bash ${q(path.join(o.dir, "demote.sh"))}`, ...checkFlags];
+  for (const s of o.services ?? [undefined]) {
+    await writeFile(path.join(o.dir, serviceFiles(s).events), "");
+    await writeFile(path.join(o.dir, serviceFiles(s).overlaps), "");
+  }
+  const workloadFlags = (node: string) =>
+    o.kind === "supervise"
+      ? ["--supervise", `bash ${q(path.join(o.dir, "service.sh"))} supervise ${node}`]
+      : ["--on-promote", `bash ${q(path.join(o.dir, "promote.sh"))}`, "--on-demote", `bash ${q(path.join(o.dir, "demote.sh"))}`];
+  return {
+    flags: (node) => [...workloadFlags(node), ...checkFlags],
+    // The same settings as the flags, keyed by the flag names ("check-cmd" a list).
+    entry: (node) => {
+      const entry: Record<string, string | string[] | number> = {};
+      const flags = [...workloadFlags(node), ...checkFlags];
+      for (let i = 0; i < flags.length; i += 2) {
+        const key = flags[i].slice(2);
+        entry[key] = key === "check-cmd" ? [flags[i + 1]] : flags[i + 1];
+      }
+      return entry;
+    },
+  };
 }
 
 export type ServiceEvent = { ns: bigint; node: string; epoch: string; pid: number; event: string; args: string[] };
 
-export function readServiceEvents(dir: string): ServiceEvent[] {
-  return readFileSync(path.join(dir, "service-events.log"), "utf8")
+export function readServiceEvents(dir: string, service?: string): ServiceEvent[] {
+  return readFileSync(path.join(dir, serviceFiles(service).events), "utf8")
     .split("\n")
     .filter(Boolean)
     .flatMap((line) => {
@@ -238,8 +294,10 @@ export function readServiceEvents(dir: string): ServiceEvent[] {
 }
 
 /** The lines the service instances wrote when they found the lock taken. */
-export function readFlockOverlaps(dir: string): string[] {
-  return readFileSync(path.join(dir, "service-overlaps.log"), "utf8").split("\n").filter(Boolean);
+export function readFlockOverlaps(dir: string, service?: string): string[] {
+  return readFileSync(path.join(dir, serviceFiles(service).overlaps), "utf8")
+    .split("\n")
+    .filter(Boolean);
 }
 
 export type ServiceInterval = AgentActiveSpan & { endedBy: string };
@@ -313,9 +371,9 @@ export function procStat(pid: number | "self"): { state: string; pgid: number } 
   }
 }
 
-/** Service instances still alive (pid files of this run whose process runs this run's service.sh). */
-export function liveServices(dir: string): { node: string; pid: number }[] {
-  const svc = path.join(dir, "svc");
+/** Service instances still alive (pid files of this run, or of one of its services, whose process runs this run's service.sh). */
+export function liveServices(dir: string, service?: string): { node: string; pid: number }[] {
+  const svc = path.join(dir, serviceFiles(service).svc);
   if (!existsSync(svc)) return [];
   return readdirSync(svc).flatMap((f) => {
     const pid = Number(f.slice(f.lastIndexOf(".") + 1));
