@@ -5,13 +5,28 @@ import { apiClient, type ApiClient } from "./api-client";
 import type { CommandContext, CommandSpec, Options, Values } from "./command";
 import { audit, history } from "./commands/audit";
 import { list } from "./commands/list";
+import { rebalance } from "./commands/rebalance";
 import { demote, promote, switchover } from "./commands/role-change";
 import { show } from "./commands/show";
 import { maintenance, pause, priority, remove, resume } from "./commands/settings";
 import { resolveConnection } from "./connection";
 import { CliError, EXIT, usageError, type ExitCode } from "./exit-codes";
 
-const COMMANDS: Record<string, CommandSpec> = { list, show, switchover, promote, demote, pause, resume, maintenance, priority, remove, audit, history };
+const COMMANDS: Record<string, CommandSpec> = {
+  list,
+  show,
+  switchover,
+  promote,
+  demote,
+  rebalance,
+  pause,
+  resume,
+  maintenance,
+  priority,
+  remove,
+  audit,
+  history,
+};
 
 const GLOBAL_OPTIONS = {
   url: { type: "string" },

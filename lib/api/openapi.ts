@@ -15,6 +15,7 @@ import {
   deliveryListSchema,
   queuedDeliverySchema,
 } from "./notification-response-schemas";
+import { rebalanceSchema } from "./rebalance-response-schemas";
 import {
   activeTimelineSchema,
   auditPageSchema,
@@ -41,6 +42,7 @@ import {
   createTokenSchema,
   createUserSchema,
   nodeParamsSchema,
+  rebalanceRequestSchema,
   removeNodeSchema,
   requestCommandSchema,
   serviceQuerySchema,
@@ -171,6 +173,25 @@ export const API_ROUTES: Record<string, Partial<Record<HttpMethod, ApiOperation>
       optionalBody: true,
       response: removedNodeSchema,
       errors: [409],
+    },
+  },
+  "/api/v1/clusters/{name}/rebalance": {
+    post: {
+      summary:
+        "Move the cluster's services back to an even spread over its servers (max - min active services <= 1), one ordinary SWITCHOVER at a time, never to a server of lower priority for the service; poll GET until it ends. 409 while one runs, while a command of any service is open, or when no move can even the spread; already even: SUCCEEDED at once",
+      role: "OPERATOR",
+      params: clusterParamsSchema,
+      body: rebalanceRequestSchema,
+      optionalBody: true,
+      status: 202,
+      response: rebalanceSchema,
+      errors: [409],
+    },
+    get: {
+      summary: "The cluster's running rebalance, else its latest (404 when it has none)",
+      role: "VIEWER",
+      params: clusterParamsSchema,
+      response: rebalanceSchema,
     },
   },
   "/api/v1/clusters/{name}/timeline": {

@@ -131,3 +131,7 @@ export const createTokenSchema = z.strictObject({
   expiresInDays: z.number().int().min(1).max(3650).optional(),
 });
 export type CreateTokenBody = z.infer<typeof createTokenSchema>;
+
+/** POST /clusters/{name}/rebalance: the body is optional; when sent, only a reason. */
+export const rebalanceRequestSchema = z.strictObject({ reason: z.string().max(500).optional() });
+export type RebalanceRequestBody = z.infer<typeof rebalanceRequestSchema>;

@@ -70,14 +70,15 @@ export async function requestRebalance({ db, clusterName, requestedBy, reason = 
   });
 }
 
-/** The cluster's running rebalance, else its latest; 404 when the cluster or any rebalance of it is unknown. */
-export async function getRebalance({ db, clusterName }: { db: DbHandle; clusterName: string }): Promise<RebalanceView> {
+/** The cluster's running rebalance, else its latest (or the one `id` names); 404 when the cluster or any rebalance of it is unknown. */
+export async function getRebalance({ db, clusterName, id }: { db: DbHandle; clusterName: string; id?: string }): Promise<RebalanceView> {
   const sql = toSql(db);
   const [cluster] = await sql.query(`SELECT 1 FROM "Cluster" WHERE name = $1 LIMIT 1`, [clusterName]);
   if (!cluster) throw new AppError("NOT_FOUND", `cluster ${clusterName} not found`);
   const [row] = await sql.query<RebalanceView>(
-    `SELECT ${COLUMNS} FROM "Rebalance" WHERE "clusterName" = $1 ORDER BY status = 'RUNNING' DESC, "createdAt" DESC, id LIMIT 1`,
-    [clusterName],
+    `SELECT ${COLUMNS} FROM "Rebalance" WHERE "clusterName" = $1 AND ($2::uuid IS NULL OR id = $2::uuid)
+     ORDER BY status = 'RUNNING' DESC, "createdAt" DESC, id LIMIT 1`,
+    [clusterName, id ?? null],
   );
   if (!row) throw new AppError("NOT_FOUND", `cluster ${clusterName} has never been rebalanced`);
   return row;

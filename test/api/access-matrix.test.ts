@@ -31,6 +31,8 @@ const RULES: Record<string, Rule> = {
   "POST /api/v1/clusters/[name]/commands/[id]/cancel": "OPERATOR",
   "PATCH /api/v1/clusters/[name]/nodes/[node]": "OPERATOR",
   "DELETE /api/v1/clusters/[name]/nodes/[node]": "OPERATOR",
+  "POST /api/v1/clusters/[name]/rebalance": "OPERATOR",
+  "GET /api/v1/clusters/[name]/rebalance": "VIEWER",
   "GET /api/v1/clusters/[name]/timeline": "VIEWER",
   "GET /api/v1/clusters/[name]/services": "VIEWER",
   "GET /api/v1/me": "VIEWER",
