@@ -76,11 +76,13 @@ async function main() {
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
   try {
-    await Promise.all(agents.map((agent) => retryWhileUnreachable(() => startOrWaitOnce(agent, log), config.connectTimeoutMs, log)));
+    // Every service registered before any runs: a refused one stops the process before any workload started.
+    await Promise.all(agents.map((agent) => retryWhileUnreachable(() => registerOrWaitOnce(agent, log), config.connectTimeoutMs, log)));
   } catch (err) {
     if (err instanceof AppError) fail(err.message);
     throw err;
   }
+  for (const agent of agents) agent.run();
   // A role change in one service wakes them all: placement counts the leases this server holds in
   // the others, so a standby of another service may have just become (or stopped being) the best.
   const wakeAll = () => agents.forEach((a) => a.wake());
@@ -116,14 +118,14 @@ async function retryWhileUnreachable<T>(fn: () => Promise<T>, timeoutMs: number,
  * A restart right after a crash finds the node's row still claimed by the dead process: wait once
  * for that claim to lapse. A live duplicate keeps heartbeating and is refused on the second try.
  */
-async function startOrWaitOnce(agent: NodeAgent, log: Logger) {
+async function registerOrWaitOnce(agent: NodeAgent, log: Logger) {
   try {
-    await agent.start();
+    await agent.register();
   } catch (err) {
     if (!(err instanceof AppError) || err.code !== "CONFLICT" || err.retryAfterMs === undefined) throw err;
     log.warn("node name still claimed; waiting once for the claim to lapse", { waitMs: err.retryAfterMs, reason: err.message });
     await new Promise((r) => setTimeout(r, err.retryAfterMs));
-    await agent.start();
+    await agent.register();
   }
 }
 

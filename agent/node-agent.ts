@@ -74,6 +74,7 @@ export class NodeAgent {
   private timings: Timings = DEFAULT_TIMINGS;
   private ids: { clusterId: string; nodeId: string } | null = null;
   private tickTimer: NodeJS.Timeout | undefined;
+  private running = false;
   private ticking = false;
   private wakeAgain = false;
   private shuttingDown = false;
@@ -137,12 +138,27 @@ export class NodeAgent {
   }
 
   async start(): Promise<void> {
+    await this.register();
+    this.run();
+  }
+
+  /**
+   * Creates or re-attaches this service's row; nothing runs yet. An agent hosting several services
+   * registers them all before running any, so a refused one (a wrong mode, a duplicate agent)
+   * stops the process before any service has started its workload.
+   */
+  async register(): Promise<void> {
     const { db, clusterName, service, mode, minActive, nodeName, host, agentVersion, instanceId, priority, timings } = this.o;
     const reg = await registerNode({ db, clusterName, service, mode, minActive, nodeName, host, agentVersion, instanceId, priority, timings });
     this.ids = { clusterId: reg.clusterId, nodeId: reg.nodeId };
     this.mode = reg.mode;
     this.timings = { heartbeatMs: reg.heartbeatMs, leaseMs: reg.leaseMs, demoteTimeoutMs: reg.demoteTimeoutMs };
     this.o.log.info("registered", { event: "role", role: "STANDBY", mode: this.mode, ...this.timings });
+  }
+
+  /** Starts the checks and the tick loop of a registered agent. */
+  run(): void {
+    this.running = true;
     this.checks.start();
     void this.tick();
   }
@@ -185,7 +201,7 @@ export class NodeAgent {
   }
 
   private async tick(): Promise<void> {
-    if (this.stopped || this.ticking || !this.ids) return;
+    if (this.stopped || this.ticking || !this.running) return;
     this.ticking = true;
     let next = this.timings.heartbeatMs;
     try {

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -126,16 +126,15 @@ describe("several services per server", () => {
     }
   });
 
-  it("agents started together spread the services over the servers from the start", async () => {
-    const rows = await t.prisma.cluster.findMany({ where: { name: "ep" }, select: { id: true } });
-    expect(rows).toHaveLength(SERVICES.length);
-    // A second cluster of three services on three servers that start at the same moment.
+  it("three services without an active, placed at once, spread 1 / 1 / 1 over three servers", async () => {
+    // Held in manual mode until all three servers have joined, then released together: three
+    // elections at the same moment, each of which must see the others' results.
+    await t.prisma.cluster.createMany({ data: ["a", "b", "c"].map((service) => ({ name: "spread", service, ...FAST, failoverMode: "MANUAL" as const })) });
     const file = path.join(dir, "spread.json");
-    await writeFile(
-      file,
-      JSON.stringify({ services: ["a", "b", "c"].map((service) => ({ service, "heartbeat-ms": FAST.heartbeatMs, "lease-ms": FAST.leaseMs })) }),
-    );
+    await writeFile(file, JSON.stringify({ services: ["a", "b", "c"].map((service) => ({ service })) }));
     for (const node of ["x1", "x2", "x3"]) agents.push(spawnAgent({ url: t.url, cluster: "spread", node, args: ["--service-config", file] }));
+    await waitFor(async () => (await t.prisma.node.count({ where: { cluster: { name: "spread" } } })) === 9, { what: "all registered" });
+    await t.prisma.cluster.updateMany({ where: { name: "spread" }, data: { failoverMode: "AUTOMATIC" } });
     const placed = await waitFor(
       async () => {
         const rows = await t.prisma.node.findMany({ where: { role: "ACTIVE", cluster: { name: "spread" } }, select: { name: true } });
@@ -239,5 +238,25 @@ describe("active-active (mode ALL)", () => {
     expect(await wrong.exited()).toBe(1);
     expect(wrong.stderr()).toMatch(/cluster iguana runs in mode ALL; this agent asked for mode ONE/);
     expect(await t.prisma.node.count()).toBe(before);
+  });
+
+  it("an agent with several services, one of them refused: it stops before any service ran its workload", async () => {
+    const marker = path.join(dir, "solo-promoted");
+    const file = path.join(dir, "mixed.json");
+    await writeFile(
+      file,
+      JSON.stringify({
+        services: [
+          { service: "solo", "on-promote": `touch ${marker}` },
+          { service: "main", mode: "ONE" },
+        ],
+      }),
+    );
+    const mixed = spawnAgent({ url: t.url, cluster: "iguana", node: "g8", args: ["--service-config", file] });
+    expect(await mixed.exited()).toBe(1);
+    expect(mixed.stderr()).toMatch(/cluster iguana runs in mode ALL; this agent asked for mode ONE/);
+    await new Promise((r) => setTimeout(r, 2 * FAST.heartbeatMs));
+    expect(await t.prisma.node.count({ where: { role: "ACTIVE", cluster: { name: "iguana", service: "solo" } } })).toBe(0);
+    await expect(readFile(marker)).rejects.toThrow(/ENOENT/);
   });
 });
