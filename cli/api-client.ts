@@ -51,5 +51,8 @@ function describeRefusal(err: ApiClientError, url: string): CliError {
     return new CliError(EXIT.BAD_ANSWER, `the answer is a redirect (HTTP ${err.status}); is ${url} the console's URL?`);
   if (err.status === 401) return new CliError(EXIT.AUTH, `the console refused the token (revoked, expired or mistyped): ${err.message}`);
   if (err.status === 403) return new CliError(EXIT.AUTH, `not allowed: ${err.message}`);
+  // A cluster of several services addressed without one: the operator left out an argument.
+  if (err.status === 422 && / has several services \(.*\): say which one \(service\)$/.test(err.message))
+    return new CliError(EXIT.USAGE, err.message.replace(/\(service\)$/, "(--service NAME)"));
   return new CliError(EXIT_BY_STATUS[err.status] ?? EXIT.FAILED, err.message);
 }

@@ -1,7 +1,7 @@
 // What every subcommand is: its usage line, positionals, options (node:util parseArgs) and run.
 import type { ParseArgsConfig } from "node:util";
 import type { z } from "zod";
-import { nameSchema } from "../lib/api/schemas";
+import { nameSchema, serviceSchema } from "../lib/api/schemas";
 import type { ApiClient } from "./api-client";
 import { usageError, type ExitCode } from "./exit-codes";
 
@@ -35,6 +35,8 @@ export type CommandSpec = {
 };
 
 export const REASON_OPTION: Options = { reason: { type: "string" } };
+/** --service NAME: one service of a cluster of several (left out: the only one, or where it makes sense, every one). */
+export const SERVICE_OPTION: Options = { service: { type: "string" } };
 
 /** A positional or option value checked with a request schema: a usage error (exit 2) naming it, before anything is sent. */
 export function checked<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
@@ -49,6 +51,15 @@ export function checked<S extends z.ZodType>(schema: S, value: unknown, what: st
 
 export const clusterArg = (ctx: CommandContext, i = 0) => checked(nameSchema, ctx.args[i], `CLUSTER ${JSON.stringify(ctx.args[i])}`);
 export const nodeArg = (ctx: CommandContext, i = 1) => checked(nameSchema, ctx.args[i], `NODE ${JSON.stringify(ctx.args[i])}`);
+
+/** --service, checked with the API's name rule; undefined when not given. */
+export const serviceOption = (ctx: CommandContext): string | undefined =>
+  ctx.values.service === undefined ? undefined : checked(serviceSchema, ctx.values.service, `--service ${JSON.stringify(ctx.values.service)}`);
+
+/** A path with ?service= when a service is named. */
+export const withService = (path: string, service: string | undefined) => (service === undefined ? path : `${path}?service=${encodeURIComponent(service)}`);
+/** How output names a cluster's service: "ep (ocr)", or the cluster alone. */
+export const serviceLabel = (cluster: string, service: string | undefined) => (service === undefined ? cluster : `${cluster} (${service})`);
 
 export const clusterPath = (cluster: string) => `/api/v1/clusters/${encodeURIComponent(cluster)}`;
 export const nodePath = (cluster: string, node: string) => `${clusterPath(cluster)}/nodes/${encodeURIComponent(node)}`;

@@ -5,8 +5,8 @@ import { apiClient, type ApiClient } from "./api-client";
 import type { CommandContext, CommandSpec, Options, Values } from "./command";
 import { audit, history } from "./commands/audit";
 import { list } from "./commands/list";
-import { rebalance } from "./commands/rebalance";
 import { demote, promote, switchover } from "./commands/role-change";
+import { services } from "./commands/services";
 import { show } from "./commands/show";
 import { maintenance, pause, priority, remove, resume } from "./commands/settings";
 import { resolveConnection } from "./connection";
@@ -15,10 +15,10 @@ import { CliError, EXIT, usageError, type ExitCode } from "./exit-codes";
 const COMMANDS: Record<string, CommandSpec> = {
   list,
   show,
+  services,
   switchover,
   promote,
   demote,
-  rebalance,
   pause,
   resume,
   maintenance,
@@ -50,7 +50,11 @@ which wins over the file.
 
 Exit codes: 0 ok; 1 failed (the command FAILED, EXPIRED or was CANCELLED, or the console refused
 the change); 2 usage; 3 authentication or permission; 4 console (or its database) unreachable;
-5 an answer that is not the API's; 6 no such cluster, node or command.`;
+5 an answer that is not the API's; 6 no such cluster, service, node or command.
+
+Services: a cluster may run several services (each with its own active node). --service NAME
+picks one; left out, a cluster of one service needs none, and on a cluster of several, pause,
+resume, maintenance, priority and remove apply to every service, while the others ask for it (exit 2).`;
 
 export type Io = { stdout: (text: string) => void; stderr: (text: string) => void };
 

@@ -3,7 +3,7 @@
 import type { AuditEventJson } from "../../lib/api/api-types";
 import { activeTimelineSchema, auditPageSchema } from "../../lib/api/response-schemas";
 import { auditQuerySchema, timelineQuerySchema } from "../../lib/api/schemas";
-import { checked, clusterArg, clusterPath, type CommandContext, type CommandSpec } from "../command";
+import { checked, clusterArg, clusterPath, serviceLabel, serviceOption, SERVICE_OPTION, type CommandContext, type CommandSpec } from "../command";
 import { usageError } from "../exit-codes";
 import { duration, table, time } from "../format";
 
@@ -24,17 +24,19 @@ const str = (v: string | boolean | undefined) => (typeof v === "string" ? v : un
 
 function eventCells(e: AuditEventJson): string[] {
   const roles = e.fromRole || e.toRole ? `${e.fromRole ?? "-"}>${e.toRole ?? "-"}` : "";
-  const where = [e.clusterName, e.nodeName].filter(Boolean).join("/");
+  // A service other than main is named after the node, so one-service clusters read as before.
+  const where = [e.clusterName, e.nodeName].filter(Boolean).join("/") + (e.service && e.service !== "main" ? ` (${e.service})` : "");
   return [e.id, time(e.at), e.actor, e.action, where, roles, e.epoch ?? "", e.reason];
 }
 const AUDIT_HEADERS = ["ID", "AT", "ACTOR", "ACTION", "CLUSTER/NODE", "ROLE", "EPOCH", "REASON"];
 
 export const audit: CommandSpec = {
   summary: "the audit log, oldest first; --follow keeps printing new events",
-  usage: "audit [--cluster NAME] [--node NAME] [--actor TEXT] [--action ACTION] [--since TIME] [--until TIME] [--limit N] [--follow] [--json]",
+  usage: "audit [--cluster NAME] [--service NAME] [--node NAME] [--actor TEXT] [--action ACTION] [--since TIME] [--until TIME] [--limit N] [--follow] [--json]",
   positionals: [],
   options: {
     cluster: { type: "string" },
+    service: { type: "string" },
     node: { type: "string" },
     actor: { type: "string" },
     action: { type: "string" },
@@ -46,7 +48,14 @@ export const audit: CommandSpec = {
   async run(ctx) {
     const v = ctx.values;
     if (v.follow && v.until !== undefined) throw usageError("--follow and --until do not go together");
-    const filters = { cluster: str(v.cluster), node: str(v.node), actor: str(v.actor), action: str(v.action), from: timeOption(ctx, "since") };
+    const filters = {
+      cluster: str(v.cluster),
+      service: str(v.service),
+      node: str(v.node),
+      actor: str(v.actor),
+      action: str(v.action),
+      from: timeOption(ctx, "since"),
+    };
     const query = { ...filters, to: timeOption(ctx, "until"), limit: str(v.limit) ?? "50" };
     checked(auditQuerySchema, query, "filters");
     const qs = (extra: Record<string, string>) =>
@@ -92,20 +101,21 @@ export const audit: CommandSpec = {
 };
 
 export const history: CommandSpec = {
-  summary: "which node was active when (from the audit log; default the last hour)",
-  usage: "history CLUSTER [--since TIME] [--until TIME] [--json]",
+  summary: "which node was active when (from the audit log; default the last hour), in one service",
+  usage: "history CLUSTER [--service NAME] [--since TIME] [--until TIME] [--json]",
   positionals: [{ name: "CLUSTER" }],
-  options: { since: { type: "string" }, until: { type: "string" } },
+  options: { ...SERVICE_OPTION, since: { type: "string" }, until: { type: "string" } },
   async run(ctx) {
     const cluster = clusterArg(ctx);
+    const service = serviceOption(ctx);
     const query = Object.fromEntries(
-      Object.entries({ from: timeOption(ctx, "since"), to: timeOption(ctx, "until") }).filter((e): e is [string, string] => e[1] !== undefined),
+      Object.entries({ service, from: timeOption(ctx, "since"), to: timeOption(ctx, "until") }).filter((e): e is [string, string] => e[1] !== undefined),
     );
     checked(timelineQuerySchema, query, "filters");
     const qs = new URLSearchParams(query).toString();
     const timeline = await ctx.api.call("GET", `${clusterPath(cluster)}/timeline${qs ? `?${qs}` : ""}`, activeTimelineSchema);
     if (ctx.json) return ctx.print(JSON.stringify(timeline, null, 2));
-    ctx.print(`${cluster}: active nodes from ${time(timeline.from)} to ${time(timeline.to)}`);
+    ctx.print(`${serviceLabel(cluster, service)}: active nodes from ${time(timeline.from)} to ${time(timeline.to)}`);
     if (timeline.intervals.length === 0) return ctx.print("no node was active");
     const rows = timeline.intervals.map((i) => [
       time(i.from),

@@ -3,7 +3,19 @@
 import type { CommandJson } from "../../lib/api/api-types";
 import { clusterDetailSchema, commandSchema, TERMINAL_COMMAND_STATUSES } from "../../lib/api/response-schemas";
 import { requestCommandSchema, type RequestCommandBody } from "../../lib/api/schemas";
-import { checked, clusterArg, clusterPath, nodeArg, REASON_OPTION, type CommandContext, type CommandSpec } from "../command";
+import {
+  checked,
+  clusterArg,
+  clusterPath,
+  nodeArg,
+  REASON_OPTION,
+  SERVICE_OPTION,
+  serviceLabel,
+  serviceOption,
+  withService,
+  type CommandContext,
+  type CommandSpec,
+} from "../command";
 import { CliError, EXIT, usageError } from "../exit-codes";
 import { duration } from "../format";
 
@@ -13,11 +25,12 @@ const GRACE_MS = 30_000;
 
 const ROLE_OPTIONS = {
   ...REASON_OPTION,
+  ...SERVICE_OPTION,
   force: { type: "boolean" },
   timeout: { type: "string" },
   "no-wait": { type: "boolean" },
 } as const;
-const ROLE_USAGE = "[--reason TEXT] [--timeout SECONDS] [--force] [--no-wait] [--json]";
+const ROLE_USAGE = "[--service NAME] [--reason TEXT] [--timeout SECONDS] [--force] [--no-wait] [--json]";
 
 function timeoutMs(ctx: CommandContext): number | undefined {
   const raw = ctx.values.timeout;
@@ -30,34 +43,37 @@ function timeoutMs(ctx: CommandContext): number | undefined {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const what = (c: Pick<CommandJson, "kind" | "targetNode">) => `${c.kind.toLowerCase()} ${c.kind === "DEMOTE" ? "of" : "to"} ${c.targetNode}`;
 
-async function requestAndFollow(ctx: CommandContext, cluster: string, request: Omit<RequestCommandBody, "reason" | "timeoutMs" | "force">) {
+async function requestAndFollow(ctx: CommandContext, cluster: string, request: Omit<RequestCommandBody, "reason" | "timeoutMs" | "force" | "service">) {
+  const service = serviceOption(ctx);
   const body = checked(
     requestCommandSchema,
-    { ...request, reason: ctx.values.reason, timeoutMs: timeoutMs(ctx), force: ctx.values.force || undefined },
+    { ...request, service, reason: ctx.values.reason, timeoutMs: timeoutMs(ctx), force: ctx.values.force || undefined },
     "request",
   );
+  const where = serviceLabel(cluster, service);
   const started = Date.now();
   const command = await ctx.api.call("POST", `${clusterPath(cluster)}/commands`, commandSchema, body);
   // Ctrl-C stops the waiting, not the command: say so, and how to look it up. Installed before
   // anything is printed, so a Ctrl-C prompted by the first line is caught too.
   const interrupted = () => {
-    ctx.note(`stopped waiting; ${what(command)} goes on (command ${command.id}): failoverctl show ${cluster}`);
+    ctx.note(`stopped waiting; ${what(command)} goes on (command ${command.id}): failoverctl show ${cluster}${service ? ` --service ${service}` : ""}`);
     process.exit(130);
   };
   if (!ctx.values["no-wait"]) process.once("SIGINT", interrupted);
-  ctx.note(`${cluster}: ${what(command)} requested (command ${command.id})`);
+  ctx.note(`${where}: ${what(command)} requested (command ${command.id})`);
   if (ctx.values["no-wait"]) {
     ctx.print(ctx.json ? JSON.stringify(command, null, 2) : `${command.status} ${command.id}`);
     return EXIT.OK;
   }
   try {
-    return await follow(ctx, cluster, command, started);
+    return await follow(ctx, cluster, service, command, started);
   } finally {
     process.off("SIGINT", interrupted);
   }
 }
 
-async function follow(ctx: CommandContext, cluster: string, requested: CommandJson, started: number) {
+async function follow(ctx: CommandContext, cluster: string, service: string | undefined, requested: CommandJson, started: number) {
+  const where = serviceLabel(cluster, service);
   let command = requested;
   let shown = command.status;
   let waitingNoted = false;
@@ -81,22 +97,22 @@ async function follow(ctx: CommandContext, cluster: string, requested: CommandJs
     }
     if (command.status !== shown && !TERMINAL_COMMAND_STATUSES.includes(command.status)) {
       shown = command.status;
-      ctx.note(`${cluster}: ${what(command)} ${command.status} after ${duration(Date.now() - started)}`);
+      ctx.note(`${where}: ${what(command)} ${command.status} after ${duration(Date.now() - started)}`);
     }
   }
   if (ctx.json) ctx.print(JSON.stringify(command, null, 2));
   if (command.status !== "SUCCEEDED") {
-    throw new CliError(EXIT.FAILED, `${cluster}: ${what(command)} ${command.status}: ${command.error ?? "no reason given"}`);
+    throw new CliError(EXIT.FAILED, `${where}: ${what(command)} ${command.status}: ${command.error ?? "no reason given"}`);
   }
   // The command succeeded: a failure to read the cluster afterwards only shortens the message.
-  const detail = await ctx.api.call("GET", clusterPath(cluster), clusterDetailSchema).catch(() => null);
+  const detail = await ctx.api.call("GET", withService(clusterPath(cluster), service), clusterDetailSchema).catch(() => null);
   const active = detail?.nodes.find((n) => n.role === "ACTIVE");
   const now = !detail
     ? "(the cluster could not be read afterwards)"
     : active
       ? `${active.name} is active (epoch ${active.activeEpoch ?? detail.cluster.epoch})`
       : "no node is active yet";
-  const line = `${cluster}: ${what(command)} SUCCEEDED in ${duration(Date.now() - started)}; ${now}`;
+  const line = `${where}: ${what(command)} SUCCEEDED in ${duration(Date.now() - started)}; ${now}`;
   if (ctx.json) ctx.note(line);
   else ctx.print(line);
   return EXIT.OK;
@@ -134,9 +150,10 @@ export const demote: CommandSpec = {
     const cluster = clusterArg(ctx);
     let node = ctx.args[1] === undefined ? undefined : nodeArg(ctx);
     if (node === undefined) {
-      const detail = await ctx.api.call("GET", clusterPath(cluster), clusterDetailSchema);
+      const service = serviceOption(ctx);
+      const detail = await ctx.api.call("GET", withService(clusterPath(cluster), service), clusterDetailSchema);
       node = detail.nodes.find((n) => n.role === "ACTIVE")?.name;
-      if (!node) throw new CliError(EXIT.FAILED, `${cluster}: no node is active, nothing to demote`);
+      if (!node) throw new CliError(EXIT.FAILED, `${serviceLabel(cluster, service)}: no node is active, nothing to demote`);
     }
     return requestAndFollow(ctx, cluster, { kind: "DEMOTE", targetNode: node });
   },
