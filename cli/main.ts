@@ -5,6 +5,7 @@ import { apiClient, type ApiClient } from "./api-client";
 import type { CommandContext, CommandSpec, Options, Values } from "./command";
 import { audit, history } from "./commands/audit";
 import { list } from "./commands/list";
+import { rebalance } from "./commands/rebalance";
 import { demote, promote, switchover } from "./commands/role-change";
 import { services } from "./commands/services";
 import { show } from "./commands/show";
@@ -19,6 +20,7 @@ const COMMANDS: Record<string, CommandSpec> = {
   switchover,
   promote,
   demote,
+  rebalance,
   pause,
   resume,
   maintenance,
