@@ -2,6 +2,7 @@
 import Link from "next/link";
 import { CheckBadge, HealthBadge, RoleBadge } from "./badges";
 import { formatDuration } from "./format";
+import { serviceHref } from "./service-picker";
 import type { ClusterServicesJson, ServiceJson, ServiceMemberJson } from "./service-types";
 import { useNow } from "./use-now";
 
@@ -12,8 +13,6 @@ type Props = {
   canOperate: boolean;
   onSwitchover: (service: string, target: string) => void;
 };
-
-export const serviceHref = (cluster: string, service: string) => `/clusters/${encodeURIComponent(cluster)}?service=${encodeURIComponent(service)}`;
 
 /** "2 of 3 serving (minimum 2)": an active-active service's serving count. */
 export const servingText = (serving: number, members: number, minActive: number) => `${serving} of ${members} serving (minimum ${minActive})`;

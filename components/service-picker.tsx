@@ -1,5 +1,7 @@
 import Link from "next/link";
-import { serviceHref } from "./service-matrix";
+
+/** The page of one service of a cluster: linkable, and what the service picker selects. */
+export const serviceHref = (cluster: string, service: string) => `/clusters/${encodeURIComponent(cluster)}?service=${encodeURIComponent(service)}`;
 
 /** Tabs of a multi-service cluster's page: every service at once (the matrix), or one service's detail; the choice lives in the URL (?service=). */
 export function ServicePicker({ cluster, services, selected }: { cluster: string; services: readonly string[]; selected: string | null }) {

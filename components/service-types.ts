@@ -38,5 +38,7 @@ export type ServiceSummaryJson = { name: string; mode: ServiceMode; minActive: n
 export type RebalanceMoveJson = { service: string; from: string | null; to: string; commandId: string | null; status: string };
 export type RebalanceJson = { id: string; status: string; moves: RebalanceMoveJson[]; error: string | null };
 
-/** What a cluster's detail adds for a service (GET /clusters/{name}?service=). */
+/** What a cluster's detail (`cluster` of GET /clusters/{name}?service=) says of its service. */
 export type ServiceDetailFields = { service?: string; mode?: ServiceMode; minActive?: number; services?: string[] };
+/** A cluster detail whose `cluster` carries ServiceDetailFields. */
+export type ServiceDetail<D extends { cluster: object }> = Omit<D, "cluster"> & { cluster: D["cluster"] & ServiceDetailFields };
