@@ -48,6 +48,7 @@ const KNOWN_FIELDS: Record<string, string[]> = {
   "PATCH /api/v1/clusters/[name]/nodes/[node]": ["maintenance", "priority", "reason"],
   "DELETE /api/v1/clusters/[name]/nodes/[node]": ["reason"],
   "POST /api/v1/clusters/[name]/commands/[id]/cancel": ["reason"],
+  "POST /api/v1/clusters/[name]/rebalance": ["reason"],
   "POST /api/v1/users": ["email", "name", "role", "password"],
   "PATCH /api/v1/users/[id]": ["role", "disabled", "name", "password", "resetPassword"],
   "POST /api/v1/tokens": ["name", "role", "expiresInDays"],

@@ -40,13 +40,14 @@ export async function callApi(baseUrl: string, cookie: string | null, { method =
  * refused call still records that the token was presented.
  */
 export async function databaseState(prisma: PrismaClient) {
-  const [clusters, nodes, commands, users, tokens, audit] = await Promise.all([
+  const [clusters, nodes, commands, rebalances, users, tokens, audit] = await Promise.all([
     prisma.cluster.findMany({ orderBy: { id: "asc" } }),
     prisma.node.findMany({ orderBy: { id: "asc" }, omit: { lastHeartbeatAt: true, leaseExpiresAt: true } }),
     prisma.command.findMany({ orderBy: { id: "asc" } }),
+    prisma.rebalance.findMany({ orderBy: { id: "asc" } }),
     prisma.user.findMany({ orderBy: { id: "asc" } }),
     prisma.apiToken.findMany({ orderBy: { id: "asc" }, omit: { lastUsedAt: true } }),
     prisma.auditEvent.aggregate({ _count: { _all: true }, _max: { id: true } }),
   ]);
-  return JSON.stringify({ clusters, nodes, commands, users, tokens, audit }, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
+  return JSON.stringify({ clusters, nodes, commands, rebalances, users, tokens, audit }, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
 }
