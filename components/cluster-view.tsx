@@ -227,7 +227,7 @@ export function ClusterView({ name, service, nav }: Props) {
           canForce={user.role === "ADMIN"}
           receivedAt={query.dataUpdatedAt}
           canOperate={operator}
-          roleCommands={!allMode}
+          activeActive={allMode}
           commandOpen={commandOpen}
           onCommand={(kind, target) => {
             command.reset();
@@ -250,9 +250,11 @@ export function ClusterView({ name, service, nav }: Props) {
           <p className="mt-1 text-slate-700">
             {cluster.paused
               ? "Paused: if the active node dies, no standby takes over until you resume or promote one. Manual commands still run."
-              : cluster.failoverMode === "AUTOMATIC"
-                ? "On: if the active node stops renewing its lease, the best healthy standby takes over."
-                : "Manual mode: the agents never elect a new active by themselves."}
+              : allMode
+                ? "Active-active: every healthy, eligible node serves; a node whose lease lapses leaves the serving set until it is back."
+                : cluster.failoverMode === "AUTOMATIC"
+                  ? "On: if the active node stops renewing its lease, the best healthy standby takes over."
+                  : "Manual mode: the agents never elect a new active by themselves."}
           </p>
           <button
             type="button"

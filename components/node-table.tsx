@@ -15,8 +15,8 @@ type Props = {
   /** ADMIN: a switchover or promote onto a node whose checks fail is offered (the dialog asks to force it). */
   canForce?: boolean;
   commandOpen: boolean;
-  /** False for an active-active (mode ALL) service: every eligible node serves, there is no role to move. */
-  roleCommands?: boolean;
+  /** An active-active (mode ALL) service: every eligible node serves ("Serving"), there is no role to move (no role commands). */
+  activeActive?: boolean;
   onCommand: (kind: CommandKind, node: NodeJson) => void;
   onMaintenance: (node: NodeJson, maintenance: boolean) => void;
   onPriority: (node: NodeJson, priority: number) => void;
@@ -129,7 +129,7 @@ type RowActions = {
   remove: (id: string) => void;
 };
 
-type RowProps = { node: RowNode; kind: CommandKind | null; blocked: string | null; canOperate: boolean; actions: RowActions };
+type RowProps = { node: RowNode; kind: CommandKind | null; blocked: string | null; canOperate: boolean; serving: boolean; actions: RowActions };
 
 // Heartbeat age, lease left and "held off" tick between polls. Their cells read the latest
 // snapshot from this context and the time from the shared clock, so a tick or a poll re-renders
@@ -166,7 +166,7 @@ function TickingCells({ id, down }: { id: string; down: boolean }) {
 }
 
 const NodeRow = memo(
-  function NodeRow({ node: n, kind, blocked, canOperate, actions }: RowProps) {
+  function NodeRow({ node: n, kind, blocked, canOperate, serving, actions }: RowProps) {
     const down = n.health === "down";
     return (
       <tr
@@ -185,7 +185,7 @@ const NodeRow = memo(
           <span className="block text-xs font-normal text-slate-600">{n.host || "host unknown"}</span>
         </th>
         <td data-label="Role" className={`${cell}`}>
-          <RoleBadge role={n.role} />
+          <RoleBadge role={n.role} serving={serving} />
         </td>
         <td data-label="Health" className={`${cell}`}>
           <HealthBadge health={n.health} />
@@ -257,6 +257,7 @@ const NodeRow = memo(
     a.kind === b.kind &&
     a.blocked === b.blocked &&
     a.canOperate === b.canOperate &&
+    a.serving === b.serving &&
     a.actions === b.actions &&
     ROW_FIELDS.every((k) => a.node[k] === b.node[k]) &&
     sameChecks(a.node.checks, b.node.checks),
@@ -268,7 +269,7 @@ export function NodeTable({
   canOperate,
   canForce = false,
   commandOpen,
-  roleCommands = true,
+  activeActive = false,
   onCommand,
   onMaintenance,
   onPriority,
@@ -347,7 +348,7 @@ export function NodeTable({
         <Snapshot value={snapshot}>
           <tbody className="max-md:block max-md:space-y-3">
             {nodes.map((n) => {
-              const kind = roleCommands ? offer(n) : null;
+              const kind = activeActive ? null : offer(n);
               // The agents refuse these; say so before the operator tries.
               const blocked = commandOpen
                 ? "another command is in progress"
@@ -358,7 +359,7 @@ export function NodeTable({
                     : kind !== "DEMOTE" && !canForce && checkProblem(n)
                       ? `not possible: ${checkProblem(n)} (an ADMIN may force it)`
                       : null;
-              return <NodeRow key={n.id} node={n} kind={kind} blocked={blocked} canOperate={canOperate} actions={actions} />;
+              return <NodeRow key={n.id} node={n} kind={kind} blocked={blocked} canOperate={canOperate} serving={activeActive} actions={actions} />;
             })}
           </tbody>
         </Snapshot>
