@@ -183,6 +183,25 @@ describe("rebalance: services moved back to an even spread, one switchover at a 
     await waitFor(async () => Object.values(await counts()).reduce((a, b) => a + b) === SERVICES.length, { what: "every service active" });
   });
 
+  it("after the failure, with s3 back: a new rebalance takes the services piled on two servers to 2/2/2", async () => {
+    const pile = await waitFor(
+      async () => {
+        const c = await counts();
+        return c.s1 + c.s2 === SERVICES.length && c.s3 === 0 && c;
+      },
+      { what: "all six on s1 and s2" },
+    );
+    const back = new Date();
+    await startServer("s3");
+    await waitFor(() => beating("s3", back), { what: "s3 back" });
+    const r = await requestRebalance({ db: t.prisma, clusterName: "ep", requestedBy: OPERATOR, reason: "after the failed one" });
+    const done = await ended(r.id);
+    console.log(`rebalance from ${JSON.stringify(pile)}: ${done.moves.map((m) => `${m.service} ${m.from}->${m.to}`).join(", ")}`);
+    expect(done).toMatchObject({ status: "SUCCEEDED", error: null });
+    expect(done.moves.every((m) => m.to === "s3" && m.status === "SUCCEEDED")).toBe(true);
+    expect(await counts()).toEqual({ s1: 2, s2: 2, s3: 2 });
+  });
+
   it("never two actives of one service by the hooks' intervals, through every move", async () => {
     for (const service of SERVICES) {
       const intervals = await serviceIntervals(path.join(dir, `${service}.events`));
