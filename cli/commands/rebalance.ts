@@ -1,13 +1,11 @@
 // `rebalance`: ask the console to move the cluster's services back to an even spread; with
 // --wait, follow it move by move until it ends. Exit 0 when it SUCCEEDED, 1 when it FAILED.
-import type { z } from "zod";
+import type { RebalanceJson as Rebalance } from "../../lib/api/api-types";
 import { rebalanceSchema } from "../../lib/api/rebalance-response-schemas";
 import { rebalanceRequestSchema } from "../../lib/api/schemas";
 import { checked, clusterArg, clusterPath, REASON_OPTION, type CommandContext, type CommandSpec } from "../command";
 import { CliError, EXIT } from "../exit-codes";
 import { duration } from "../format";
-
-type Rebalance = z.output<typeof rebalanceSchema>;
 
 const POLL_MS = 500;
 /** Every move is a switchover with a deadline; this long without any change means nothing drives it any more. */

@@ -7,6 +7,7 @@ import type { ClusterDetail, CommandView } from "../cluster/get-cluster-detail";
 import type { ClusterOverview } from "../cluster/get-cluster-overview";
 import type { ClusterServices } from "../cluster/list-services";
 import type { NodeView } from "../cluster/node-views";
+import type { RebalanceView } from "../cluster/rebalance";
 import type { createApiToken } from "../auth/create-api-token";
 import type { listApiTokens } from "../auth/list-api-tokens";
 import type { listUsers } from "../auth/list-users";
@@ -14,6 +15,7 @@ import type { updateUser } from "../auth/update-user";
 import type { ChannelView } from "../notify/channel-view";
 import type { DeliveryView } from "../notify/deliveries";
 import type { channelSchema, deliverySchema } from "./notification-response-schemas";
+import type { rebalanceSchema } from "./rebalance-response-schemas";
 import type {
   activeTimelineSchema,
   apiTokenSchema,
@@ -26,6 +28,7 @@ import type {
   commandSchema,
   meSchema,
   nodeSchema,
+  serverNodesSchema,
   userResultSchema,
   userSchema,
 } from "./response-schemas";
@@ -33,6 +36,10 @@ import type {
 export type ClusterOverviewJson = z.output<typeof clusterOverviewSchema>;
 export type ClusterDetailJson = z.output<typeof clusterDetailSchema>;
 export type ClusterServicesJson = z.output<typeof clusterServicesSchema>;
+/** One service in the cluster list (GET /clusters). */
+export type ServiceOverviewJson = ClusterOverviewJson["services"][number];
+/** A node change without a service on a cluster of several: the server's row in each. */
+export type ServerNodesJson = z.output<typeof serverNodesSchema>;
 export type NodeJson = z.output<typeof nodeSchema>;
 export type CommandJson = z.output<typeof commandSchema>;
 export type AuditEventJson = z.output<typeof auditEventSchema>;
@@ -45,6 +52,7 @@ export type UserJson = z.output<typeof userSchema>;
 export type UserResultJson = z.output<typeof userResultSchema>;
 export type NotificationChannelJson = z.output<typeof channelSchema>;
 export type NotificationDeliveryJson = z.output<typeof deliverySchema>;
+export type RebalanceJson = z.output<typeof rebalanceSchema>;
 
 /** A domain value as JSON.stringify sends it (lib/api/json.ts): BigInt and Date become strings. */
 export type Jsonify<T> = T extends bigint | Date ? string : T extends (infer U)[] ? Jsonify<U>[] : T extends object ? { [K in keyof T]: Jsonify<T[K]> } : T;
@@ -62,6 +70,7 @@ export type HandlersFitTheirSchemas = [
   Fits<Jsonify<ActiveTimeline>, ActiveTimelineJson>,
   Fits<Jsonify<ChannelView>, NotificationChannelJson>,
   Fits<Jsonify<DeliveryView>, NotificationDeliveryJson>,
+  Fits<Jsonify<RebalanceView>, RebalanceJson>,
   Fits<Jsonify<Awaited<ReturnType<typeof listApiTokens>>[number]>, ApiTokenJson>,
   Fits<Jsonify<Awaited<ReturnType<typeof createApiToken>>>, CreatedTokenJson>,
   Fits<Jsonify<Awaited<ReturnType<typeof listUsers>>[number]>, UserJson>,
