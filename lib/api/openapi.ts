@@ -22,6 +22,7 @@ import {
   clusterDetailSchema,
   clusterListSchema,
   clusterServicesSchema,
+  commandListSchema,
   commandSchema,
   createdTokenSchema,
   errorResponseSchema,
@@ -39,6 +40,7 @@ import {
   auditQuerySchema,
   clusterParamsSchema,
   commandParamsSchema,
+  commandsQuerySchema,
   createTokenSchema,
   createUserSchema,
   nodeParamsSchema,
@@ -120,6 +122,14 @@ export const API_ROUTES: Record<string, Partial<Record<HttpMethod, ApiOperation>
     },
   },
   "/api/v1/clusters/{name}/commands": {
+    get: {
+      summary:
+        "The cluster's commands, newest first (limit, default 50), each with its service; with service, only that service's (404 for an unknown one), left out, every service's",
+      role: "VIEWER",
+      params: clusterParamsSchema,
+      query: commandsQuerySchema,
+      response: commandListSchema,
+    },
     post: {
       summary:
         "Request PROMOTE, DEMOTE or SWITCHOVER of a node in one service (service in the query or the body; both must agree; left out: the cluster's only service, 422 on a cluster of several); agents carry it out (poll the command until it ends). 409 CONFLICT while another command of the service is open; 409 PRECONDITION_FAILED for a target in maintenance, the active itself, or whose checks fail (force: true needs ADMIN and is audited as forced), or a service in mode ALL",

@@ -85,6 +85,10 @@ export const commandSchema = z
   })
   .meta({ id: "Command" });
 
+export const commandListSchema = z
+  .strictObject({ commands: z.array(commandSchema).meta({ description: "newest first, each with its service" }) })
+  .meta({ id: "CommandList" });
+
 export const clusterDetailSchema = z
   .strictObject({
     dbTime: isoTime.meta({ description: "database time of the snapshot" }),

@@ -16,6 +16,8 @@ export const clusterParamsSchema = z.object({ name: nameSchema });
 export const serviceSchema = nameSchema.meta({ description: "the service of the cluster; left out: the cluster's only service (see each operation)" });
 /** `?service=` on the routes that address one service of a cluster. */
 export const serviceQuerySchema = z.object({ service: serviceSchema.optional() });
+/** GET .../commands: one service's (or, left out, every service's) newest commands. */
+export const commandsQuerySchema = serviceQuerySchema.extend({ limit: z.coerce.number().int().min(1).max(500).default(50) });
 export const nodeParamsSchema = z.object({ name: nameSchema, node: nameSchema });
 export const commandParamsSchema = z.object({ name: nameSchema, id: z.uuid() });
 

@@ -26,6 +26,7 @@ const RULES: Record<string, Rule> = {
   "GET /api/v1/clusters": "VIEWER",
   "GET /api/v1/clusters/[name]": "VIEWER",
   "PATCH /api/v1/clusters/[name]": "OPERATOR", // pausing; timings and mode need ADMIN (see bad-input tests)
+  "GET /api/v1/clusters/[name]/commands": "VIEWER",
   "POST /api/v1/clusters/[name]/commands": "OPERATOR",
   "GET /api/v1/clusters/[name]/commands/[id]": "VIEWER",
   "POST /api/v1/clusters/[name]/commands/[id]/cancel": "OPERATOR",

@@ -55,6 +55,7 @@ const KNOWN_FIELDS: Record<string, string[]> = {
   "GET /api/v1/audit": ["cluster", "service", "node", "actor", "action", "from", "to", "limit", "before"],
   "GET /api/v1/audit.csv": ["cluster", "service", "node", "actor", "action", "from", "to", "limit", "before"],
   "GET /api/v1/clusters/[name]/timeline": ["service", "from", "to"],
+  "GET /api/v1/clusters/[name]/commands": ["service", "limit"],
 };
 
 const queryValue = fc.oneof(

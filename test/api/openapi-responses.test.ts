@@ -105,6 +105,7 @@ describe("real answers fit the documented response schemas", () => {
     });
     const id = (created.body as { id: string }).id;
     await documented("token", { path: `/api/v1/clusters/ep/commands/${id}?service=ocr` });
+    await documented("token", { path: "/api/v1/clusters/ep/commands?limit=5" });
     await documented("token", { method: "POST", path: `/api/v1/clusters/ep/commands/${id}/cancel?service=ocr` });
     await documented("token", { method: "DELETE", path: "/api/v1/clusters/ep/nodes/s3" });
     await documented("token", { path: "/api/v1/audit?cluster=ep&service=ocr" });

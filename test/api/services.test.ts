@@ -166,6 +166,11 @@ describe("services in the API", () => {
     });
     expect(again).toMatchObject({ status: 201, body: { service: "import", targetNode: "s2" } });
     await as("operator", { method: "POST", path: `/api/v1/clusters/ep/commands/${(again.body as { id: string }).id}/cancel` });
+    const list = (path: string) => as("viewer", { path }).then((r) => (r.body as { commands: { service: string; id: string }[] }).commands);
+    expect((await list("/api/v1/clusters/ep/commands")).map((c) => c.service)).toEqual(["import", "ocr"]);
+    expect((await list("/api/v1/clusters/ep/commands?service=ocr")).map((c) => c.id)).toEqual([id]);
+    expect(await list("/api/v1/clusters/ep/commands?service=reporting")).toEqual([]);
+    expect(await as("viewer", { path: "/api/v1/clusters/ep/commands?service=billing" })).toMatchObject({ status: 404 });
     const audit = await bed.t.prisma.auditEvent.findMany({ where: { clusterName: "ep", action: { startsWith: "command." } }, orderBy: { id: "asc" } });
     expect(audit.map((a) => `${a.action}:${a.service}`)).toEqual([
       "command.requested:ocr",

@@ -1,12 +1,17 @@
-import { clusterParamsSchema, requestCommandSchema, serviceQuerySchema } from "@/lib/api/schemas";
+import { clusterParamsSchema, commandsQuerySchema, requestCommandSchema, serviceQuerySchema } from "@/lib/api/schemas";
 import { jsonResponse } from "@/lib/api/json";
 import { withAuth } from "@/lib/api/with-auth";
 import { hasRole } from "@/lib/auth/roles";
 import { findNodeByName } from "@/lib/cluster/find-node-by-name";
 import { getCommand } from "@/lib/cluster/get-command";
+import { listCommands } from "@/lib/cluster/list-commands";
 import { requestCommand } from "@/lib/cluster/request-command";
 import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
+
+export const GET = withAuth({ role: "VIEWER", params: clusterParamsSchema, query: commandsQuerySchema }, async ({ params: { name }, query }) =>
+  listCommands({ db: db(), clusterName: name, ...query }),
+);
 
 export const POST = withAuth(
   { role: "OPERATOR", params: clusterParamsSchema, query: serviceQuerySchema, body: requestCommandSchema },
