@@ -309,7 +309,7 @@ type Values = Record<string, string | boolean | string[] | undefined>;
 /** Checks `fields` against raw values (flag key -> value); problems as "<label>: message". */
 function checkFields<T>(fields: Fields<T>, raw: Record<string, unknown>, label: (key: string) => string, problems: string[]): T {
   const config: Record<string, unknown> = {};
-  for (const [key, field] of Object.entries(fields) as [string, { check: Check<unknown>; required?: true; default?: () => unknown }][]) {
+  for (const [key, field] of Object.entries<{ check: Check<unknown>; required?: true; default?: () => unknown }>(fields)) {
     if (raw[key] === undefined) {
       if (field.required) problems.push(`${label(key)}: is required`);
       else if (field.default) config[key] = field.default();
@@ -375,7 +375,8 @@ function parseServiceFile(file: string, problems: string[]): ServiceConfig[] {
     const values: Values = {};
     for (const [k, v] of Object.entries(entry)) {
       if (k in CHECK_FLAGS) values[k] = (Array.isArray(v) ? v : [v]).map(String);
-      else if (v !== null && v !== undefined) values[k] = String(v as string | number);
+      else if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") values[k] = String(v);
+      else problems.push(`${prefix}${k}: must be a string or a number`);
     }
     return parseService(values, {} as NodeJS.ProcessEnv, problems, prefix);
   });
