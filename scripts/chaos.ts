@@ -39,6 +39,7 @@ import {
   readServiceEvents,
   serviceIntervals,
   serviceOverlaps,
+  watchServices,
   type WorkloadKind,
 } from "./chaos/workload";
 
@@ -164,6 +165,11 @@ for (const name of serviceNames) {
   });
   services.push({ name, id: row.id, faults: {}, key: several ? name : undefined });
 }
+// When each service instance is seen gone: the end of one whose agent died before its demote hook.
+const serviceWatch = watchServices(
+  dir,
+  services.map((s) => s.key),
+);
 // A service picked at random; with one service no draw (the fault sequence of a seed stays as it was).
 const pickService = () => (several ? pick(services) : services[0]);
 
@@ -237,13 +243,21 @@ function startAgent(a: Agent) {
   a.child = child;
   a.stopped = false;
   // Supervised like systemd's Restart=always: whatever ends an agent, it comes back.
-  child.on("exit", () => {
+  child.on("exit", (code, signal) => {
+    // An agent that exits without chaos asking (SIGKILL, SIGTERM) crashed: its stderr is in its log.
+    if (!signalled.has(child) && !finishing) {
+      const what = `agent exited by itself (${signal ?? `exit code ${code}`})`;
+      note(what);
+      appendFileSync(faultLog, `${new Date().toISOString()} ${BigInt(Date.now()) * 1_000_000n} note: ${what} ${a.node} pid ${child.pid}\n`);
+    }
     if (a.child !== child) return;
     a.child = null;
     if (!finishing) void restartAgentLater(a, between(500, 3000));
   });
 }
 let finishing = false;
+/** Agents chaos sent SIGKILL or SIGTERM (an exit of any other is a crash). */
+const signalled = new WeakSet<ChildProcess>();
 
 // Counts: faults (injected events) and notes (refused commands and the like, not in the total).
 const faults: Record<string, number> = {};
@@ -366,6 +380,7 @@ async function injectFault() {
   } else if (kind === "kill9" && live.length) {
     const a = await pickTarget(live);
     if (!a.child) return;
+    signalled.add(a.child);
     a.child.kill("SIGKILL");
     fault("agent kill -9", a.node);
     void restartAgentLater(a, between(500, 4000));
@@ -387,6 +402,7 @@ async function injectFault() {
     const a = await pickTarget(live);
     if (!a.child) return;
     const child = a.child;
+    signalled.add(child);
     child.kill("SIGTERM");
     fault("agent restart (SIGTERM)", a.node);
     // A graceful stop takes at most the demote budget plus a release: past 10 s more, it is hung
@@ -558,6 +574,7 @@ if (several) await calmPoint("end");
 
 const until = process.hrtime.bigint();
 const untilNs = BigInt(Date.now()) * 1_000_000n;
+serviceWatch.stop();
 const perAgentLines = await Promise.all(
   agents.map(async (a) => parseLogLines(await readFile(a.logFile, "utf8")).map((l) => ({ ...l, node: l.node ?? a.node }))),
 );
@@ -607,7 +624,7 @@ async function checkService(service: Service) {
   // Service level.
   const events = readServiceEvents(dir, service.key);
   const flockOverlaps = readFlockOverlaps(dir, service.key);
-  const svcIntervals = workload === "hooks" ? serviceIntervals(events, allLines, untilNs) : [];
+  const svcIntervals = workload === "hooks" ? serviceIntervals(events, allLines, untilNs, (pid) => serviceWatch.goneAt(service.key, pid)) : [];
   const svcOverlaps = serviceOverlaps(svcIntervals);
   const hooksKilled = killedHooks(allLines);
   const nEvents = (name: string) => events.filter((e) => e.event === name).length;

@@ -22,7 +22,7 @@
 //
 // Hooks also write wall-clock timestamps (date +%s%N, one clock for every process on this machine),
 // from which the service intervals [promote hook started, demote hook finished] are rebuilt.
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from "node:fs";
 import { chmod, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { overlappingIntervals, type AgentActiveSpan, type LogLine } from "../../agent/role-log";
@@ -308,10 +308,16 @@ const wallNs = (t: string | undefined) => (t ? BigInt(Date.parse(t)) * 1_000_000
 /**
  * Hooks workload: per node and epoch, [promote hook started, demote hook finished] in wall-clock ns.
  * A demote hook that never wrote its end (killed) ends at the agent's first log line about that
- * hook after it started; a promote hook killed before any demote hook ran, likewise; anything else
- * still open ends at `untilNs`.
+ * hook after it started; a promote hook killed before any demote hook ran, likewise, or later when
+ * the service it started outlived it. With no demote hook at all (the agent died: kill -9, crash), the
+ * service ends when `goneAt` saw its instance gone; anything else still open ends at `untilNs`.
  */
-export function serviceIntervals(events: ServiceEvent[], agentLines: AgentLine[], untilNs: bigint): ServiceInterval[] {
+export function serviceIntervals(
+  events: ServiceEvent[],
+  agentLines: AgentLine[],
+  untilNs: bigint,
+  goneAt: (pid: number) => bigint | undefined = () => undefined,
+): ServiceInterval[] {
   const byKey = new Map<string, ServiceEvent[]>();
   for (const e of events) {
     if (e.epoch === "-") continue;
@@ -331,6 +337,10 @@ export function serviceIntervals(events: ServiceEvent[], agentLines: AgentLine[]
     const iv = { node: start.node, epoch: start.epoch, start: start.ns };
     const demoteEnd = at("demote-end");
     const demoteStart = at("demote-start");
+    // The instances this epoch's promote hook started, and when the last of them was seen gone
+    // (undefined while one still runs or was never seen; null when there is none).
+    const started = evs.filter((e) => e.event === "service-start").map((e) => goneAt(e.pid));
+    const lastGone = started.length === 0 ? null : started.some((t) => t === undefined) ? undefined : started.reduce((a, b) => (a! > b! ? a : b));
     if (demoteEnd) intervals.push({ ...iv, end: demoteEnd.ns, endedBy: "demote hook finished" });
     else if (demoteStart) {
       const killed = firstAgentLine(start.node, demoteStart.ns, "demote");
@@ -339,10 +349,11 @@ export function serviceIntervals(events: ServiceEvent[], agentLines: AgentLine[]
       );
     } else if (!at("promote-end")) {
       const killed = firstAgentLine(start.node, start.ns, "promote");
-      intervals.push(
-        killed ? { ...iv, end: killed, endedBy: "promote hook killed (agent log)" } : { ...iv, end: untilNs, endedBy: "open (promote hook running)" },
-      );
-    } else intervals.push({ ...iv, end: untilNs, endedBy: "open (service running)" });
+      if (killed && lastGone === null) intervals.push({ ...iv, end: killed, endedBy: "promote hook killed (agent log)" });
+      else if (killed && lastGone) intervals.push({ ...iv, end: lastGone > killed ? lastGone : killed, endedBy: "promote hook killed, its service seen gone" });
+      else intervals.push({ ...iv, end: untilNs, endedBy: killed ? "open (promote hook killed, its service running)" : "open (promote hook running)" });
+    } else if (lastGone) intervals.push({ ...iv, end: lastGone, endedBy: "no demote hook, service seen gone" });
+    else intervals.push({ ...iv, end: untilNs, endedBy: "open (service running)" });
   }
   return intervals;
 }
@@ -377,13 +388,68 @@ export function liveServices(dir: string, service?: string): { node: string; pid
   if (!existsSync(svc)) return [];
   return readdirSync(svc).flatMap((f) => {
     const pid = Number(f.slice(f.lastIndexOf(".") + 1));
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const state = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
-      return state !== "Z" && cmd.includes(path.join(dir, "service.sh")) ? [{ node: f.slice(0, f.lastIndexOf(".")), pid }] : [];
-    } catch {
-      return [];
-    }
+    return isLiveService(dir, pid) ? [{ node: f.slice(0, f.lastIndexOf(".")), pid }] : [];
   });
+}
+
+/** A live process (not a zombie) running this run's service.sh. */
+function isLiveService(dir: string, pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const state = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
+    return state !== "Z" && readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(path.join(dir, "service.sh"));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Watches every service instance of the run (each service-start event's pid, and the pid files)
+ * and notes when it is seen gone, within `everyMs`: the end of an instance that no demote hook
+ * stopped (its agent died; the instance was killed later, by chaos or by a later demote hook of
+ * its node). Seen late rather than early, so an overlap can be over-reported, never hidden.
+ */
+export function watchServices(dir: string, services: (string | undefined)[], everyMs = 100) {
+  const gone = new Map<string, bigint>(); // "service pid" -> ns
+  const tracked = new Map<string, number>();
+  const offsets = new Map<string | undefined, number>();
+  const newLines = (service: string | undefined): string[] => {
+    const fd = openSync(path.join(dir, serviceFiles(service).events), "r");
+    try {
+      const from = offsets.get(service) ?? 0;
+      const size = fstatSync(fd).size;
+      if (size <= from) return [];
+      const buf = Buffer.alloc(size - from);
+      readSync(fd, buf, 0, buf.length, from);
+      const end = buf.lastIndexOf(10) + 1; // whole lines only
+      offsets.set(service, from + end);
+      return buf.subarray(0, end).toString("utf8").split("\n");
+    } finally {
+      closeSync(fd);
+    }
+  };
+  const tick = () => {
+    for (const service of services) {
+      for (const line of newLines(service)) {
+        const f = line.split(" ");
+        if (f[4] === "service-start") tracked.set(`${service} ${f[3]}`, Number(f[3]));
+      }
+      for (const s of liveServices(dir, service)) tracked.set(`${service} ${s.pid}`, s.pid);
+    }
+    const now = BigInt(Date.now()) * 1_000_000n;
+    for (const [key, pid] of tracked) {
+      if (isLiveService(dir, pid)) continue;
+      gone.set(key, now);
+      tracked.delete(key);
+    }
+  };
+  const timer = setInterval(tick, everyMs);
+  return {
+    /** When the instance `pid` of `service` was seen gone (undefined: still running, or never seen). */
+    goneAt: (service: string | undefined, pid: number) => gone.get(`${service} ${pid}`),
+    stop() {
+      clearInterval(timer);
+      tick();
+    },
+  };
 }
