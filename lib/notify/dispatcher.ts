@@ -64,7 +64,7 @@ export async function dispatchDue({ prisma, ...options }: DispatchOptions): Prom
      )
      SELECT cl.id, cl."claimId", cl.attempts, c.name AS "channelName", c.type::text AS type, c.config, c.secret,
        CASE WHEN a.id IS NOT NULL THEN jsonb_build_object('id', a.id, 'at', a.at, 'actor', a.actor, 'action', a.action,
-         'clusterName', a."clusterName", 'nodeName', a."nodeName", 'fromRole', a."fromRole", 'toRole', a."toRole",
+         'clusterName', a."clusterName", 'service', a.service, 'nodeName', a."nodeName", 'fromRole', a."fromRole", 'toRole', a."toRole",
          'epoch', a.epoch, 'reason', a.reason, 'details', a.details) END AS audit
      FROM claimed cl JOIN "NotificationChannel" c ON c.id = cl."channelId" LEFT JOIN "AuditEvent" a ON a.id = cl."auditEventId"
      ORDER BY cl.id`,

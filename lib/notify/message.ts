@@ -7,6 +7,7 @@ export type AuditRow = {
   actor: string;
   action: string;
   clusterName: string | null;
+  service?: string | null;
   nodeName: string | null;
   fromRole: string | null;
   toRole: string | null;
@@ -22,6 +23,8 @@ export type NotificationMessage = {
   test: boolean;
   at: string;
   cluster: string | null;
+  /** The service of the cluster ("main" in a cluster of one service). */
+  service: string | null;
   node: string | null;
   /** The node that held the role before (failover.promoted), when the event names one. */
   previousNode: string | null;
@@ -42,6 +45,7 @@ export function buildMessage(deliveryId: bigint, channelName: string, audit: Aud
       test: true,
       at: now.toISOString(),
       cluster: null,
+      service: null,
       node: null,
       previousNode: null,
       fromRole: null,
@@ -61,6 +65,7 @@ export function buildMessage(deliveryId: bigint, channelName: string, audit: Aud
     test: false,
     at: audit.at.toISOString(),
     cluster: audit.clusterName,
+    service: audit.service ?? null,
     node: audit.nodeName,
     previousNode: typeof previous === "string" ? previous : null,
     fromRole: audit.fromRole,
@@ -89,12 +94,16 @@ const WHAT: Record<string, string> = {
   "check.no_standby": "checks fail, no standby to take over",
   "agent.self_fenced": "self-fenced",
   "hook.failed": "hook failed",
+  "service.below_minimum": "fewer nodes serve than the minimum",
+  "service.minimum_restored": "enough nodes serve again",
+  "rebalance.finished": "rebalance finished",
+  "rebalance.failed": "rebalance failed",
   test: "test message",
 };
 
 /** One line for humans: "[prod] automatic failover: node-b (epoch 7), from node-a: lease expired". */
 export function summarize(m: NotificationMessage): string {
-  const where = m.cluster ? `[${m.cluster}] ` : "";
+  const where = m.cluster ? `[${m.cluster}${m.service && m.service !== "main" ? `/${m.service}` : ""}] ` : "";
   const who = m.node ? `: ${m.node}` : "";
   const epoch = m.epoch ? ` (epoch ${m.epoch})` : "";
   const from = m.previousNode ? `, from ${m.previousNode}` : "";

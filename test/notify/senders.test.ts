@@ -1,7 +1,7 @@
 import { createServer } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import type { StoredChannel } from "../../lib/notify/channel-config";
-import { buildMessage } from "../../lib/notify/message";
+import { buildMessage, summarize } from "../../lib/notify/message";
 import { postJson } from "../../lib/notify/http-post";
 import { sendToChannel } from "../../lib/notify/send";
 import { newSigningSecret, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhookSignature } from "../../lib/notify/signature";
@@ -200,5 +200,23 @@ describe("e-mail over SMTP (nodemailer)", () => {
     await new Promise((r) => setTimeout(r, 1000));
     expect(smtp.stats.closed).toBe(1);
     expect(smtp.mails).toHaveLength(0);
+  });
+});
+
+describe("message of a service's event", () => {
+  it("names the service beside the cluster, and says what a below-minimum event is", () => {
+    const below = buildMessage(6n, "ops", {
+      ...audit,
+      action: "service.below_minimum",
+      service: "api",
+      nodeName: null,
+      fromRole: null,
+      toRole: null,
+      reason: "only 1 node serves api; its minimum is 2",
+      details: { serving: 1, minActive: 2 },
+    });
+    expect(below.service).toBe("api");
+    expect(summarize(below)).toBe("[prod/api] fewer nodes serve than the minimum (epoch 7) - only 1 node serves api; its minimum is 2");
+    expect(summarize(buildMessage(7n, "ops", { ...audit, service: "main" }))).toMatch(/^\[prod\] automatic failover: node-b/);
   });
 });
