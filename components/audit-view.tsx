@@ -9,7 +9,6 @@ import { ActiveTimelineChart } from "./active-timeline-chart";
 import { actorLabel, formatTime } from "./format";
 import { LiveIndicator } from "./live-indicator";
 import { ErrorState, LoadingState } from "./query-state";
-import type { ServiceSummaryJson } from "./service-types";
 
 const FILTERS = ["cluster", "service", "node", "actor", "action", "from", "to"] as const satisfies readonly (keyof AuditQueryInput)[];
 type Filters = Record<(typeof FILTERS)[number], string>;
@@ -35,8 +34,6 @@ function queryString<Q>(params: { [K in keyof Q]?: string }) {
   for (const [k, v] of Object.entries(params)) if (typeof v === "string" && v) p.set(k, v);
   return p.toString();
 }
-
-type ClusterEntry = ClusterOverviewJson & { services?: ServiceSummaryJson[] };
 
 /** A cluster's timeline, or one service's of a cluster that has several (service). */
 function Timeline({ cluster, service }: { cluster: string; service?: string }) {
@@ -85,7 +82,7 @@ export function AuditView({ actions }: { actions: readonly string[] }) {
   const [cursors, setCursors] = useState<string[]>([]); // stack of `before` values; empty = newest page
   const before = cursors[cursors.length - 1];
 
-  const clusters = useQuery({ queryKey: ["clusters"], queryFn: () => apiFetch<{ clusters: ClusterEntry[] }>("/api/v1/clusters") });
+  const clusters = useQuery({ queryKey: ["clusters"], queryFn: () => apiFetch<{ clusters: ClusterOverviewJson[] }>("/api/v1/clusters") });
   const qs = queryString<AuditQueryInput>({ ...applied, before, limit: String(PAGE_SIZE) });
   const page = useQuery({
     queryKey: ["audit", qs],
@@ -101,12 +98,12 @@ export function AuditView({ actions }: { actions: readonly string[] }) {
   const field = "mt-1 w-full rounded border border-slate-400 bg-white px-2 py-1.5";
   const clusterNames = new Set(clusters.data?.clusters.map((c) => c.name) ?? []);
   if (applied.cluster) clusterNames.add(applied.cluster);
-  const servicesOf = (cluster: string) => clusters.data?.clusters.find((c) => c.name === cluster)?.services?.map((s) => s.name) ?? [];
+  const servicesOf = (cluster: string) => clusters.data?.clusters.find((c) => c.name === cluster)?.services.map((s) => s.name) ?? [];
   // The services the filter offers: the chosen cluster's, or every cluster's.
-  const serviceNames = new Set(
-    draft.cluster ? servicesOf(draft.cluster) : (clusters.data?.clusters.flatMap((c) => c.services?.map((s) => s.name) ?? []) ?? []),
-  );
+  const serviceNames = new Set(draft.cluster ? servicesOf(draft.cluster) : (clusters.data?.clusters.flatMap((c) => c.services.map((s) => s.name)) ?? []));
   if (applied.service) serviceNames.add(applied.service);
+  // Services are shown once some cluster has several (or a link filters by one): a console of one-service clusters reads as before.
+  const showServices = Boolean(applied.service) || (clusters.data?.clusters.some((c) => c.services.length > 1) ?? false);
   // One timeline per service of a cluster that has several (or the one filtered on); at most 6 in all.
   const timelines = (applied.cluster ? [applied.cluster] : [...clusterNames].slice(0, 5))
     .flatMap((cluster): { cluster: string; service?: string }[] => {
@@ -124,7 +121,7 @@ export function AuditView({ actions }: { actions: readonly string[] }) {
       </div>
       <form
         aria-label="Audit filters"
-        className="grid gap-3 rounded-lg border border-slate-300 bg-white p-4 sm:grid-cols-4 lg:grid-cols-7"
+        className={`grid gap-3 rounded-lg border border-slate-300 bg-white p-4 ${showServices ? "sm:grid-cols-4 lg:grid-cols-7" : "sm:grid-cols-3 lg:grid-cols-6"}`}
         onSubmit={(e) => {
           e.preventDefault();
           apply(draft);
@@ -141,17 +138,19 @@ export function AuditView({ actions }: { actions: readonly string[] }) {
             ))}
           </select>
         </label>
-        <label className="text-sm font-medium">
-          Service
-          <select className={field} value={draft.service} onChange={(e) => setDraft({ ...draft, service: e.target.value })}>
-            <option value="">any</option>
-            {[...serviceNames].sort().map((n) => (
-              <option key={n} value={n}>
-                {n}
-              </option>
-            ))}
-          </select>
-        </label>
+        {showServices && (
+          <label className="text-sm font-medium">
+            Service
+            <select className={field} value={draft.service} onChange={(e) => setDraft({ ...draft, service: e.target.value })}>
+              <option value="">any</option>
+              {[...serviceNames].sort().map((n) => (
+                <option key={n} value={n}>
+                  {n}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
         <label className="text-sm font-medium">
           Node
           <input className={field} value={draft.node} maxLength={64} onChange={(e) => setDraft({ ...draft, node: e.target.value })} placeholder="any" />
@@ -197,7 +196,7 @@ export function AuditView({ actions }: { actions: readonly string[] }) {
             onChange={(e) => setDraft({ ...draft, to: localToIso(e.target.value) })}
           />
         </label>
-        <div className="flex flex-wrap gap-2 sm:col-span-4 lg:col-span-7">
+        <div className={`flex flex-wrap gap-2 ${showServices ? "sm:col-span-4 lg:col-span-7" : "sm:col-span-3 lg:col-span-6"}`}>
           <button
             type="submit"
             className="rounded bg-sky-700 px-4 py-2 font-semibold text-white focus-visible:outline-3 focus-visible:outline-offset-2 focus-visible:outline-sky-600"
@@ -258,9 +257,11 @@ export function AuditView({ actions }: { actions: readonly string[] }) {
                   <th scope="col" className="px-3 py-2">
                     Cluster
                   </th>
-                  <th scope="col" className="px-3 py-2">
-                    Service
-                  </th>
+                  {showServices && (
+                    <th scope="col" className="px-3 py-2">
+                      Service
+                    </th>
+                  )}
                   <th scope="col" className="px-3 py-2">
                     Node
                   </th>
@@ -284,9 +285,11 @@ export function AuditView({ actions }: { actions: readonly string[] }) {
                     <td className="px-3 py-1.5">{actorLabel(e.actor)}</td>
                     <td className="px-3 py-1.5 font-mono">{e.action}</td>
                     <td className="px-3 py-1.5 whitespace-nowrap">{e.clusterName ?? ""}</td>
-                    <td className="px-3 py-1.5 whitespace-nowrap" data-column="service">
-                      {(e as typeof e & { service?: string | null }).service ?? ""}
-                    </td>
+                    {showServices && (
+                      <td className="px-3 py-1.5 whitespace-nowrap" data-column="service">
+                        {e.service ?? ""}
+                      </td>
+                    )}
                     <td className="px-3 py-1.5 whitespace-nowrap">{e.nodeName ?? ""}</td>
                     <td className="px-3 py-1.5 whitespace-nowrap">
                       {e.fromRole || e.toRole ? `${(e.fromRole ?? "–").toLowerCase()} → ${(e.toRole ?? "–").toLowerCase()}` : ""}

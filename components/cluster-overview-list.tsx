@@ -3,20 +3,17 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
 import { apiFetch } from "@/lib/api/client-fetch";
-import type { ClusterOverviewJson } from "@/lib/api/api-types";
+import type { ClusterOverviewJson, ServiceOverviewJson } from "@/lib/api/api-types";
 import { HealthBadge } from "./badges";
 import { LiveIndicator } from "./live-indicator";
 import { ErrorState, LoadingState } from "./query-state";
 import { POLL_MS } from "./poll";
-import type { ServiceSummaryJson } from "./service-types";
-
-type ClusterEntry = ClusterOverviewJson & { services?: ServiceSummaryJson[] };
 
 /** A service has what it needs: an active node (ONE), or at least its minimum serving (ALL). */
-const serves = (s: ServiceSummaryJson) => (s.mode === "ALL" ? s.serving > 0 : s.active !== null || s.serving > 0);
+const serves = (s: ServiceOverviewJson) => (s.mode === "ALL" ? s.serving > 0 : s.active !== null || s.serving > 0);
 
 /** A multi-service cluster's services: how many there are and serve, each in a line, those below their minimum flagged. */
-function ServicesSummary({ services }: { services: ServiceSummaryJson[] }) {
+function ServicesSummary({ services }: { services: ServiceOverviewJson[] }) {
   const serving = services.filter(serves).length;
   return (
     <>
@@ -45,7 +42,7 @@ function ServicesSummary({ services }: { services: ServiceSummaryJson[] }) {
   );
 }
 
-const BelowMinimum = () => <span className="ml-1 rounded bg-red-700 px-1 text-xs font-semibold uppercase text-white">below minimum</span>;
+const BelowMinimum = () => <span className="ml-1 whitespace-nowrap rounded bg-red-700 px-1 text-xs font-semibold uppercase text-white">below minimum</span>;
 
 const STATUS_TEXT: Record<ClusterOverviewJson["status"], { text: string; style: string }> = {
   ok: { text: "OK", style: "bg-emerald-100 text-emerald-900" },
@@ -60,7 +57,7 @@ export function ClusterOverviewList() {
   const [filter, setFilter] = useState("");
   const query = useQuery({
     queryKey: ["clusters"],
-    queryFn: () => apiFetch<{ clusters: ClusterEntry[] }>("/api/v1/clusters"),
+    queryFn: () => apiFetch<{ clusters: ClusterOverviewJson[] }>("/api/v1/clusters"),
     refetchInterval: POLL_MS,
   });
   return (
@@ -110,8 +107,8 @@ export function ClusterOverviewList() {
           .sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || a.name.localeCompare(b.name))
           .map((c) => {
             const status = STATUS_TEXT[c.status];
-            const services = c.services && c.services.length > 1 ? c.services : null;
-            const below = c.services?.filter((s) => s.mode === "ALL" && s.belowMinimum) ?? [];
+            const services = c.services.length > 1 ? c.services : null;
+            const below = c.services.filter((s) => s.mode === "ALL" && s.belowMinimum);
             return (
               <li key={c.id}>
                 <Link
@@ -125,10 +122,10 @@ export function ClusterOverviewList() {
                     <h2 className="text-xl font-semibold">{c.name}</h2>
                     <span className={`rounded px-2 py-0.5 text-sm font-semibold ${status.style}`}>{status.text}</span>
                   </div>
-                  <dl className="mt-3 grid grid-cols-2 gap-x-4 gap-y-1 text-sm">
+                  <dl className={`mt-3 grid gap-x-4 gap-y-1 text-sm ${services ? "grid-cols-[auto_1fr]" : "grid-cols-2"}`}>
                     {services ? (
                       <ServicesSummary services={services} />
-                    ) : c.services?.[0]?.mode === "ALL" ? (
+                    ) : c.services.length === 1 && c.services[0].mode === "ALL" ? (
                       <>
                         <dt className="text-slate-600">Serving</dt>
                         <dd className={c.services[0].belowMinimum ? "font-semibold text-red-700" : ""} data-testid="cluster-serving">
@@ -173,12 +170,18 @@ export function ClusterOverviewList() {
                       {c.failoverMode.toLowerCase()}
                       {c.paused && <span className="ml-1 rounded bg-amber-200 px-1 font-semibold text-amber-950">paused</span>}
                     </dd>
-                    <dt className="text-slate-600">Epoch</dt>
-                    <dd className="font-mono">{c.epoch}</dd>
+                    {/* Each service has its own epoch: the services' pages show them. */}
+                    {!services && (
+                      <>
+                        <dt className="text-slate-600">Epoch</dt>
+                        <dd className="font-mono">{c.epoch}</dd>
+                      </>
+                    )}
                     {c.openCommand && (
                       <>
                         <dt className="text-slate-600">In progress</dt>
                         <dd>
+                          {services && `${c.openCommand.service}: `}
                           {c.openCommand.kind.toLowerCase()} → {c.openCommand.targetNode} ({c.openCommand.status.toLowerCase()})
                         </dd>
                       </>

@@ -2,7 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
-import type { ClusterDetailJson, CommandJson } from "@/lib/api/api-types";
+import type { ClusterDetailJson, ClusterServicesJson, CommandJson } from "@/lib/api/api-types";
 import { apiFetch } from "@/lib/api/client-fetch";
 import type { RequestCommandBody } from "@/lib/api/schemas";
 import { CommandPanel } from "./command-panel";
@@ -15,7 +15,6 @@ import { ErrorState, LoadingState } from "./query-state";
 import { RebalancePanel } from "./rebalance-panel";
 import { ServiceMatrix } from "./service-matrix";
 import { ServicePicker } from "./service-picker";
-import type { ClusterServicesJson } from "./service-types";
 
 const errorText = (err: unknown) => (err instanceof Error ? err.message : "request failed");
 

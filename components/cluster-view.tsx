@@ -17,7 +17,6 @@ import { POLL_MS } from "./poll";
 import { canOperate, useSessionUser } from "./providers";
 import { ErrorState, LoadingState } from "./query-state";
 import { servingText } from "./service-matrix";
-import type { ServiceDetail } from "./service-types";
 
 /** "1 min", "10 min", "1 h 30 min": a setting, not a ticking age. */
 const roundDuration = (ms: number) => formatDuration(ms).replace(/ 0 (s|min)$/, "");
@@ -44,7 +43,7 @@ export function ClusterView({ name, service, nav }: Props) {
   const qs = service ? `?service=${encodeURIComponent(service)}` : "";
   const query = useQuery({
     queryKey: ["cluster", name, service ?? null],
-    queryFn: () => apiFetch<ServiceDetail<ClusterDetailJson>>(`${base}${qs}`),
+    queryFn: () => apiFetch<ClusterDetailJson>(`${base}${qs}`),
     refetchInterval: POLL_MS,
   });
   // A second service started while this page showed the cluster's only one: the page becomes the services view.
@@ -125,7 +124,7 @@ export function ClusterView({ name, service, nav }: Props) {
   // Active-active (mode ALL): every eligible node serves; no switchover, no single active.
   const allMode = cluster.mode === "ALL";
   const serving = detail.nodes.filter((n) => n.role === "ACTIVE" && (n.leaseRemainingMs ?? 0) > 0).length;
-  const minActive = cluster.minActive ?? 1;
+  const { minActive } = cluster;
   const kept = allMode ? null : keptWithoutStandby(detail.nodes);
   const auditQuery = `cluster=${encodeURIComponent(cluster.name)}${service ? `&service=${encodeURIComponent(service)}` : ""}`;
 

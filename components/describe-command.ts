@@ -1,5 +1,4 @@
 import type { ClusterDetailJson, CommandJson, NodeJson } from "@/lib/api/api-types";
-import type { ServiceDetail } from "./service-types";
 
 export type CommandKind = "PROMOTE" | "DEMOTE" | "SWITCHOVER";
 /** What the confirmation dialog asks about: a role command, or removing a node that is gone. */
@@ -74,12 +73,12 @@ export function keptWithoutStandby(nodes: NodeJson[]): string | null {
 /** What will happen, in the words the confirmation dialog shows. `force`: the target's checks fail, so only a forced command (ADMIN) goes through. */
 export function describeCommand(
   { kind, target }: PlannedCommand,
-  detail: ServiceDetail<ClusterDetailJson>,
+  detail: ClusterDetailJson,
 ): { title: string; consequence: string; notes: string[]; confirm: string; force?: string } {
   const active = detail.nodes.find((n) => n.role === "ACTIVE");
   const notes: string[] = [];
   // One service of several: say which, and that the others stay where they are.
-  const service = detail.cluster.service && (detail.cluster.services?.length ?? 0) > 1 ? detail.cluster.service : null;
+  const service = detail.cluster.services.length > 1 ? detail.cluster.service : null;
   if (service && kind !== "REMOVE") notes.push(`Only service ${service} moves; the other services of ${detail.cluster.name} stay where they are.`);
   if (kind === "REMOVE") {
     return {

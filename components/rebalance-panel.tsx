@@ -1,21 +1,19 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
+import type { RebalanceJson } from "@/lib/api/api-types";
 import { ApiClientError, apiFetch } from "@/lib/api/client-fetch";
 import { CommandStatusBadge } from "./badges";
 import { POLL_MS } from "./poll";
 import { ActionError } from "./query-state";
-import type { RebalanceJson } from "./service-types";
 
-const OPEN = new Set(["PENDING", "RUNNING"]);
+const OPEN = new Set(["RUNNING"]);
 const errorText = (err: unknown) => (err instanceof Error ? err.message : "request failed");
 
 /** The cluster's latest rebalance, or null when it never had one (404). */
 async function latestRebalance(url: string): Promise<RebalanceJson | null> {
   try {
-    const body = await apiFetch<RebalanceJson | { rebalance: RebalanceJson | null } | null>(url);
-    if (body && "rebalance" in body) return body.rebalance;
-    return body && "id" in body ? body : null;
+    return await apiFetch<RebalanceJson>(url);
   } catch (e) {
     if (e instanceof ApiClientError && e.status === 404) return null;
     throw e;
@@ -101,9 +99,9 @@ export function RebalancePanel({ cluster, canOperate }: { cluster: string; canOp
           ) : (
             <ol className="space-y-1" aria-label="Moves" data-testid="rebalance-moves">
               {rebalance.moves.map((m) => (
-                <li key={`${m.service}-${m.to}`} data-service={m.service} data-status={m.status} className="flex flex-wrap items-center gap-2">
+                <li key={m.commandId} data-service={m.service} data-status={m.status} className="flex flex-wrap items-center gap-2">
                   <span>
-                    <span className="font-semibold">{m.service}</span>: {m.from ?? "none"} → {m.to}
+                    <span className="font-semibold">{m.service}</span>: {m.from} → {m.to}
                   </span>
                   <CommandStatusBadge status={m.status} />
                 </li>

@@ -3,8 +3,11 @@ import Link from "next/link";
 import { CheckBadge, HealthBadge, RoleBadge } from "./badges";
 import { formatDuration } from "./format";
 import { serviceHref } from "./service-picker";
-import type { ClusterServicesJson, ServiceJson, ServiceMemberJson } from "./service-types";
+import type { ClusterServicesJson } from "@/lib/api/api-types";
 import { useNow } from "./use-now";
+
+type ServiceJson = ClusterServicesJson["services"][number];
+type ServiceMemberJson = ServiceJson["members"][number];
 
 type Props = {
   data: ClusterServicesJson;

@@ -1,6 +1,7 @@
 import type { Locator, Page } from "@playwright/test";
 import { startServiceCluster, waitFor, type RunningCluster } from "../support/agents";
-import { expect, saveScreenshot, test } from "../support/fixtures";
+import { E2E_VIEWER } from "../support/constants";
+import { expect, saveScreenshot, signInViaApi, test } from "../support/fixtures";
 
 // An Ephesoft-like cluster: three servers, each running one agent that hosts three services
 // (import and ocr with one active each, reporting active-active with a minimum of three).
@@ -174,6 +175,14 @@ test("a switchover in a service's detail view, then Rebalance spreads the servic
   await saveScreenshot(page, "services-rebalance");
 });
 
+test("a viewer sees the matrix and the rebalance, but no buttons that change them", async ({ page }) => {
+  await signInViaApi(page, E2E_VIEWER);
+  await page.goto(`/clusters/${CLUSTER}`);
+  await expect(page.locator('[data-testid="service-matrix"] tbody tr[data-server]')).toHaveCount(3);
+  await expect(page.getByRole("region", { name: "Rebalance" })).toBeVisible();
+  await expect(page.getByRole("button", { name: /Switch over|Rebalance/ })).toHaveCount(0);
+});
+
 test("an active-active service below its minimum after a server's agent is killed is flagged", async ({ signedIn: page }) => {
   await page.goto(`/clusters/${CLUSTER}`);
   await expect(header(page, "reporting").getByTestId("service-serving")).toHaveText("3 of 3 serving (minimum 3)");
@@ -192,5 +201,6 @@ test("an active-active service below its minimum after a server's agent is kille
   await page.goto("/");
   const card = page.getByRole("link", { name: new RegExp(`Cluster ${CLUSTER}: `) });
   await expect(card).toHaveAccessibleName(/reporting below minimum/);
+  await saveScreenshot(page, "services-overview-below-minimum");
   await expect(card.locator('li[data-service="reporting"]')).toContainText("2 serving (minimum 3)BELOW MINIMUM", { ignoreCase: true });
 });
