@@ -87,7 +87,8 @@ function MemberCell({ service, member, elapsed }: { service: ServiceJson; member
   if (!member) {
     return (
       <td data-service={service.name} data-hosted="false" className="px-3 py-2 text-center text-slate-500">
-        <span aria-label="not hosted">–</span>
+        <span aria-hidden="true">–</span>
+        <span className="sr-only">not hosted</span>
       </td>
     );
   }
