@@ -1,4 +1,5 @@
 import type { Locator, Page } from "@playwright/test";
+import { spawnAgent } from "../../test/support/agent-process";
 import { startServiceCluster, waitFor, type RunningCluster } from "../support/agents";
 import { E2E_VIEWER } from "../support/constants";
 import { expect, saveScreenshot, signInViaApi, test } from "../support/fixtures";
@@ -203,4 +204,22 @@ test("an active-active service below its minimum after a server's agent is kille
   await expect(card).toHaveAccessibleName(/reporting below minimum/);
   await saveScreenshot(page, "services-overview-below-minimum");
   await expect(card.locator('li[data-service="reporting"]')).toContainText("2 serving (minimum 3)BELOW MINIMUM", { ignoreCase: true });
+});
+
+test("a server that hosts only some of the services: a dash where it hosts none", async ({ signedIn: page, databaseUrl }) => {
+  // One agent process for one service (--service), beside the --service-config agents.
+  const agent = spawnAgent({ url: databaseUrl, cluster: CLUSTER, node: "srv-d", priority: 10, args: ["--host", "srv-d.e2e.local", "--service", "ocr"] });
+  try {
+    await page.goto(`/clusters/${CLUSTER}`);
+    const row = page.locator('[data-testid="service-matrix"] tr[data-server="srv-d"]');
+    await expect(row.locator('td[data-service="ocr"]')).toHaveAttribute("data-role", "STANDBY", { timeout: 15_000 });
+    for (const service of ["import", "reporting"]) {
+      await expect(row.locator(`td[data-service="${service}"]`)).toHaveAttribute("data-hosted", "false");
+      await expect(row.locator(`td[data-service="${service}"]`)).toHaveText("–not hosted");
+    }
+    await saveScreenshot(page, "services-partial-server");
+  } finally {
+    agent.signal("SIGTERM");
+    await agent.exited();
+  }
 });
