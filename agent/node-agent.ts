@@ -269,7 +269,7 @@ export class NodeAgent {
     const { clusterId, nodeId } = this.ids!;
     const { status, isolated } = this.checks.state();
     if (this.role.kind === "ACTIVE" && hb.maintenance) this.drain({ stepDown: "in maintenance", holdOffMs: 0 }, "in maintenance: no longer serving");
-    if (this.role.kind === "STANDBY" && !hb.maintenance && status !== "FAILING" && !isolated) {
+    if (this.role.kind === "STANDBY" && !hb.maintenance && !hb.paused && status !== "FAILING" && !isolated) {
       const t0 = this.now();
       const result = await joinServing({ db: this.o.db, clusterId, nodeId, instanceId: this.o.instanceId, epochFloor: this.highestEpoch });
       if (result.joined) this.becomeActive(result.epoch, result.timings, t0, "active-active: serving", null);

@@ -102,7 +102,7 @@ test("CSV export downloads exactly the rows shown", async ({ signedIn: page }) =
   await page.getByRole("link", { name: "Export CSV (rows shown)" }).click();
   const file = await (await download).path();
   const lines = (await readFile(file, "utf8")).trim().split("\r\n");
-  expect(lines[0]).toBe("id,at,actor,action,cluster,node,fromRole,toRole,epoch,commandId,reason,details");
+  expect(lines[0]).toBe("id,at,actor,action,cluster,service,node,fromRole,toRole,epoch,commandId,reason,details");
   expect(lines.slice(1).map((l) => l.split(",")[0])).toEqual(shown);
   expect(lines.slice(1).every((l) => l.includes(`user:${E2E_ADMIN.email}`))).toBe(true);
 });

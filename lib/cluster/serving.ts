@@ -12,8 +12,8 @@ export type JoinServingOptions = { db: DbHandle; clusterId: string; nodeId: stri
 export type JoinResult = { joined: true; epoch: bigint; timings: Timings } | { joined: false; why: string };
 
 /**
- * A standby of an ALL-mode service starts serving: under the service lock, re-checks that it is
- * eligible (healthy, not in maintenance or held off, priority > 0, checks not failing, not
+ * A standby of an ALL-mode service starts serving: under the service lock, re-checks that the
+ * service is not paused and that the node is eligible (healthy, not in maintenance or held off, priority > 0, checks not failing, not
  * isolated), takes a lease at a new epoch, and audits the change and the serving count.
  */
 export async function joinServing({ db, clusterId, nodeId, instanceId, epochFloor }: JoinServingOptions): Promise<JoinResult> {
@@ -22,6 +22,8 @@ export async function joinServing({ db, clusterId, nodeId, instanceId, epochFloo
     if (!locked) return { joined: false, why: "service not found" };
     const { cluster, nodes } = locked;
     if (cluster.mode !== "ALL") return { joined: false, why: "the service runs in mode ONE" };
+    // Paused: no automatic role change, joining included (a dead node's lease is still retired: that records what happened).
+    if (cluster.paused) return { joined: false, why: "automatic changes are paused" };
     const me = nodes.find((n) => n.id === nodeId);
     if (!me) return { joined: false, why: "this node's row is gone" };
     if (me.role === "ACTIVE") return { joined: false, why: "already serving" };

@@ -226,7 +226,13 @@ describe("active-active (mode ALL)", () => {
     const retired = (await audit("failover.demoted")).at(-1)!;
     expect(retired).toMatchObject({ nodeName: "g3", service: "main", toRole: "STANDBY" });
     expect((await audit("service.below_minimum")).at(-1)!.reason).toMatch(/only 2 nodes serve/);
-    start("g3");
+    // Paused, a node that comes back does not join; resumed, it does.
+    await t.prisma.cluster.updateMany({ where: { name: "iguana" }, data: { paused: true } });
+    const back = start("g3");
+    await back.waitForLine((l) => l.msg === "registered");
+    await new Promise((r) => setTimeout(r, 4 * FAST.heartbeatMs));
+    expect(await serving()).toEqual(["g1", "g2"]);
+    await t.prisma.cluster.updateMany({ where: { name: "iguana" }, data: { paused: false } });
     await waitFor(async () => (await serving()).length === 3, { what: "g3 back" });
     const restored = await audit("service.minimum_restored");
     expect(restored.at(-1)!.reason).toMatch(/3 nodes serve main again/);
