@@ -694,6 +694,9 @@ function totalCell(cells: (string | number)[]): string | number {
     const parts = text.map((c) => c.split(" / ").map(Number));
     return parts[0].map((_, i) => parts.reduce((n, p) => n + (p[i] ?? 0), 0)).join(" / ");
   }
+  const ofMatch = text.map((c) => /^(\d+) \(of (\d+) (.*)\)$/.exec(c));
+  if (ofMatch.every((m) => m && m[3] === ofMatch[0]![3]))
+    return `${ofMatch.reduce((n, m) => n + Number(m![1]), 0)} (of ${ofMatch.reduce((n, m) => n + Number(m![2]), 0)} ${ofMatch[0]![3]})`;
   if (text.every((c) => /^[\d.]+ %$/.test(c))) return `${(text.reduce((a, b) => a + parseFloat(b), 0) / text.length).toFixed(1)} % (mean)`;
   if (text.every((c) => c === "none" || c === "0" || /^([a-z][\w-]* \d+)(, [a-z][\w-]* \d+)*$/i.test(c))) {
     const counts = new Map<string, number>();
