@@ -24,6 +24,14 @@ export async function startHealthServer(port: number, host: string, statuses: ()
       res.writeHead(code, { "content-type": "application/json", "cache-control": "no-store" });
       res.end(JSON.stringify(body));
     };
+    // Anyone who reaches the port may send anything: whatever goes wrong answers 500, never ends the agent.
+    try {
+      answer(req, send);
+    } catch {
+      if (!res.headersSent) send(500, { error: "internal error" });
+    }
+  });
+  const answer = (req: http.IncomingMessage, send: (code: number, body: unknown) => void) => {
     if (req.method !== "GET" && req.method !== "HEAD") return send(405, { error: "method not allowed" });
     const path = (req.url ?? "/").split("?")[0];
     const all = statuses();
@@ -34,14 +42,15 @@ export async function startHealthServer(port: number, host: string, statuses: ()
       if (all.length === 1) return active(all[0]);
       return send(404, { error: `this agent hosts several services (${all.map((s) => s.service).join(", ")}): use /services/<name>/active` });
     }
-    const perService = /^\/services\/([^/]+)\/(active|health)$/.exec(path);
+    const perService = /^\/services\/([A-Za-z0-9._-]{1,64})\/(active|health)$/.exec(path);
     if (perService) {
-      const s = all.find((x) => x.service === decodeURIComponent(perService[1]));
-      if (!s) return send(404, { error: `no service ${decodeURIComponent(perService[1])} here; this agent hosts ${all.map((x) => x.service).join(", ")}` });
+      // Matched against the service-name rule, never decoded: a malformed escape must not throw in here.
+      const s = all.find((x) => x.service === perService[1]);
+      if (!s) return send(404, { error: `no service ${perService[1]} here; this agent hosts ${all.map((x) => x.service).join(", ")}` });
       return perService[2] === "active" ? active(s) : send(200, s);
     }
     send(404, { error: all.length === 1 ? "not found; try /health or /active" : "not found; try /health or /services/<name>/active" });
-  });
+  };
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, resolve);

@@ -109,6 +109,25 @@ describe("several services per server", () => {
     }
   });
 
+  it("each server's health endpoint answers per service; malformed paths get 404 and harm nothing", async () => {
+    const held = await actives();
+    for (const agent of agents.filter((a) => a.node !== "s1")) {
+      const base = `http://127.0.0.1:${await agent.healthPort()}`;
+      for (const service of SERVICES) {
+        const res = await fetch(`${base}/services/${service}/active`);
+        expect(res.status, `${agent.node} ${service}`).toBe(held.get(service) === agent.node ? 200 : 503);
+      }
+      const ambiguous = await fetch(`${base}/active`);
+      expect(ambiguous.status).toBe(404);
+      expect(((await ambiguous.json()) as { error: string }).error).toMatch(/use \/services\/<name>\/active/);
+      for (const bad of ["/services/%E0/active", "/services/%/health", "/services/nope/active", "/services/../active"]) {
+        expect((await fetch(`${base}${bad}`)).status, bad).toBe(404);
+      }
+      expect(agent.child.exitCode).toBeNull();
+      expect((await fetch(`${base}/health`)).status).toBe(200);
+    }
+  });
+
   it("every role change in the agents' logs has its audit row in that service", async () => {
     for (const service of SERVICES) {
       const promotions = agents.flatMap((a) =>
