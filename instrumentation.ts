@@ -12,12 +12,16 @@ const SWEEP_MS = 1000;
  */
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs" || !process.env.DATABASE_URL) return;
-  const [{ db }, { expireOverdueCommands }, { advanceRebalances }] = await Promise.all([
+  const [{ db }, { expireOverdueCommands }, { advanceRebalances }, { retireLapsedServingEverywhere }] = await Promise.all([
     import("./lib/db/client"),
     import("./lib/cluster/expire-commands"),
     import("./lib/cluster/rebalance"),
+    import("./lib/cluster/serving"),
   ]);
   repeat("expiring overdue commands", () => expireOverdueCommands({ db: db() }));
+  // Active-active services whose nodes all died: no peer is left to retire their leases and say
+  // the service is below its minimum; the console does (lib/cluster/serving.ts).
+  repeat("retiring lapsed active-active leases", () => retireLapsedServingEverywhere({ db: db() }));
   // Rebalances move one service at a time: each tick waits for the current switchover, or
   // requests the next. Rows are claimed with SKIP LOCKED, so every console may run it.
   repeat("advancing rebalances", () => advanceRebalances({ db: db() }));

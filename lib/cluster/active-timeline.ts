@@ -53,28 +53,32 @@ export async function activeTimeline({ db, clusterName, service, from, to }: Act
     [clusterName, start, end, serviceName],
   );
 
+  // ONE mode: one active at a time, so a new active ends any interval still open (a missing demote
+  // record cannot leave two). ALL mode: each serving node has its own interval.
+  const [row] = clusterId ? await sql.query<{ mode: string }>(`SELECT mode::text AS mode FROM "Cluster" WHERE id = $1::uuid`, [clusterId]) : [];
+  const exclusive = row?.mode !== "ALL";
   const intervals: ActiveInterval[] = [];
-  let open: { node: string; from: Date; epoch: bigint | null } | null = null;
-  const close = (at: Date) => {
-    if (open && at > open.from) intervals.push({ ...open, to: at, ongoing: false });
-    open = null;
+  const open = new Map<string, { node: string; from: Date; epoch: bigint | null }>();
+  const close = (node: string, at: Date) => {
+    const o = open.get(node);
+    if (o && at > o.from) intervals.push({ ...o, to: at, ongoing: false });
+    open.delete(node);
   };
-  const latestBefore = before.filter((e) => e.toRole === "ACTIVE").sort((a, b) => b.at.getTime() - a.at.getTime())[0];
-  if (latestBefore?.nodeName) open = { node: latestBefore.nodeName, from: start, epoch: latestBefore.epoch };
+  const activeBefore = before.filter((e) => e.toRole === "ACTIVE" && e.nodeName).sort((a, b) => b.at.getTime() - a.at.getTime());
+  for (const e of exclusive ? activeBefore.slice(0, 1) : activeBefore) open.set(e.nodeName!, { node: e.nodeName!, from: start, epoch: e.epoch });
 
   for (const e of inside) {
     if (!e.nodeName) continue;
-    const current = open as { node: string } | null;
     if (e.toRole === "ACTIVE" && e.fromRole !== "ACTIVE") {
-      // A new active ends any interval still open (the database allows one active at a time).
-      close(e.at);
-      open = { node: e.nodeName, from: e.at, epoch: e.epoch };
-    } else if (e.fromRole === "ACTIVE" && e.toRole !== "ACTIVE" && current?.node === e.nodeName) {
-      close(e.at);
+      if (exclusive) for (const node of [...open.keys()]) close(node, e.at);
+      else close(e.nodeName, e.at);
+      open.set(e.nodeName, { node: e.nodeName, from: e.at, epoch: e.epoch });
+    } else if (e.fromRole === "ACTIVE" && e.toRole !== "ACTIVE") {
+      close(e.nodeName, e.at);
     }
   }
-  const last = open;
-  if (last) intervals.push({ ...last, to: end, ongoing: to === undefined || end >= now });
+  for (const o of open.values()) intervals.push({ ...o, to: end, ongoing: to === undefined || end >= now });
+  intervals.sort((a, b) => a.from.getTime() - b.from.getTime() || a.node.localeCompare(b.node));
 
   const names = new Set<string>(intervals.map((i) => i.node));
   if (clusterId) for (const n of await sql.query<{ name: string }>(`SELECT name FROM "Node" WHERE "clusterId" = $1::uuid`, [clusterId])) names.add(n.name);

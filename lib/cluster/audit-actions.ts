@@ -34,6 +34,8 @@ export const AUDIT_ACTIONS = [
   "node.removed", // decommissioned from the console: the row is gone, its history stays here
   "node.down", // silent for longer than a lease, seen by another agent's heartbeat (lib/cluster/node-down.ts)
   "node.recovered", // a node marked down heartbeats again
+  "service.joined", // active-active (mode ALL): a node started serving
+  "service.left", // active-active: a dead node's lapsed lease was retired by a peer (a node that leaves by itself is agent.*)
   "service.below_minimum", // an ALL-mode service has fewer serving nodes than its minimum (once per episode)
   "service.minimum_restored", // ... and has its minimum again
   "rebalance.requested", // an operator asked to move services back to an even spread

@@ -1,6 +1,7 @@
 import { toSql, type DbHandle } from "../db/sql";
 import { agentActor, insertAudit } from "./audit";
 import { lockCluster } from "./cluster-lock";
+import { noteServingCount } from "./serving";
 import { AppError } from "../errors";
 import { DEFAULT_TIMINGS, timingProblem, type Timings } from "./timing";
 
@@ -107,7 +108,7 @@ export async function registerNode({
 
     // Re-attaching to an existing row may turn it from ACTIVE to STANDBY: under the cluster lock,
     // like every role change, taken before the node's row as everywhere else.
-    await lockCluster(tx, cluster.id, { nodes: false });
+    const locked = await lockCluster(tx, cluster.id, { nodes: false });
     const [existing] = await tx.query<Row>(
       `SELECT id, role::text AS role, "agentInstance", host,
          COALESCE("lastHeartbeatAt" > now() - make_interval(secs => $3::float8 / 1000), false) OR COALESCE("leaseExpiresAt" > now(), false) AS alive,
@@ -134,6 +135,7 @@ export async function registerNode({
       [existing.id, host, agentVersion, instanceId, priority ?? null],
     );
     await audit(existing.id, wasActive ? "agent restarted; the previous process's lease had lapsed" : "agent restarted", wasActive);
+    if (wasActive && locked) await noteServingCount(tx, locked.cluster, actor);
     return { ...registered, nodeId: existing.id };
   });
 }

@@ -1,5 +1,5 @@
 import { toSql, type DbHandle, type Sql } from "../db/sql";
-import { agentActor, insertAudit } from "./audit";
+import { agentActor, insertAudit, SYSTEM_ACTOR } from "./audit";
 import { clusterTimings, installActive, lockCluster, retireLapsedActive, type LockedCluster } from "./cluster-lock";
 import type { Timings } from "./timing";
 
@@ -14,7 +14,8 @@ export type JoinResult = { joined: true; epoch: bigint; timings: Timings } | { j
 /**
  * A standby of an ALL-mode service starts serving: under the service lock, re-checks that the
  * service is not paused and that the node is eligible (healthy, not in maintenance or held off, priority > 0, checks not failing, not
- * isolated), takes a lease at a new epoch, and audits the change and the serving count.
+ * isolated), takes a lease at a new epoch, and audits the change (service.joined: not a failover,
+ * so a rolling restart of an active-active fleet raises no failover alerts) and the serving count.
  */
 export async function joinServing({ db, clusterId, nodeId, instanceId, epochFloor }: JoinServingOptions): Promise<JoinResult> {
   return toSql(db).transaction(async (tx): Promise<JoinResult> => {
@@ -46,7 +47,7 @@ export async function joinServing({ db, clusterId, nodeId, instanceId, epochFloo
     const serving = nodes.filter((n) => n.role === "ACTIVE" && n.leaseValid).length + 1;
     await insertAudit(tx, {
       actor: agentActor(cluster.name, me.name),
-      action: "failover.promoted",
+      action: "service.joined",
       clusterId,
       clusterName: cluster.name,
       nodeId,
@@ -54,7 +55,7 @@ export async function joinServing({ db, clusterId, nodeId, instanceId, epochFloo
       fromRole: "STANDBY",
       toRole: "ACTIVE",
       epoch,
-      reason: `active-active: serving (${serving} of ${nodes.length} nodes serve)`,
+      reason: `serving (${serving} of ${nodes.length} nodes serve)`,
       details: { mode: "ALL", serving, minActive: cluster.minActive },
     });
     await noteServingCount(tx, cluster, agentActor(cluster.name, me.name));
@@ -87,7 +88,7 @@ export async function retireLapsedServing({ db, clusterId, actor }: { db: DbHand
       retired++;
       await insertAudit(tx, {
         actor,
-        action: "failover.demoted",
+        action: "service.left",
         clusterId,
         clusterName: cluster.name,
         nodeId: n.id,
@@ -95,13 +96,27 @@ export async function retireLapsedServing({ db, clusterId, actor }: { db: DbHand
         fromRole: "ACTIVE",
         toRole: "STANDBY",
         epoch: cluster.epoch,
-        reason: `active-active: lease expired (last heartbeat ${n.heartbeatAgeMs ?? "never"} ms ago)`,
+        reason: `lease expired (last heartbeat ${n.heartbeatAgeMs ?? "never"} ms ago)`,
         details: { mode: "ALL" },
       });
     }
     if (retired) await noteServingCount(tx, cluster, actor);
     return retired;
   });
+}
+
+/**
+ * retireLapsedServing for every ALL-mode service with a lapsed lease, as the console's timer runs it:
+ * when every node of a service died at once, no peer is left to record it (and its below-minimum
+ * event). Returns how many leases it retired.
+ */
+export async function retireLapsedServingEverywhere({ db }: { db: DbHandle }): Promise<number> {
+  const rows = await toSql(db).query<{ clusterId: string }>(
+    `SELECT DISTINCT "clusterId" FROM "Node" WHERE role = 'ACTIVE' AND NOT exclusive AND "leaseExpiresAt" <= now()`,
+  );
+  let retired = 0;
+  for (const { clusterId } of rows) retired += await retireLapsedServing({ db, clusterId, actor: SYSTEM_ACTOR });
+  return retired;
 }
 
 /**

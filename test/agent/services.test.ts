@@ -3,6 +3,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { activeIntervals, overlappingIntervals } from "../../agent/role-log";
+import { activeTimeline } from "../../lib/cluster/active-timeline";
+import { retireLapsedServingEverywhere } from "../../lib/cluster/serving";
 import { spawnAgent, stopAll, waitFor, type AgentProcess } from "../support/agent-process";
 import { FAST } from "../support/cluster-fixture";
 import { serviceHooks, serviceIntervals, serviceOverlaps } from "../support/service-events";
@@ -215,6 +217,16 @@ describe("active-active (mode ALL)", () => {
     await waitFor(async () => (await Promise.all(nodes.map(activeStatus))).every((s) => s === 200), { what: "200 on each" });
     // g1 served alone, then with g2, before the third arrived: below minimum, then restored, once each.
     expect((await audit("service.minimum_restored")).length).toBe(1);
+    // Joins are not failovers (no failover alerts for a rolling restart), and the timeline shows all three serving.
+    expect((await audit("service.joined")).map((e) => e.nodeName).sort()).toEqual(["g1", "g2", "g3"]);
+    expect(await audit("failover.promoted")).toEqual([]);
+    const timeline = await activeTimeline({ db: t.prisma, clusterName: "iguana" });
+    expect(
+      timeline.intervals
+        .filter((i) => i.ongoing)
+        .map((i) => i.node)
+        .sort(),
+    ).toEqual(["g1", "g2", "g3"]);
   });
 
   it("a node whose checks fail stops serving (503) while the others keep serving; below minimum is an event", async () => {
@@ -242,7 +254,7 @@ describe("active-active (mode ALL)", () => {
     const took = Date.now() - killedAt;
     console.log(`ALL mode: dead node's row retired after ${took} ms`);
     expect(took).toBeLessThanOrEqual(FAST.leaseMs + FAST.heartbeatMs + 250);
-    const retired = (await audit("failover.demoted")).at(-1)!;
+    const retired = (await audit("service.left")).at(-1)!;
     expect(retired).toMatchObject({ nodeName: "g3", service: "main", toRole: "STANDBY" });
     expect((await audit("service.below_minimum")).at(-1)!.reason).toMatch(/only 2 nodes serve/);
     // Paused, a node that comes back does not join; resumed, it does.
@@ -283,5 +295,16 @@ describe("active-active (mode ALL)", () => {
     await new Promise((r) => setTimeout(r, 2 * FAST.heartbeatMs));
     expect(await t.prisma.node.count({ where: { role: "ACTIVE", cluster: { name: "iguana", service: "solo" } } })).toBe(0);
     await expect(readFile(marker)).rejects.toThrow(/ENOENT/);
+  });
+
+  it("every serving node killed at once: the console's timer retires their leases and records the service below its minimum", async () => {
+    for (const a of agents.filter((a) => a.child.exitCode === null)) a.signal("SIGKILL");
+    await new Promise((r) => setTimeout(r, FAST.leaseMs + FAST.heartbeatMs));
+    expect(await serving()).toHaveLength(3); // no peer left to retire them
+    expect(await retireLapsedServingEverywhere({ db: t.prisma })).toBe(3);
+    expect(await serving()).toEqual([]);
+    expect((await audit("service.left")).slice(-3).map((e) => e.actor)).toEqual(["system", "system", "system"]);
+    expect((await audit("service.below_minimum")).at(-1)!.reason).toMatch(/only 0 nodes serve main; its minimum is 3/);
+    expect(await retireLapsedServingEverywhere({ db: t.prisma })).toBe(0);
   });
 });
