@@ -69,6 +69,8 @@ type ServiceRow = Pick<
   commandKind: string | null;
   commandStatus: string | null;
   commandTarget: string | null;
+  /** A service no node serves (a mistyped --service since stopped) is listed but does not count in the status. */
+  hasNodes: boolean;
 };
 
 // Counted in the database, one row per service with its cluster's server counts. Measured
@@ -110,7 +112,7 @@ const OVERVIEW_SQL = `
       count(*) FILTER (WHERE isolated)::int AS isolated
     FROM per_server GROUP BY "clusterName"
   )
-  SELECT c.id, c.name, c.service, c.mode::text AS mode, c."minActive", c."failoverMode"::text AS "failoverMode", c.paused, c.epoch, c."heartbeatMs", c."leaseMs",
+  SELECT c.id, c.name, c.service, p."clusterId" IS NOT NULL AS "hasNodes", c.mode::text AS mode, c."minActive", c."failoverMode"::text AS "failoverMode", c.paused, c.epoch, c."heartbeatMs", c."leaseMs",
     COALESCE(p."standbyCount", 0) AS "standbyCount", COALESCE(p."eligibleStandbyCount", 0) AS "eligibleStandbyCount", COALESCE(p.serving, 0) AS serving,
     COALESCE(s.servers, 0) AS servers, COALESCE(s.healthy, 0) AS healthy, COALESCE(s.suspect, 0) AS suspect, COALESCE(s.down, 0) AS down,
     COALESCE(s.failing, 0) AS failing, COALESCE(s.isolated, 0) AS isolated,
@@ -127,6 +129,9 @@ export type GetClusterOverviewOptions = { db: DbHandle };
 /** A service has what it needs to serve: mode ONE, an active that is not down with lease left; mode ALL, a serving node. */
 const serves = (r: ServiceRow) =>
   r.mode === "ALL" ? r.serving > 0 : r.activeName !== null && r.activeHealth !== "down" && (r.activeLeaseRemainingMs ?? 0) > 0;
+
+/** The services that count in a cluster's status: those some node serves, unless none has a node yet. */
+const counted = (services: ServiceRow[]) => (services.some((r) => r.hasNodes) ? services.filter((r) => r.hasNodes) : services);
 
 export async function getClusterOverview({ db }: GetClusterOverviewOptions): Promise<ClusterOverview[]> {
   const rows = await toSql(db).query<ServiceRow>(OVERVIEW_SQL);
@@ -158,9 +163,9 @@ export async function getClusterOverview({ db }: GetClusterOverviewOptions): Pro
       openCommand: open
         ? { id: open.commandId!, service: open.service, kind: open.commandKind!, status: open.commandStatus!, targetNode: open.commandTarget! }
         : null,
-      status: !services.every(serves)
+      status: !counted(services).every(serves)
         ? "no-active"
-        : first.suspect + first.down + first.failing + first.isolated > 0 || services.some((r) => r.mode === "ALL" && belowMinimum(r))
+        : first.suspect + first.down + first.failing + first.isolated > 0 || counted(services).some((r) => r.mode === "ALL" && belowMinimum(r))
           ? "degraded"
           : "ok",
       services: services.map((r) => ({

@@ -6,15 +6,20 @@ export type ServiceRef = { clusterName: string; /** Left out: the cluster's only
 /**
  * The Cluster row of a cluster's service, as the API and CLI address it: by cluster name and
  * service name, or by cluster name alone when the cluster has one service (so a one-service
- * cluster reads as it always did). An unknown service, or a missing one where the cluster has
- * several, is a clear refusal naming the services there are.
+ * cluster reads as it always did). A service no node serves (a mistyped --service, since
+ * stopped) does not make the others ambiguous. An unknown service, or a missing one where the
+ * cluster has several, is a clear refusal naming the services there are.
  */
 export async function resolveService(db: DbHandle, { clusterName, service }: ServiceRef): Promise<{ id: string; service: string }> {
-  const rows = await toSql(db).query<{ id: string; service: string }>(`SELECT id, service FROM "Cluster" WHERE name = $1 ORDER BY service`, [clusterName]);
+  const rows = await toSql(db).query<{ id: string; service: string; hasNodes: boolean }>(
+    `SELECT id, service, EXISTS (SELECT 1 FROM "Node" n WHERE n."clusterId" = c.id) AS "hasNodes" FROM "Cluster" c WHERE name = $1 ORDER BY service`,
+    [clusterName],
+  );
   if (!rows.length) throw new AppError("NOT_FOUND", `cluster ${clusterName} not found`);
   const names = rows.map((r) => r.service).join(", ");
   if (service === undefined) {
-    if (rows.length === 1) return rows[0];
+    const served = rows.filter((r) => r.hasNodes);
+    if (rows.length === 1 || served.length === 1) return rows.length === 1 ? rows[0] : served[0];
     throw new AppError("INVALID", `cluster ${clusterName} has several services (${names}): say which one (service)`);
   }
   const found = rows.find((r) => r.service === service);
