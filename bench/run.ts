@@ -1,7 +1,8 @@
 // `npm run bench`: failover, switchover, scale and footprint against a fresh embedded PostgreSQL,
 // real agent processes, the real console (next start) and real Chromium. Prints a table and
 // writes bench/results/<timestamp>.json. See docs/benchmarks.md.
-//   --only failover,service,switchover,switchover-hook,heartbeat,scale,footprint   run a subset
+//   --only failover,service,switchover,switchover-hook,heartbeat,scale,footprint,render   run a subset
+//   (render, not in the default set: a 1,000-node cluster's page in Chromium and its detail API on a quiet machine)
 //   (service: the active's supervised service crashes or hangs; switchover-hook: switchovers with
 //   a 3 s demote hook on every agent)
 //   --steps 100,1000,2000,5000                   scale steps
@@ -16,6 +17,7 @@ import { startEmbeddedPostgres } from "../lib/db/embedded-postgres";
 import { applyMigrations } from "../lib/db/migrate";
 import { benchFailover } from "./failover";
 import { benchFootprint } from "./footprint";
+import { benchConsoleAtScale } from "./render";
 import { benchHeartbeatCost } from "./heartbeat-cost";
 import { snapshotBuild, startConsole, type Console } from "./lib/console";
 import type { Summary } from "./lib/stats";
@@ -130,8 +132,8 @@ try {
     results.serviceFailover = await benchServiceFailover({ prisma, url: server.url, bundle, trials, log });
     await save();
   }
-  if (only.has("switchover") || only.has("switchover-hook") || only.has("scale")) {
-    ensureConsoleBuild();
+  if (only.has("switchover") || only.has("switchover-hook") || only.has("scale") || only.has("render")) {
+    if (!process.env.TEST_DIST_DIR) ensureConsoleBuild(); // TEST_DIST_DIR: a pinned build (e.g. an older one, for a before/after)
     consoleServer = await startConsole(await snapshotBuild(dir), server.url, prisma);
     log(`console: ${consoleServer.url}`);
   }
@@ -161,6 +163,11 @@ try {
       demoteHookMs: 3000,
       log,
     });
+    await save();
+  }
+  if (only.has("render")) {
+    log("render: a 1,000-node cluster's detail API and page, the machine otherwise as it is");
+    results.render = await benchConsoleAtScale({ url: server.url, console: consoleServer!, log });
     await save();
   }
   if (only.has("scale")) {
@@ -311,6 +318,22 @@ function table(r: Record<string, any>): string {
       `  CPU % of one core: ${Object.entries(st.cpuPctOfOneCore)
         .map(([k, v]) => `${k.replace(/Pct$/, "")} ${String(v)}`)
         .join(", ")}`,
+      "",
+      "",
+      "",
+      "",
+      "",
+      "",
+      "",
+    ]);
+  }
+  if (r.render) {
+    const x = r.render;
+    add(`GET /api/v1/clusters/:name (${x.nodes} nodes, whole list), ms`, x.api.wholeList.ms);
+    add(`GET /api/v1/clusters/:name (${x.nodes} nodes, the page's query), ms`, x.api.pageQuery.ms, "p99 <= 100", x.api.pageQuery.ms.p99 <= 100);
+    add(`cluster page, ${x.nodes} nodes, Chromium load -> table ready, ms`, x.render.loadToAllRowsMs, "p50 < 1000", x.render.loadToAllRowsMs.p50 < 1000);
+    rows.push([
+      `  long tasks per 10 s of steady polling: ${x.render.steadyState.map((s: any) => s.longTaskMs).join(", ")} ms; load average ${x.render.loadAverage.map((l: number) => l.toFixed(2)).join(", ")}`,
       "",
       "",
       "",

@@ -1,8 +1,8 @@
 "use client";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useEffect, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import type { ClusterDetailJson, CommandJson, NodeJson } from "@/lib/api/api-types";
 import { ApiClientError, apiFetch } from "@/lib/api/client-fetch";
 import type { RemoveNodeBody, RequestCommandBody, UpdateClusterBody, UpdateNodeBody } from "@/lib/api/schemas";
@@ -12,7 +12,8 @@ import { ConfirmCommandDialog } from "./confirm-command-dialog";
 import { keptWithoutStandby, type PlannedCommand } from "./describe-command";
 import { formatDuration } from "./format";
 import { LiveIndicator } from "./live-indicator";
-import { NodeTable } from "./node-table";
+import { NodeTable, type NodeOrder, type NodeSort } from "./node-table";
+import { NodeFilters, type NodeFilter } from "./node-filters";
 import { POLL_MS } from "./poll";
 import { canOperate, useSessionUser } from "./providers";
 import { ErrorState, LoadingState } from "./query-state";
@@ -26,6 +27,26 @@ const errorText = (err: unknown) => (err instanceof Error ? err.message : "reque
 /** The API's refusal to read a cluster without naming a service, once it has several. */
 const needsService = (err: unknown) => err instanceof ApiClientError && err.code === "INVALID" && /several services/.test(err.message);
 
+/** The table asks the server for this many nodes around what it shows, in steps of this many. */
+const WINDOW_STEP = 50;
+const WINDOW_MARGIN = 25;
+
+/** The node list's query string: search, filter, sort and the window of rows around the screen. */
+function nodeListParams(f: NodeFilter, sort: NodeSort, order: NodeOrder, win: { offset: number; limit: number }): string {
+  const p = new URLSearchParams();
+  if (f.q.trim()) p.set("q", f.q.trim());
+  if (f.role) p.set("role", f.role);
+  if (f.health) p.set("health", f.health);
+  p.set("sort", sort);
+  p.set("order", order);
+  p.set("offset", String(win.offset));
+  p.set("limit", String(win.limit));
+  return p.toString();
+}
+
+/** A header click: the same column flips the order; another starts where it is most useful (problems, highest priority first). */
+const FIRST_ORDER: Record<NodeSort, NodeOrder> = { name: "asc", role: "asc", health: "desc", heartbeat: "desc", priority: "desc" };
+
 type Props = {
   name: string;
   /** One service of a cluster that has several (`?service=` on every request); left out for a one-service cluster. */
@@ -34,6 +55,30 @@ type Props = {
   nav?: React.ReactNode;
 };
 
+/** The nodes of the answer the page reasons about: the key nodes (active, next pick) and the rows shown, once each. */
+function knownNodes(detail: ClusterDetailJson): NodeJson[] {
+  const seen = new Set(detail.keyNodes.map((n) => n.id));
+  return [...detail.keyNodes, ...detail.nodes.filter((n) => !seen.has(n.id))];
+}
+
+/** "1,000 nodes · 998 healthy · 2 down · 1 failing checks": counted over the whole cluster by the server. */
+function NodeCountsLine({ counts }: { counts: ClusterDetailJson["nodeCounts"] }) {
+  const parts = [
+    `${counts.total.toLocaleString("en")} node${counts.total === 1 ? "" : "s"}`,
+    `${counts.healthy.toLocaleString("en")} healthy`,
+    counts.suspect > 0 && `${counts.suspect.toLocaleString("en")} suspect`,
+    counts.down > 0 && `${counts.down.toLocaleString("en")} down`,
+    counts.failing > 0 && `${counts.failing.toLocaleString("en")} failing checks`,
+    counts.isolated > 0 && `${counts.isolated.toLocaleString("en")} isolated`,
+    counts.maintenance > 0 && `${counts.maintenance.toLocaleString("en")} in maintenance`,
+  ].filter(Boolean);
+  return (
+    <p className="text-sm text-slate-700" data-testid="node-counts">
+      {parts.join(" · ")}
+    </p>
+  );
+}
+
 export function ClusterView({ name, service, nav }: Props) {
   const user = useSessionUser();
   const operator = canOperate(user);
@@ -41,11 +86,32 @@ export function ClusterView({ name, service, nav }: Props) {
   const router = useRouter();
   const base = `/api/v1/clusters/${encodeURIComponent(name)}`;
   const qs = service ? `?service=${encodeURIComponent(service)}` : "";
+  // The node list is searched, filtered, sorted and paged by the server; the table asks for the
+  // rows around what is on screen, so a poll ships ~50 nodes however large the cluster.
+  const [filter, setFilter] = useState<NodeFilter>({ q: "", role: "", health: "" });
+  const [sort, setSort] = useState<{ sort: NodeSort; order: NodeOrder }>({ sort: "name", order: "asc" });
+  const [win, setWin] = useState({ offset: 0, limit: WINDOW_STEP });
+  const listQs = nodeListParams(filter, sort.sort, sort.order, win);
   const query = useQuery({
-    queryKey: ["cluster", name, service ?? null],
-    queryFn: () => apiFetch<ClusterDetailJson>(`${base}${qs}`),
+    queryKey: ["cluster", name, service ?? null, listQs],
+    // With its arrival time: a placeholder (the previous query's answer) keeps its own.
+    queryFn: async () => ({
+      detail: await apiFetch<ClusterDetailJson>(`${base}?${service ? `service=${encodeURIComponent(service)}&` : ""}${listQs}`),
+      at: Date.now(),
+    }),
     refetchInterval: POLL_MS,
+    // A new search, sort or window keeps the last answer on screen until its own arrives.
+    placeholderData: keepPreviousData,
   });
+  const onVisibleRows = useCallback((first: number, last: number) => {
+    const offset = Math.max(0, Math.floor((first - WINDOW_MARGIN) / WINDOW_STEP) * WINDOW_STEP);
+    const end = Math.ceil((last + 1 + WINDOW_MARGIN) / WINDOW_STEP) * WINDOW_STEP;
+    setWin((w) => (w.offset === offset && w.limit === end - offset ? w : { offset, limit: end - offset }));
+  }, []);
+  const onSort = useCallback(
+    (key: NodeSort) => setSort((s) => (s.sort === key ? { sort: key, order: s.order === "asc" ? "desc" : "asc" } : { sort: key, order: FIRST_ORDER[key] })),
+    [],
+  );
   // A second service started while this page showed the cluster's only one: the page becomes the services view.
   const gainedService = !service && needsService(query.error);
   useEffect(() => {
@@ -116,16 +182,18 @@ export function ClusterView({ name, service, nav }: Props) {
 
   if (query.isPending) return <LoadingState label={`cluster ${name}`} />;
   if (!query.data) return <ErrorState error={query.error} what={`cluster ${name}`} />;
-  const detail = query.data;
-  const { cluster } = detail;
+  const { detail, at: receivedAt } = query.data;
+  const { cluster, nodeCounts: counts } = detail;
   const commandOpen = detail.commands.some((c) => c.status === "PENDING" || c.status === "RUNNING");
-  const clockOffsetMs = new Date(detail.dbTime).getTime() - query.dataUpdatedAt;
-  const active = detail.nodes.find((n) => n.role === "ACTIVE");
+  const clockOffsetMs = new Date(detail.dbTime).getTime() - receivedAt;
+  // The active node(s) and the next election's pick come with every answer, whatever the table shows.
+  const known = knownNodes(detail);
+  const active = known.find((n) => n.role === "ACTIVE");
   // Active-active (mode ALL): every eligible node serves; no switchover, no single active.
   const allMode = cluster.mode === "ALL";
-  const serving = detail.nodes.filter((n) => n.role === "ACTIVE" && (n.leaseRemainingMs ?? 0) > 0).length;
+  const { serving } = counts;
   const { minActive } = cluster;
-  const kept = allMode ? null : keptWithoutStandby(detail.nodes);
+  const kept = allMode ? null : keptWithoutStandby(known);
   const auditQuery = `cluster=${encodeURIComponent(cluster.name)}${service ? `&service=${encodeURIComponent(service)}` : ""}`;
 
   return (
@@ -154,7 +222,7 @@ export function ClusterView({ name, service, nav }: Props) {
             data-testid="serving-count"
             className={`rounded px-2 py-0.5 text-sm font-semibold ${serving < minActive ? "bg-red-700 text-white" : "bg-emerald-100 text-emerald-900"}`}
           >
-            {servingText(serving, detail.nodes.length, minActive)}
+            {servingText(serving, counts.total, minActive)}
           </span>
         )}
         <span className="rounded bg-slate-200 px-2 py-0.5 text-sm">
@@ -170,11 +238,11 @@ export function ClusterView({ name, service, nav }: Props) {
         </span>
         {cluster.paused && <span className="rounded bg-amber-300 px-2 py-0.5 text-sm font-bold text-amber-950">Automatic failover paused</span>}
         <span className="ml-auto">
-          <LiveIndicator updatedAt={query.dataUpdatedAt} isError={query.isError} />
+          <LiveIndicator updatedAt={receivedAt} isError={query.isError} />
         </span>
       </div>
       {nav}
-      {!active && detail.nodes.length > 0 && (
+      {!active && counts.total > 0 && (
         <p role="alert" className="rounded border-2 border-red-700 bg-red-50 p-3 font-semibold text-red-900">
           {allMode ? "No node serves." : "No node is active."}{" "}
           {cluster.failoverMode === "AUTOMATIC" && !cluster.paused
@@ -195,7 +263,7 @@ export function ClusterView({ name, service, nav }: Props) {
 
       <CommandPanel
         commands={detail.commands}
-        nodes={detail.nodes}
+        nodes={known}
         dbTime={detail.dbTime}
         dismissed={dismissed}
         trackedId={trackedId}
@@ -218,13 +286,25 @@ export function ClusterView({ name, service, nav }: Props) {
       )}
 
       <section aria-labelledby="nodes-heading">
-        <h2 id="nodes-heading" className="mb-2 text-lg font-semibold">
-          Nodes
-        </h2>
+        <div className="mb-2 flex flex-wrap items-baseline gap-x-4 gap-y-2">
+          <h2 id="nodes-heading" className="text-lg font-semibold">
+            Nodes
+          </h2>
+          <NodeCountsLine counts={counts} />
+        </div>
+        {counts.total > 0 && <NodeFilters filter={filter} onChange={setFilter} matching={counts.matching} total={counts.total} />}
         <NodeTable
           nodes={detail.nodes}
+          offset={detail.nodePage.offset}
+          matching={counts.matching}
+          total={counts.total}
+          keyNodes={detail.keyNodes}
+          sort={sort.sort}
+          order={sort.order}
+          onSort={onSort}
+          onVisibleRows={onVisibleRows}
           canForce={user.role === "ADMIN"}
-          receivedAt={query.dataUpdatedAt}
+          receivedAt={receivedAt}
           canOperate={operator}
           activeActive={allMode}
           commandOpen={commandOpen}

@@ -75,7 +75,9 @@ export function describeCommand(
   { kind, target }: PlannedCommand,
   detail: ClusterDetailJson,
 ): { title: string; consequence: string; notes: string[]; confirm: string; force?: string } {
-  const active = detail.nodes.find((n) => n.role === "ACTIVE");
+  // The table may show a page of the nodes; the answer's key nodes (the active, the next pick) are always in it.
+  const nodes = [...detail.keyNodes, ...detail.nodes];
+  const active = nodes.find((n) => n.role === "ACTIVE");
   const notes: string[] = [];
   // One service of several: say which, and that the others stay where they are.
   const service = detail.cluster.services.length > 1 ? detail.cluster.service : null;
@@ -118,7 +120,7 @@ export function describeCommand(
     };
   }
   const automatic = detail.cluster.failoverMode === "AUTOMATIC" && !detail.cluster.paused;
-  const next = likelyElected(detail.nodes, target.name);
+  const next = likelyElected(nodes, target.name);
   let consequence: string;
   if (!automatic) {
     const why = detail.cluster.paused ? "automatic failover is paused" : "the cluster is in manual failover mode";

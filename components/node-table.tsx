@@ -1,5 +1,6 @@
 "use client";
-import { createContext, memo, useContext, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { useWindowVirtualizer } from "@tanstack/react-virtual";
+import { createContext, memo, useContext, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import type { NodeJson } from "@/lib/api/api-types";
 import { PRIORITY_MAX } from "@/lib/cluster/priority";
 import { CheckBadge, HealthBadge, RoleBadge } from "./badges";
@@ -7,8 +8,23 @@ import { checkProblem, COMMAND_LABEL, commandOffer, type CommandKind } from "./d
 import { formatDuration, formatTime } from "./format";
 import { useNow } from "./use-now";
 
+export type NodeSort = "name" | "priority" | "role" | "health" | "heartbeat";
+export type NodeOrder = "asc" | "desc";
+
 type Props = {
+  /** The rows the server sent: matching nodes offset..offset+nodes.length in the chosen order. */
   nodes: NodeJson[];
+  offset: number;
+  /** How many nodes match the search and filters (the table's height), and how many there are. */
+  matching: number;
+  total: number;
+  /** The active node(s) and the next election's pick, whatever rows were sent: which command each row offers. */
+  keyNodes: NodeJson[];
+  sort: NodeSort;
+  order: NodeOrder;
+  onSort: (sort: NodeSort) => void;
+  /** The rows on screen (with a margin) changed: the parent asks the server for those. */
+  onVisibleRows: (first: number, last: number) => void;
   /** When the snapshot arrived (browser clock); ages tick from there until the next poll. */
   receivedAt: number;
   canOperate: boolean;
@@ -129,7 +145,18 @@ type RowActions = {
   remove: (id: string) => void;
 };
 
-type RowProps = { node: RowNode; kind: CommandKind | null; blocked: string | null; canOperate: boolean; serving: boolean; actions: RowActions };
+type RowProps = {
+  node: RowNode;
+  /** Position among the matching nodes (0-based): aria-rowindex and the virtualizer's data-index. */
+  index: number;
+  /** The virtualizer measures each rendered row's height. */
+  measure: (el: HTMLTableRowElement | null) => void;
+  kind: CommandKind | null;
+  blocked: string | null;
+  canOperate: boolean;
+  serving: boolean;
+  actions: RowActions;
+};
 
 // Heartbeat age, lease left and "held off" tick between polls. Their cells read the latest
 // snapshot from this context and the time from the shared clock, so a tick or a poll re-renders
@@ -166,10 +193,13 @@ function TickingCells({ id, down }: { id: string; down: boolean }) {
 }
 
 const NodeRow = memo(
-  function NodeRow({ node: n, kind, blocked, canOperate, serving, actions }: RowProps) {
+  function NodeRow({ node: n, index, measure, kind, blocked, canOperate, serving, actions }: RowProps) {
     const down = n.health === "down";
     return (
       <tr
+        ref={measure}
+        data-index={index}
+        aria-rowindex={index + 2}
         data-node={n.name}
         data-role={n.role}
         data-health={n.health}
@@ -254,6 +284,8 @@ const NodeRow = memo(
     );
   },
   (a, b) =>
+    a.index === b.index &&
+    a.measure === b.measure &&
     a.kind === b.kind &&
     a.blocked === b.blocked &&
     a.canOperate === b.canOperate &&
@@ -263,8 +295,63 @@ const NodeRow = memo(
     sameChecks(a.node.checks, b.node.checks),
 );
 
+/** A row the server has not sent yet (scrolled to; it arrives with the next answer). */
+function PendingRow({ index, columns, measure }: { index: number; columns: number; measure: (el: HTMLTableRowElement | null) => void }) {
+  return (
+    <tr ref={measure} data-index={index} aria-rowindex={index + 2} className="border-t border-slate-200 bg-white max-md:block">
+      <td colSpan={columns} className="h-[4.5rem] px-3 py-2 text-sm text-slate-500 max-md:block">
+        loading…
+      </td>
+    </tr>
+  );
+}
+
+/** A column header that sorts (on the server): aria-sort says how, the button changes it. */
+function SortHeader({
+  label,
+  column,
+  sort,
+  order,
+  onSort,
+  className = "",
+}: {
+  label: string;
+  column: NodeSort;
+  sort: NodeSort;
+  order: NodeOrder;
+  onSort: (s: NodeSort) => void;
+  className?: string;
+}) {
+  const on = sort === column;
+  return (
+    <th scope="col" aria-sort={on ? (order === "asc" ? "ascending" : "descending") : "none"} className={`px-3 py-2 font-semibold ${className}`}>
+      <button
+        type="button"
+        onClick={() => onSort(column)}
+        className="inline-flex items-center gap-1 rounded font-semibold hover:underline focus-visible:outline-3 focus-visible:outline-offset-1 focus-visible:outline-sky-600"
+      >
+        {label}
+        <span aria-hidden="true" className={on ? "text-slate-900" : "text-slate-400"}>
+          {on ? (order === "asc" ? "▲" : "▼") : "↕"}
+        </span>
+      </button>
+    </th>
+  );
+}
+
+/** Row height before it is measured: a desktop row (name and host, the checks line); a phone's card is taller. */
+const ESTIMATED_ROW_PX = 74;
+
 export function NodeTable({
   nodes,
+  offset,
+  matching,
+  total,
+  keyNodes,
+  sort,
+  order,
+  onSort,
+  onVisibleRows,
   receivedAt,
   canOperate,
   canForce = false,
@@ -294,44 +381,63 @@ export function NodeTable({
       remove: (id) => withNode(id, (n) => latest.current.onRemove(n)),
     };
   });
-  const offer = commandOffer(nodes);
-  if (nodes.length === 0) {
+  // Only the rows on screen (and a few around them) are in the DOM; the page scrolls as usual.
+  // scrollMargin: where the rows start on the page (banners above the table move it).
+  const body = useRef<HTMLTableSectionElement>(null);
+  const [scrollMargin, setScrollMargin] = useState(0);
+  useLayoutEffect(() => {
+    const el = body.current;
+    if (!el) return;
+    const top = Math.round(el.getBoundingClientRect().top + window.scrollY);
+    if (Math.abs(top - scrollMargin) > 1) setScrollMargin(top);
+  }, [scrollMargin, nodes, matching]); // re-read with every answer: a banner above may have come or gone
+  const nodeAt = (i: number) => (i >= offset && i < offset + nodes.length ? nodes[i - offset] : undefined);
+  const virtualizer = useWindowVirtualizer<HTMLTableRowElement>({
+    count: matching,
+    estimateSize: () => ESTIMATED_ROW_PX,
+    overscan: 6,
+    scrollMargin,
+    getItemKey: (i) => nodeAt(i)?.id ?? `pending-${i}`,
+  });
+  const items = virtualizer.getVirtualItems();
+  const first = items[0]?.index ?? 0;
+  const last = items.at(-1)?.index ?? 0;
+  useEffect(() => onVisibleRows(first, last), [first, last, onVisibleRows]);
+  const offer = commandOffer(keyNodes.length ? [...keyNodes, ...nodes] : nodes);
+  if (total === 0) {
     return (
       <p className="rounded border border-dashed border-slate-400 bg-white p-6">
         No nodes in this cluster yet. Start an agent with <code className="rounded bg-slate-100 px-1">--cluster</code> set to this cluster&apos;s name.
       </p>
     );
   }
+  const columns = canOperate ? 11 : 10;
+  const padTop = items.length ? items[0].start - scrollMargin : 0;
+  const padBottom = items.length ? virtualizer.getTotalSize() - items[items.length - 1].end : 0;
+  const sortProps = { sort, order, onSort };
   return (
     <div className="rounded-lg border-slate-300 bg-white md:overflow-x-auto md:border md:shadow-sm max-md:bg-transparent">
-      <table className="w-full text-left max-md:block md:min-w-[70rem]">
-        <caption className="sr-only">Nodes, their roles and health; ages are measured on the database clock.</caption>
+      <table className="w-full text-left max-md:block md:min-w-[70rem]" aria-rowcount={matching + 1} data-node-count={matching}>
+        <caption className="sr-only">
+          Nodes, their roles and health; ages are measured on the database clock. {matching} of {total} nodes; only the rows on screen are shown, scroll or
+          search for the others.
+        </caption>
         <thead className="bg-slate-100 text-sm text-slate-700 max-md:hidden">
-          <tr>
-            <th scope="col" className="sticky left-0 bg-slate-100 px-3 py-2 font-semibold">
-              Node
-            </th>
-            <th scope="col" className="px-3 py-2 font-semibold">
-              Role
-            </th>
-            <th scope="col" className="px-3 py-2 font-semibold">
-              Health
-            </th>
+          <tr aria-rowindex={1}>
+            <SortHeader label="Node" column="name" {...sortProps} className="sticky left-0 bg-slate-100" />
+            <SortHeader label="Role" column="role" {...sortProps} />
+            <SortHeader label="Health" column="health" {...sortProps} />
             <th scope="col" className="px-3 py-2 font-semibold">
               Checks
             </th>
-            <th scope="col" className="px-3 py-2 font-semibold">
-              Heartbeat age
-            </th>
+            <SortHeader label="Heartbeat age" column="heartbeat" {...sortProps} />
             <th scope="col" className="px-3 py-2 font-semibold">
               Lease left
             </th>
             <th scope="col" className="px-3 py-2 font-semibold">
               Epoch
             </th>
-            <th scope="col" className="px-3 py-2 font-semibold">
-              Priority
-            </th>
+            <SortHeader label="Priority" column="priority" {...sortProps} />
             <th scope="col" className="px-3 py-2 font-semibold">
               Version
             </th>
@@ -346,8 +452,22 @@ export function NodeTable({
           </tr>
         </thead>
         <Snapshot value={snapshot}>
-          <tbody className="max-md:block max-md:space-y-3">
-            {nodes.map((n) => {
+          <tbody ref={body} className="max-md:block max-md:space-y-3">
+            {padTop > 0 && (
+              <tr aria-hidden="true" className="max-md:block">
+                <td colSpan={columns} style={{ height: padTop, padding: 0 }} className="max-md:block" />
+              </tr>
+            )}
+            {matching === 0 && (
+              <tr>
+                <td colSpan={columns} className="px-3 py-6 text-center text-slate-700 max-md:block">
+                  No node matches the search and filters.
+                </td>
+              </tr>
+            )}
+            {items.map(({ index }) => {
+              const n = nodeAt(index);
+              if (!n) return <PendingRow key={`pending-${index}`} index={index} columns={columns} measure={virtualizer.measureElement} />;
               const kind = activeActive ? null : offer(n);
               // The agents refuse these; say so before the operator tries.
               const blocked = commandOpen
@@ -359,8 +479,25 @@ export function NodeTable({
                     : kind !== "DEMOTE" && !canForce && checkProblem(n)
                       ? `not possible: ${checkProblem(n)} (an ADMIN may force it)`
                       : null;
-              return <NodeRow key={n.id} node={n} kind={kind} blocked={blocked} canOperate={canOperate} serving={activeActive} actions={actions} />;
+              return (
+                <NodeRow
+                  key={n.id}
+                  node={n}
+                  index={index}
+                  measure={virtualizer.measureElement}
+                  kind={kind}
+                  blocked={blocked}
+                  canOperate={canOperate}
+                  serving={activeActive}
+                  actions={actions}
+                />
+              );
             })}
+            {padBottom > 0 && (
+              <tr aria-hidden="true" className="max-md:block">
+                <td colSpan={columns} style={{ height: padBottom, padding: 0 }} className="max-md:block" />
+              </tr>
+            )}
           </tbody>
         </Snapshot>
       </table>

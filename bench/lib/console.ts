@@ -103,3 +103,28 @@ export async function startConsole(appDir: string, databaseUrl: string, prisma: 
     post: (p, b) => call("POST", p, b),
   };
 }
+
+/**
+ * A client polling `path` back to back, at most `perSecond` requests a second, for `seconds`:
+ * latency as the client saw it and the console's own time (Server-Timing), plus the answer's size
+ * and the load average while it ran.
+ */
+export async function apiLoad(console: Console, path: string, seconds: number, perSecond: number) {
+  const ms: number[] = [];
+  const serverMs: number[] = [];
+  let errors = 0;
+  let bytes = 0;
+  const until = Date.now() + seconds * 1000;
+  while (Date.now() < until) {
+    const started = Date.now();
+    const r = await console.get(path);
+    if (r.status === 200) {
+      ms.push(r.ms);
+      if (r.serverMs !== null) serverMs.push(r.serverMs);
+      bytes = JSON.stringify(r.body).length;
+    } else errors++;
+    await sleep(Math.max(0, 1000 / perSecond - (Date.now() - started)));
+  }
+  const { summarize } = await import("./stats");
+  return { ms: summarize(ms), serverMs: summarize(serverMs), errors, bytes, loadAverage: (await import("node:os")).loadavg()[0] };
+}

@@ -38,6 +38,7 @@ import {
 import {
   auditCsvQuerySchema,
   auditQuerySchema,
+  clusterDetailQuerySchema,
   clusterParamsSchema,
   commandParamsSchema,
   commandsQuerySchema,
@@ -96,10 +97,10 @@ export const API_ROUTES: Record<string, Partial<Record<HttpMethod, ApiOperation>
   "/api/v1/clusters/{name}": {
     get: {
       summary:
-        "One service of a cluster: settings, nodes (health on the database clock, checks), recent and open commands. service left out: the cluster's only service; 422 naming the services on a cluster of several, 404 for an unknown one",
+        "One service of a cluster: settings, nodes (health on the database clock, checks), recent and open commands. service left out: the cluster's only service; 422 naming the services on a cluster of several, 404 for an unknown one. The node list can be searched (q: name or host), filtered (role, health), sorted (sort, order) and paged (offset, limit); nodeCounts count the whole set (matching: what the filter keeps), keyNodes are the active node(s) and the next election's pick whatever the page shows",
       role: "VIEWER",
       params: clusterParamsSchema,
-      query: serviceQuerySchema,
+      query: clusterDetailQuerySchema,
       response: clusterDetailSchema,
     },
     patch: {

@@ -110,7 +110,32 @@ export const clusterDetailSchema = z
       epoch: bigintString,
       pausedReason: z.string().nullable().meta({ description: "why flap damping paused it; null when an operator did, or not paused" }),
     }),
-    nodes: z.array(nodeSchema),
+    nodes: z.array(nodeSchema).meta({ description: "the nodes the query asked for: every node, by name, when it set no filter, sort or page" }),
+    nodeCounts: z
+      .strictObject({
+        total: z.int(),
+        matching: z.int().meta({ description: "nodes the filter (q, role, health) keeps, before offset and limit" }),
+        active: z.int(),
+        serving: z.int().meta({ description: "ACTIVE with a valid lease" }),
+        healthy: z.int(),
+        suspect: z.int(),
+        down: z.int(),
+        maintenance: z.int(),
+        failing: z.int().meta({ description: "checkStatus FAILING" }),
+        isolated: z.int(),
+      })
+      .meta({ id: "NodeCounts", description: "counted over all of the service's nodes, whatever the filter and page" }),
+    nodePage: z
+      .strictObject({
+        offset: z.int(),
+        limit: z.int().nullable().meta({ description: "null: no limit" }),
+        sort: z.enum(["name", "priority", "role", "health", "heartbeat"]),
+        order: z.enum(["asc", "desc"]),
+      })
+      .meta({ description: "what was applied to nodes" }),
+    keyNodes: z
+      .array(nodeSchema)
+      .meta({ description: "the ACTIVE node(s) (at most 10) and the standby an election would pick next, whatever the filter or page shows" }),
     commands: z.array(commandSchema).meta({ description: "newest first: every open command plus the most recent finished ones" }),
   })
   .meta({ id: "ClusterDetail" });

@@ -16,6 +16,22 @@ export const clusterParamsSchema = z.object({ name: nameSchema });
 export const serviceSchema = nameSchema.meta({ description: "the service of the cluster; left out: the cluster's only service (see each operation)" });
 /** `?service=` on the routes that address one service of a cluster. */
 export const serviceQuerySchema = z.object({ service: serviceSchema.optional() });
+/**
+ * GET /clusters/{name}: the node list filtered, sorted and paged on the server (the cluster page of
+ * a 1,000-node cluster asks for the screenful it shows). Nothing set: every node, by name.
+ */
+export const clusterDetailQuerySchema = serviceQuerySchema.extend({
+  q: z.string().max(100).optional().meta({ description: "nodes whose name or host contains this (case-insensitive)" }),
+  role: z.enum(["ACTIVE", "STANDBY"]).optional(),
+  health: z.enum(["healthy", "suspect", "down"]).optional(),
+  sort: z
+    .enum(["name", "priority", "role", "health", "heartbeat"])
+    .default("name")
+    .meta({ description: "role: ACTIVE first; health: healthy, suspect, down; heartbeat: freshest first (never last); ties by name" }),
+  order: z.enum(["asc", "desc"]).default("asc"),
+  offset: z.coerce.number().int().min(0).max(100_000).default(0).meta({ description: "skip this many matching nodes" }),
+  limit: z.coerce.number().int().min(1).max(1000).optional().meta({ description: "at most this many nodes; left out: every matching node" }),
+});
 /** GET .../commands: one service's (or, left out, every service's) newest commands. */
 export const commandsQuerySchema = serviceQuerySchema.extend({ limit: z.coerce.number().int().min(1).max(500).default(50) });
 export const nodeParamsSchema = z.object({ name: nameSchema, node: nameSchema });

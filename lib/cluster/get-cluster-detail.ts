@@ -2,7 +2,7 @@ import type { Cluster, Command } from "../db/client";
 import { toSql, type DbHandle } from "../db/sql";
 import { AppError } from "../errors";
 import type { CommandHookOutcomes } from "./hook-outcome";
-import { queryNodeViews, type NodeView } from "./node-views";
+import { queryNodeList, type NodeCounts, type NodeList, type NodeListQuery, type NodeView } from "./node-views";
 import { resolveService } from "./resolve-service";
 
 export type CommandView = {
@@ -75,7 +75,14 @@ export type ClusterDetail = {
     /** Why it is paused when flap damping paused it (the failover.limited audit row's reason); null otherwise. */
     pausedReason: string | null;
   };
+  /** The nodes the query asked for (every node, by name, when it set nothing). */
   nodes: NodeView[];
+  /** Counted over all of the service's nodes, whatever the filter and page. */
+  nodeCounts: NodeCounts;
+  /** The offset, limit (null: no limit), sort and order applied to `nodes`. */
+  nodePage: NodeList["page"];
+  /** The active node(s) and the standby an election would pick next, whatever the filter or page. */
+  keyNodes: NodeView[];
   /** Newest first: every open command plus the most recent finished ones. */
   commands: CommandView[];
 };
@@ -86,9 +93,11 @@ export type GetClusterDetailOptions = {
   /** Left out: the cluster's only service (a cluster of several services then answers 422 naming them). */
   service?: string;
   recentCommands?: number;
+  /** Filter, sort and page of the node list (left out: every node, by name). */
+  nodeQuery?: NodeListQuery;
 };
 
-export async function getClusterDetail({ db, clusterName, service, recentCommands = 10 }: GetClusterDetailOptions): Promise<ClusterDetail> {
+export async function getClusterDetail({ db, clusterName, service, recentCommands = 10, nodeQuery }: GetClusterDetailOptions): Promise<ClusterDetail> {
   const sql = toSql(db);
   const { id } = await resolveService(sql, { clusterName, service });
   // Who paused it last: an operator, or flap damping (the cluster pausing itself says why).
@@ -105,8 +114,8 @@ export async function getClusterDetail({ db, clusterName, service, recentCommand
     [id],
   );
   if (!cluster) throw new AppError("NOT_FOUND", `cluster ${clusterName} not found`);
-  const [nodes, commands] = await Promise.all([
-    queryNodeViews(sql, [cluster]),
+  const [nodeList, commands] = await Promise.all([
+    queryNodeList(sql, cluster, nodeQuery),
     sql.query<Command>(`SELECT * FROM "Command" WHERE "clusterId" = $1::uuid ORDER BY "createdAt" DESC LIMIT $2`, [cluster.id, recentCommands]),
   ]);
   return {
@@ -129,7 +138,10 @@ export async function getClusterDetail({ db, clusterName, service, recentCommand
       epoch: cluster.epoch,
       pausedReason: cluster.lastPauseAction === "failover.limited" ? cluster.lastPauseReason : null,
     },
-    nodes,
+    nodes: nodeList.nodes,
+    nodeCounts: nodeList.counts,
+    nodePage: nodeList.page,
+    keyNodes: nodeList.keyNodes,
     commands: commands.map((c) => commandView({ ...c, service: cluster.service })),
   };
 }

@@ -61,6 +61,27 @@ export function publicChecks(stored: unknown): NodeCheckState[] {
   return out;
 }
 
+/** The columns of a NodeView, ages computed by PostgreSQL; `json` adds the two JSON columns (metrics, checks). */
+const nodeColumns = (json: boolean) =>
+  `n.id, n."clusterId", c.service, n.name, n.host, n."agentVersion", n.role::text AS role, n.priority, n.maintenance,
+      (EXTRACT(EPOCH FROM clock_timestamp() - n."lastHeartbeatAt") * 1000)::float8 AS "heartbeatAgeMs",
+      (EXTRACT(EPOCH FROM n."leaseExpiresAt" - clock_timestamp()) * 1000)::float8 AS "leaseRemainingMs",
+      n."activeEpoch", n."startedAt",
+      CASE WHEN n."holdUntil" > clock_timestamp() THEN (EXTRACT(EPOCH FROM n."holdUntil" - clock_timestamp()) * 1000)::float8 END AS "holdRemainingMs",
+      n."checkStatus"::text AS "checkStatus", n.isolated, n."checkSince"${json ? ", n.metrics, n.checks" : ", NULL::jsonb AS metrics, NULL::jsonb AS checks"}`;
+
+function toView(r: NodeRow, cluster: { heartbeatMs: number; leaseMs: number }): NodeView {
+  const heartbeatAgeMs = r.heartbeatAgeMs === null ? null : Math.max(0, Math.round(r.heartbeatAgeMs));
+  return {
+    ...r,
+    heartbeatAgeMs,
+    leaseRemainingMs: r.leaseRemainingMs === null ? null : Math.round(r.leaseRemainingMs),
+    holdRemainingMs: r.holdRemainingMs === null ? null : Math.round(r.holdRemainingMs),
+    health: nodeHealth(heartbeatAgeMs, cluster),
+    checks: publicChecks(r.checks),
+  };
+}
+
 /**
  * Nodes of the given clusters with ages computed by PostgreSQL in the same statement, so the web
  * server's clock never enters a health decision.
@@ -69,28 +90,146 @@ export async function queryNodeViews(db: DbHandle, clusters: { id: string; heart
   if (clusters.length === 0) return [];
   const ids = clusters.map((c) => c.id);
   const rows = await toSql(db).query<NodeRow>(
-    `SELECT n.id, n."clusterId", c.service, n.name, n.host, n."agentVersion", n.role::text AS role, n.priority, n.maintenance,
-      (EXTRACT(EPOCH FROM clock_timestamp() - n."lastHeartbeatAt") * 1000)::float8 AS "heartbeatAgeMs",
-      (EXTRACT(EPOCH FROM n."leaseExpiresAt" - clock_timestamp()) * 1000)::float8 AS "leaseRemainingMs",
-      n."activeEpoch", n."startedAt",
-      CASE WHEN n."holdUntil" > clock_timestamp() THEN (EXTRACT(EPOCH FROM n."holdUntil" - clock_timestamp()) * 1000)::float8 END AS "holdRemainingMs",
-      n.metrics, n."checkStatus"::text AS "checkStatus", n.isolated, n."checkSince", n.checks
+    `SELECT ${nodeColumns(true)}
      FROM "Node" n JOIN "Cluster" c ON c.id = n."clusterId" WHERE n."clusterId" = ANY($1::uuid[])
      ORDER BY n.name, c.service`,
     [ids],
   );
   const byId = new Map(clusters.map((c) => [c.id, c]));
-  return rows.map((r) => {
-    const heartbeatAgeMs = r.heartbeatAgeMs === null ? null : Math.max(0, Math.round(r.heartbeatAgeMs));
-    return {
-      ...r,
-      heartbeatAgeMs,
-      leaseRemainingMs: r.leaseRemainingMs === null ? null : Math.round(r.leaseRemainingMs),
-      holdRemainingMs: r.holdRemainingMs === null ? null : Math.round(r.holdRemainingMs),
-      health: nodeHealth(heartbeatAgeMs, byId.get(r.clusterId)!),
-      checks: publicChecks(r.checks),
-    };
-  });
+  return rows.map((r) => toView(r, byId.get(r.clusterId)!));
+}
+
+export const NODE_SORTS = ["name", "priority", "role", "health", "heartbeat"] as const;
+export type NodeSort = (typeof NODE_SORTS)[number];
+
+/** Which nodes of a service the detail lists, in which order, which slice (all of them when nothing is set). */
+export type NodeListQuery = {
+  /** Case-insensitive part of the node's name or host. */
+  q?: string;
+  role?: NodeView["role"];
+  health?: NodeHealth;
+  sort?: NodeSort;
+  order?: "asc" | "desc";
+  offset?: number;
+  /** Left out: every matching node. */
+  limit?: number;
+};
+
+/** Counted over all of the service's nodes, whatever the filter and page (matching: those the filter keeps). */
+export type NodeCounts = {
+  total: number;
+  matching: number;
+  active: number;
+  /** ACTIVE with a valid lease. */
+  serving: number;
+  healthy: number;
+  suspect: number;
+  down: number;
+  maintenance: number;
+  failing: number;
+  isolated: number;
+};
+
+export type NodeList = {
+  nodes: NodeView[];
+  counts: NodeCounts;
+  page: { offset: number; limit: number | null; sort: NodeSort; order: "asc" | "desc" };
+  /**
+   * The nodes the cluster page reasons about whatever the filter or page shows: the ACTIVE node(s)
+   * (at most 10) and the standby an election would pick next (and the best one whose checks pass).
+   */
+  keyNodes: NodeView[];
+};
+
+const HEALTH_RANK: Record<NodeHealth, number> = { healthy: 0, suspect: 1, down: 2 };
+const ROLE_RANK = { ACTIVE: 0, STANDBY: 1 } as const;
+
+/** Ascending comparators; ties keep the database's name order (the rows arrive ordered by name). */
+const COMPARE: Record<NodeSort, ((a: NodeView, b: NodeView) => number) | null> = {
+  name: null,
+  priority: (a, b) => a.priority - b.priority,
+  role: (a, b) => ROLE_RANK[a.role] - ROLE_RANK[b.role],
+  health: (a, b) => HEALTH_RANK[a.health] - HEALTH_RANK[b.health],
+  // Freshest heartbeat first; a node that never heartbeated counts as the oldest.
+  heartbeat: (a, b) => (a.heartbeatAgeMs ?? Infinity) - (b.heartbeatAgeMs ?? Infinity) || 0,
+};
+
+const eligible = (n: NodeView) =>
+  n.health === "healthy" && !n.maintenance && n.priority > 0 && n.holdRemainingMs === null && n.checkStatus !== "FAILING" && !n.isolated;
+const byElection = (a: NodeView, b: NodeView) => b.priority - a.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+/**
+ * One service's nodes filtered, sorted and sliced on the server, with counts of the whole set. Every
+ * node is read without its JSON columns (checks, metrics: most of a row's size); those are read only
+ * for the nodes returned, so a page of 50 out of 1,000 costs the JSON of 50.
+ */
+export async function queryNodeList(db: DbHandle, cluster: { id: string; heartbeatMs: number; leaseMs: number }, query: NodeListQuery = {}): Promise<NodeList> {
+  const sql = toSql(db);
+  const rows = await sql.query<NodeRow>(
+    `SELECT ${nodeColumns(false)}
+     FROM "Node" n JOIN "Cluster" c ON c.id = n."clusterId" WHERE n."clusterId" = $1::uuid
+     ORDER BY n.name`,
+    [cluster.id],
+  );
+  const all = rows.map((r) => toView(r, cluster));
+  const counts: NodeCounts = {
+    total: all.length,
+    matching: 0,
+    active: 0,
+    serving: 0,
+    healthy: 0,
+    suspect: 0,
+    down: 0,
+    maintenance: 0,
+    failing: 0,
+    isolated: 0,
+  };
+  for (const n of all) {
+    counts[n.health]++;
+    if (n.role === "ACTIVE") counts.active++;
+    if (n.role === "ACTIVE" && (n.leaseRemainingMs ?? 0) > 0) counts.serving++;
+    if (n.maintenance) counts.maintenance++;
+    if (n.checkStatus === "FAILING") counts.failing++;
+    if (n.isolated) counts.isolated++;
+  }
+  const q = query.q?.trim().toLowerCase();
+  const matching = all.filter(
+    (n) =>
+      (!q || n.name.toLowerCase().includes(q) || n.host.toLowerCase().includes(q)) &&
+      (!query.role || n.role === query.role) &&
+      (!query.health || n.health === query.health),
+  );
+  counts.matching = matching.length;
+  const sort = query.sort ?? "name";
+  const order = query.order ?? "asc";
+  const compare = COMPARE[sort];
+  const sign = order === "asc" ? 1 : -1;
+  // Array.prototype.sort is stable: equal keys stay in name order.
+  if (compare) matching.sort((a, b) => sign * compare(a, b));
+  else if (order === "desc") matching.reverse();
+  const offset = query.offset ?? 0;
+  const nodes = query.limit === undefined ? matching.slice(offset) : matching.slice(offset, offset + query.limit);
+
+  const actives = all.filter((n) => n.role === "ACTIVE").slice(0, 10);
+  const candidates = all.filter((n) => eligible(n) && !actives.some((a) => a.id === n.id)).sort(byElection);
+  const passing = candidates.find((n) => n.role === "STANDBY" && n.checkStatus === "PASSING");
+  const keyNodes = [...actives, ...candidates.slice(0, 1), ...(passing && passing !== candidates[0] ? [passing] : [])];
+
+  // The JSON columns of the nodes returned, read by id (a node removed meanwhile keeps none).
+  const ids = [...new Set([...nodes, ...keyNodes].map((n) => n.id))];
+  if (ids.length > 0) {
+    const json = await sql.query<{ id: string; metrics: Prisma.JsonValue | null; checks: unknown }>(
+      `SELECT id, metrics, checks FROM "Node" WHERE id = ANY($1::uuid[])`,
+      [ids],
+    );
+    const byId = new Map(json.map((j) => [j.id, j]));
+    for (const n of new Set([...nodes, ...keyNodes])) {
+      const j = byId.get(n.id);
+      n.metrics = j?.metrics ?? null;
+      n.checks = publicChecks(j?.checks);
+    }
+  }
+  return { nodes, counts, page: { offset, limit: query.limit ?? null, sort, order }, keyNodes };
 }
 
 /** The node rows of one server (node name) in the given services of a cluster, by service. */

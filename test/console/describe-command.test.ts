@@ -57,6 +57,20 @@ const detail = (nodes: NodeJson[], cluster: Partial<ClusterDetailJson["cluster"]
     ...cluster,
   },
   nodes,
+  nodeCounts: {
+    total: nodes.length,
+    matching: nodes.length,
+    active: nodes.filter((n) => n.role === "ACTIVE").length,
+    serving: nodes.filter((n) => n.role === "ACTIVE" && (n.leaseRemainingMs ?? 0) > 0).length,
+    healthy: nodes.filter((n) => n.health === "healthy").length,
+    suspect: nodes.filter((n) => n.health === "suspect").length,
+    down: nodes.filter((n) => n.health === "down").length,
+    maintenance: nodes.filter((n) => n.maintenance).length,
+    failing: nodes.filter((n) => n.checkStatus === "FAILING").length,
+    isolated: nodes.filter((n) => n.isolated).length,
+  },
+  nodePage: { offset: 0, limit: null, sort: "name", order: "asc" },
+  keyNodes: nodes,
   commands: [],
 });
 

@@ -1,4 +1,4 @@
-import { clusterParamsSchema, serviceQuerySchema, updateClusterSchema } from "@/lib/api/schemas";
+import { clusterDetailQuerySchema, clusterParamsSchema, serviceQuerySchema, updateClusterSchema } from "@/lib/api/schemas";
 import { withAuth } from "@/lib/api/with-auth";
 import { hasRole } from "@/lib/auth/roles";
 import { getClusterDetail } from "@/lib/cluster/get-cluster-detail";
@@ -10,8 +10,11 @@ import { toSql } from "@/lib/db/sql";
 import { AppError } from "@/lib/errors";
 
 // Overdue commands are expired by the agents' ticks and by the console's sweep (instrumentation.ts), never by a read.
-export const GET = withAuth({ role: "VIEWER", params: clusterParamsSchema, query: serviceQuerySchema }, async ({ params: { name }, query }) =>
-  getClusterDetail({ db: db(), clusterName: name, service: query.service }),
+// The node list is filtered, sorted and paged here (q, role, health, sort, order, offset, limit),
+// with counts of the whole set; nothing set: every node, by name, as before.
+export const GET = withAuth(
+  { role: "VIEWER", params: clusterParamsSchema, query: clusterDetailQuerySchema },
+  async ({ params: { name }, query: { service, ...nodeQuery } }) => getClusterDetail({ db: db(), clusterName: name, service, nodeQuery }),
 );
 
 /**
