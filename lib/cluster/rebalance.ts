@@ -134,7 +134,10 @@ async function step(tx: Sql, r: RebalanceView): Promise<AdvanceOutcome> {
   if (placement.openCommands.length) return save(tx, r.id, moves, null); // someone else's command: its turn first
   const plan = planMove(placement.input);
   if (plan.kind === "even") return finish(tx, r, moves, plan, null);
-  if (plan.kind === "stuck") return finish(tx, r, moves, plan, plan.why);
+  // Moves were made and none is left that priorities and eligibility allow: as even as this
+  // cluster can be (e.g. a lower-priority disaster-recovery server), which is success, said so.
+  if (plan.kind === "stuck")
+    return moves.length ? finish(tx, r, moves, plan, null, null, `as even as priorities allow: ${plan.why}`) : finish(tx, r, moves, plan, plan.why);
   // Each move lowers the sum of squares of the counts, so a healthy run needs about one move per
   // service; past that the placement is changing under it (failovers meanwhile): stop.
   const limit = Object.keys(placement.serviceIds).length + 1;
@@ -181,6 +184,7 @@ async function finish(
   plan: Plan | null,
   error: string | null,
   commandId: string | null = null,
+  note = "",
 ): Promise<"SUCCEEDED" | "FAILED"> {
   const status = error === null ? "SUCCEEDED" : "FAILED";
   await tx.execute(
@@ -192,7 +196,7 @@ async function finish(
     action: error === null ? "rebalance.finished" : "rebalance.failed",
     clusterName: r.clusterName,
     commandId,
-    reason: error ?? `${moves.length} move${moves.length === 1 ? "" : "s"}; now ${plan ? describeCounts(plan) : "unknown"}`,
+    reason: error ?? `${moves.length} move${moves.length === 1 ? "" : "s"}; now ${plan ? describeCounts(plan) : "unknown"}${note ? `; ${note}` : ""}`,
     details: { rebalanceId: r.id, moves, ...(plan && { counts: plan.counts, spread: plan.spread }) },
   });
   return status;

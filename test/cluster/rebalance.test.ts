@@ -73,6 +73,25 @@ describe("rebalance, console side", () => {
     expect(await advanceRebalances({ db: t.prisma })).toEqual([{ id: r.id, outcome: "waiting" }]);
   });
 
+  it("as even as priorities allow (a lower-priority DR server): it ends SUCCEEDED after the moves it could make, saying so", async () => {
+    await seed({ a: "s1", b: "s1", c: "s1" }, ["s1", "s2", "s3"], { s3: 50 });
+    const r = await request();
+    await advanceRebalances({ db: t.prisma });
+    // The agents' part, done by hand: the switchover of a to s2 succeeded.
+    const { currentCommandId } = await getRebalance({ db: t.prisma, clusterName: "ep" });
+    const a = await t.prisma.cluster.findUniqueOrThrow({ where: { name_service: { name: "ep", service: "a" } } });
+    await t.prisma
+      .$executeRaw`UPDATE "Node" SET role = 'STANDBY', "leaseExpiresAt" = NULL, "activeEpoch" = NULL WHERE "clusterId" = ${a.id}::uuid AND name = 's1'`;
+    await t.prisma
+      .$executeRaw`UPDATE "Node" SET role = 'ACTIVE', "leaseExpiresAt" = now() + interval '1 hour', "activeEpoch" = 2 WHERE "clusterId" = ${a.id}::uuid AND name = 's2'`;
+    await t.prisma.command.update({ where: { id: currentCommandId! }, data: { status: "SUCCEEDED", finishedAt: new Date() } });
+    expect(await advanceRebalances({ db: t.prisma })).toEqual([{ id: r.id, outcome: "SUCCEEDED" }]);
+    expect(await getRebalance({ db: t.prisma, clusterName: "ep" })).toMatchObject({ status: "SUCCEEDED", error: null, moves: [{ service: "a", to: "s2" }] });
+    const finished = await t.prisma.auditEvent.findFirstOrThrow({ where: { action: "rebalance.finished" } });
+    expect(finished.reason).toMatch(/^1 move; now .*; as even as priorities allow: s1 holds 2 services and s3 0/);
+    expect(await t.prisma.auditEvent.count({ where: { action: "rebalance.failed" } })).toBe(0);
+  });
+
   it("a switchover cancelled under it fails the rebalance with the command's error, audited", async () => {
     await seed({ a: "s1", b: "s1", c: "s1" });
     const r = await request();
