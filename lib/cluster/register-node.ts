@@ -60,13 +60,20 @@ export async function registerNode({
        ON CONFLICT (name, service) DO NOTHING`,
       [clusterName, service, mode ?? null, minActive ?? null, wanted.heartbeatMs, wanted.leaseMs, wanted.demoteTimeoutMs],
     );
-    const [cluster] = await tx.query<Timings & { id: string; mode: "ONE" | "ALL" }>(
-      `SELECT id, mode::text AS mode, "heartbeatMs", "leaseMs", "demoteTimeoutMs" FROM "Cluster" WHERE name = $1 AND service = $2`,
+    const [cluster] = await tx.query<Timings & { id: string; mode: "ONE" | "ALL"; minActive: number }>(
+      `SELECT id, mode::text AS mode, "minActive", "heartbeatMs", "leaseMs", "demoteTimeoutMs" FROM "Cluster" WHERE name = $1 AND service = $2`,
       [clusterName, service],
     );
     const what = service === "main" ? `cluster ${clusterName}` : `service ${service} of cluster ${clusterName}`;
     if (mode && mode !== cluster.mode) {
       throw new AppError("INVALID", `${what} runs in mode ${cluster.mode}; this agent asked for mode ${mode} (a service's mode is fixed when it is created)`);
+    }
+    // Agents that disagree about the minimum would otherwise have the first one's silently win.
+    if (minActive !== undefined && minActive !== cluster.minActive) {
+      throw new AppError(
+        "INVALID",
+        `${what} has a minimum of ${cluster.minActive} serving nodes; this agent asked for ${minActive} (fixed when the service is created)`,
+      );
     }
     // Settings written past the console (by hand in SQL) must not make fencing unsafe.
     const problem = timingProblem(cluster);

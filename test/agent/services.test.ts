@@ -269,11 +269,14 @@ describe("active-active (mode ALL)", () => {
     expect(restored.at(-1)!.reason).toMatch(/3 nodes serve main again/);
   });
 
-  it("an agent asking for another mode than the service's is refused with a clear error, and changes nothing", async () => {
+  it("an agent asking for another mode or minimum than the service's is refused with a clear error, and changes nothing", async () => {
     const before = await t.prisma.node.count();
     const wrong = spawnAgent({ url: t.url, cluster: "iguana", node: "g9", args: ["--mode", "ONE"] });
     expect(await wrong.exited()).toBe(1);
     expect(wrong.stderr()).toMatch(/cluster iguana runs in mode ALL; this agent asked for mode ONE/);
+    const fewer = spawnAgent({ url: t.url, cluster: "iguana", node: "g9", args: ["--mode", "ALL", "--min-active", "2"] });
+    expect(await fewer.exited()).toBe(1);
+    expect(fewer.stderr()).toMatch(/cluster iguana has a minimum of 3 serving nodes; this agent asked for 2/);
     expect(await t.prisma.node.count()).toBe(before);
   });
 
