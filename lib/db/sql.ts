@@ -104,6 +104,10 @@ export function createPgPool(connectionString: string, max = 3): pg.Pool {
     }),
   );
   pool.on("error", () => {}); // idle client lost (database restart): the next query reconnects
+  // A client checked out for a transaction has no pool listener: a restart between two of its
+  // statements would emit an unhandled "error" and end the agent (its hook-started service left
+  // running). The transaction's next statement fails instead, and the client is discarded.
+  pool.on("connect", (client) => client.on("error", () => {}));
   return pool;
 }
 
