@@ -182,10 +182,11 @@ async function replayAtRate({
         HEARTBEAT_STATEMENTS[kind]
           .replace(/--[^\n]*/g, "")
           .replace(/\s+/g, " ")
+          // The metrics parameter is the last one ($3 of the standby's, $4 of the active's).
+          .replace(/\$\d::jsonb/, metrics)
           .replaceAll("$1", ":id")
           .replaceAll("$2", ":inst")
-          .replaceAll("$3", kind === "active" ? ":epoch" : "NULL")
-          .replace("$4::jsonb", metrics) + ";",
+          .replaceAll("$3", ":epoch") + ";",
       ].join("\n");
     await writeFile(path.join(dir, "standby.sql"), script("standby", standbys.length));
     await writeFile(path.join(dir, "active.sql"), script("active", actives.length));

@@ -9,6 +9,7 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import pg from "pg";
 import { NodeAgent } from "../agent/node-agent";
 import type { Logger } from "../agent/log";
+import { HEARTBEAT_STATEMENTS } from "../lib/cluster/heartbeat";
 import { createPgPool, pgPoolSql, type Sql } from "../lib/db/sql";
 
 type AddMsg = { type: "add"; agents: { cluster: string; node: string; priority: number }[]; perSecond: number; withinMs: number };
@@ -24,10 +25,11 @@ let hbLatency: number[] = [];
 let hbGap: number[] = [];
 let hbErrors = 0;
 const lastBeat = new Map<string, number>();
+const BEATS = new Set<string>(Object.values(HEARTBEAT_STATEMENTS));
 // The real heartbeat statement, timed where the agent awaits it (includes waiting for a pooled connection).
 const timed: Sql = {
   async query<T>(text: string, values?: unknown[]) {
-    if (!text.includes(" hb AS (")) return base.query<T>(text, values); // the heartbeat statement, standby or active
+    if (!BEATS.has(text)) return base.query<T>(text, values); // the heartbeat statement, standby or active
     const t0 = performance.now();
     try {
       const rows = await base.query<T>(text, values);
