@@ -50,7 +50,7 @@ export async function electActive({ db, clusterId, nodeId, instanceId, epochFloo
       // one cluster's services take turns, so two services that lose their server at once are
       // placed one after the other, on different survivors, not both on the emptiest. Taken before
       // the service row, and by elections only, so it cannot deadlock with any other role change.
-      await tx.query(`SELECT pg_advisory_xact_lock(${PLACEMENT_LOCK}, hashtext(name)) FROM "Cluster" WHERE id = $1::uuid`, [clusterId]);
+      await tx.query(`SELECT pg_advisory_xact_lock(${PLACEMENT_LOCK}, hashtext(name))::text AS locked FROM "Cluster" WHERE id = $1::uuid`, [clusterId]);
       const locked = await lockCluster(tx, clusterId);
       if (!locked) return { elected: false, why: "cluster not found" };
       const { cluster, nodes } = locked;
