@@ -12,7 +12,7 @@ import { recordPromoteHook } from "../lib/cluster/record-promote-hook";
 import { startStepDown } from "../lib/cluster/start-step-down";
 import { wakeCluster } from "../lib/cluster/wake-cluster";
 import { expireOverdueCommands } from "../lib/cluster/expire-commands";
-import { heartbeat, type HeartbeatResult } from "../lib/cluster/heartbeat";
+import { FULL_BEAT_EVERY, heartbeat, type HeartbeatResult } from "../lib/cluster/heartbeat";
 import type { HookOutcome } from "../lib/cluster/hook-outcome";
 import { recordCheckState } from "../lib/cluster/record-check-state";
 import { registerNode, type RegisterNodeOptions } from "../lib/cluster/register-node";
@@ -102,6 +102,11 @@ export class NodeAgent {
   /** ONE or ALL, as the service says at registration. */
   private mode: "ONE" | "ALL" = "ONE";
 
+  /** Light beats (lib/cluster/heartbeat.ts): the last full beat's result, and when the next full one is due. */
+  private lastFullBeat: HeartbeatResult | null = null;
+  private beatsSinceFull = 0;
+  private fullBeatDue = true;
+
   constructor(private readonly o: NodeAgentOptions) {
     this.now = o.clock ?? monoNow;
     this.actor = agentActor(o.clusterName, o.nodeName);
@@ -186,6 +191,7 @@ export class NodeAgent {
   /** Run a tick now (a notification arrived); coalesced with one in progress. */
   wake(): void {
     if (this.stopped) return;
+    this.fullBeatDue = true; // a notification (command, role or settings change) or a change here: read everything
     if (this.ticking) {
       this.wakeAgain = true;
       return;
@@ -208,6 +214,7 @@ export class NodeAgent {
       next = await this.step();
     } catch (err) {
       this.markDb(false, err);
+      this.fullBeatDue = true;
     } finally {
       this.ticking = false;
       if (this.wakeAgain) {
@@ -223,8 +230,19 @@ export class NodeAgent {
     const { clusterId, nodeId } = this.ids!;
     const t0 = this.now();
     const holding = this.role.kind === "STANDBY" ? null : this.role;
-    const hb = await heartbeat({ db: this.o.db, nodeId, instanceId: this.o.instanceId, activeEpoch: holding?.epoch ?? null, metrics: metrics() });
+    const settings = this.lightBeatSettings();
+    // Cleared before the beat: a notification that arrives while it is in flight asks for another.
+    if (!settings) this.fullBeatDue = false;
+    const hb = await heartbeat({
+      db: this.o.db,
+      nodeId,
+      instanceId: this.o.instanceId,
+      activeEpoch: holding?.epoch ?? null,
+      ...(settings ? { light: { settings, leaseMs: this.timings.leaseMs } } : { metrics: metrics() }),
+    });
     this.markDb(true);
+    if (settings) this.beatsSinceFull++;
+    else if (hb) [this.lastFullBeat, this.beatsSinceFull] = [hb, 0];
     if (!hb) {
       this.loseRole("this node's row is no longer this agent's");
       this.o.onFatal(`${this.o.clusterName}/${this.o.nodeName} was removed from the cluster or taken over by another agent; stopping`);
@@ -259,6 +277,18 @@ export class NodeAgent {
       return Math.min(hb.heartbeatMs, Math.max(lapsed ? 0 : hb.activeLeaseRemainingMs! + 20, takeoverInMs));
     }
     return hb.heartbeatMs;
+  }
+
+  /**
+   * The last full beat's result when this beat may be a light one (lib/cluster/heartbeat.ts), else
+   * null: a full beat first, after any wake-up (a notification: command, role or settings change;
+   * a role change here; a failed beat), while a command is open, always in mode ALL, and every
+   * FULL_BEAT_EVERY-th beat.
+   */
+  private lightBeatSettings(): HeartbeatResult | null {
+    const last = this.lastFullBeat;
+    if (!last || this.fullBeatDue || last.openCommand || this.mode === "ALL" || this.beatsSinceFull >= FULL_BEAT_EVERY - 1) return null;
+    return last;
   }
 
   /**
@@ -435,6 +465,7 @@ export class NodeAgent {
     const role: Role = { kind: "ACTIVE", epoch, leaseDeadline: leaseDeadlineFrom(t0, this.timings), commandId, forced };
     this.noteEpoch(epoch);
     this.role = role;
+    this.fullBeatDue = true;
     this.armRoleTimer();
     this.workload.setDeadline(role.leaseDeadline);
     this.o.log.info("became ACTIVE", { event: "role", role: "ACTIVE", epoch, validUntil: actUntil(role.leaseDeadline, this.timings), reason });
@@ -495,6 +526,7 @@ export class NodeAgent {
     const role = this.role;
     if (role.kind === "STANDBY") return;
     this.role = { kind: "STANDBY" };
+    this.fullBeatDue = true;
     clearTimeout(this.roleTimer);
     this.checks.setActive(false);
     let stopping = role.kind === "DRAINING" ? role.stopping : null;
@@ -542,6 +574,7 @@ export class NodeAgent {
       stopped: null,
     };
     this.role = draining;
+    this.fullBeatDue = true;
     this.armRoleTimer();
     this.checks.setActive(false);
     this.o.log.info("became STANDBY", { event: "role", role: "STANDBY", epoch: role.epoch, reason, draining: true });
@@ -561,6 +594,7 @@ export class NodeAgent {
       await this.release(epoch, "stepped_down", cause.stepDown, cause.holdOffMs);
     }
     if (this.role === role) this.role = { kind: "STANDBY" };
+    this.fullBeatDue = true;
     clearTimeout(this.roleTimer);
     this.o.log.info("stepped down", { epoch });
   }

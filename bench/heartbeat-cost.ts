@@ -8,7 +8,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { heartbeat, HEARTBEAT_STATEMENTS } from "../lib/cluster/heartbeat";
+import { FULL_BEAT_EVERY, heartbeat, HEARTBEAT_STATEMENTS, type HeartbeatResult } from "../lib/cluster/heartbeat";
 import { registerNode } from "../lib/cluster/register-node";
 import { createPgPool, pgPoolSql } from "../lib/db/sql";
 import { cpuWindow, tree } from "./lib/proc";
@@ -26,10 +26,13 @@ export type HeartbeatCostOptions = {
   log: (msg: string) => void;
 };
 
-type Node = { nodeId: string; instanceId: string; epoch: bigint | null };
+// `beats` and `settings`: the agent's cadence (agent/node-agent.ts), a full beat every
+// FULL_BEAT_EVERY-th, light ones in between with the last full beat's settings.
+type Node = { nodeId: string; instanceId: string; epoch: bigint | null; beats: number; settings: HeartbeatResult | null };
 type Variant = "standby" | "active renewal";
 
-export type HeartbeatCost = { variant: Variant; clients: number; beatsPerSecond: number; postgresCpuMsPerBeat: number; latencyMs: Summary };
+/** lightShare: the share of light beats (the agent's cadence: all but every FULL_BEAT_EVERY-th). */
+export type HeartbeatCost = { variant: Variant; clients: number; beatsPerSecond: number; postgresCpuMsPerBeat: number; latencyMs: Summary; lightShare: number };
 export type HeartbeatRate = { targetPerSecond: number; beatsPerSecond: number; postgresPctOfOneCore: number; latencyMs: Summary };
 
 export async function benchHeartbeatCost({
@@ -60,7 +63,7 @@ export async function benchHeartbeatCost({
         instanceId,
         timings: { leaseMs: 600_000 },
       });
-      fleet.push({ nodeId: reg.nodeId, instanceId, epoch: null });
+      fleet.push({ nodeId: reg.nodeId, instanceId, epoch: null, beats: 0, settings: null });
     }
     for (const [i, n] of fleet.entries()) {
       if (i % 5) continue;
@@ -80,6 +83,7 @@ export async function benchHeartbeatCost({
       if (variant !== "standby") await db.execute(`UPDATE "Node" SET "leaseExpiresAt" = now() + interval '1 hour' WHERE role = 'ACTIVE'`);
       const latencies: number[] = [];
       let next = 0;
+      let lightBeats = 0;
       const cpu = cpuWindow({ postgres: () => tree(pgPid) });
       const t0 = performance.now();
       const until = t0 + seconds * 1000;
@@ -88,15 +92,18 @@ export async function benchHeartbeatCost({
           while (performance.now() < until) {
             const n = targets[next++ % targets.length];
             const t = performance.now();
+            const light = n.settings && n.beats++ % FULL_BEAT_EVERY ? { settings: n.settings, leaseMs: n.settings.leaseMs } : undefined;
+            if (light) lightBeats++;
             const hb = await heartbeat({
               db,
               nodeId: n.nodeId,
               instanceId: n.instanceId,
               activeEpoch: n.epoch,
-              metrics: { load1: 0.5, rssMb: 55, uptimeS: 100 },
+              ...(light ? { light } : { metrics: { load1: 0.5, rssMb: 55, uptimeS: 100 } }),
             });
             latencies.push(performance.now() - t);
             if (!hb || (n.epoch !== null && !hb.renewed)) throw new Error(`heartbeat-cost: ${variant} beat was not applied`);
+            if (!light) n.settings = hb;
           }
         }),
       );
@@ -108,9 +115,10 @@ export async function benchHeartbeatCost({
         beatsPerSecond: Math.round(latencies.length / wallS),
         postgresCpuMsPerBeat: Math.round(((pgPct / 100) * wallS * 1000 * 1000) / latencies.length) / 1000,
         latencyMs: summarize(latencies),
+        lightShare: Math.round((lightBeats / latencies.length) * 100) / 100,
       };
       log(
-        `  heartbeat cost, ${variant}, ${clients} clients: ${result.beatsPerSecond}/s, PostgreSQL ${result.postgresCpuMsPerBeat} ms CPU per beat, p50 ${result.latencyMs.p50} p99 ${result.latencyMs.p99} ms`,
+        `  heartbeat cost, ${variant}, ${clients} clients (${Math.round(result.lightShare * 100)} % light beats): ${result.beatsPerSecond}/s, PostgreSQL ${result.postgresCpuMsPerBeat} ms CPU per beat, p50 ${result.latencyMs.p50} p99 ${result.latencyMs.p99} ms`,
       );
       return result;
     };
@@ -175,21 +183,24 @@ async function replayAtRate({
     await db.execute(`UPDATE "Node" SET "leaseExpiresAt" = now() + interval '2 minutes' WHERE role = 'ACTIVE'`);
     // The agent's metrics, built without a colon: pgbench would read ":0" in a JSON literal as a variable.
     const metrics = `jsonb_build_object('load1', 0.5, 'rssMb', 55, 'uptimeS', 100)`;
-    const script = (kind: "standby" | "active", n: number) =>
+    const script = (kind: "standby" | "active", n: number, light: boolean) =>
       [
         `\\set i random(0, ${n - 1})`,
         `SELECT id, inst${kind === "active" ? ", epoch" : ""} FROM bench_fleet WHERE kind = '${kind}' AND i = :i \\gset`,
-        HEARTBEAT_STATEMENTS[kind]
+        HEARTBEAT_STATEMENTS[light ? (kind === "active" ? "lightActive" : "lightStandby") : kind]
           .replace(/--[^\n]*/g, "")
           .replace(/\s+/g, " ")
           // The metrics parameter is the last one ($3 of the standby's, $4 of the active's).
           .replace(/\$\d::jsonb/, metrics)
           .replaceAll("$1", ":id")
           .replaceAll("$2", ":inst")
-          .replaceAll("$3", ":epoch") + ";",
+          .replaceAll("$3", ":epoch")
+          .replace("$4::int", "600000") + ";",
       ].join("\n");
-    await writeFile(path.join(dir, "standby.sql"), script("standby", standbys.length));
-    await writeFile(path.join(dir, "active.sql"), script("active", actives.length));
+    for (const light of [false, true]) {
+      await writeFile(path.join(dir, `standby${light ? "-light" : ""}.sql`), script("standby", standbys.length, light));
+      await writeFile(path.join(dir, `active${light ? "-light" : ""}.sql`), script("active", actives.length, light));
+    }
     const [{ startedAt }] = await db.query<{ startedAt: Date }>(`SELECT now() AS "startedAt"`);
     const cpu = cpuWindow({ postgres: () => tree(pgPid) });
     const t0 = performance.now();
@@ -208,10 +219,15 @@ async function replayAtRate({
       "-l",
       "--log-prefix",
       path.join(dir, "tx"),
+      // 4 standby beats to 1 renewal, each kind full once in FULL_BEAT_EVERY beats (the agent's cadence).
       "-f",
       `${path.join(dir, "standby.sql")}@4`,
       "-f",
+      `${path.join(dir, "standby-light.sql")}@${4 * (FULL_BEAT_EVERY - 1)}`,
+      "-f",
       `${path.join(dir, "active.sql")}@1`,
+      "-f",
+      `${path.join(dir, "active-light.sql")}@${FULL_BEAT_EVERY - 1}`,
       url,
     ]);
     const wallS = (performance.now() - t0) / 1000;
