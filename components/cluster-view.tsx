@@ -108,9 +108,25 @@ export function ClusterView({ name, service, nav }: Props) {
     const end = Math.ceil((last + 1 + WINDOW_MARGIN) / WINDOW_STEP) * WINDOW_STEP;
     setWin((w) => (w.offset === offset && w.limit === end - offset ? w : { offset, limit: end - offset }));
   }, []);
+  // A new search, filter or order starts at its first row: back to the table's top if it scrolled past it.
+  const toFirstRow = useCallback(() => {
+    setWin({ offset: 0, limit: WINDOW_STEP });
+    const heading = document.getElementById("nodes-heading");
+    if (heading && heading.getBoundingClientRect().top < 0) heading.scrollIntoView();
+  }, []);
   const onSort = useCallback(
-    (key: NodeSort) => setSort((s) => (s.sort === key ? { sort: key, order: s.order === "asc" ? "desc" : "asc" } : { sort: key, order: FIRST_ORDER[key] })),
-    [],
+    (key: NodeSort) => {
+      setSort((s) => (s.sort === key ? { sort: key, order: s.order === "asc" ? "desc" : "asc" } : { sort: key, order: FIRST_ORDER[key] }));
+      toFirstRow();
+    },
+    [toFirstRow],
+  );
+  const onFilter = useCallback(
+    (f: NodeFilter) => {
+      setFilter(f);
+      toFirstRow();
+    },
+    [toFirstRow],
   );
   // A second service started while this page showed the cluster's only one: the page becomes the services view.
   const gainedService = !service && needsService(query.error);
@@ -292,7 +308,7 @@ export function ClusterView({ name, service, nav }: Props) {
           </h2>
           <NodeCountsLine counts={counts} />
         </div>
-        {counts.total > 0 && <NodeFilters filter={filter} onChange={setFilter} matching={counts.matching} total={counts.total} />}
+        {counts.total > 0 && <NodeFilters filter={filter} onChange={onFilter} matching={counts.matching} total={counts.total} />}
         <NodeTable
           nodes={detail.nodes}
           offset={detail.nodePage.offset}
