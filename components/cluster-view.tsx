@@ -121,6 +121,14 @@ export function ClusterView({ name, service, nav }: Props) {
     },
     [toFirstRow],
   );
+  const onPhoneSort = useCallback(
+    (value: string) => {
+      const [key, order] = value.split("-") as [NodeSort, NodeOrder];
+      setSort({ sort: key, order });
+      toFirstRow();
+    },
+    [toFirstRow],
+  );
   const onFilter = useCallback(
     (f: NodeFilter) => {
       setFilter(f);
@@ -308,7 +316,16 @@ export function ClusterView({ name, service, nav }: Props) {
           </h2>
           <NodeCountsLine counts={counts} />
         </div>
-        {counts.total > 0 && <NodeFilters filter={filter} onChange={onFilter} matching={counts.matching} total={counts.total} />}
+        {counts.total > 0 && (
+          <NodeFilters
+            filter={filter}
+            onChange={onFilter}
+            matching={counts.matching}
+            total={counts.total}
+            sort={`${sort.sort}-${sort.order}`}
+            onSort={onPhoneSort}
+          />
+        )}
         <NodeTable
           nodes={detail.nodes}
           offset={detail.nodePage.offset}

@@ -5,12 +5,28 @@ export type NodeFilter = { q: string; role: "" | "ACTIVE" | "STANDBY"; health: "
 
 const field = "rounded border border-slate-400 bg-white px-2 py-1.5 focus-visible:outline-3 focus-visible:outline-offset-1 focus-visible:outline-sky-600";
 const SEARCH_DELAY_MS = 250;
+const PHONE_SORTS = ["name-asc", "health-desc", "role-asc", "priority-desc", "heartbeat-desc"];
 
 /**
  * Search (name or host) and role / health filters of the node table; the server applies them. The
  * search is sent once typing pauses. "12 of 1,000 nodes match" is announced politely.
  */
-export function NodeFilters({ filter, onChange, matching, total }: { filter: NodeFilter; onChange: (f: NodeFilter) => void; matching: number; total: number }) {
+export function NodeFilters({
+  filter,
+  onChange,
+  matching,
+  total,
+  sort,
+  onSort,
+}: {
+  filter: NodeFilter;
+  onChange: (f: NodeFilter) => void;
+  matching: number;
+  total: number;
+  /** On a phone the table has no header row: its order is chosen here ("name-asc", "priority-desc", ...). */
+  sort?: string;
+  onSort?: (sort: string) => void;
+}) {
   const [text, setText] = useState(filter.q);
   useEffect(() => {
     if (text === filter.q) return;
@@ -52,6 +68,19 @@ export function NodeFilters({ filter, onChange, matching, total }: { filter: Nod
           <option value="down">down</option>
         </select>
       </label>
+      {sort && onSort && (
+        <label className="flex items-center gap-2 md:hidden">
+          <span className="text-sm font-medium">Sort</span>
+          <select value={sort} onChange={(e) => onSort(e.target.value)} className={field}>
+            <option value="name-asc">name</option>
+            <option value="health-desc">health, down first</option>
+            <option value="role-asc">role, active first</option>
+            <option value="priority-desc">priority, highest first</option>
+            <option value="heartbeat-desc">heartbeat, oldest first</option>
+            {!PHONE_SORTS.includes(sort) && <option value={sort}>{sort.replace("-", ", ")}</option>}
+          </select>
+        </label>
+      )}
       <p role="status" className="text-sm text-slate-700" data-testid="node-matching">
         {filtered ? `${matching.toLocaleString("en")} of ${total.toLocaleString("en")} nodes match` : ""}
       </p>

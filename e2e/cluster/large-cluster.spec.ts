@@ -55,6 +55,7 @@ test("search by name or host, filter by health, each answered by the server; cou
   await expect(firstRow(page)).toHaveAttribute("data-node", "n0420");
   await expect(page.getByTestId("node-matching")).toHaveText("1 of 1,000 nodes match");
   await expect(page.getByTestId("node-counts")).toHaveText("1,000 nodes · 990 healthy · 10 down");
+  await page.screenshot({ path: "test-results/screenshots/large-cluster-search-viewport.png" });
 
   await search.fill("RACK-7.dc1");
   await expect(page.getByTestId("node-matching")).toHaveText("100 of 1,000 nodes match");
@@ -83,6 +84,7 @@ test("sortable headers (mouse and keyboard): the server sorts all 1,000, aria-so
   await expect(header("Priority")).toHaveAttribute("aria-sort", "descending");
   await expect(header("Node")).toHaveAttribute("aria-sort", "none");
   await expect(firstRow(page)).toHaveAttribute("data-node", "n0857"); // priority 999
+  await page.screenshot({ path: "test-results/screenshots/large-cluster-sorted-viewport.png" });
   await header("Priority").getByRole("button").click();
   await expect(header("Priority")).toHaveAttribute("aria-sort", "ascending");
   await expect(firstRow(page)).toHaveAttribute("data-node", "n0000"); // priority 0
@@ -103,4 +105,14 @@ test("sortable headers (mouse and keyboard): the server sorts all 1,000, aria-so
   await header("Node").getByRole("button").click();
   await expect(header("Node")).toHaveAttribute("aria-sort", "descending");
   await expect(firstRow(page)).toHaveAttribute("data-node", name(N - 1));
+});
+
+test("on a phone (rows as cards, no header row) the order is chosen from a Sort list", async ({ signedIn: page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`/clusters/${CLUSTER}`);
+  await expect(firstRow(page)).toHaveAttribute("data-node", name(0));
+  await page.getByRole("combobox", { name: "Sort" }).selectOption("priority-desc");
+  await expect(firstRow(page)).toHaveAttribute("data-node", "n0857");
+  expect(await rows(page).count()).toBeLessThan(60);
+  await page.screenshot({ path: "test-results/screenshots/large-cluster-phone-viewport.png" });
 });
