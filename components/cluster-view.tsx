@@ -269,9 +269,13 @@ export function ClusterView({ name, service, nav }: Props) {
       {!active && counts.total > 0 && (
         <p role="alert" className="rounded border-2 border-red-700 bg-red-50 p-3 font-semibold text-red-900">
           {allMode ? "No node serves." : "No node is active."}{" "}
-          {cluster.failoverMode === "AUTOMATIC" && !cluster.paused
-            ? "Automatic failover elects one as soon as a standby is eligible."
-            : "Promote a standby to restore service."}
+          {allMode
+            ? cluster.paused
+              ? "The service is paused: no node joins until it is resumed."
+              : "Every eligible node joins as soon as its checks pass and it is out of maintenance."
+            : cluster.failoverMode === "AUTOMATIC" && !cluster.paused
+              ? "Automatic failover elects one as soon as a standby is eligible."
+              : "Promote a standby to restore service."}
         </p>
       )}
       {kept && (
