@@ -21,18 +21,24 @@ const send = (m: unknown) => process.send!(m);
 
 const pool = createPgPool(url, poolMax);
 const base = pgPoolSql(pool);
+// Lease renewals have connections of their own, as a real agent does (its own pool): in one shared
+// queue a renewal waits behind hundreds of other agents' standby beats whenever the machine falls
+// behind, and the active fences itself for a reason a real fleet does not have.
+const renewalPool = createPgPool(url, Math.max(2, Math.round(poolMax / 4)));
+const renewalBase = pgPoolSql(renewalPool);
 let hbLatency: number[] = [];
 let hbGap: number[] = [];
 let hbErrors = 0;
 const lastBeat = new Map<string, number>();
 const BEATS = new Set<string>(Object.values(HEARTBEAT_STATEMENTS));
+const RENEWALS = new Set<string>([HEARTBEAT_STATEMENTS.active, HEARTBEAT_STATEMENTS.lightActive]);
 // The real heartbeat statement, timed where the agent awaits it (includes waiting for a pooled connection).
 const timed: Sql = {
   async query<T>(text: string, values?: unknown[]) {
     if (!BEATS.has(text)) return base.query<T>(text, values); // the heartbeat statement, standby or active
     const t0 = performance.now();
     try {
-      const rows = await base.query<T>(text, values);
+      const rows = await (RENEWALS.has(text) ? renewalBase : base).query<T>(text, values);
       const t1 = performance.now();
       hbLatency.push(t1 - t0);
       const id = String(values![0]);
@@ -182,6 +188,7 @@ async function onMessage(m: Msg) {
       await listener?.end().catch(() => {});
       await Promise.all(agents.map((a) => a.stop().catch(() => {})));
       await pool.end().catch(() => {});
+      await renewalPool.end().catch(() => {});
       process.exit(0);
     }
   } catch (err) {

@@ -91,9 +91,10 @@ export async function benchScale({ url, console, steps, workers: workerCount, wi
         for (let j = 0; j < SMALL && total + specs.length < target; j++) specs.push({ cluster: name, node: `${name}-${j}`, priority: 100 - j });
       }
       if (bigAdd)
-        await db.query(`INSERT INTO "Cluster" (id, name, paused, "updatedAt") VALUES (gen_random_uuid(), $1, true, now()) ON CONFLICT (name) DO NOTHING`, [
-          BIG,
-        ]);
+        await db.query(
+          `INSERT INTO "Cluster" (id, name, paused, "updatedAt") VALUES (gen_random_uuid(), $1, true, now()) ON CONFLICT (name, service) DO NOTHING`,
+          [BIG],
+        );
       const t0 = Date.now();
       const perWorker: (typeof specs)[] = workers.map(() => []);
       for (const s of specs) perWorker[rr++ % workers.length].push(s);
