@@ -1,5 +1,5 @@
 // One scale worker process: runs many real NodeAgent instances (agent/node-agent.ts, the same class
-// cluster-agent runs) over one shared pg pool, with ONE LISTEN connection for the whole process
+// cluster-agent runs) over one shared pg pool (lease renewals over a small one of their own), with ONE LISTEN connection for the whole process
 // that fans notifications out to the agents of the notified cluster (agent.wake()). 5,000 agents
 // with a LISTEN connection each would need 5,000+ PostgreSQL connections; a real agent has its
 // own process, pool (max 3) and LISTEN connection, so per agent this is the same code path with
