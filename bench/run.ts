@@ -216,6 +216,8 @@ function table(r: Record<string, any>): string {
   const f = (v: number) => (Number.isFinite(v) ? String(Math.round(v)) : "-");
   const add = (name: string, s: Summary | undefined, target = "", met: boolean | null = null) =>
     s && rows.push([name, String(s.n), f(s.p50), f(s.p95), f(s.p99), f(s.max), target, met === null ? "" : met ? "yes" : "NO"]);
+  /** A line of explanation under the measurement before it. */
+  const note = (text: string) => rows.push([text, "", "", "", "", "", "", ""]);
   for (const [key, label] of [
     ["failoverDefault", "failover kill -9"],
     ["failoverFast", "failover kill -9"],
@@ -252,16 +254,9 @@ function table(r: Record<string, any>): string {
     if (!runs.length) continue;
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     add(`heartbeat statement alone, ${variant} (${runs[0].clients} clients), ms`, runs.at(-1).latencyMs);
-    rows.push([
+    note(
       `  ${median(runs.map((x: any) => x.beatsPerSecond))} beats/s, PostgreSQL ${median(runs.map((x: any) => x.postgresCpuMsPerBeat))} ms CPU per beat (median of ${runs.length} rounds)`,
-      "",
-      "",
-      "",
-      "",
-      "",
-      "",
-      "",
-    ]);
+    );
   }
   for (const x of r.heartbeatRate ?? []) {
     const big = x.targetPerSecond >= 5000;
@@ -271,7 +266,7 @@ function table(r: Record<string, any>): string {
       big ? "p99 <= 50" : "",
       big ? x.latencyMs.p99 <= 50 : null,
     );
-    rows.push([`  ${x.beatsPerSecond} beats/s; PostgreSQL ${x.postgresPctOfOneCore} % of one core`, "", "", "", "", "", "", ""]);
+    note(`  ${x.beatsPerSecond} beats/s; PostgreSQL ${x.postgresPctOfOneCore} % of one core`);
   }
   for (const st of r.scale ?? []) {
     const big = st.agents >= 5000;
@@ -289,63 +284,35 @@ function table(r: Record<string, any>): string {
       add(`  GET /api/v1/clusters/:name (1,000 nodes), ms`, st.api.nodeList1000, big ? "p99 <= 100" : "", big ? st.api.nodeList1000.p99 <= 100 : null);
     if (st.api.serverTime) add(`    of which inside the console (Server-Timing), list of clusters, ms`, st.api.serverTime.clusterList);
     if (st.render) add(`  cluster page, 1,000 nodes, Chromium load -> all rows, ms`, st.render.loadToAllRowsMs);
-    rows.push([
+    note(
       `  unplanned role changes in the window (lapsed leases): ${st.unplannedRoleChanges}; worker event-loop delay p99 ms: ${st.workerEventLoopDelayP99Ms.join(", ")}`,
-      "",
-      "",
-      "",
-      "",
-      "",
-      "",
-      "",
-    ]);
+    );
     if (st.workerPoolWaiting)
-      rows.push([
+      note(
         `  heartbeats waiting for a pooled connection per worker (mean/max): ${st.workerPoolWaiting.join(", ")}; PostgreSQL backends: ${Object.entries(
           st.pgBackendStates,
         )
           .map(([k, v]) => `${k} ${String(v)}`)
           .join(", ")}`,
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",
-      ]);
-    rows.push([
+      );
+    note(
       `  CPU % of one core: ${Object.entries(st.cpuPctOfOneCore)
         .map(([k, v]) => `${k.replace(/Pct$/, "")} ${String(v)}`)
         .join(", ")}`,
-      "",
-      "",
-      "",
-      "",
-      "",
-      "",
-      "",
-    ]);
+    );
   }
   if (r.render) {
     const x = r.render;
     add(`GET /api/v1/clusters/:name (${x.nodes} nodes, whole list), ms`, x.api.wholeList.ms);
     add(`GET /api/v1/clusters/:name (${x.nodes} nodes, the page's query), ms`, x.api.pageQuery.ms, "p99 <= 100", x.api.pageQuery.ms.p99 <= 100);
     add(`cluster page, ${x.nodes} nodes, Chromium load -> table ready, ms`, x.render.loadToAllRowsMs, "p50 < 1000", x.render.loadToAllRowsMs.p50 < 1000);
-    rows.push([
+    note(
       `  long tasks per 10 s of steady polling: ${x.render.steadyState.map((s: any) => s.longTaskMs).join(", ")} ms; load average ${x.render.loadAverage.map((l: number) => l.toFixed(2)).join(", ")}`,
-      "",
-      "",
-      "",
-      "",
-      "",
-      "",
-      "",
-    ]);
+    );
   }
   for (const fp of r.footprint ?? []) {
     add(`agent RSS MB (${fp.config})`, fp.rssMb, "<= 60", fp.rssMb.max <= 60);
-    rows.push([`  agent CPU over ${fp.seconds} s: ${fp.cpuPctOfOneCore}% of one core`, "", "", "", "", "", "", ""]);
+    note(`  agent CPU over ${fp.seconds} s: ${fp.cpuPctOfOneCore}% of one core`);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   return rows
