@@ -3,7 +3,7 @@ import type { ParseArgsConfig } from "node:util";
 import type { z } from "zod";
 import { nameSchema, serviceSchema } from "../lib/api/schemas";
 import type { ApiClient } from "./api-client";
-import { usageError, type ExitCode } from "./exit-codes";
+import { CliError, EXIT, usageError, type ExitCode } from "./exit-codes";
 
 /** No option is `multiple`, so each value is one string or boolean. */
 export type Values = Record<string, string | boolean | undefined>;
@@ -63,3 +63,25 @@ export const serviceLabel = (cluster: string, service: string | undefined) => (s
 
 export const clusterPath = (cluster: string) => `/api/v1/clusters/${encodeURIComponent(cluster)}`;
 export const nodePath = (cluster: string, node: string) => `${clusterPath(cluster)}/nodes/${encodeURIComponent(node)}`;
+
+/**
+ * For following a command or a rebalance: asks the console again while it restarts or its database
+ * fails over (unreachable, or a proxy's HTML error page instead of the API's answer), saying so once
+ * per outage; null while it does not answer. Anything else is thrown: the thing followed goes on
+ * by itself either way.
+ */
+export function patientPoll(ctx: CommandContext): <T>(ask: () => Promise<T>) => Promise<T | null> {
+  let noted = false;
+  return async (ask) => {
+    try {
+      const answer = await ask();
+      noted = false;
+      return answer;
+    } catch (err) {
+      if (!(err instanceof CliError) || (err.exitCode !== EXIT.UNREACHABLE && err.exitCode !== EXIT.BAD_ANSWER)) throw err;
+      if (!noted) ctx.note(`${err.message}; still waiting`);
+      noted = true;
+      return null;
+    }
+  };
+}

@@ -3,7 +3,7 @@
 import type { RebalanceJson as Rebalance } from "../../lib/api/api-types";
 import { rebalanceSchema } from "../../lib/api/rebalance-response-schemas";
 import { rebalanceRequestSchema } from "../../lib/api/schemas";
-import { checked, clusterArg, clusterPath, REASON_OPTION, type CommandContext, type CommandSpec } from "../command";
+import { checked, clusterArg, clusterPath, patientPoll, REASON_OPTION, type CommandContext, type CommandSpec } from "../command";
 import { CliError, EXIT } from "../exit-codes";
 import { duration } from "../format";
 
@@ -46,7 +46,7 @@ async function follow(ctx: CommandContext, cluster: string, requested: Rebalance
   let shown = new Set<string>();
   let seen = JSON.stringify(r);
   let changedAt = Date.now();
-  let waitingNoted = false;
+  const poll = patientPoll(ctx);
   const show = () => {
     for (const m of r.moves) {
       const line = moveLine(cluster, m);
@@ -58,16 +58,9 @@ async function follow(ctx: CommandContext, cluster: string, requested: Rebalance
   while (r.status === "RUNNING") {
     if (Date.now() - changedAt > STALL_MS) throw new CliError(EXIT.FAILED, `${cluster}: rebalance ${r.id} made no progress for ${STALL_MS / 60_000} minutes`);
     await sleep(POLL_MS);
-    try {
-      r = await ctx.api.call("GET", `${clusterPath(cluster)}/rebalance`, rebalanceSchema);
-      waitingNoted = false;
-    } catch (err) {
-      // The console restarting or its database failing over: the rebalance goes on; keep asking.
-      if (!(err instanceof CliError) || (err.exitCode !== EXIT.UNREACHABLE && err.exitCode !== EXIT.BAD_ANSWER)) throw err;
-      if (!waitingNoted) ctx.note(`${err.message}; still waiting`);
-      waitingNoted = true;
-      continue;
-    }
+    const next = await poll(() => ctx.api.call("GET", `${clusterPath(cluster)}/rebalance`, rebalanceSchema));
+    if (!next) continue;
+    r = next;
     if (r.id !== requested.id)
       throw new CliError(EXIT.FAILED, `${cluster}: rebalance ${requested.id} is no longer the latest (${r.id} is); look it up in the audit log`);
     if (JSON.stringify(r) !== seen) [seen, changedAt] = [JSON.stringify(r), Date.now()];

@@ -8,6 +8,7 @@ import {
   clusterArg,
   clusterPath,
   nodeArg,
+  patientPoll,
   REASON_OPTION,
   SERVICE_OPTION,
   serviceLabel,
@@ -76,7 +77,7 @@ async function follow(ctx: CommandContext, cluster: string, service: string | un
   const where = serviceLabel(cluster, service);
   let command = requested;
   let shown = command.status;
-  let waitingNoted = false;
+  const poll = patientPoll(ctx);
   while (!TERMINAL_COMMAND_STATUSES.includes(command.status)) {
     // The deadline on this machine's clock: the command's time budget (both ends on the console's
     // clock; it grows when a step-down starts) counted from when it was requested here.
@@ -84,17 +85,9 @@ async function follow(ctx: CommandContext, cluster: string, service: string | un
     if (Date.now() - started > budgetMs + GRACE_MS)
       throw new CliError(EXIT.FAILED, `${what(command)} is still ${command.status} ${GRACE_MS / 1000} s past its deadline (command ${command.id})`);
     await sleep(POLL_MS);
-    try {
-      command = await ctx.api.call("GET", `${clusterPath(cluster)}/commands/${command.id}`, commandSchema);
-      waitingNoted = false;
-    } catch (err) {
-      // A console restarting or its database failing over (unreachable, or a proxy's HTML error
-      // page instead of the API's answer): the command goes on; keep asking.
-      if (!(err instanceof CliError) || (err.exitCode !== EXIT.UNREACHABLE && err.exitCode !== EXIT.BAD_ANSWER)) throw err;
-      if (!waitingNoted) ctx.note(`${err.message}; still waiting`);
-      waitingNoted = true;
-      continue;
-    }
+    const next = await poll(() => ctx.api.call("GET", `${clusterPath(cluster)}/commands/${command.id}`, commandSchema));
+    if (!next) continue;
+    command = next;
     if (command.status !== shown && !TERMINAL_COMMAND_STATUSES.includes(command.status)) {
       shown = command.status;
       ctx.note(`${where}: ${what(command)} ${command.status} after ${duration(Date.now() - started)}`);
