@@ -94,7 +94,18 @@ export const clusterTimings = ({ heartbeatMs, leaseMs, demoteTimeoutMs }: Locked
  * its checks not failing and not isolated (a node whose checks have not reported yet may serve).
  */
 export function bestCandidate(nodes: NodeSnapshot[]): NodeSnapshot | undefined {
-  return nodes.find((n) => n.healthy && !n.maintenance && !n.held && n.priority > 0 && n.checkStatus !== "FAILING" && !n.isolated);
+  return nodes.find((n) => whyIneligible(n) === null);
+}
+
+/** Why a node may not take a role automatically (elected, or joining an active-active service), or null when it may. */
+export function whyIneligible(n: NodeSnapshot): string | null {
+  if (!n.healthy) return "its heartbeat is late";
+  if (n.maintenance) return "in maintenance";
+  if (n.held) return "held off";
+  if (n.priority <= 0) return "priority 0";
+  if (n.checkStatus === "FAILING") return "its checks fail";
+  if (n.isolated) return "isolated";
+  return null;
 }
 
 /**

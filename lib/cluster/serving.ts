@@ -1,6 +1,6 @@
 import { toSql, type DbHandle, type Sql } from "../db/sql";
 import { agentActor, insertAudit, SYSTEM_ACTOR } from "./audit";
-import { clusterTimings, installActive, lockCluster, retireLapsedActive, type LockedCluster } from "./cluster-lock";
+import { clusterTimings, installActive, lockCluster, retireLapsedActive, whyIneligible, type LockedCluster } from "./cluster-lock";
 import type { Timings } from "./timing";
 
 // Active-active (mode ALL): every healthy, eligible node of the service serves. Each serving node
@@ -28,19 +28,7 @@ export async function joinServing({ db, clusterId, nodeId, instanceId, epochFloo
     const me = nodes.find((n) => n.id === nodeId);
     if (!me) return { joined: false, why: "this node's row is gone" };
     if (me.role === "ACTIVE") return { joined: false, why: "already serving" };
-    const why = !me.healthy
-      ? "its heartbeat is late"
-      : me.maintenance
-        ? "in maintenance"
-        : me.held
-          ? "held off"
-          : me.priority === 0
-            ? "priority 0"
-            : me.checkStatus === "FAILING"
-              ? "its checks fail"
-              : me.isolated
-                ? "isolated"
-                : null;
+    const why = whyIneligible(me);
     if (why) return { joined: false, why };
     const epoch = await installActive(tx, cluster, nodeId, instanceId, epochFloor);
     if (epoch === null) return { joined: false, why: "this node's row changed meanwhile" };
