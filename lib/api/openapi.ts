@@ -311,11 +311,12 @@ export const API_ROUTES: Record<string, Partial<Record<HttpMethod, ApiOperation>
   },
   "/api/v1/notifications/{id}/deliveries/{deliveryId}/redeliver": {
     post: {
-      summary: "Send a delivery again, now, with its attempts counted afresh",
+      summary: "Send a delivery again, now, with its attempts counted afresh; 409 while a console is sending it",
       role: "ADMIN",
       params: deliveryParamsSchema,
       status: 202,
       response: queuedDeliverySchema,
+      errors: [409],
     },
   },
   "/api/v1/notifications/{id}/test": {
