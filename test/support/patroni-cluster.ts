@@ -187,13 +187,24 @@ export async function startPatroniCluster({ members: count = 2, log }: { members
     },
     async stop() {
       for (const p of processes.reverse()) if (p.pid) for (const pid of pidsOfTree(p.pid)) killQuietly(pid);
+      // A PostgreSQL that Patroni started as the list was taken is no child of a listed process: find it by its data directory.
+      for (const pid of pidsMentioning(dir)) killQuietly(pid);
       await new Promise((r) => setTimeout(r, 500));
-      await rm(dir, { recursive: true, force: true });
+      // A dying server's last WAL write can land while the directory is removed (ENOTEMPTY, seen in CI): retried.
+      await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
     },
   };
   // Synchronous replication needs the replica streaming before writes can commit.
   if (count > 1) await cluster.synchronous();
   return cluster;
+}
+
+function pidsMentioning(text: string): number[] {
+  try {
+    return execFileSync("pgrep", ["-f", text]).toString().trim().split("\n").map(Number);
+  } catch {
+    return []; // pgrep exits 1 when nothing matches
+  }
 }
 
 function killQuietly(pid: number) {
