@@ -107,6 +107,13 @@ export class NodeAgent {
   private beatsSinceFull = 0;
   private fullBeatDue = true;
 
+  /**
+   * Regular beats keep a fixed cadence, the first beat's start + k x heartbeatMs, not heartbeatMs
+   * after the last one ended: else every agent that waited through one stall (a slow database, a GC
+   * pause) beats in step with the others from then on, and a fleet's load arrives in bursts.
+   */
+  private cadenceAnchor: bigint | null = null;
+
   constructor(private readonly o: NodeAgentOptions) {
     this.now = o.clock ?? monoNow;
     this.actor = agentActor(o.clusterName, o.nodeName);
@@ -209,6 +216,7 @@ export class NodeAgent {
   private async tick(): Promise<void> {
     if (this.stopped || this.ticking || !this.running) return;
     this.ticking = true;
+    this.cadenceAnchor ??= this.now();
     let next = this.timings.heartbeatMs;
     try {
       next = await this.step();
@@ -221,8 +229,17 @@ export class NodeAgent {
         this.wakeAgain = false;
         next = 0;
       }
-      this.schedule(next);
+      this.schedule(next === this.timings.heartbeatMs ? this.untilNextRegularBeat() : next);
     }
+  }
+
+  /** Milliseconds to the next point of the cadence (at most one heartbeat away; a beat longer than that skips points). */
+  private untilNextRegularBeat(): number {
+    const period = BigInt(this.timings.heartbeatMs) * MS;
+    const now = this.now();
+    if (this.cadenceAnchor === null || now < this.cadenceAnchor) this.cadenceAnchor = now; // a clock that went back: start again
+    const left = period - ((now - this.cadenceAnchor) % period);
+    return Number((left + MS - 1n) / MS); // rounded up: a timer that fires early must not beat twice at one point
   }
 
   /** One beat; returns the delay until the next. */
