@@ -281,9 +281,14 @@ function table(r: Record<string, any>): string {
     add(`  GET /api/v1/clusters (${st.clusters} clusters), ms`, st.api.clusterList, big ? "p99 <= 100" : "", big ? st.api.clusterList.p99 <= 100 : null);
     add(`  GET /api/v1/clusters/:name (5 nodes), ms`, st.api.nodeListSmall, big ? "p99 <= 100" : "", big ? st.api.nodeListSmall.p99 <= 100 : null);
     if (st.api.nodeList1000)
-      add(`  GET /api/v1/clusters/:name (1,000 nodes), ms`, st.api.nodeList1000, big ? "p99 <= 100" : "", big ? st.api.nodeList1000.p99 <= 100 : null);
+      add(
+        `  GET /api/v1/clusters/:name?limit=50 (1,000 nodes, as the page polls), ms`,
+        st.api.nodeList1000,
+        big ? "p99 <= 100" : "",
+        big ? st.api.nodeList1000.p99 <= 100 : null,
+      );
     if (st.api.serverTime) add(`    of which inside the console (Server-Timing), list of clusters, ms`, st.api.serverTime.clusterList);
-    if (st.render) add(`  cluster page, 1,000 nodes, Chromium load -> all rows, ms`, st.render.loadToAllRowsMs);
+    if (st.render) add(`  cluster page, 1,000 nodes, Chromium load -> table ready, ms`, st.render.loadToAllRowsMs);
     note(
       `  unplanned role changes in the window (lapsed leases): ${st.unplannedRoleChanges}; worker event-loop delay p99 ms: ${st.workerEventLoopDelayP99Ms.join(", ")}`,
     );
