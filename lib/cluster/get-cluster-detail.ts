@@ -1,9 +1,8 @@
 import type { Cluster, Command } from "../db/client";
 import { toSql, type DbHandle } from "../db/sql";
-import { AppError } from "../errors";
 import type { CommandHookOutcomes } from "./hook-outcome";
 import { queryNodeList, type NodeCounts, type NodeList, type NodeListQuery, type NodeView } from "./node-views";
-import { resolveService } from "./resolve-service";
+import { pickService } from "./resolve-service";
 
 export type CommandView = {
   id: string;
@@ -99,21 +98,21 @@ export type GetClusterDetailOptions = {
 
 export async function getClusterDetail({ db, clusterName, service, recentCommands = 10, nodeQuery }: GetClusterDetailOptions): Promise<ClusterDetail> {
   const sql = toSql(db);
-  const { id } = await resolveService(sql, { clusterName, service });
+  // Every service row of the cluster in one read, the service chosen as resolveService chooses.
   // Who paused it last: an operator, or flap damping (the cluster pausing itself says why).
-  const [cluster] = await sql.query<Cluster & { now: Date; lastPauseAction: string | null; lastPauseReason: string | null; services: string[] }>(
-    `SELECT c.*, clock_timestamp() AS now, p.action AS "lastPauseAction", p.reason AS "lastPauseReason",
-       ARRAY(SELECT s.service FROM "Cluster" s WHERE s.name = c.name ORDER BY s.service) AS services
+  const rows = await sql.query<Cluster & { now: Date; hasNodes: boolean; lastPauseAction: string | null; lastPauseReason: string | null }>(
+    `SELECT c.*, clock_timestamp() AS now, EXISTS (SELECT 1 FROM "Node" n WHERE n."clusterId" = c.id) AS "hasNodes",
+       p.action AS "lastPauseAction", p.reason AS "lastPauseReason"
      FROM "Cluster" c
      LEFT JOIN LATERAL (
        SELECT action, reason FROM "AuditEvent"
        WHERE c.paused AND "clusterId" = c.id AND action IN ('cluster.paused', 'cluster.resumed', 'failover.limited')
        ORDER BY id DESC LIMIT 1
      ) p ON true
-     WHERE c.id = $1::uuid`,
-    [id],
+     WHERE c.name = $1 ORDER BY c.service`,
+    [clusterName],
   );
-  if (!cluster) throw new AppError("NOT_FOUND", `cluster ${clusterName} not found`);
+  const cluster = pickService(rows, { clusterName, service });
   const [nodeList, commands] = await Promise.all([
     queryNodeList(sql, cluster, nodeQuery),
     sql.query<Command>(`SELECT * FROM "Command" WHERE "clusterId" = $1::uuid ORDER BY "createdAt" DESC LIMIT $2`, [cluster.id, recentCommands]),
@@ -126,7 +125,7 @@ export async function getClusterDetail({ db, clusterName, service, recentCommand
       service: cluster.service,
       mode: cluster.mode,
       minActive: cluster.minActive,
-      services: cluster.services,
+      services: rows.map((r) => r.service),
       failoverMode: cluster.failoverMode,
       paused: cluster.paused,
       heartbeatMs: cluster.heartbeatMs,

@@ -78,15 +78,14 @@ type ServiceRow = Pick<
 // counting them in JavaScript took ~50 ms.
 const OVERVIEW_SQL = `
   WITH t AS MATERIALIZED (SELECT clock_timestamp() AS at),
-  n AS MATERIALIZED (
-    SELECT n."clusterId", c.name AS "clusterName", n.name, n.role, n.priority, n.maintenance, n."checkStatus", n.isolated, c."heartbeatMs", c."leaseMs",
-      -- NULL (never heard from) must stay NULL: GREATEST ignores NULLs and would say 0, healthy.
-      CASE WHEN n."lastHeartbeatAt" IS NOT NULL THEN GREATEST(0, round(1000 * date_part('epoch', t.at - n."lastHeartbeatAt"))) END AS "ageMs",
-      round(1000 * date_part('epoch', n."leaseExpiresAt" - t.at)) AS "leaseLeftMs"
+  h AS MATERIALIZED (
+    -- Materialized, so each node's health is computed once, not once per aggregate below.
+    SELECT n."clusterId", c.name AS "clusterName", n.name, n.role, n.priority, n.maintenance, n."checkStatus", n.isolated,
+      round(1000 * date_part('epoch', n."leaseExpiresAt" - t.at)) AS "leaseLeftMs",
+      ${nodeHealthSql('a."ageMs"', 'c."heartbeatMs"', 'c."leaseMs"')} AS health
     FROM "Node" n JOIN "Cluster" c ON c.id = n."clusterId" CROSS JOIN t
-  ), h AS MATERIALIZED (
-    -- Materialized, so each node's age and health are computed once, not once per aggregate below.
-    SELECT n.*, ${nodeHealthSql('n."ageMs"', 'n."heartbeatMs"', 'n."leaseMs"')} AS health FROM n
+    -- NULL (never heard from) must stay NULL: GREATEST ignores NULLs and would say 0, healthy.
+    CROSS JOIN LATERAL (SELECT CASE WHEN n."lastHeartbeatAt" IS NOT NULL THEN GREATEST(0, round(1000 * date_part('epoch', t.at - n."lastHeartbeatAt"))) END AS "ageMs") a
   ), per_service AS (
     SELECT "clusterId",
       count(*) FILTER (WHERE role = 'STANDBY')::int AS "standbyCount",

@@ -10,11 +10,18 @@ export type ServiceRef = { clusterName: string; /** Left out: the cluster's only
  * stopped) does not make the others ambiguous. An unknown service, or a missing one where the
  * cluster has several, is a clear refusal naming the services there are.
  */
-export async function resolveService(db: DbHandle, { clusterName, service }: ServiceRef): Promise<{ id: string; service: string }> {
-  const rows = await toSql(db).query<{ id: string; service: string; hasNodes: boolean }>(
+export async function resolveService(db: DbHandle, ref: ServiceRef): Promise<{ id: string; service: string }> {
+  const rows = await toSql(db).query<ServiceRow>(
     `SELECT id, service, EXISTS (SELECT 1 FROM "Node" n WHERE n."clusterId" = c.id) AS "hasNodes" FROM "Cluster" c WHERE name = $1 ORDER BY service`,
-    [clusterName],
+    [ref.clusterName],
   );
+  return pickService(rows, ref);
+}
+
+type ServiceRow = { id: string; service: string; hasNodes: boolean };
+
+/** resolveService's choice among the rows of a cluster's services (ordered by service), for a caller that read them with more columns. */
+export function pickService<R extends ServiceRow>(rows: R[], { clusterName, service }: ServiceRef): R {
   if (!rows.length) throw new AppError("NOT_FOUND", `cluster ${clusterName} not found`);
   const names = rows.map((r) => r.service).join(", ");
   if (service === undefined) {
