@@ -12,7 +12,7 @@ import type { Logger } from "../agent/log";
 import { HEARTBEAT_STATEMENTS } from "../lib/cluster/heartbeat";
 import { createPgPool, pgPoolSql, type Sql } from "../lib/db/sql";
 
-type AddMsg = { type: "add"; agents: { cluster: string; node: string; priority: number }[]; perSecond: number; withinMs: number };
+type AddMsg = { type: "add"; agents: { cluster: string; node: string; priority: number }[]; perSecond: number; withinMs: number; concurrency: number };
 type Msg = AddMsg | { type: "reset" } | { type: "report" } | { type: "stop" };
 
 const url = process.argv[2];
@@ -88,7 +88,7 @@ async function listen() {
   listener = c;
 }
 
-async function add({ agents: specs, perSecond, withinMs }: AddMsg) {
+async function add({ agents: specs, perSecond, withinMs, concurrency }: AddMsg) {
   const t0 = performance.now();
   let skipped = 0;
   let i = 0;
@@ -136,7 +136,7 @@ async function add({ agents: specs, perSecond, withinMs }: AddMsg) {
     running.add(p);
     // Few at once: a registration holds a pooled connection while it waits for its cluster's row
     // lock, and the running agents' heartbeats share this pool.
-    if (running.size >= 4) await Promise.race(running);
+    if (running.size >= concurrency) await Promise.race(running);
   }
   await Promise.all(running);
   send({ type: "added", total: agents.length, skipped, ms: Math.round(performance.now() - t0) });

@@ -54,6 +54,10 @@ export type ScaleOptions = {
 
 const SMALL = 5; // nodes per ordinary cluster
 const FLEET_NICENESS = 10;
+// Each worker's pool (its renewals get a quarter as many more). Fewer server connections cost
+// PostgreSQL less per beat (0.13 ms at 20-30, 0.20 at 64-120), but a small pool saturates once
+// round trips lengthen on a busy machine; 3 workers x 16 was the steadiest (docs/benchmarks.md).
+const FLEET_POOL = 16;
 const BIG = "big-1000";
 
 /**
@@ -77,7 +81,9 @@ async function promoteBig(console: Console, db: pg.Client, log: (m: string) => v
 
 export async function benchScale({ url, console, steps, workers: workerCount, windowS, switchoversPerStep, log, pgPid, onStep }: ScaleOptions) {
   const roleEvents: { node: string; role: string; mono: bigint }[] = [];
-  const workers = await Promise.all(Array.from({ length: workerCount }, () => startWorker(url, 16, (m) => roleEvents.push({ ...m, mono: BigInt(m.mono) }))));
+  const workers = await Promise.all(
+    Array.from({ length: workerCount }, () => startWorker(url, FLEET_POOL, (m) => roleEvents.push({ ...m, mono: BigInt(m.mono) }))),
+  );
   const db = new pg.Client({ connectionString: url });
   await db.connect();
   let total = 0;
@@ -105,7 +111,12 @@ export async function benchScale({ url, console, steps, workers: workerCount, wi
       const perWorker: (typeof specs)[] = workers.map(() => []);
       for (const s of specs) perWorker[rr++ % workers.length].push(s);
       const added = await Promise.all(
-        workers.map((w, i) => (w.child.send({ type: "add", agents: perWorker[i], perSecond: 400 / workers.length, withinMs: 90_000 }), w.next("added"))),
+        workers.map(
+          (w, i) => (
+            w.child.send({ type: "add", agents: perWorker[i], perSecond: 400 / workers.length, withinMs: 90_000, concurrency: Math.ceil(12 / workers.length) }),
+            w.next("added")
+          ),
+        ),
       );
       total = added.reduce((s, a) => s + a.total, 0);
       const skipped = added.reduce((s, a) => s + a.skipped, 0);
@@ -242,7 +253,7 @@ export async function benchScale({ url, console, steps, workers: workerCount, wi
         workerEventLoopDelayP99Ms: reports.map((r) => Math.round(r.eventLoopDelayP99Ms * 10) / 10),
         workerRssMb: reports.map((r) => r.rssMb),
         workerCpuPct: reports.map((r) => r.cpuPct),
-        /** Heartbeats waiting for a pooled connection in each worker (16 connections each): mean / max. */
+        /** Heartbeats waiting for a pooled connection in each worker (FLEET_POOL connections each): mean / max. */
         workerPoolWaiting: reports.map((r) => `${r.poolWaitingMean}/${r.poolWaitingMax}`),
         pgConnections: conns[0].n,
         /** Dead row versions pile up when open transactions hold back pruning; every beat then reads past them. */
