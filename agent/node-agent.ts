@@ -207,13 +207,14 @@ export class NodeAgent {
     void this.tick();
   }
 
-  private schedule(ms: number) {
+  /** `point`: the cadence point a regular beat is scheduled for. */
+  private schedule(ms: number, point: bigint | null = null) {
     if (this.stopped) return;
     clearTimeout(this.tickTimer);
-    this.tickTimer = setTimeout(() => void this.tick(), Math.max(0, ms));
+    this.tickTimer = setTimeout(() => void this.tick(point), Math.max(0, ms));
   }
 
-  private async tick(): Promise<void> {
+  private async tick(point: bigint | null = null): Promise<void> {
     if (this.stopped || this.ticking || !this.running) return;
     this.ticking = true;
     this.cadenceAnchor ??= this.now();
@@ -229,17 +230,24 @@ export class NodeAgent {
         this.wakeAgain = false;
         next = 0;
       }
-      this.schedule(next === this.timings.heartbeatMs ? this.untilNextRegularBeat() : next);
+      if (next === this.timings.heartbeatMs) this.schedule(...this.nextRegularBeat(point));
+      else this.schedule(next);
     }
   }
 
-  /** Milliseconds to the next point of the cadence (at most one heartbeat away; a beat longer than that skips points). */
-  private untilNextRegularBeat(): number {
+  /**
+   * The next point of the cadence, at most one heartbeat away (a beat longer than that skips
+   * points), and the milliseconds until it. A timer can fire a little before its point by this
+   * clock: a beat that ended before its own point counts from that point, so it is not followed by
+   * a second beat at the same point.
+   */
+  private nextRegularBeat(point: bigint | null): [number, bigint] {
     const period = BigInt(this.timings.heartbeatMs) * MS;
     const now = this.now();
     if (this.cadenceAnchor === null || now < this.cadenceAnchor) this.cadenceAnchor = now; // a clock that went back: start again
-    const left = period - ((now - this.cadenceAnchor) % period);
-    return Number((left + MS - 1n) / MS); // rounded up: a timer that fires early must not beat twice at one point
+    const from = point !== null && point > now ? point : now;
+    const at = from + period - ((from - this.cadenceAnchor) % period);
+    return [Number((at - now + MS - 1n) / MS), at];
   }
 
   /** One beat; returns the delay until the next. */
@@ -288,9 +296,11 @@ export class NodeAgent {
     // The only lease an election or promotion of this node may retire: one that stood still for a lease here.
     this.retirable = other && takeoverInMs === 0 ? other : null;
     const acted = hb.openCommand && (await this.commandStep(clusterId, nodeId));
-    if (!acted && this.role.kind === "STANDBY" && this.mayElect(hb) && lapsed && !this.takeoverBlocked) await this.tryElect(clusterId, nodeId);
-    // A standby that could take over wakes right when the active's lease lapses, by both clocks.
-    if (this.role.kind === "STANDBY" && this.mayElect(hb) && other) {
+    const tried = !acted && this.role.kind === "STANDBY" && this.mayElect(hb) && lapsed && !this.takeoverBlocked;
+    if (tried) await this.tryElect(clusterId, nodeId);
+    // A standby that could take over wakes right when the active's lease lapses, by both clocks; one
+    // that just tried and was not elected (not eligible, or another node's turn) tries again next beat.
+    if (this.role.kind === "STANDBY" && this.mayElect(hb) && other && !tried) {
       return Math.min(hb.heartbeatMs, Math.max(lapsed ? 0 : hb.activeLeaseRemainingMs! + 20, takeoverInMs));
     }
     return hb.heartbeatMs;

@@ -15,7 +15,7 @@ import { registerNode } from "../../lib/cluster/register-node";
 import { startEmbeddedPostgres, type RunningPostgres } from "../../lib/db/embedded-postgres";
 import { applyMigrations } from "../../lib/db/migrate";
 import { createPgPool, pgPoolSql, type Sql } from "../../lib/db/sql";
-import { crashPostgres } from "../support/crash-postgres";
+import { crashPostgres, freezeWalWriter } from "../support/crash-postgres";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
 
 type Row = { lastHeartbeatAt: Date; leaseExpiresAt: Date | null; metrics: unknown };
@@ -150,8 +150,7 @@ describe("light heartbeats across a database crash", () => {
     const lightBeat = (n: typeof b, epoch: bigint | null, settings: HeartbeatResult) =>
       heartbeat({ db, nodeId: n.nodeId, instanceId: n.instanceId, activeEpoch: epoch, light: { settings, leaseMs: settings.leaseMs } });
 
-    const [{ pid: walWriter }] = await db.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE backend_type = 'walwriter'`);
-    process.kill(walWriter, "SIGSTOP");
+    const resumeWalWriter = await freezeWalWriter(db);
     try {
       await new Promise((r) => setTimeout(r, 5));
       await lightBeat(b, null, fullB);
@@ -174,11 +173,7 @@ describe("light heartbeats across a database crash", () => {
       expect(aAfter.leaseExpiresAt?.getTime()).toBe(renewed.leaseExpiresAt?.getTime());
       expect(bAfter.lastHeartbeatAt.getTime()).toBe(standbyBefore.lastHeartbeatAt.getTime());
     } finally {
-      try {
-        process.kill(walWriter, "SIGCONT");
-      } catch {
-        // killed with the server
-      }
+      resumeWalWriter();
     }
   });
 });

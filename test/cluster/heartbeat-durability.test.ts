@@ -9,7 +9,7 @@ import { registerNode } from "../../lib/cluster/register-node";
 import { startEmbeddedPostgres, type RunningPostgres } from "../../lib/db/embedded-postgres";
 import { applyMigrations } from "../../lib/db/migrate";
 import { createPgPool, pgPoolSql, type Sql } from "../../lib/db/sql";
-import { crashPostgres } from "../support/crash-postgres";
+import { crashPostgres, freezeWalWriter } from "../support/crash-postgres";
 
 // Standby beats commit without waiting for the WAL flush; lease renewals wait for it. This test
 // crashes PostgreSQL (kill -9 of every server process, so WAL still in shared memory is gone) with
@@ -44,8 +44,7 @@ describe("heartbeat durability across a database crash", () => {
     if (!election.elected) throw new Error(`a was not elected: ${election.why}`);
     const read = async (nodeId: string) => (await db.query<Row>(`SELECT "lastHeartbeatAt", "leaseExpiresAt" FROM "Node" WHERE id = $1::uuid`, [nodeId]))[0];
 
-    const [{ pid: walWriter }] = await db.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE backend_type = 'walwriter'`);
-    process.kill(walWriter, "SIGSTOP");
+    const resumeWalWriter = await freezeWalWriter(db);
     try {
       await new Promise((r) => setTimeout(r, 5)); // the clock moves on between beats
       await heartbeat({ db, nodeId: b.nodeId, instanceId: ids.b, activeEpoch: null });
@@ -73,11 +72,7 @@ describe("heartbeat durability across a database crash", () => {
       // The standby beat before the renewal was flushed with it; the one after was lost.
       expect(bAfter.lastHeartbeatAt.getTime()).toBe(standbyBeatBeforeRenewal.lastHeartbeatAt.getTime());
     } finally {
-      try {
-        process.kill(walWriter, "SIGCONT");
-      } catch {
-        // killed with the server
-      }
+      resumeWalWriter();
     }
   });
 });
