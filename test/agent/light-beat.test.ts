@@ -4,18 +4,13 @@
 // test/cluster/heartbeat-durability.test.ts) and last the lease the agent asked for, and a change
 // of the service's settings must wake the agents (their next beat is then a full one).
 import { randomUUID } from "node:crypto";
-import { chmod, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { electActive } from "../../lib/cluster/elect-active";
 import { heartbeat, type HeartbeatResult } from "../../lib/cluster/heartbeat";
 import { registerNode } from "../../lib/cluster/register-node";
-import { startEmbeddedPostgres, type RunningPostgres } from "../../lib/db/embedded-postgres";
-import { applyMigrations } from "../../lib/db/migrate";
 import { createPgPool, pgPoolSql, type Sql } from "../../lib/db/sql";
-import { crashPostgres, freezeWalWriter } from "../support/crash-postgres";
+import { freezeWalWriter, startCrashableDatabase, type CrashableDatabase } from "../support/crash-postgres";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
 
 type Row = { lastHeartbeatAt: Date; leaseExpiresAt: Date | null; metrics: unknown };
@@ -127,18 +122,13 @@ describe("light heartbeats", () => {
 
 // Own server: a crash would disturb every other test file.
 describe("light heartbeats across a database crash", () => {
-  let dir: string;
-  let server: RunningPostgres;
+  let server: CrashableDatabase;
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), "fc-light-crash-"));
-    await chmod(dir, 0o755);
-    server = await startEmbeddedPostgres({ dataDir: path.join(dir, "pg"), settings: { autovacuum: "off" } });
-    await applyMigrations({ connectionString: server.url });
+    server = await startCrashableDatabase("fc-light-crash-");
   });
   afterAll(async () => {
     await server?.stop();
-    await rm(dir, { recursive: true, force: true });
   });
 
   it("keeps a light renewal and the light standby beat before it; loses the light standby beat after it", async () => {
@@ -162,9 +152,8 @@ describe("light heartbeats across a database crash", () => {
       await lightBeat(b, null, fullB);
       expect((await read(db, b.nodeId)).lastHeartbeatAt.getTime()).toBeGreaterThan(standbyBefore.lastHeartbeatAt.getTime());
 
-      crashPostgres(server.dataDir);
+      await server.crashAndRestart();
       await pool.end().catch(() => {});
-      server = await startEmbeddedPostgres({ dataDir: server.dataDir, port: server.port, settings: { autovacuum: "off" } });
 
       const afterPool = createPgPool(server.url, 1);
       const after = pgPoolSql(afterPool);

@@ -1,15 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { chmod, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { electActive } from "../../lib/cluster/elect-active";
 import { heartbeat } from "../../lib/cluster/heartbeat";
 import { registerNode } from "../../lib/cluster/register-node";
-import { startEmbeddedPostgres, type RunningPostgres } from "../../lib/db/embedded-postgres";
-import { applyMigrations } from "../../lib/db/migrate";
 import { createPgPool, pgPoolSql, type Sql } from "../../lib/db/sql";
-import { crashPostgres, freezeWalWriter } from "../support/crash-postgres";
+import { freezeWalWriter, startCrashableDatabase, type CrashableDatabase } from "../support/crash-postgres";
 
 // Standby beats commit without waiting for the WAL flush; lease renewals wait for it. This test
 // crashes PostgreSQL (kill -9 of every server process, so WAL still in shared memory is gone) with
@@ -19,19 +14,13 @@ import { crashPostgres, freezeWalWriter } from "../support/crash-postgres";
 type Row = { lastHeartbeatAt: Date; leaseExpiresAt: Date | null };
 
 describe("heartbeat durability across a database crash", () => {
-  let dir: string;
-  let server: RunningPostgres;
+  let server: CrashableDatabase;
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), "fc-crash-"));
-    await chmod(dir, 0o755);
-    // No autovacuum: its commits could flush WAL behind the test's back.
-    server = await startEmbeddedPostgres({ dataDir: path.join(dir, "pg"), settings: { autovacuum: "off" } });
-    await applyMigrations({ connectionString: server.url });
+    server = await startCrashableDatabase("fc-crash-");
   });
   afterAll(async () => {
     await server?.stop();
-    await rm(dir, { recursive: true, force: true });
   });
 
   it("keeps every lease renewal and the standby beats a durable commit read; loses only later standby beats", async () => {
@@ -58,9 +47,8 @@ describe("heartbeat durability across a database crash", () => {
       const standbyBeatAfterRenewal = await read(b.nodeId);
       expect(standbyBeatAfterRenewal.lastHeartbeatAt.getTime()).toBeGreaterThan(standbyBeatBeforeRenewal.lastHeartbeatAt.getTime());
 
-      crashPostgres(server.dataDir);
+      await server.crashAndRestart();
       await pool.end().catch(() => {});
-      server = await startEmbeddedPostgres({ dataDir: server.dataDir, port: server.port, settings: { autovacuum: "off" } });
 
       const afterPool = createPgPool(server.url, 1);
       const after = pgPoolSql(afterPool);

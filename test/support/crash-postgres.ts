@@ -1,6 +1,10 @@
 import { readFileSync } from "node:fs";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { tree } from "../../bench/lib/proc";
+import { startEmbeddedPostgres } from "../../lib/db/embedded-postgres";
+import { applyMigrations } from "../../lib/db/migrate";
 import type { Sql } from "../../lib/db/sql";
 
 /**
@@ -47,4 +51,32 @@ export async function freezeWalWriter(db: Sql): Promise<() => void> {
     await probe;
     if (attempt === 5) throw new Error("the WAL writer held its write lock at each of 5 stops");
   }
+}
+
+export type CrashableDatabase = { readonly url: string; crashAndRestart(): Promise<void>; stop(): Promise<void> };
+
+/**
+ * A migrated PostgreSQL of the test file's own (a crash would disturb every other file), without
+ * autovacuum (its commits could flush WAL behind the test's back). crashAndRestart() is
+ * crashPostgres, then a start on the same folder and port, which runs crash recovery.
+ */
+export async function startCrashableDatabase(prefix: string): Promise<CrashableDatabase> {
+  const dir = await mkdtemp(path.join(tmpdir(), prefix));
+  await chmod(dir, 0o755); // as root, PostgreSQL runs as the postgres user and must reach its folder
+  const settings = { autovacuum: "off" };
+  let server = await startEmbeddedPostgres({ dataDir: path.join(dir, "pg"), settings });
+  await applyMigrations({ connectionString: server.url });
+  return {
+    get url() {
+      return server.url;
+    },
+    async crashAndRestart() {
+      crashPostgres(server.dataDir);
+      server = await startEmbeddedPostgres({ dataDir: server.dataDir, port: server.port, settings });
+    },
+    async stop() {
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }
