@@ -160,14 +160,14 @@ const byElection = (a: NodeView, b: NodeView) => b.priority - a.priority || (a.n
 
 /**
  * One service's nodes filtered, sorted and sliced on the server, with counts of the whole set. For a
- * page (a limit), every node is read without its JSON columns (checks, metrics: most of a row's
+ * filter or a page, every node is read without its JSON columns (checks, metrics: most of a row's
  * size) and those are read for the nodes returned only, so a page of 50 out of 1,000 costs the JSON
  * of 50.
  */
 export async function queryNodeList(db: DbHandle, cluster: { id: string; heartbeatMs: number; leaseMs: number }, query: NodeListQuery = {}): Promise<NodeList> {
   const sql = toSql(db);
-  // Unpaged (every node is returned): their JSON in the same read, one round trip fewer.
-  const whole = query.limit === undefined;
+  // Every node returned (no filter, no page): their JSON in the same read, one round trip fewer.
+  const whole = query.limit === undefined && !query.offset && !query.q?.trim() && !query.role && !query.health;
   const rows = await sql.query<NodeRow>(
     `SELECT ${nodeColumns(whole)}
      FROM "Node" n JOIN "Cluster" c ON c.id = n."clusterId" WHERE n."clusterId" = $1::uuid
