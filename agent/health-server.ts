@@ -10,6 +10,8 @@ export type HealthStatus = {
   leaseRemainingMs: number | null;
   databaseReachable: boolean;
   lastHeartbeatOkMsAgo: number | null;
+  /** How long the last successful heartbeat took, sent to answered: the database as this node sees it. */
+  lastHeartbeatRoundTripMs: number | null;
 };
 
 /**

@@ -80,6 +80,7 @@ export class NodeAgent {
   private shuttingDown = false;
   private stopped = false;
   private lastDbOk: bigint | null = null;
+  private lastBeatRoundTripMs: number | null = null;
   private dbReachable = true;
   private announced: string | null = null; // command id this target has told the active about
   private readonly workload: Workload;
@@ -192,6 +193,7 @@ export class NodeAgent {
       leaseRemainingMs: active && role.kind === "ACTIVE" ? Number((actUntil(role.leaseDeadline, this.timings) - this.now()) / MS) : null,
       databaseReachable: this.dbReachable,
       lastHeartbeatOkMsAgo: this.lastDbOk === null ? null : Number((this.now() - this.lastDbOk) / MS),
+      lastHeartbeatRoundTripMs: this.lastBeatRoundTripMs,
     };
   }
 
@@ -266,6 +268,7 @@ export class NodeAgent {
       ...(settings ? { light: { settings, leaseMs: this.timings.leaseMs } } : { metrics: metrics() }),
     });
     this.markDb(true);
+    this.lastBeatRoundTripMs = Math.round(Number(this.now() - t0) / 1e5) / 10;
     if (settings) this.beatsSinceFull++;
     else if (hb) [this.lastFullBeat, this.beatsSinceFull] = [hb, 0];
     if (!hb) {

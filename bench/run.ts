@@ -183,6 +183,7 @@ try {
       switchoversPerStep: 8,
       log,
       pgPid,
+      agentBundle: bundle,
       onStep: (s) => ((results.scale as unknown[]).push(s), save()),
     });
   }
@@ -276,6 +277,7 @@ function table(r: Record<string, any>): string {
       big ? "p99 <= 50" : "",
       big ? st.heartbeatMs.p99 <= 50 : null,
     );
+    if (st.realAgentHeartbeatMs) add(`  heartbeat of 2 real cluster-agent processes alongside, ms`, st.realAgentHeartbeatMs);
     add(`  heartbeat interval per agent, ms`, st.heartbeatIntervalMs);
     add(`  switchover under load, ms`, st.switchoverUnderLoadMs);
     add(`  GET /api/v1/clusters (${st.clusters} clusters), ms`, st.api.clusterList, big ? "p99 <= 100" : "", big ? st.api.clusterList.p99 <= 100 : null);

@@ -1,16 +1,18 @@
 // One scale worker process: runs many real NodeAgent instances (agent/node-agent.ts, the same class
-// cluster-agent runs) over one shared pg pool (lease renewals over a small one of their own), with ONE LISTEN connection for the whole process
-// that fans notifications out to the agents of the notified cluster (agent.wake()). 5,000 agents
-// with a LISTEN connection each would need 5,000+ PostgreSQL connections; a real agent has its
-// own process, pool (max 3) and LISTEN connection, so per agent this is the same code path with
-// fewer sockets. Driven by the parent over IPC (bench/scale.ts).
+// cluster-agent runs). Their beats are pipelined over a few connections (below), everything else
+// (elections, commands, registration) shares one pg pool, and ONE LISTEN connection for the whole
+// process fans notifications out to the agents of the notified cluster (agent.wake()). 5,000
+// agents with a LISTEN connection each would need 5,000+ PostgreSQL connections; a real agent has
+// its own process, pool (max 3) and LISTEN connection, so per agent this is the same code path with
+// fewer sockets (two real cluster-agent processes beat alongside, bench/scale.ts). Driven by the
+// parent over IPC.
 import { randomUUID } from "node:crypto";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import pg from "pg";
 import { NodeAgent } from "../agent/node-agent";
 import type { Logger } from "../agent/log";
 import { HEARTBEAT_STATEMENTS } from "../lib/cluster/heartbeat";
-import { createPgPool, pgPoolSql, type Sql } from "../lib/db/sql";
+import { createPgPool, pgClientSql, pgPoolSql, type Sql } from "../lib/db/sql";
 
 type AddMsg = { type: "add"; agents: { cluster: string; node: string; priority: number }[]; perSecond: number; withinMs: number; concurrency: number };
 type Msg = AddMsg | { type: "reset" } | { type: "report" } | { type: "stop" };
@@ -19,26 +21,70 @@ const url = process.argv[2];
 const poolMax = Number(process.argv[3] ?? 20);
 const send = (m: unknown) => process.send!(m);
 
-const pool = createPgPool(url, poolMax);
+// Named, so that PostgreSQL's CPU can be told apart by connection kind (pg_stat_activity.application_name).
+const named = (name: string) => {
+  const u = new URL(url);
+  u.searchParams.set("application_name", name);
+  return u.toString();
+};
+const pool = createPgPool(named("fleet-pool"), poolMax);
 const base = pgPoolSql(pool);
 // Lease renewals have connections of their own, as a real agent does (its own pool): in one shared
 // queue a renewal waits behind hundreds of other agents' standby beats whenever the machine falls
 // behind, and the active fences itself for a reason a real fleet does not have.
-const renewalPool = createPgPool(url, Math.max(2, Math.round(poolMax / 4)));
+const renewalPool = createPgPool(named("fleet-renewals"), Math.max(2, Math.round(poolMax / 4)));
 const renewalBase = pgPoolSql(renewalPool);
+
+// Beats pipelined over a few connections (pg's pipeline mode), as the pooler a fleet this size
+// needs keeps a few server connections busy: each beat is still its own statement and transaction
+// (a Sync after each), but a backend reads the next beat without going back to sleep, and the
+// worker reads many answers at once. Each agent's beat is still awaited on its
+// own, in NodeAgent's code. Renewals get pipes of their own, so a standby beat never waits behind
+// a renewal's WAL flush. With no pipes, beats go over the pools above.
+function pipeGroup(name: string, count: number) {
+  const pipes: { sql: Sql; inFlight: number; client: pg.Client }[] = [];
+  const open = async (i: number) => {
+    const client = new pg.Client({ connectionString: named(name), keepAlive: true, pipeline: true });
+    client.on("error", () => {}); // a lost connection fails its beats; the next beat opens another
+    await client.connect();
+    pipes[i] = { sql: pgClientSql(client), inFlight: 0, client };
+    client.once("end", () => {
+      if (pipes[i]?.client === client) void open(i).catch(() => {});
+    });
+  };
+  return {
+    open: () => Promise.all(Array.from({ length: count }, (_, i) => open(i))),
+    get size() {
+      return pipes.length;
+    },
+    async query<T>(text: string, values: unknown[] | undefined) {
+      const pipe = pipes.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
+      pipe.inFlight++;
+      try {
+        return await pipe.sql.query<T>(text, values);
+      } finally {
+        pipe.inFlight--;
+      }
+    },
+    close: () => Promise.all(pipes.splice(0).map((p) => p.client.end().catch(() => {}))),
+  };
+}
+const standbyPipes = pipeGroup("fleet-pipe", Number(process.argv[4] ?? 0));
+const renewalPipes = pipeGroup("fleet-renewal-pipe", Number(process.argv[5] ?? 0));
 let hbLatency: number[] = [];
 let hbGap: number[] = [];
 let hbErrors = 0;
 const lastBeat = new Map<string, number>();
 const BEATS = new Set<string>(Object.values(HEARTBEAT_STATEMENTS));
 const RENEWALS = new Set<string>([HEARTBEAT_STATEMENTS.active, HEARTBEAT_STATEMENTS.lightActive]);
-// The real heartbeat statement, timed where the agent awaits it (includes waiting for a pooled connection).
+// The real heartbeat statement, timed where the agent awaits it (includes waiting in a pipe or for a pooled connection).
 const timed: Sql = {
   async query<T>(text: string, values?: unknown[]) {
     if (!BEATS.has(text)) return base.query<T>(text, values); // the heartbeat statement, standby or active
     const t0 = performance.now();
     try {
-      const rows = await (RENEWALS.has(text) ? renewalBase : base).query<T>(text, values);
+      const via = RENEWALS.has(text) ? (renewalPipes.size ? renewalPipes : renewalBase) : standbyPipes.size ? standbyPipes : base;
+      const rows = await via.query<T>(text, values);
       const t1 = performance.now();
       hbLatency.push(t1 - t0);
       const id = String(values![0]);
@@ -189,6 +235,7 @@ async function onMessage(m: Msg) {
       await Promise.all(agents.map((a) => a.stop().catch(() => {})));
       await pool.end().catch(() => {});
       await renewalPool.end().catch(() => {});
+      await Promise.all([standbyPipes.close(), renewalPipes.close()]);
       process.exit(0);
     }
   } catch (err) {
@@ -197,4 +244,5 @@ async function onMessage(m: Msg) {
 }
 
 await listen();
+await Promise.all([standbyPipes.open(), renewalPipes.open()]);
 send({ type: "ready" });

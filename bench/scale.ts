@@ -8,14 +8,20 @@ import { setPriority } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import type { Console } from "./lib/console";
+import { killAll, spawnBenchAgent, type BenchAgent } from "./lib/agents";
 import { cpuWindow, tree } from "./lib/proc";
 import { mono, ms, sleep, summarize, waitFor, type Summary } from "./lib/stats";
 import { benchRender } from "./render";
 
 type Worker = { child: ChildProcess; next(type: string, timeoutMs?: number): Promise<any> };
 
-function startWorker(url: string, poolMax: number, onRole: (m: { node: string; role: string; mono: string }) => void): Promise<Worker> {
-  const child = fork(path.join(import.meta.dirname, "scale-worker.ts"), [url, String(poolMax)], {
+function startWorker(
+  url: string,
+  poolMax: number,
+  pipes: [number, number],
+  onRole: (m: { node: string; role: string; mono: string }) => void,
+): Promise<Worker> {
+  const child = fork(path.join(import.meta.dirname, "scale-worker.ts"), [url, String(poolMax), ...pipes.map(String)], {
     execArgv: ["--import", "tsx", ...(process.env.BENCH_WORKER_NODE_ARGS?.split(" ").filter(Boolean) ?? [])],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
@@ -49,6 +55,8 @@ export type ScaleOptions = {
   switchoversPerStep: number;
   log: (msg: string) => void;
   pgPid: number;
+  /** The cluster-agent bundle: two real agent processes beat alongside the fleet. */
+  agentBundle: string;
   onStep: (step: unknown) => Promise<void> | void;
 };
 
@@ -58,6 +66,8 @@ const FLEET_NICENESS = 10;
 // PostgreSQL less per beat (0.13 ms at 20-30, 0.20 at 64-120), but a small pool saturates once
 // round trips lengthen on a busy machine; 3 workers x 16 was the steadiest (docs/benchmarks.md).
 const FLEET_POOL = 16;
+// Connections per worker its standby beats and its renewals are pipelined over (scale-worker.ts); 0: over the pools.
+const FLEET_PIPES: [number, number] = [Number(process.env.BENCH_FLEET_PIPES ?? 2), Number(process.env.BENCH_FLEET_RENEWAL_PIPES ?? 2)];
 const BIG = "big-1000";
 
 /**
@@ -79,11 +89,44 @@ async function promoteBig(console: Console, db: pg.Client, log: (m: string) => v
   );
 }
 
-export async function benchScale({ url, console, steps, workers: workerCount, windowS, switchoversPerStep, log, pgPid, onStep }: ScaleOptions) {
+/**
+ * Two real cluster-agent processes (their own pool and LISTEN connection, no pipelining) in a
+ * cluster of their own, beating alongside the fleet: what a deployed agent's heartbeat takes at
+ * each step, from its /health (lastHeartbeatRoundTripMs of each new beat).
+ */
+async function startRealAgents(bundle: string, url: string) {
+  const agents: BenchAgent[] = ["real-a", "real-b"].map((node) => spawnBenchAgent({ bundle, url, cluster: "real-agents", node, healthPort: true }));
+  for (const a of agents) setPriority(a.child.pid!, FLEET_NICENESS);
+  const ports = await Promise.all(agents.map(async (a) => Number((await a.waitForLine((l) => l.msg === "health endpoint listening")).port)));
+  /** Samples the round trips of the beats made until `until`. */
+  const sample = async (until: number) => {
+    const out: number[] = [];
+    const lastAgo = ports.map(() => Infinity);
+    while (Date.now() < until) {
+      await Promise.all(
+        ports.map(async (port, i) => {
+          const h = (await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.json())) as {
+            lastHeartbeatOkMsAgo: number | null;
+            lastHeartbeatRoundTripMs: number | null;
+          };
+          if (h.lastHeartbeatOkMsAgo !== null && h.lastHeartbeatOkMsAgo < lastAgo[i] && h.lastHeartbeatRoundTripMs !== null)
+            out.push(h.lastHeartbeatRoundTripMs);
+          lastAgo[i] = h.lastHeartbeatOkMsAgo ?? Infinity;
+        }),
+      );
+      await sleep(50);
+    }
+    return out;
+  };
+  return { sample, stop: () => killAll(agents, "SIGTERM") };
+}
+
+export async function benchScale({ url, console, steps, workers: workerCount, windowS, switchoversPerStep, log, pgPid, agentBundle, onStep }: ScaleOptions) {
   const roleEvents: { node: string; role: string; mono: bigint }[] = [];
   const workers = await Promise.all(
-    Array.from({ length: workerCount }, () => startWorker(url, FLEET_POOL, (m) => roleEvents.push({ ...m, mono: BigInt(m.mono) }))),
+    Array.from({ length: workerCount }, () => startWorker(url, FLEET_POOL, FLEET_PIPES, (m) => roleEvents.push({ ...m, mono: BigInt(m.mono) }))),
   );
+  const realAgents = await startRealAgents(agentBundle, url);
   const db = new pg.Client({ connectionString: url });
   await db.connect();
   let total = 0;
@@ -199,7 +242,9 @@ export async function benchScale({ url, console, steps, workers: workerCount, wi
         }
       };
       const hasBig = target >= 2000;
+      let realAgentBeats: number[] = [];
       await Promise.all([
+        realAgents.sample(until).then((s) => (realAgentBeats = s)),
         sampleWaits(),
         apiLoop("clusterList", "/api/v1/clusters", 3),
         apiLoop("nodeListSmall", "/api/v1/clusters/s0001", 3),
@@ -225,6 +270,8 @@ export async function benchScale({ url, console, steps, workers: workerCount, wi
         clusters: smallClusters + (hasBig ? 1 : 0),
         heartbeatMs: summarize(hb),
         heartbeatsPerSecond: Math.round(beatsPerSecond),
+        /** The two real cluster-agent processes' beats (startRealAgents). */
+        realAgentHeartbeatMs: summarize(realAgentBeats),
         expectedPerSecond: total,
         /** Time between one agent's consecutive heartbeats: ~1000 ms when it keeps up. */
         heartbeatIntervalMs: summarize(gaps),
@@ -277,6 +324,7 @@ export async function benchScale({ url, console, steps, workers: workerCount, wi
       await onStep(step);
     }
   } finally {
+    await realAgents.stop();
     await db.end();
     await Promise.all(workers.filter((w) => w.child.connected).map((w) => (w.child.send({ type: "stop" }), new Promise((r) => w.child.once("exit", r)))));
   }

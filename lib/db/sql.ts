@@ -90,6 +90,15 @@ export function pgPoolSql(pool: pg.Pool): Sql {
   return pgExecutor(pool, pool);
 }
 
+/**
+ * One connection's statements, in order, with the same prepared statements and types as a pool's.
+ * Not for transactions (its transaction() makes savepoints). The scale bench pipelines standby
+ * beats over such connections (bench/scale-worker.ts).
+ */
+export function pgClientSql(client: pg.Client): Sql {
+  return pgExecutor(client, null);
+}
+
 export function createPgPool(connectionString: string, max = 3): pg.Pool {
   // A silently dropped network must not hang the agent's loop for the kernel's keepalive time
   // (hours): queries give up after 10 s, and a timed-out connection is discarded.

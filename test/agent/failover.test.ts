@@ -5,7 +5,7 @@ import { createTestDatabase, type TestDatabase } from "../support/test-database"
 
 async function health(agent: AgentProcess, path = "/health") {
   const res = await fetch(`http://127.0.0.1:${await agent.healthPort()}${path}`);
-  return { status: res.status, body: (await res.json()) as { role: string; epoch: string | null } };
+  return { status: res.status, body: (await res.json()) as { role: string; epoch: string | null; lastHeartbeatRoundTripMs?: number | null } };
 }
 
 describe("automatic failover with real agent processes", () => {
@@ -35,6 +35,12 @@ describe("automatic failover with real agent processes", () => {
     const views = await Promise.all(agents.map((a) => health(a, "/active")));
     expect(views.map((v) => v.status)).toEqual(agents.map((a) => (a.node === active.name ? 200 : 503)));
     expect(views.find((v) => v.status === 200)!.body.epoch).toBe(String(active.activeEpoch));
+    // Each agent's last beat, sent to answered: a local database answers in well under a heartbeat.
+    for (const a of agents) {
+      const { lastHeartbeatRoundTripMs: rtt } = (await health(a)).body;
+      expect(rtt).toBeGreaterThan(0);
+      expect(rtt).toBeLessThan(FAST.heartbeatMs);
+    }
     expect(await t.prisma.node.count({ where: { clusterId } })).toBe(3);
   });
 
