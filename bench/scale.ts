@@ -61,7 +61,7 @@ export type ScaleOptions = {
 };
 
 const SMALL = 5; // nodes per ordinary cluster
-const FLEET_NICENESS = 10;
+const FLEET_NICENESS = Number(process.env.BENCH_FLEET_NICENESS ?? 10);
 // Each worker's pool (its renewals get a quarter as many more). Fewer server connections cost
 // PostgreSQL less per beat (0.13 ms at 20-30, 0.20 at 64-120), but a small pool saturates once
 // round trips lengthen on a busy machine; 3 workers x 16 was the steadiest (docs/benchmarks.md).
@@ -114,7 +114,7 @@ async function startRealAgents(bundle: string, url: string) {
           lastAgo[i] = h.lastHeartbeatOkMsAgo ?? Infinity;
         }),
       );
-      await sleep(50);
+      await sleep(100);
     }
     return out;
   };
