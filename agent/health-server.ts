@@ -10,7 +10,7 @@ export type HealthStatus = {
   leaseRemainingMs: number | null;
   databaseReachable: boolean;
   lastHeartbeatOkMsAgo: number | null;
-  /** How long the last successful heartbeat took, sent to answered: the database as this node sees it. */
+  /** How long the agent's last successful heartbeat took, start to answer, in ms: the database as this node sees it. */
   lastHeartbeatRoundTripMs: number | null;
 };
 

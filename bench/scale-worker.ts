@@ -12,6 +12,7 @@ import pg from "pg";
 import { NodeAgent } from "../agent/node-agent";
 import type { Logger } from "../agent/log";
 import { HEARTBEAT_STATEMENTS } from "../lib/cluster/heartbeat";
+import { pgConfig } from "../lib/db/database-url";
 import { createPgPool, pgClientSql, pgPoolSql, type Sql } from "../lib/db/sql";
 
 type AddMsg = { type: "add"; agents: { cluster: string; node: string; priority: number }[]; perSecond: number; withinMs: number; concurrency: number };
@@ -38,27 +39,39 @@ const renewalBase = pgPoolSql(renewalPool);
 // Beats pipelined over a few connections (pg's pipeline mode), as the pooler a fleet this size
 // needs keeps a few server connections busy: each beat is still its own statement and transaction
 // (a Sync after each), but a backend reads the next beat without going back to sleep, and the
-// worker reads many answers at once. Each agent's beat is still awaited on its
-// own, in NodeAgent's code. Renewals get pipes of their own, so a standby beat never waits behind
-// a renewal's WAL flush. With no pipes, beats go over the pools above.
-function pipeGroup(name: string, count: number) {
-  const pipes: { sql: Sql; inFlight: number; client: pg.Client }[] = [];
-  const open = async (i: number) => {
-    const client = new pg.Client({ connectionString: named(name), keepAlive: true, pipeline: true });
-    client.on("error", () => {}); // a lost connection fails its beats; the next beat opens another
-    await client.connect();
-    pipes[i] = { sql: pgClientSql(client), inFlight: 0, client };
-    client.once("end", () => {
-      if (pipes[i]?.client === client) void open(i).catch(() => {});
-    });
+// worker reads many answers at once. Each agent's beat is still awaited on its own, in NodeAgent's
+// code. Answers come back in order, so a slow beat holds up those behind it on its pipe (the
+// query timeout bounds that); renewals get pipes of their own, so a standby beat never waits
+// behind a renewal's WAL flush. A pipe that fails is left out until it reconnects; with no live
+// pipe (or none configured), beats go over the pools above.
+function pipeGroup(name: string, count: number, fallback: Sql) {
+  const live = new Map<number, { sql: Sql; inFlight: number; client: pg.Client }>();
+  let closed = false;
+  const open = async (i: number): Promise<void> => {
+    const client = new pg.Client(pgConfig(named(name), { keepAlive: true, pipeline: true, query_timeout: 10_000, connectionTimeoutMillis: 5_000 }));
+    let lost = false;
+    const lose = () => {
+      if (lost) return;
+      lost = true;
+      if (live.get(i)?.client === client) live.delete(i);
+      client.end().catch(() => {});
+      if (!closed) setTimeout(() => void open(i), 1_000);
+    };
+    client.on("error", lose);
+    client.on("end", lose);
+    try {
+      await client.connect();
+      live.set(i, { sql: pgClientSql(client), inFlight: 0, client });
+    } catch {
+      lose();
+    }
   };
   return {
     open: () => Promise.all(Array.from({ length: count }, (_, i) => open(i))),
-    get size() {
-      return pipes.length;
-    },
     async query<T>(text: string, values: unknown[] | undefined) {
-      const pipe = pipes.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
+      let pipe: { sql: Sql; inFlight: number } | undefined;
+      for (const p of live.values()) if (!pipe || p.inFlight < pipe.inFlight) pipe = p;
+      if (!pipe) return fallback.query<T>(text, values);
       pipe.inFlight++;
       try {
         return await pipe.sql.query<T>(text, values);
@@ -66,11 +79,14 @@ function pipeGroup(name: string, count: number) {
         pipe.inFlight--;
       }
     },
-    close: () => Promise.all(pipes.splice(0).map((p) => p.client.end().catch(() => {}))),
+    close: () => {
+      closed = true;
+      return Promise.all([...live.values()].map((p) => p.client.end().catch(() => {})));
+    },
   };
 }
-const standbyPipes = pipeGroup("fleet-pipe", Number(process.argv[4] ?? 0));
-const renewalPipes = pipeGroup("fleet-renewal-pipe", Number(process.argv[5] ?? 0));
+const standbyPipes = pipeGroup("fleet-pipe", Number(process.argv[4] ?? 0), base);
+const renewalPipes = pipeGroup("fleet-renewal-pipe", Number(process.argv[5] ?? 0), renewalBase);
 let hbLatency: number[] = [];
 let hbGap: number[] = [];
 let hbErrors = 0;
@@ -83,8 +99,7 @@ const timed: Sql = {
     if (!BEATS.has(text)) return base.query<T>(text, values); // the heartbeat statement, standby or active
     const t0 = performance.now();
     try {
-      const via = RENEWALS.has(text) ? (renewalPipes.size ? renewalPipes : renewalBase) : standbyPipes.size ? standbyPipes : base;
-      const rows = await via.query<T>(text, values);
+      const rows = await (RENEWALS.has(text) ? renewalPipes : standbyPipes).query<T>(text, values);
       const t1 = performance.now();
       hbLatency.push(t1 - t0);
       const id = String(values![0]);

@@ -98,25 +98,29 @@ async function startRealAgents(bundle: string, url: string) {
   const agents: BenchAgent[] = ["real-a", "real-b"].map((node) => spawnBenchAgent({ bundle, url, cluster: "real-agents", node, healthPort: true }));
   for (const a of agents) setPriority(a.child.pid!, FLEET_NICENESS);
   const ports = await Promise.all(agents.map(async (a) => Number((await a.waitForLine((l) => l.msg === "health endpoint listening")).port)));
-  /** Samples the round trips of the beats made until `until`. */
+  /** The round trips of the beats made until `until` (a beat made before the first poll is not counted). */
   const sample = async (until: number) => {
     const out: number[] = [];
-    const lastAgo = ports.map(() => Infinity);
+    const lastAgo: (number | null)[] = ports.map(() => null);
+    let errors = 0;
     while (Date.now() < until) {
       await Promise.all(
         ports.map(async (port, i) => {
-          const h = (await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.json())) as {
-            lastHeartbeatOkMsAgo: number | null;
-            lastHeartbeatRoundTripMs: number | null;
-          };
-          if (h.lastHeartbeatOkMsAgo !== null && h.lastHeartbeatOkMsAgo < lastAgo[i] && h.lastHeartbeatRoundTripMs !== null)
-            out.push(h.lastHeartbeatRoundTripMs);
-          lastAgo[i] = h.lastHeartbeatOkMsAgo ?? Infinity;
+          try {
+            const h = (await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(Math.max(50, until - Date.now())) }).then((r) =>
+              r.json(),
+            )) as { lastHeartbeatOkMsAgo: number | null; lastHeartbeatRoundTripMs: number | null };
+            const ago = h.lastHeartbeatOkMsAgo;
+            if (ago !== null && lastAgo[i] !== null && ago < lastAgo[i] && h.lastHeartbeatRoundTripMs !== null) out.push(h.lastHeartbeatRoundTripMs);
+            lastAgo[i] = ago ?? Infinity;
+          } catch {
+            errors++; // an agent that died or did not answer in the window: its beats are missing, counted below
+          }
         }),
       );
       await sleep(100);
     }
-    return out;
+    return { beats: out, errors };
   };
   return { sample, stop: () => killAll(agents, "SIGTERM") };
 }
@@ -126,15 +130,16 @@ export async function benchScale({ url, console, steps, workers: workerCount, wi
   const workers = await Promise.all(
     Array.from({ length: workerCount }, () => startWorker(url, FLEET_POOL, FLEET_PIPES, (m) => roleEvents.push({ ...m, mono: BigInt(m.mono) }))),
   );
-  const realAgents = await startRealAgents(agentBundle, url);
+  let realAgents: Awaited<ReturnType<typeof startRealAgents>> | null = null;
   const db = new pg.Client({ connectionString: url });
-  await db.connect();
   let total = 0;
   let smallClusters = 0;
   let bigAdded = false;
   let rr = 0;
   const results: unknown[] = [];
   try {
+    realAgents = await startRealAgents(agentBundle, url);
+    await db.connect();
     for (const target of steps) {
       // Grow the fleet: the 1,000-node cluster arrives with the 2,000 step, the rest in clusters of 5.
       const specs: { cluster: string; node: string; priority: number }[] = [];
@@ -242,7 +247,7 @@ export async function benchScale({ url, console, steps, workers: workerCount, wi
         }
       };
       const hasBig = target >= 2000;
-      let realAgentBeats: number[] = [];
+      let realAgentBeats = { beats: [] as number[], errors: 0 };
       await Promise.all([
         realAgents.sample(until).then((s) => (realAgentBeats = s)),
         sampleWaits(),
@@ -271,7 +276,8 @@ export async function benchScale({ url, console, steps, workers: workerCount, wi
         heartbeatMs: summarize(hb),
         heartbeatsPerSecond: Math.round(beatsPerSecond),
         /** The two real cluster-agent processes' beats (startRealAgents). */
-        realAgentHeartbeatMs: summarize(realAgentBeats),
+        realAgentHeartbeatMs: summarize(realAgentBeats.beats),
+        realAgentHealthErrors: realAgentBeats.errors,
         expectedPerSecond: total,
         /** Time between one agent's consecutive heartbeats: ~1000 ms when it keeps up. */
         heartbeatIntervalMs: summarize(gaps),
@@ -324,8 +330,8 @@ export async function benchScale({ url, console, steps, workers: workerCount, wi
       await onStep(step);
     }
   } finally {
-    await realAgents.stop();
-    await db.end();
+    await realAgents?.stop();
+    await db.end().catch(() => {});
     await Promise.all(workers.filter((w) => w.child.connected).map((w) => (w.child.send({ type: "stop" }), new Promise((r) => w.child.once("exit", r)))));
   }
   return results;

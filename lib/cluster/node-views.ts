@@ -62,18 +62,19 @@ export function publicChecks(stored: unknown): NodeCheckState[] {
 }
 
 /**
- * What filtering, counting, sorting and picking the key nodes need, ages computed by PostgreSQL. A
- * page of a large cluster reads only these for every node: the rest (dates, epoch, JSON) was more
- * than half of a 1,000-node read's time, and only the nodes returned need it.
+ * What filtering, counting, sorting and picking the key nodes need, ages computed by PostgreSQL,
+ * and what must agree with the role and checks (epoch, checkSince). A page of a large cluster reads
+ * only these for every node: the rest was about half of a 1,000-node read's time, and only the
+ * nodes returned need it.
  */
 const LIST_COLUMNS = `n.id, n.name, n.host, n.role::text AS role, n.priority, n.maintenance,
       (EXTRACT(EPOCH FROM clock_timestamp() - n."lastHeartbeatAt") * 1000)::float8 AS "heartbeatAgeMs",
       (EXTRACT(EPOCH FROM n."leaseExpiresAt" - clock_timestamp()) * 1000)::float8 AS "leaseRemainingMs",
       CASE WHEN n."holdUntil" > clock_timestamp() THEN (EXTRACT(EPOCH FROM n."holdUntil" - clock_timestamp()) * 1000)::float8 END AS "holdRemainingMs",
-      n."checkStatus"::text AS "checkStatus", n.isolated`;
-/** The rest of a NodeView. */
-const DETAIL_COLUMNS = `n."clusterId", c.service, n."agentVersion", n."activeEpoch", n."startedAt", n."checkSince", n.metrics, n.checks`;
-type DetailRow = Pick<NodeRow, "id" | "clusterId" | "service" | "agentVersion" | "activeEpoch" | "startedAt" | "checkSince" | "metrics" | "checks">;
+      n."checkStatus"::text AS "checkStatus", n.isolated, n."activeEpoch", n."checkSince"`;
+/** The rest of a NodeView: what changes with the agent's process (version, start) or its full beats (JSON), not with its role or checks. */
+const DETAIL_COLUMNS = `n."clusterId", c.service, n."agentVersion", n."startedAt", n.metrics, n.checks`;
+type DetailRow = Pick<NodeRow, "id" | "clusterId" | "service" | "agentVersion" | "startedAt" | "metrics" | "checks">;
 
 function toView(r: NodeRow, cluster: { heartbeatMs: number; leaseMs: number }): NodeView {
   const heartbeatAgeMs = r.heartbeatAgeMs === null ? null : Math.max(0, Math.round(r.heartbeatAgeMs));
@@ -181,9 +182,7 @@ export async function queryNodeList(
     clusterId: cluster.id,
     service: cluster.service,
     agentVersion: "",
-    activeEpoch: null,
     startedAt: null,
-    checkSince: null,
     metrics: null,
     checks: [],
   };

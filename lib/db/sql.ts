@@ -91,12 +91,15 @@ export function pgPoolSql(pool: pg.Pool): Sql {
 }
 
 /**
- * One connection's statements, in order, with the same prepared statements and types as a pool's.
- * Not for transactions (its transaction() makes savepoints). The scale bench pipelines standby
- * beats over such connections (bench/scale-worker.ts).
+ * One connection's single statements, in order, with the same prepared statements and types as a
+ * pool's; no transactions (on a pipelined connection they would interleave with other callers'
+ * statements). The scale bench pipelines heartbeats over such connections (bench/scale-worker.ts).
  */
 export function pgClientSql(client: pg.Client): Sql {
-  return pgExecutor(client, null);
+  return {
+    ...pgExecutor(client, null),
+    transaction: () => Promise.reject(new Error("pgClientSql: one connection's single statements only, no transactions")),
+  };
 }
 
 export function createPgPool(connectionString: string, max = 3): pg.Pool {
