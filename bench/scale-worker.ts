@@ -30,9 +30,10 @@ const named = (name: string) => {
 };
 const pool = createPgPool(named("fleet-pool"), poolMax);
 const base = pgPoolSql(pool);
-// Lease renewals have connections of their own, as a real agent does (its own pool): in one shared
-// queue a renewal waits behind hundreds of other agents' standby beats whenever the machine falls
-// behind, and the active fences itself for a reason a real fleet does not have.
+// Lease renewals never share a queue with standby beats, as a real agent has its own connections:
+// behind hundreds of other agents' beats a renewal would be late whenever the machine falls behind,
+// and the active would fence itself for a reason a real fleet does not have. This pool carries them
+// only when no renewal pipe (below) is live.
 const renewalPool = createPgPool(named("fleet-renewals"), Math.max(2, Math.round(poolMax / 4)));
 const renewalBase = pgPoolSql(renewalPool);
 

@@ -62,9 +62,9 @@ export type ScaleOptions = {
 
 const SMALL = 5; // nodes per ordinary cluster
 const FLEET_NICENESS = Number(process.env.BENCH_FLEET_NICENESS ?? 10);
-// Each worker's pool (its renewals get a quarter as many more). Fewer server connections cost
-// PostgreSQL less per beat (0.13 ms at 20-30, 0.20 at 64-120), but a small pool saturates once
-// round trips lengthen on a busy machine; 3 workers x 16 was the steadiest (docs/benchmarks.md).
+// Each worker's pool (a quarter as many more for renewals): elections, commands and registration,
+// and the beats when no pipe is live. Beats over pools cost PostgreSQL 0.13 ms at 20-30 connections
+// and 0.20 at 64-120, against 0.10 pipelined (docs/benchmarks.md), hence FLEET_PIPES below.
 const FLEET_POOL = 16;
 // Connections per worker its standby beats and its renewals are pipelined over (scale-worker.ts); 0: over the pools.
 const FLEET_PIPES: [number, number] = [Number(process.env.BENCH_FLEET_PIPES ?? 2), Number(process.env.BENCH_FLEET_RENEWAL_PIPES ?? 2)];
