@@ -129,6 +129,57 @@ describe("the cluster detail's node list", () => {
     }
   });
 
+  it("key nodes: the active(s), then the standby an election would pick and the best one whose checks pass, whatever the page", async () => {
+    const cluster = await bed.t.prisma.cluster.create({ data: { name: "keys", heartbeatMs: 60_000, leaseMs: 180_000, epoch: 1n } });
+    // [name, priority, what rules it out (or in)]: only k6 (best eligible) and k7 (best passing) qualify.
+    const nodes: [string, number, Record<string, unknown>][] = [
+      ["k1", 200, { maintenance: true }],
+      ["k2", 190, { holdUntil: new Date(Date.now() + 600_000) }],
+      ["k3", 180, { isolated: true }],
+      ["k4", 170, { checkStatus: "FAILING" }],
+      ["k5", 160, { lastHeartbeatAt: new Date(Date.now() - 600_000) }],
+      ["k6", 150, { checkStatus: "UNKNOWN" }],
+      ["k7", 140, {}],
+      ["k8", 140, {}],
+      ["k9", 0, {}],
+    ];
+    await bed.t.prisma.node.create({
+      data: {
+        clusterId: cluster.id,
+        name: "k0",
+        role: "ACTIVE",
+        lastHeartbeatAt: new Date(),
+        leaseExpiresAt: new Date(Date.now() + 3_600_000),
+        activeEpoch: 1n,
+      },
+    });
+    for (const [name, priority, extra] of nodes)
+      await bed.t.prisma.node.create({ data: { clusterId: cluster.id, name, priority, lastHeartbeatAt: new Date(), checkStatus: "PASSING", ...extra } });
+    const keys = async (query: string) => {
+      const res = await callApi(bed.server.url, viewer, { path: `/api/v1/clusters/keys${query}` });
+      expect(res.status).toBe(200);
+      return res.body as ClusterDetailJson;
+    };
+    for (const query of ["", "?limit=2&offset=8", "?role=STANDBY&sort=priority&limit=1", "?q=nothing-like-it"]) {
+      const d = await keys(query);
+      expect(
+        d.keyNodes.map((n) => n.name),
+        query,
+      ).toEqual(["k0", "k6", "k7"]);
+      expect(d.keyNodes[2].checks, query).toEqual([]);
+      expect(d.nodeCounts, query).toMatchObject({ total: 10, active: 1, serving: 1, healthy: 9, down: 1, maintenance: 1, failing: 1, isolated: 1 });
+    }
+    expect(names(await keys("?limit=2&offset=8"))).toEqual(["k8", "k9"]);
+    expect(names(await keys("?role=STANDBY&sort=priority&order=desc&limit=3"))).toEqual(["k1", "k2", "k3"]);
+
+    // A cluster with no node: counts of zero, no nodes, no key nodes.
+    await bed.t.prisma.cluster.create({ data: { name: "empty" } });
+    const res = await callApi(bed.server.url, viewer, { path: "/api/v1/clusters/empty?limit=5" });
+    expect(res.status).toBe(200);
+    const empty = res.body as ClusterDetailJson;
+    expect([empty.nodes, empty.keyNodes, empty.nodeCounts.total, empty.nodeCounts.matching]).toEqual([[], [], 0, 0]);
+  });
+
   it("a page of 50 ships a fraction of the whole list", async () => {
     const whole = await callApi(bed.server.url, viewer, { path: "/api/v1/clusters/fleet" });
     const page = await callApi(bed.server.url, viewer, { path: "/api/v1/clusters/fleet?limit=50" });
