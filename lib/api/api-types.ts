@@ -4,7 +4,7 @@
 import type { z } from "zod";
 import type { ActiveTimeline } from "../cluster/active-timeline";
 import type { ClusterDetail, CommandView } from "../cluster/get-cluster-detail";
-import type { ClusterOverview } from "../cluster/get-cluster-overview";
+import type { ClusterList, ClusterOverview } from "../cluster/get-cluster-overview";
 import type { ClusterServices } from "../cluster/list-services";
 import type { NodeView } from "../cluster/node-views";
 import type { RebalanceView } from "../cluster/rebalance";
@@ -23,6 +23,7 @@ import type {
   auditEventSchema,
   auditPageSchema,
   clusterDetailSchema,
+  clusterListSchema,
   clusterOverviewSchema,
   clusterServicesSchema,
   commandSchema,
@@ -34,6 +35,7 @@ import type {
 } from "./response-schemas";
 
 export type ClusterOverviewJson = z.output<typeof clusterOverviewSchema>;
+export type ClusterListJson = z.output<typeof clusterListSchema>;
 export type ClusterDetailJson = z.output<typeof clusterDetailSchema>;
 export type ClusterServicesJson = z.output<typeof clusterServicesSchema>;
 /** One service in the cluster list (GET /clusters). */
@@ -62,6 +64,7 @@ export type Jsonify<T> = T extends bigint | Date ? string : T extends (infer U)[
 type Fits<Actual extends Documented, Documented> = Actual;
 export type HandlersFitTheirSchemas = [
   Fits<Jsonify<ClusterOverview>, ClusterOverviewJson>,
+  Fits<Jsonify<ClusterList>, ClusterListJson>,
   Fits<Jsonify<ClusterDetail>, Omit<ClusterDetailJson, "commands"> & { commands: Jsonify<CommandView>[] }>,
   Fits<Jsonify<NodeView>, NodeJson>,
   Fits<Jsonify<ClusterServices>, ClusterServicesJson>,

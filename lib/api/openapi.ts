@@ -39,6 +39,7 @@ import {
   auditCsvQuerySchema,
   auditQuerySchema,
   clusterDetailQuerySchema,
+  clusterListQuerySchema,
   clusterParamsSchema,
   commandParamsSchema,
   commandsQuerySchema,
@@ -89,8 +90,9 @@ export const API_ROUTES: Record<string, Partial<Record<HttpMethod, ApiOperation>
   "/api/v1/clusters": {
     get: {
       summary:
-        "Clusters (one entry per cluster name, whatever its services) with their active node, standby counts, health and check summary, and each service's mode and serving count; status degraded when a node is down, failing or isolated",
+        "Clusters (one entry per cluster name, whatever its services) with their active node, standby counts, health and check summary, and each service's mode and serving count; status degraded when a node is down, failing or isolated. The list can be searched (q: name), filtered (status), sorted (sort: name or status, problems first) and paged (offset, limit); counts count every cluster (matching: what the filter keeps)",
       role: "VIEWER",
+      query: clusterListQuerySchema,
       response: clusterListSchema,
     },
   },

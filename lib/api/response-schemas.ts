@@ -3,6 +3,7 @@
 // what the API tests and the CLI check real answers against. Strict objects: a field the server
 // sends but the document does not name fails those checks instead of going unnoticed.
 import { z } from "zod";
+import { CLUSTER_STATUSES } from "../cluster/cluster-status";
 import { ERROR_STATUS } from "../errors";
 
 const isoTime = z.iso.datetime({ offset: true });
@@ -177,7 +178,7 @@ export const clusterOverviewSchema = z
       .strictObject({ id: uuid, service: z.string(), kind: z.string(), status: z.string(), targetNode: z.string() })
       .nullable()
       .meta({ description: "the open command (a cluster of several services: the first service's that has one)" }),
-    status: z.enum(["ok", "degraded", "no-active"]).meta({
+    status: z.enum(CLUSTER_STATUSES).meta({
       description:
         "no-active: a service with no live active (mode ALL: none serving); degraded: a server down, late, failing its checks or isolated, or a mode ALL service below its minimum; else ok",
     }),
@@ -185,7 +186,13 @@ export const clusterOverviewSchema = z
   })
   .meta({ id: "ClusterOverview", description: "One cluster: the service rows sharing its name. A cluster of one service reads as before services." });
 
-export const clusterListSchema = z.strictObject({ clusters: z.array(clusterOverviewSchema) });
+export const clusterListSchema = z.strictObject({
+  clusters: z.array(clusterOverviewSchema).meta({ description: "the clusters the query asked for (every cluster, by name, when it set nothing)" }),
+  counts: z
+    .strictObject({ total: z.int(), matching: z.int(), byStatus: z.record(z.enum(CLUSTER_STATUSES), z.int()) })
+    .meta({ description: "counted over every cluster, whatever the filter and page (matching: what the filter keeps)" }),
+  page: z.strictObject({ offset: z.int(), limit: z.int().nullable(), sort: z.enum(["name", "status"]) }),
+});
 
 export const auditEventSchema = z
   .strictObject({

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { passwordSchema } from "../auth/password";
 import { AUDIT_ACTIONS } from "../cluster/audit-actions";
+import { CLUSTER_STATUSES } from "../cluster/cluster-status";
 import { FLAP_DAMPING_BOUNDS as FLAP } from "../cluster/flap-damping-bounds";
 import { PRIORITY_MAX } from "../cluster/priority";
 
@@ -16,6 +17,17 @@ export const clusterParamsSchema = z.object({ name: nameSchema });
 export const serviceSchema = nameSchema.meta({ description: "the service of the cluster; left out: the cluster's only service (see each operation)" });
 /** `?service=` on the routes that address one service of a cluster. */
 export const serviceQuerySchema = z.object({ service: serviceSchema.optional() });
+/**
+ * GET /clusters: the list filtered, sorted and paged on the server (the console's list asks for one
+ * page, problems first). Nothing set: every cluster, by name.
+ */
+export const clusterListQuerySchema = z.object({
+  q: z.string().max(64).optional().meta({ description: "clusters whose name contains this (case-insensitive)" }),
+  status: z.enum(CLUSTER_STATUSES).optional(),
+  sort: z.enum(["name", "status"]).default("name").meta({ description: "status: no-active first, then degraded, then ok; ties by name" }),
+  offset: z.coerce.number().int().min(0).max(100_000).default(0).meta({ description: "skip this many matching clusters" }),
+  limit: z.coerce.number().int().min(1).max(1000).optional().meta({ description: "at most this many clusters; left out: every matching cluster" }),
+});
 /**
  * GET /clusters/{name}: the node list filtered, sorted and paged on the server (the cluster page of
  * a 1,000-node cluster asks for the screenful it shows). Nothing set: every node, by name.

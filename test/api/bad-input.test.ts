@@ -334,6 +334,24 @@ const CASES: Case[] = [
     expectedBody: err("INVALID", "leaseMs (3000) must exceed 2 x heartbeatMs (2000) + the fencing margin (300) + demoteTimeoutMs (1000) = 3300"),
   },
 
+  // The cluster list's query string.
+  ...(
+    [
+      ["?status=fine", /^status: /m],
+      ["?sort=size", /^sort: /m],
+      ["?limit=0", /^limit: /m],
+      ["?limit=1001", /^limit: /m],
+      ["?offset=-1", /^offset: /m],
+      [`?q=${long(65)}`, /^q: /m],
+    ] as const
+  ).map(([query, message]): Case => ({
+    name: `cluster list ${query.slice(0, 20)}`,
+    as: "viewer",
+    request: { path: `/api/v1/clusters${query}` },
+    expectedStatus: 422,
+    expectedBody: err("VALIDATION", message),
+  })),
+
   // Unknown ids and names.
   { name: "unknown cluster detail", as: "viewer", request: { path: "/api/v1/clusters/nope" }, expectedStatus: 404, expectedBody: err("NOT_FOUND", /nope/) },
   {

@@ -39,7 +39,12 @@ beforeAll(async () => {
   await revokeToken(bed.server.url, operator, revoked.id);
   revokedToken = revoked.secret;
   htmlUrl = await startImpostor("text/html", "<html><body>It works!</body></html>");
-  newerConsoleUrl = await startImpostor("application/json", JSON.stringify({ clusters: [], regions: ["eu"] }));
+  const noClusters = {
+    clusters: [],
+    counts: { total: 0, matching: 0, byStatus: { ok: 0, degraded: 0, "no-active": 0 } },
+    page: { offset: 0, limit: null, sort: "name" },
+  };
+  newerConsoleUrl = await startImpostor("application/json", JSON.stringify({ ...noClusters, regions: ["eu"] }));
   otherJsonUrl = await startImpostor("application/json", JSON.stringify({ clusters: [{ name: "alpha", status: "green" }] }));
 });
 afterAll(async () => {

@@ -28,7 +28,7 @@ describe("getClusterOverview", () => {
   afterAll(() => t.drop());
 
   it("counts what the node views show, a never-heard node as down, an empty cluster as no-active", async () => {
-    const overview = await getClusterOverview({ db: t.prisma });
+    const { clusters: overview } = await getClusterOverview({ db: t.prisma });
     expect(overview.map((c) => c.name)).toEqual(["empty", "ghost", "mixed"]);
     for (const c of overview.filter((c) => c.nodeCount > 0)) {
       const { nodes } = await getClusterDetail({ db: t.prisma, clusterName: c.name });

@@ -26,7 +26,9 @@ describe("addressing services", () => {
   });
 
   it("the cluster's status counts only the services some node serves", async () => {
-    const [ep] = await getClusterOverview({ db: t.prisma });
+    const {
+      clusters: [ep],
+    } = await getClusterOverview({ db: t.prisma });
     expect(ep.status).toBe("ok");
     expect(ep.services.map((s) => s.name)).toEqual(["main", "mian"]);
   });
