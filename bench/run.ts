@@ -280,7 +280,12 @@ function table(r: Record<string, any>): string {
     if (st.realAgentHeartbeatMs) add(`  heartbeat of 2 real cluster-agent processes alongside, ms`, st.realAgentHeartbeatMs);
     add(`  heartbeat interval per agent, ms`, st.heartbeatIntervalMs);
     add(`  switchover under load, ms`, st.switchoverUnderLoadMs);
-    add(`  GET /api/v1/clusters (${st.clusters} clusters), ms`, st.api.clusterList, big ? "p99 <= 100" : "", big ? st.api.clusterList.p99 <= 100 : null);
+    add(
+      `  GET /api/v1/clusters?limit=50 (${st.clusters} clusters, as the list polls), ms`,
+      st.api.clusterList,
+      big ? "p99 <= 100" : "",
+      big ? st.api.clusterList.p99 <= 100 : null,
+    );
     add(`  GET /api/v1/clusters/:name (5 nodes), ms`, st.api.nodeListSmall, big ? "p99 <= 100" : "", big ? st.api.nodeListSmall.p99 <= 100 : null);
     if (st.api.nodeList1000)
       add(

@@ -251,7 +251,8 @@ export async function benchScale({ url, console, steps, workers: workerCount, wi
       await Promise.all([
         realAgents.sample(until).then((s) => (realAgentBeats = s)),
         sampleWaits(),
-        apiLoop("clusterList", "/api/v1/clusters", 3),
+        // As the console's list polls it: one page of 50, problems first, with the counts of all.
+        apiLoop("clusterList", "/api/v1/clusters?sort=status&limit=50", 3),
         apiLoop("nodeListSmall", "/api/v1/clusters/s0001", 3),
         // As the cluster page polls it: the rows around the screen, with the counts (the whole list is the render bench's).
         hasBig ? apiLoop("nodeListBig", `/api/v1/clusters/${BIG}?sort=name&order=asc&limit=50&offset=0`, 2) : null,

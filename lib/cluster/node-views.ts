@@ -1,6 +1,7 @@
 import type { Prisma } from "../db/client";
 import { toSql, type DbHandle } from "../db/sql";
 import { CHECK_OUTPUT_MAX, type CheckStatus, type NodeCheckState } from "./check-state";
+import type { ServiceRef } from "./resolve-service";
 import { nodeHealth, nodeHealthSql, type NodeHealth } from "./timing";
 
 /** A node as the console shows it; every age is measured on the database clock. */
@@ -148,25 +149,29 @@ const SORT_SQL: Record<NodeSort, string> = {
   heartbeat: 'v."heartbeatAgeMs"',
 };
 
-const MATCH_SQL = `($4::text IS NULL OR strpos(lower(v.name), $4::text) > 0 OR strpos(lower(v.host), $4::text) > 0)
-  AND ($5::text IS NULL OR v.role::text = $5::text) AND ($6::text IS NULL OR v.health = $6::text)`;
+const MATCH_SQL = `($3::text IS NULL OR strpos(lower(v.name), $3::text) > 0 OR strpos(lower(v.host), $3::text) > 0)
+  AND ($4::text IS NULL OR v.role::text = $4::text) AND ($5::text IS NULL OR v.health = $5::text)`;
 
 /**
- * One statement, one snapshot: every node's health and ages on the database clock ($2, $3: the
- * cluster's heartbeatMs and leaseMs), counts of the whole set, the page ($7 offset, $8 limit, NULL:
- * all) and the key nodes, each returned with its details; counts ride on every row (the one row
- * of a cluster with no node to return has only them).
+ * One statement, one snapshot: the service ($1 cluster name, $2 service or NULL, chosen as
+ * pickService chooses when that choice is valid), every node's health and ages on the database
+ * clock, counts of the whole set, the page ($6 offset, $7 limit, NULL: all) and the key nodes, each
+ * returned with its details; the service and counts ride on every row (the one row of a service
+ * with no node to return has only them).
  */
 const nodeListSql = (orderBy: string) => `
-  WITH t AS MATERIALIZED (SELECT clock_timestamp() AS at),
+  WITH cl AS MATERIALIZED (
+    SELECT c.id, c.service, c."heartbeatMs", c."leaseMs" FROM "Cluster" c WHERE c.name = $1 AND ($2::text IS NULL OR c.service = $2::text)
+    ORDER BY EXISTS (SELECT 1 FROM "Node" n WHERE n."clusterId" = c.id) DESC, c.service LIMIT 1
+  ),
+  t AS MATERIALIZED (SELECT clock_timestamp() AS at),
   v AS MATERIALIZED (
     SELECT n.id, n.name, n.host, n.role, n.priority, n.maintenance, n."checkStatus", n.isolated, a."heartbeatAgeMs",
-      ${nodeHealthSql('a."heartbeatAgeMs"', "$2::int", "$3::int")} AS health,
+      ${nodeHealthSql('a."heartbeatAgeMs"', 'cl."heartbeatMs"', 'cl."leaseMs"')} AS health,
       round(1000 * date_part('epoch', n."leaseExpiresAt" - t.at)) AS "leaseRemainingMs",
       CASE WHEN n."holdUntil" > t.at THEN round(1000 * date_part('epoch', n."holdUntil" - t.at)) END AS "holdRemainingMs"
-    FROM "Node" n CROSS JOIN t
+    FROM "Node" n JOIN cl ON cl.id = n."clusterId" CROSS JOIN t
     CROSS JOIN LATERAL (SELECT CASE WHEN n."lastHeartbeatAt" IS NOT NULL THEN GREATEST(0, round(1000 * date_part('epoch', t.at - n."lastHeartbeatAt"))) END AS "heartbeatAgeMs") a
-    WHERE n."clusterId" = $1::uuid
   ), counts AS (
     SELECT count(*)::int AS total, count(*) FILTER (WHERE ${MATCH_SQL})::int AS matching,
       count(*) FILTER (WHERE role = 'ACTIVE')::int AS active,
@@ -179,7 +184,7 @@ const nodeListSql = (orderBy: string) => `
       count(*) FILTER (WHERE isolated)::int AS isolated
     FROM v
   ), page AS (
-    SELECT id, row_number() OVER (ORDER BY ${orderBy})::int AS pos FROM v WHERE ${MATCH_SQL} ORDER BY pos OFFSET $7::int LIMIT $8::int
+    SELECT id, row_number() OVER (ORDER BY ${orderBy})::int AS pos FROM v WHERE ${MATCH_SQL} ORDER BY pos OFFSET $6::int LIMIT $7::int
   ), actives AS (
     SELECT id, name FROM v WHERE role = 'ACTIVE' ORDER BY name LIMIT 10
   ), candidates AS (
@@ -198,12 +203,12 @@ const nodeListSql = (orderBy: string) => `
   ), chosen AS (
     SELECT id, max(pos) AS pos, max(k) AS k FROM (SELECT id, pos, NULL::int AS k FROM page UNION ALL SELECT id, NULL, k FROM keys) x GROUP BY id
   )
-  SELECT to_json(counts) AS counts, chosen.pos, chosen.k,
+  SELECT cl.id AS "clusterId", cl.service, to_json(counts) AS counts, chosen.pos, chosen.k,
     v.id, v.name, v.host, v.role::text AS role, v.priority, v.maintenance, v."heartbeatAgeMs", v."leaseRemainingMs", v."holdRemainingMs", v.health,
     v."checkStatus"::text AS "checkStatus", v.isolated, n."agentVersion", n."activeEpoch", n."startedAt", n.metrics, n."checkSince", n.checks
-  FROM counts LEFT JOIN chosen ON true LEFT JOIN v ON v.id = chosen.id LEFT JOIN "Node" n ON n.id = chosen.id`;
+  FROM cl CROSS JOIN counts LEFT JOIN chosen ON true LEFT JOIN v ON v.id = chosen.id LEFT JOIN "Node" n ON n.id = chosen.id`;
 
-type NodeListRow = Omit<NodeView, "clusterId" | "service" | "checks" | "id"> & {
+type NodeListRow = Omit<NodeView, "checks" | "id"> & {
   id: string | null;
   checks: unknown;
   counts: NodeCounts;
@@ -216,39 +221,37 @@ type NodeListRow = Omit<NodeView, "clusterId" | "service" | "checks" | "id"> & {
  * page of 50 out of 1,000 ships and maps 50 rows (plus the key nodes). Mapping all 1,000 rows in
  * the console cost ~15 ms of its one thread per request (measured, 2026-12-02).
  */
-export async function queryNodeList(
-  db: DbHandle,
-  cluster: { id: string; service: string; heartbeatMs: number; leaseMs: number },
-  query: NodeListQuery = {},
-): Promise<NodeList> {
+export async function queryNodeList(db: DbHandle, ref: ServiceRef, query: NodeListQuery = {}): Promise<(NodeList & { clusterId: string }) | null> {
   const sort = query.sort ?? "name";
   const order = query.order ?? "asc";
   const offset = query.offset ?? 0;
   const direction = order === "asc" ? "ASC" : "DESC";
   const orderBy = sort === "name" ? `v.name ${direction}` : `${SORT_SQL[sort]} ${direction}, v.name`;
   const rows = await toSql(db).query<NodeListRow>(nodeListSql(orderBy), [
-    cluster.id,
-    cluster.heartbeatMs,
-    cluster.leaseMs,
+    ref.clusterName,
+    ref.service ?? null,
     query.q?.trim().toLowerCase() || null,
     query.role ?? null,
     query.health ?? null,
     offset,
     query.limit ?? null,
   ]);
+  if (!rows.length) return null;
   const chosen = rows
     .filter((r) => r.id !== null)
-    .map(({ counts: _c, pos, k, checks, ...r }) => ({
-      pos,
-      k,
-      view: { ...r, id: r.id!, clusterId: cluster.id, service: cluster.service, checks: publicChecks(checks) },
-    }));
+    .map(({ counts: _c, pos, k, checks, ...r }) => ({ pos, k, view: { ...r, id: r.id!, checks: publicChecks(checks) } }));
   const ranked = (key: "pos" | "k") =>
     chosen
       .filter((c) => c[key] !== null)
       .sort((a, b) => a[key]! - b[key]!)
       .map((c) => c.view);
-  return { nodes: ranked("pos"), counts: rows[0].counts, page: { offset, limit: query.limit ?? null, sort, order }, keyNodes: ranked("k") };
+  return {
+    clusterId: rows[0].clusterId,
+    nodes: ranked("pos"),
+    counts: rows[0].counts,
+    page: { offset, limit: query.limit ?? null, sort, order },
+    keyNodes: ranked("k"),
+  };
 }
 
 /** The node rows of one server (node name) in the given services of a cluster, by service. */
