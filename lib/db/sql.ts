@@ -33,10 +33,11 @@ type Queryable = { query(text: string, values?: unknown[]): Promise<pg.QueryResu
 // once per connection instead of on every call. Measured on the heartbeat statement: ~1.3 ms of
 // server CPU per call unnamed, ~0.35 ms prepared (bench/, docs/benchmarks.md).
 const statementNames = new Map<string, string>();
-// The agent's SQL is a few dozen constant texts; should dynamic text ever appear, stop preparing
-// new ones rather than grow without bound (per process here, per connection on the server).
+// The agent's SQL is a few dozen constant texts, the console's (Prisma's and its own) under a
+// hundred; should dynamic text ever appear, stop preparing new ones rather than grow without bound
+// (per process here, per connection on the server).
 const MAX_PREPARED = 200;
-function statementName(text: string): string | undefined {
+export function statementName(text: string): string | undefined {
   let name = statementNames.get(text);
   if (!name && statementNames.size < MAX_PREPARED) {
     name = `s_${createHash("sha1").update(text).digest("hex").slice(0, 20)}`;
