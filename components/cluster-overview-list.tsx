@@ -1,7 +1,7 @@
 "use client";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { apiFetch } from "@/lib/api/client-fetch";
 import type { ClusterListJson, ClusterOverviewJson, ServiceOverviewJson } from "@/lib/api/api-types";
 import { HealthBadge } from "./badges";
@@ -78,16 +78,23 @@ export function ClusterOverviewList() {
     refetchInterval: POLL_MS,
     placeholderData: keepPreviousData,
   });
+  const heading = useRef<HTMLHeadingElement>(null);
   const turnPage = (to: number) => {
     setOffset(to);
-    window.scrollTo({ top: 0 }); // the pager is below the list: show the new page from its top
+    // The pager is below the list: show the new page from its top, and move focus there with it.
+    heading.current?.focus();
+    window.scrollTo({ top: 0 });
   };
   const counts = query.data?.counts;
+  // Clusters removed while a later page shows: back to the last page there still is (state
+  // adjusted while rendering, as React advises, rather than in an effect).
+  const matching = counts?.matching;
+  if (matching !== undefined && offset > 0 && offset >= matching) setOffset(Math.max(0, Math.ceil(matching / PAGE_SIZE) - 1) * PAGE_SIZE);
   const shown = query.data?.clusters.length ?? 0;
   return (
     <section aria-labelledby="clusters-heading">
       <div className="mb-4 flex flex-wrap items-baseline justify-between gap-2">
-        <h1 id="clusters-heading" className="text-2xl font-bold">
+        <h1 id="clusters-heading" ref={heading} tabIndex={-1} className="text-2xl font-bold focus:outline-none">
           Clusters
         </h1>
         <LiveIndicator updatedAt={query.dataUpdatedAt} isError={query.isError} />

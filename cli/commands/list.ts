@@ -46,7 +46,10 @@ export async function clusterDetails(api: ApiClient, names: string[]): Promise<C
           services: (await api.call("GET", `${clusterPath(name)}/services`, clusterServicesSchema)).services.map((s) => s.name),
         })),
       )
-    : (await api.call("GET", "/api/v1/clusters", clusterListSchema)).clusters.map((c) => ({ name: c.name, services: c.services.map((s) => s.name) }));
+    : (await api.call("GET", "/api/v1/clusters", clusterListSchema.pick({ clusters: true }))).clusters.map((c) => ({
+        name: c.name,
+        services: c.services.map((s) => s.name),
+      }));
   const reads = wanted.flatMap(({ name, services }) => (services.length > 1 ? services.map((s) => withService(clusterPath(name), s)) : [clusterPath(name)]));
   return Promise.all(reads.map((path) => api.call("GET", path, clusterDetailSchema)));
 }

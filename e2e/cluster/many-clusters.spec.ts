@@ -51,3 +51,15 @@ test("the filter asks the server: part of a name, any case; the count and page f
   await expect(page.getByText("No cluster name contains “no-such-cluster”.")).toBeVisible();
   await expect(cards(page)).toHaveCount(0);
 });
+
+test("on the second page when clusters are removed: back to the last page there is", async ({ signedIn: page, prisma }) => {
+  await page.goto("/");
+  await page.getByRole("button", { name: "Next" }).click();
+  await expect(page.getByTestId("cluster-page")).toContainText("51–");
+  await expect(page.getByRole("heading", { name: "Clusters" })).toBeFocused();
+  await prisma.cluster.deleteMany({ where: { name: { gte: `${PREFIX}00`, lte: `${PREFIX}20` } } });
+  const total = await prisma.cluster.findMany({ distinct: ["name"], select: { name: true } }).then((c) => c.length);
+  expect(total).toBeLessThanOrEqual(50);
+  await expect(cards(page)).toHaveCount(total); // one page again, the pager gone
+  await expect(page.getByTestId("cluster-page")).toHaveCount(0);
+});

@@ -90,7 +90,7 @@ export const API_ROUTES: Record<string, Partial<Record<HttpMethod, ApiOperation>
   "/api/v1/clusters": {
     get: {
       summary:
-        "Clusters (one entry per cluster name, whatever its services) with their active node, standby counts, health and check summary, and each service's mode and serving count; status degraded when a node is down, failing or isolated. The list can be searched (q: name), filtered (status), sorted (sort: name or status, problems first) and paged (offset, limit); counts count every cluster (matching: what the filter keeps)",
+        "Clusters (one entry per cluster name, whatever its services) with their active node, standby counts, health and check summary, and each service's mode and serving count; status no-active when a service has no live active (mode ALL: none serving), degraded when a server is down, late, failing its checks or isolated or a mode ALL service is below its minimum, else ok. The list can be searched (q: name), filtered (status), sorted (sort: name or status, problems first) and paged (offset, limit); counts count every cluster (matching: what the filter keeps)",
       role: "VIEWER",
       query: clusterListQuerySchema,
       response: clusterListSchema,

@@ -97,13 +97,52 @@ export type GetClusterDetailOptions = {
   nodeQuery?: NodeListQuery;
 };
 
+// Named, not c.* / cmd.*: a prepared statement with a star fails once a migration adds a column.
+const columns = (names: readonly string[]) => (alias: string) => names.map((n) => `${alias}."${n}"`).join(", ");
+const CLUSTER_COLUMNS = columns([
+  "id",
+  "name",
+  "service",
+  "mode",
+  "minActive",
+  "belowMinimumSince",
+  "failoverMode",
+  "paused",
+  "heartbeatMs",
+  "leaseMs",
+  "demoteTimeoutMs",
+  "checkHoldOffMs",
+  "failoverLimit",
+  "failoverWindowMs",
+  "epoch",
+  "createdAt",
+  "updatedAt",
+] satisfies (keyof Cluster)[]);
+const COMMAND_COLUMNS = columns([
+  "id",
+  "clusterId",
+  "kind",
+  "targetNodeId",
+  "targetName",
+  "status",
+  "requestedBy",
+  "reason",
+  "deadline",
+  "createdAt",
+  "startedAt",
+  "finishedAt",
+  "error",
+  "hookOutcomes",
+  "forced",
+] satisfies (keyof Command)[]);
+
 /** The newest commands of the service chosen as the node list chooses it, with that service's id (also when it has none). */
 const RECENT_COMMANDS_SQL = `
   WITH cl AS MATERIALIZED (
     SELECT c.id FROM "Cluster" c WHERE c.name = $1 AND ($2::text IS NULL OR c.service = $2::text)
     ORDER BY EXISTS (SELECT 1 FROM "Node" n WHERE n."clusterId" = c.id) DESC, c.service LIMIT 1
   )
-  SELECT cl.id AS "pickedId", cmd.* FROM cl
+  SELECT cl.id AS "pickedId", ${COMMAND_COLUMNS("cmd")} FROM cl
   LEFT JOIN LATERAL (SELECT * FROM "Command" WHERE "clusterId" = cl.id ORDER BY "createdAt" DESC LIMIT $3) cmd ON true
   ORDER BY cmd."createdAt" DESC`;
 
@@ -116,7 +155,7 @@ export async function getClusterDetail({ db, clusterName, service, recentCommand
   const ref = { clusterName, service };
   const [rows, nodes, commandRows] = await Promise.all([
     sql.query<Cluster & { now: Date; hasNodes: boolean; lastPauseAction: string | null; lastPauseReason: string | null }>(
-      `SELECT c.*, clock_timestamp() AS now, EXISTS (SELECT 1 FROM "Node" n WHERE n."clusterId" = c.id) AS "hasNodes",
+      `SELECT ${CLUSTER_COLUMNS("c")}, clock_timestamp() AS now, EXISTS (SELECT 1 FROM "Node" n WHERE n."clusterId" = c.id) AS "hasNodes",
          p.action AS "lastPauseAction", p.reason AS "lastPauseReason"
        FROM "Cluster" c
        LEFT JOIN LATERAL (
@@ -137,7 +176,10 @@ export async function getClusterDetail({ db, clusterName, service, recentCommand
     ? [nodes, commandRows.filter((c) => c.id !== null)]
     : await Promise.all([
         queryNodeList(sql, { clusterName, service: cluster.service }, nodeQuery),
-        sql.query<Command>(`SELECT * FROM "Command" WHERE "clusterId" = $1::uuid ORDER BY "createdAt" DESC LIMIT $2`, [cluster.id, recentCommands]),
+        sql.query<Command>(`SELECT ${COMMAND_COLUMNS("cmd")} FROM "Command" cmd WHERE "clusterId" = $1::uuid ORDER BY "createdAt" DESC LIMIT $2`, [
+          cluster.id,
+          recentCommands,
+        ]),
       ]);
   if (!nodeList) throw new AppError("NOT_FOUND", `cluster ${clusterName} has no service ${cluster.service} any more`);
   return {

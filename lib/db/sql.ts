@@ -37,9 +37,12 @@ const statementNames = new Map<string, string>();
 // hundred; should dynamic text ever appear, stop preparing new ones rather than grow without bound
 // (per process here, per connection on the server).
 const MAX_PREPARED = 200;
+// A statement that selects or returns a table's * is left unprepared: once a migration adds a
+// column, PostgreSQL refuses to run it prepared ("cached plan must not change result type").
+const STAR = /\bselect\s+\*|\breturning\s+\*|\.\*/i;
 export function statementName(text: string): string | undefined {
   let name = statementNames.get(text);
-  if (!name && statementNames.size < MAX_PREPARED) {
+  if (!name && statementNames.size < MAX_PREPARED && !STAR.test(text)) {
     name = `s_${createHash("sha1").update(text).digest("hex").slice(0, 20)}`;
     statementNames.set(text, name);
   }

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getClusterDetail } from "../../lib/cluster/get-cluster-detail";
+import { getClusterOverview } from "../../lib/cluster/get-cluster-overview";
+import { queryNodeList } from "../../lib/cluster/node-views";
 import { createPgPool, pgPoolSql, type Sql } from "../../lib/db/sql";
 import { seedCluster } from "../support/console-fixture";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
@@ -47,5 +49,20 @@ describe("the cluster detail's concurrent reads", () => {
     expect(after.cluster.service).toBe("b");
     expect(after.nodes.map((n) => [n.name, n.service])).toEqual([["x", "b"]]);
     expect(after.commands.map((c) => [c.reason, c.service])).toEqual([["in b", "b"]]);
+  });
+
+  it("a migration that adds columns while the console runs: its prepared reads still answer", async () => {
+    const reads = () =>
+      Promise.all([
+        getClusterDetail({ db: t.prisma, clusterName: "pair", service: "b" }),
+        getClusterOverview({ db: t.prisma, query: { sort: "status", limit: 50 } }),
+        queryNodeList(t.prisma, { clusterName: "pair", service: "b" }, { limit: 5 }),
+      ]);
+    for (let i = 0; i < 3; i++) await reads(); // prepared on the connections they use
+    for (const table of ["Cluster", "Command", "Node"]) await t.prisma.$executeRawUnsafe(`ALTER TABLE "${table}" ADD COLUMN "addedLater" int DEFAULT 1`);
+    const [detail, list, nodes] = await reads();
+    expect([detail.cluster.service, detail.nodes.map((n) => n.name), detail.commands.map((c) => c.reason)]).toEqual(["b", ["x"], ["in b"]]);
+    expect(list.clusters.map((c) => c.name)).toEqual(["pair"]);
+    expect(nodes?.nodes.map((n) => n.name)).toEqual(["x"]);
   });
 });

@@ -22,6 +22,19 @@ describe("the cluster list", () => {
     // A second service no node serves (a mistyped --service) does not count in the status.
     await seedCluster({ prisma: t.prisma, name: "web", nodes: healthy });
     await t.prisma.cluster.create({ data: { name: "web", service: "typo" } });
+    // Several services: "mixed-down" has one served service with no active (no-active); in
+    // "mixed-low" every service serves but its active-active one is below its minimum (degraded).
+    const noActive = await seedCluster({ prisma: t.prisma, name: "mixed-down", nodes: healthy });
+    await t.prisma.cluster.update({ where: { id: noActive.id }, data: { service: "one" } });
+    await seedCluster({ prisma: t.prisma, name: "mixed-down", nodes: [{ name: "a" }, { name: "b" }] }).then((c) =>
+      t.prisma.cluster.update({ where: { id: c.id }, data: { service: "two" } }),
+    );
+    const low = await seedCluster({ prisma: t.prisma, name: "mixed-low", nodes: healthy });
+    await t.prisma.cluster.update({ where: { id: low.id }, data: { service: "one" } });
+    const lowAll = await seedCluster({ prisma: t.prisma, name: "mixed-low", nodes: [{ name: "a" }, { name: "b" }] });
+    await t.prisma.cluster.update({ where: { id: lowAll.id }, data: { service: "pool", mode: "ALL", minActive: 2 } });
+    await t.prisma.node.updateMany({ where: { clusterId: lowAll.id }, data: { exclusive: false } });
+    await t.prisma.node.updateMany({ where: { clusterId: lowAll.id, name: "a" }, data: { role: "ACTIVE", leaseExpiresAt: new Date(Date.now() + 3_600_000) } });
     // Active-active services with a minimum of two serving nodes.
     for (const [name, roles] of [
       ["pool", ["ACTIVE", "ACTIVE"]],
@@ -44,6 +57,8 @@ describe("the cluster list", () => {
       "down-standby": "degraded",
       empty: "no-active",
       lapsed: "no-active",
+      "mixed-down": "no-active",
+      "mixed-low": "degraded",
       "ok-1": "ok",
       "ok-2": "ok",
       pool: "ok",
@@ -51,29 +66,53 @@ describe("the cluster list", () => {
       "pool-none": "no-active",
       web: "ok",
     });
-    expect(all.clusters.map((c) => c.name)).toEqual(["down-standby", "empty", "lapsed", "ok-1", "ok-2", "pool", "pool-low", "pool-none", "web"]);
-    expect(all.counts).toEqual({ total: 9, matching: 9, byStatus: { ok: 4, degraded: 2, "no-active": 3 } });
+    expect(all.clusters.map((c) => c.name)).toEqual([
+      "down-standby",
+      "empty",
+      "lapsed",
+      "mixed-down",
+      "mixed-low",
+      "ok-1",
+      "ok-2",
+      "pool",
+      "pool-low",
+      "pool-none",
+      "web",
+    ]);
+    expect(all.counts).toEqual({ total: 11, matching: 11, byStatus: { ok: 4, degraded: 3, "no-active": 4 } });
     expect(all.page).toEqual({ offset: 0, limit: null, sort: "name" });
     expect(all.clusters.find((c) => c.name === "web")!.services.map((s) => s.name)).toEqual(["main", "typo"]);
   });
 
   it("problems first, then by name; a name filter (any case) and a status filter; counts stay whole", async () => {
-    expect(await names({ sort: "status" })).toEqual(["empty", "lapsed", "pool-none", "down-standby", "pool-low", "ok-1", "ok-2", "pool", "web"]);
+    expect(await names({ sort: "status" })).toEqual([
+      "empty",
+      "lapsed",
+      "mixed-down",
+      "pool-none",
+      "down-standby",
+      "mixed-low",
+      "pool-low",
+      "ok-1",
+      "ok-2",
+      "pool",
+      "web",
+    ]);
     const pools = await list({ q: " POOL ", sort: "status" });
     expect(pools.clusters.map((c) => c.name)).toEqual(["pool-none", "pool-low", "pool"]);
-    expect(pools.counts).toEqual({ total: 9, matching: 3, byStatus: { ok: 4, degraded: 2, "no-active": 3 } });
-    expect(await names({ status: "degraded" })).toEqual(["down-standby", "pool-low"]);
+    expect(pools.counts).toEqual({ total: 11, matching: 3, byStatus: { ok: 4, degraded: 3, "no-active": 4 } });
+    expect(await names({ status: "degraded" })).toEqual(["down-standby", "mixed-low", "pool-low"]);
     expect(await names({ q: "nothing-like-it" })).toEqual([]);
   });
 
   it("pages join up to the whole list, a cluster of several services whole on its page", async () => {
     const whole = await names({ sort: "status" });
     const pages = await Promise.all([0, 4, 8].map((offset) => names({ sort: "status", offset, limit: 4 })));
-    expect(pages.map((p) => p.length)).toEqual([4, 4, 1]);
+    expect(pages.map((p) => p.length)).toEqual([4, 4, 3]);
     expect(pages.flat()).toEqual(whole);
-    const [web] = (await list({ offset: 8, limit: 1 })).clusters;
+    const [web] = (await list({ offset: 10, limit: 1 })).clusters;
     expect([web.name, web.services.length]).toEqual(["web", 2]);
     const past = await list({ offset: 100, limit: 10 });
-    expect([past.clusters, past.counts.matching]).toEqual([[], 9]);
+    expect([past.clusters, past.counts.matching]).toEqual([[], 11]);
   });
 });
