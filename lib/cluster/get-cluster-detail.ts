@@ -3,7 +3,7 @@ import { toSql, type DbHandle } from "../db/sql";
 import type { CommandHookOutcomes } from "./hook-outcome";
 import { queryNodeList, type NodeCounts, type NodeList, type NodeListQuery, type NodeView } from "./node-views";
 import { AppError } from "../errors";
-import { pickService } from "./resolve-service";
+import { pickService, pickServiceSql } from "./resolve-service";
 
 export type CommandView = {
   id: string;
@@ -138,10 +138,7 @@ const COMMAND_COLUMNS = columns([
 
 /** The newest commands of the service chosen as the node list chooses it, with that service's id (also when it has none). */
 const RECENT_COMMANDS_SQL = `
-  WITH cl AS MATERIALIZED (
-    SELECT c.id FROM "Cluster" c WHERE c.name = $1 AND ($2::text IS NULL OR c.service = $2::text)
-    ORDER BY EXISTS (SELECT 1 FROM "Node" n WHERE n."clusterId" = c.id) DESC, c.service LIMIT 1
-  )
+  WITH cl AS MATERIALIZED (${pickServiceSql("c.id")})
   SELECT cl.id AS "pickedId", ${COMMAND_COLUMNS("cmd")} FROM cl
   LEFT JOIN LATERAL (SELECT * FROM "Command" WHERE "clusterId" = cl.id ORDER BY "createdAt" DESC LIMIT $3) cmd ON true
   ORDER BY cmd."createdAt" DESC`;

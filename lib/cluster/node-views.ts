@@ -1,7 +1,7 @@
 import type { Prisma } from "../db/client";
 import { toSql, type DbHandle } from "../db/sql";
 import { CHECK_OUTPUT_MAX, type CheckStatus, type NodeCheckState } from "./check-state";
-import type { ServiceRef } from "./resolve-service";
+import { pickServiceSql, type ServiceRef } from "./resolve-service";
 import { nodeHealth, nodeHealthSql, type NodeHealth } from "./timing";
 
 /** A node as the console shows it; every age is measured on the database clock. */
@@ -160,10 +160,7 @@ const MATCH_SQL = `($3::text IS NULL OR strpos(lower(v.name), $3::text) > 0 OR s
  * with no node to return has only them).
  */
 const nodeListSql = (orderBy: string) => `
-  WITH cl AS MATERIALIZED (
-    SELECT c.id, c.service, c."heartbeatMs", c."leaseMs" FROM "Cluster" c WHERE c.name = $1 AND ($2::text IS NULL OR c.service = $2::text)
-    ORDER BY EXISTS (SELECT 1 FROM "Node" n WHERE n."clusterId" = c.id) DESC, c.service LIMIT 1
-  ),
+  WITH cl AS MATERIALIZED (${pickServiceSql('c.id, c.service, c."heartbeatMs", c."leaseMs"')}),
   t AS MATERIALIZED (SELECT clock_timestamp() AS at),
   v AS MATERIALIZED (
     SELECT n.id, n.name, n.host, n.role, n.priority, n.maintenance, n."checkStatus", n.isolated, a."heartbeatAgeMs",

@@ -33,3 +33,12 @@ export function pickService<R extends ServiceRow>(rows: R[], { clusterName, serv
   if (!found) throw new AppError("NOT_FOUND", `cluster ${clusterName} has no service ${service} (it has ${names})`);
   return found;
 }
+
+/**
+ * pickService's choice in SQL, for a statement that reads a service's rows by name in the same
+ * round trip ($1 cluster name, $2 service or NULL): the same row whenever pickService's choice is
+ * valid (the service named; else the only row, or the only one with nodes); callers compare ids.
+ */
+export const pickServiceSql = (columns: string) => `
+  SELECT ${columns} FROM "Cluster" c WHERE c.name = $1 AND ($2::text IS NULL OR c.service = $2::text)
+  ORDER BY EXISTS (SELECT 1 FROM "Node" n WHERE n."clusterId" = c.id) DESC, c.service LIMIT 1`;
