@@ -1,9 +1,9 @@
 import type { Cluster, Command } from "../db/client";
-import { toSql, type DbHandle } from "../db/sql";
+import { qualifiedColumns, toSql, type DbHandle } from "../db/sql";
 import type { CommandHookOutcomes } from "./hook-outcome";
 import { queryNodeList, type NodeCounts, type NodeList, type NodeListQuery, type NodeView } from "./node-views";
 import { AppError } from "../errors";
-import { pickService, pickServiceSql } from "./resolve-service";
+import { pickService, pickServiceSql, type ServiceRef } from "./resolve-service";
 
 export type CommandView = {
   id: string;
@@ -98,8 +98,7 @@ export type GetClusterDetailOptions = {
 };
 
 // Named, not c.* / cmd.*: a prepared statement with a star fails once a migration adds a column.
-const columns = (names: readonly string[]) => (alias: string) => names.map((n) => `${alias}."${n}"`).join(", ");
-const CLUSTER_COLUMNS = columns([
+const CLUSTER_COLUMNS = qualifiedColumns("c", [
   "id",
   "name",
   "service",
@@ -118,7 +117,7 @@ const CLUSTER_COLUMNS = columns([
   "createdAt",
   "updatedAt",
 ] satisfies (keyof Cluster)[]);
-const COMMAND_COLUMNS = columns([
+const COMMAND_COLUMNS = qualifiedColumns("cmd", [
   "id",
   "clusterId",
   "kind",
@@ -139,7 +138,7 @@ const COMMAND_COLUMNS = columns([
 /** The newest commands of the service chosen as the node list chooses it, with that service's id (also when it has none). */
 const RECENT_COMMANDS_SQL = `
   WITH cl AS MATERIALIZED (${pickServiceSql("c.id")})
-  SELECT cl.id AS "pickedId", ${COMMAND_COLUMNS("cmd")} FROM cl
+  SELECT cl.id AS "pickedId", ${COMMAND_COLUMNS} FROM cl
   LEFT JOIN LATERAL (SELECT * FROM "Command" WHERE "clusterId" = cl.id ORDER BY "createdAt" DESC LIMIT $3) cmd ON true
   ORDER BY cmd."createdAt" DESC`;
 
@@ -150,9 +149,14 @@ export async function getClusterDetail({ db, clusterName, service, recentCommand
   // The nodes and commands are read at the same time for the service their statements choose:
   // one round trip instead of two (each costs most under load), checked against the choice below.
   const ref = { clusterName, service };
-  const [rows, nodes, commandRows] = await Promise.all([
+  const nodesAndCommands = (r: ServiceRef) =>
+    Promise.all([
+      queryNodeList(sql, r, nodeQuery),
+      sql.query<Command & { pickedId: string }>(RECENT_COMMANDS_SQL, [r.clusterName, r.service ?? null, recentCommands]),
+    ]);
+  const [rows, first] = await Promise.all([
     sql.query<Cluster & { now: Date; hasNodes: boolean; lastPauseAction: string | null; lastPauseReason: string | null }>(
-      `SELECT ${CLUSTER_COLUMNS("c")}, clock_timestamp() AS now, EXISTS (SELECT 1 FROM "Node" n WHERE n."clusterId" = c.id) AS "hasNodes",
+      `SELECT ${CLUSTER_COLUMNS}, clock_timestamp() AS now, EXISTS (SELECT 1 FROM "Node" n WHERE n."clusterId" = c.id) AS "hasNodes",
          p.action AS "lastPauseAction", p.reason AS "lastPauseReason"
        FROM "Cluster" c
        LEFT JOIN LATERAL (
@@ -163,21 +167,12 @@ export async function getClusterDetail({ db, clusterName, service, recentCommand
        WHERE c.name = $1 ORDER BY c.service`,
       [clusterName],
     ),
-    queryNodeList(sql, ref, nodeQuery),
-    sql.query<Command & { pickedId: string }>(RECENT_COMMANDS_SQL, [clusterName, service ?? null, recentCommands]),
+    nodesAndCommands(ref),
   ]);
   const cluster = pickService(rows, ref);
   // A service added, removed or first served between the reads: read both again for the service chosen.
-  const agree = nodes?.clusterId === cluster.id && commandRows[0]?.pickedId === cluster.id;
-  const [nodeList, commands] = agree
-    ? [nodes, commandRows.filter((c) => c.id !== null)]
-    : await Promise.all([
-        queryNodeList(sql, { clusterName, service: cluster.service }, nodeQuery),
-        sql.query<Command>(`SELECT ${COMMAND_COLUMNS("cmd")} FROM "Command" cmd WHERE "clusterId" = $1::uuid ORDER BY "createdAt" DESC LIMIT $2`, [
-          cluster.id,
-          recentCommands,
-        ]),
-      ]);
+  const agree = first[0]?.clusterId === cluster.id && first[1][0]?.pickedId === cluster.id;
+  const [nodeList, commandRows] = agree ? first : await nodesAndCommands({ clusterName, service: cluster.service });
   if (!nodeList) throw new AppError("NOT_FOUND", `cluster ${clusterName} has no service ${cluster.service} any more`);
   return {
     dbTime: cluster.now,
@@ -203,6 +198,6 @@ export async function getClusterDetail({ db, clusterName, service, recentCommand
     nodeCounts: nodeList.counts,
     nodePage: nodeList.page,
     keyNodes: nodeList.keyNodes,
-    commands: commands.map(({ pickedId: _p, ...c }: Command & { pickedId?: string }) => commandView({ ...c, service: cluster.service })),
+    commands: commandRows.filter((c) => c.id !== null).map(({ pickedId: _p, ...c }) => commandView({ ...c, service: cluster.service })),
   };
 }

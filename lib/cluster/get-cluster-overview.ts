@@ -1,6 +1,6 @@
-import { toSql, type DbHandle } from "../db/sql";
+import { qualifiedColumns, toSql, type DbHandle } from "../db/sql";
 import type { ClusterStatus } from "./cluster-status";
-import { nodeHealthSql, type NodeHealth } from "./timing";
+import { heartbeatAgeMsSql, msUntilSql, nodeHealthSql, type NodeHealth } from "./timing";
 
 /** One service of a cluster in the list. */
 export type ServiceOverview = {
@@ -115,11 +115,10 @@ const overviewSql = (orderBy: string) => `
   h AS MATERIALIZED (
     -- Materialized, so each node's health is computed once, not once per aggregate below.
     SELECT n."clusterId", c.name AS "clusterName", m.name IS NOT NULL AS multi, n.name, n.role, n.priority, n.maintenance, n."checkStatus", n.isolated,
-      round(1000 * date_part('epoch', n."leaseExpiresAt" - t.at)) AS "leaseLeftMs",
+      ${msUntilSql('n."leaseExpiresAt"', "t.at")} AS "leaseLeftMs",
       ${nodeHealthSql('a."ageMs"', 'c."heartbeatMs"', 'c."leaseMs"')} AS health
     FROM "Node" n JOIN "Cluster" c ON c.id = n."clusterId" CROSS JOIN t LEFT JOIN multi m ON m.name = c.name
-    -- NULL (never heard from) must stay NULL: GREATEST ignores NULLs and would say 0, healthy.
-    CROSS JOIN LATERAL (SELECT CASE WHEN n."lastHeartbeatAt" IS NOT NULL THEN GREATEST(0, round(1000 * date_part('epoch', t.at - n."lastHeartbeatAt"))) END AS "ageMs") a
+    CROSS JOIN LATERAL (SELECT ${heartbeatAgeMsSql('n."lastHeartbeatAt"', "t.at")} AS "ageMs") a
   ), per_service AS (
     SELECT "clusterId",
       count(*) FILTER (WHERE role = 'STANDBY')::int AS "standbyCount",
@@ -190,7 +189,7 @@ const overviewSql = (orderBy: string) => `
   ), page AS (
     SELECT name, status, row_number() OVER (ORDER BY ${orderBy}) AS pos FROM matching ORDER BY pos OFFSET $3::int LIMIT $4::int
   )
-  SELECT to_json(counts) AS counts, page.pos::int, page.status, ${ROW_FIELDS.map((f) => `r."${f}"`).join(", ")}
+  SELECT to_json(counts) AS counts, page.pos::int, page.status, ${qualifiedColumns("r", ROW_FIELDS)}
   FROM counts LEFT JOIN (page JOIN rows r ON r.name = page.name) ON true
   ORDER BY page.pos, r.service`;
 

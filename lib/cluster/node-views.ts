@@ -2,7 +2,7 @@ import type { Prisma } from "../db/client";
 import { toSql, type DbHandle } from "../db/sql";
 import { CHECK_OUTPUT_MAX, type CheckStatus, type NodeCheckState } from "./check-state";
 import { pickServiceSql, type ServiceRef } from "./resolve-service";
-import { nodeHealth, nodeHealthSql, type NodeHealth } from "./timing";
+import { heartbeatAgeMsSql, msUntilSql, nodeHealth, nodeHealthSql, type NodeHealth } from "./timing";
 
 /** A node as the console shows it; every age is measured on the database clock. */
 export type NodeView = {
@@ -165,10 +165,10 @@ const nodeListSql = (orderBy: string) => `
   v AS MATERIALIZED (
     SELECT n.id, n.name, n.host, n.role, n.priority, n.maintenance, n."checkStatus", n.isolated, a."heartbeatAgeMs",
       ${nodeHealthSql('a."heartbeatAgeMs"', 'cl."heartbeatMs"', 'cl."leaseMs"')} AS health,
-      round(1000 * date_part('epoch', n."leaseExpiresAt" - t.at)) AS "leaseRemainingMs",
-      CASE WHEN n."holdUntil" > t.at THEN round(1000 * date_part('epoch', n."holdUntil" - t.at)) END AS "holdRemainingMs"
+      ${msUntilSql('n."leaseExpiresAt"', "t.at")} AS "leaseRemainingMs",
+      CASE WHEN n."holdUntil" > t.at THEN ${msUntilSql('n."holdUntil"', "t.at")} END AS "holdRemainingMs"
     FROM "Node" n JOIN cl ON cl.id = n."clusterId" CROSS JOIN t
-    CROSS JOIN LATERAL (SELECT CASE WHEN n."lastHeartbeatAt" IS NOT NULL THEN GREATEST(0, round(1000 * date_part('epoch', t.at - n."lastHeartbeatAt"))) END AS "heartbeatAgeMs") a
+    CROSS JOIN LATERAL (SELECT ${heartbeatAgeMsSql('n."lastHeartbeatAt"', "t.at")} AS "heartbeatAgeMs") a
   ), counts AS (
     SELECT count(*)::int AS total, count(*) FILTER (WHERE ${MATCH_SQL})::int AS matching,
       count(*) FILTER (WHERE role = 'ACTIVE')::int AS active,

@@ -72,6 +72,16 @@ export function nodeHealth(heartbeatAgeMs: number | null, { heartbeatMs, leaseMs
   return heartbeatAgeMs <= healthyAgeLimitMs(heartbeatMs) ? "healthy" : "suspect";
 }
 
+/** Whole milliseconds from the instant `at` until the timestamp `ts` (negative once past; NULL stays NULL). */
+export const msUntilSql = (ts: string, at: string) => `round(1000 * date_part('epoch', ${ts} - ${at}))`;
+
+/**
+ * A heartbeat's age at the instant `at` in whole milliseconds, never negative; NULL (never heard
+ * from) stays NULL: GREATEST ignores NULLs and would say 0, healthy.
+ */
+export const heartbeatAgeMsSql = (lastHeartbeatAt: string, at: string) =>
+  `CASE WHEN ${lastHeartbeatAt} IS NOT NULL THEN GREATEST(0, round(1000 * date_part('epoch', ${at} - ${lastHeartbeatAt}))) END`;
+
 /**
  * nodeHealth in SQL, over column expressions: ageMs a whole number of milliseconds or NULL. For
  * queries that aggregate health over thousands of nodes (the console's cluster list).

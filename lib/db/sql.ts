@@ -138,6 +138,9 @@ export function prismaSql(prisma: PrismaLike): Sql {
   return sql;
 }
 
+/** `a."x", a."y"`: columns named, not `a.*` (a statement with a star is not prepared, see statementName). */
+export const qualifiedColumns = (alias: string, names: readonly string[]) => names.map((n) => `${alias}."${n}"`).join(", ");
+
 /** Anything the domain functions accept: an Sql executor, a Prisma client or a Prisma transaction. */
 export type DbHandle = Sql | PrismaLike;
 
