@@ -116,3 +116,19 @@ describe("the cluster list", () => {
     expect([past.clusters, past.counts.matching]).toEqual([[], 11]);
   });
 });
+
+describe("a cluster of several services in the list", () => {
+  let t: TestDatabase;
+  beforeAll(async () => (t = await createTestDatabase()));
+  afterAll(() => t.drop());
+
+  it("counts each server once, with its worst health over its services", async () => {
+    // Server a serves both services, b only "one", c only "two"; a's beat for "two" stopped.
+    const one = await seedCluster({ prisma: t.prisma, name: "multi", nodes: [{ name: "a", role: "ACTIVE" }, { name: "b" }] });
+    await t.prisma.cluster.update({ where: { id: one.id }, data: { service: "one" } });
+    const two = await seedCluster({ prisma: t.prisma, name: "multi", nodes: [{ name: "a", role: "ACTIVE", heartbeatAgoMs: 600_000 }, { name: "c" }] });
+    await t.prisma.cluster.update({ where: { id: two.id }, data: { service: "two" } });
+    const [multi] = (await getClusterOverview({ db: t.prisma, query: { sort: "status", limit: 50 } })).clusters;
+    expect(multi).toMatchObject({ name: "multi", nodeCount: 3, health: { healthy: 2, suspect: 0, down: 1 }, status: "no-active" });
+  });
+});
