@@ -6,6 +6,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { setPriority } from "node:os";
 import path from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import pg from "pg";
 import type { Console } from "./lib/console";
 import { killAll, spawnBenchAgent, type BenchAgent } from "./lib/agents";
@@ -195,8 +196,12 @@ export async function benchScale({
         consolePct: () => tree(console.pid),
         benchDriverPct: () => [process.pid],
       });
-      const until = Date.now() + windowS * 1000;
+      const windowFrom = Date.now();
+      const until = windowFrom + windowS * 1000;
       const windowStart = mono();
+      // The bench's own event loop: a stall here delays the API calls it times.
+      const driverDelay = monitorEventLoopDelay({ resolution: 10 });
+      driverDelay.enable();
       const waits = new Map<string, number>();
       let samples = 0;
       const sampleWaits = async () => {
@@ -216,12 +221,17 @@ export async function benchScale({
       const api = { clusterList: [] as number[], nodeListSmall: [] as number[], nodeListBig: [] as number[] };
       const apiServer = { clusterList: [] as number[], nodeListSmall: [] as number[], nodeListBig: [] as number[] };
       const apiAuth: number[] = [];
+      // Every call with when it started in the window: do the slow ones come together (a stall of the whole machine) or alone?
+      const apiCalls: { path: string; atS: number; ms: number; serverMs: number | null; authMs: number | null }[] = [];
       let apiErrors = 0;
       const apiLoop = async (key: keyof typeof api, path: string, perSecond: number) => {
         await console.get(path); // untimed: the first call of a route after the console starts loads its code
+        // A random phase: loops of the same rate started together would always call at the same instant.
+        await sleep(Math.random() * (1000 / perSecond));
         while (Date.now() < until) {
           const started = Date.now();
           const r = await console.get(path);
+          apiCalls.push({ path, atS: Math.round((started - windowFrom) / 100) / 10, ms: r.ms, serverMs: r.serverMs, authMs: r.authMs });
           if (r.status === 200) {
             api[key].push(r.ms);
             if (r.serverMs !== null) apiServer[key].push(r.serverMs);
@@ -274,14 +284,19 @@ export async function benchScale({
         switchLoop(),
       ]);
       const cpuPct = cpu();
+      driverDelay.disable();
       const reports = await Promise.all(workers.map((w) => (w.child.send({ type: "report" }), w.next("report"))));
       const hb = reports.flatMap((r) => r.hbLatency as number[]);
       const gaps = reports.flatMap((r) => r.hbGap as number[]);
       const beatsPerSecond = hb.length / windowS;
       const { rows: conns } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'client backend'`);
       const { rows: nodeTable } = await db.query(
-        `SELECT n_live_tup::int AS live, n_dead_tup::int AS dead, n_tup_upd::int AS updates, n_tup_hot_upd::int AS "hotUpdates", pg_relation_size('"Node"')::int / 8192 AS pages
+        `SELECT n_live_tup::int AS live, n_dead_tup::int AS dead, n_tup_upd::int AS updates, n_tup_hot_upd::int AS "hotUpdates", pg_relation_size('"Node"')::int / 8192 AS pages,
+           -- Seconds into the window of the last automatic vacuum and analyze (negative: before it).
+           round(extract(epoch FROM last_autovacuum - $1::timestamptz)::numeric, 1)::float8 AS "autovacuumAtS",
+           round(extract(epoch FROM last_autoanalyze - $1::timestamptz)::numeric, 1)::float8 AS "autoanalyzeAtS"
          FROM pg_stat_user_tables WHERE relname = 'Node'`,
+        [new Date(windowFrom)],
       );
       // Role changes nobody asked for (a lease that lapsed under load, then an election).
       const activations = roleEvents.filter((e) => e.role === "ACTIVE" && e.mono > windowStart).length;
@@ -310,6 +325,8 @@ export async function benchScale({
           nodeListSmall: summarize(api.nodeListSmall),
           ...(hasBig && { nodeList1000: summarize(api.nodeListBig) }),
           errors: apiErrors,
+          driverEventLoopDelayMs: { p99: Math.round(driverDelay.percentile(99) / 1e5) / 10, max: Math.round(driverDelay.max / 1e5) / 10 },
+          slowest: apiCalls.sort((a, b) => b.ms - a.ms).slice(0, 6),
           /** The same requests' Server-Timing (authentication + handler inside the console). */
           serverTime: {
             authentication: summarize(apiAuth),
