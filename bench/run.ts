@@ -54,9 +54,6 @@ await copyFile("dist/cluster-agent.mjs", bundle);
 const pgSettings: Record<string, string> = values["pg-defaults"] ? {} : { shared_buffers: "256MB", commit_delay: "1000", commit_siblings: "2" };
 // --statements: pg_stat_statements on, and the top statements by server time in the results.
 if (values.statements) pgSettings.shared_preload_libraries = "pg_stat_statements";
-// The simulated fleet reaches PostgreSQL over a Unix socket in its data folder (scale.ts).
-const fleetSocket = process.env.BENCH_FLEET_TCP === "1" ? null : path.join(dir, "pg");
-if (fleetSocket) pgSettings.unix_socket_directories = fleetSocket;
 const server = await startEmbeddedPostgres({ dataDir: path.join(dir, "pg"), settings: pgSettings });
 const pgPid = Number((await readFile(path.join(server.dataDir, "postmaster.pid"), "utf8")).split("\n")[0]);
 await applyMigrations({ connectionString: server.url });
@@ -186,7 +183,6 @@ try {
       switchoversPerStep: 8,
       log,
       pgPid,
-      fleetUrl: fleetSocket ? `${server.url}?host=${encodeURIComponent(fleetSocket)}` : undefined,
       agentBundle: bundle,
       onStep: (s) => ((results.scale as unknown[]).push(s), save()),
     });

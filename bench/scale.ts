@@ -56,8 +56,6 @@ export type ScaleOptions = {
   switchoversPerStep: number;
   log: (msg: string) => void;
   pgPid: number;
-  /** The simulated fleet's URL, when not `url` (bench/run.ts: a Unix socket). */
-  fleetUrl?: string;
   /** The cluster-agent bundle: two real agent processes beat alongside the fleet. */
   agentBundle: string;
   onStep: (step: unknown) => Promise<void> | void;
@@ -128,22 +126,10 @@ async function startRealAgents(bundle: string, url: string) {
   return { sample, stop: () => killAll(agents, "SIGTERM") };
 }
 
-export async function benchScale({
-  url,
-  console,
-  steps,
-  workers: workerCount,
-  windowS,
-  switchoversPerStep,
-  log,
-  pgPid,
-  fleetUrl,
-  agentBundle,
-  onStep,
-}: ScaleOptions) {
+export async function benchScale({ url, console, steps, workers: workerCount, windowS, switchoversPerStep, log, pgPid, agentBundle, onStep }: ScaleOptions) {
   const roleEvents: { node: string; role: string; mono: bigint }[] = [];
   const workers = await Promise.all(
-    Array.from({ length: workerCount }, () => startWorker(fleetUrl ?? url, FLEET_POOL, FLEET_PIPES, (m) => roleEvents.push({ ...m, mono: BigInt(m.mono) }))),
+    Array.from({ length: workerCount }, () => startWorker(url, FLEET_POOL, FLEET_PIPES, (m) => roleEvents.push({ ...m, mono: BigInt(m.mono) }))),
   );
   let realAgents: Awaited<ReturnType<typeof startRealAgents>> | null = null;
   const db = new pg.Client({ connectionString: url });
