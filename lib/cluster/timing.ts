@@ -77,16 +77,18 @@ export const msUntilSql = (ts: string, at: string) => `round(1000 * date_part('e
 
 /**
  * A heartbeat's age at the instant `at` in whole milliseconds, never negative; NULL (never heard
- * from) stays NULL: GREATEST ignores NULLs and would say 0, healthy.
+ * from) stays NULL: GREATEST ignores NULLs and would say 0, healthy. Exact: extract gives numeric,
+ * whose round() takes a half up as Math.round does (round() of a double takes it to even).
  */
 export const heartbeatAgeMsSql = (lastHeartbeatAt: string, at: string) =>
-  `CASE WHEN ${lastHeartbeatAt} IS NOT NULL THEN GREATEST(0, round(1000 * date_part('epoch', ${at} - ${lastHeartbeatAt}))) END`;
+  `CASE WHEN ${lastHeartbeatAt} IS NOT NULL THEN GREATEST(0, round(1000 * extract(epoch FROM ${at} - ${lastHeartbeatAt}))::float8) END`;
 
 /**
  * The two instants that decide nodeHealth at the instant `at`, over expressions giving a cluster's
  * heartbeatMs and leaseMs: a heartbeat stamped after healthyAfter is healthy, one at or before
  * downFrom (or none) is down, anything between suspect. A rounded age of at most N ms is an exact
- * age under N + 0.5 ms, so these agree with nodeHealthSql over heartbeatAgeMsSql to the microsecond.
+ * age under N + 0.5 ms (a half is taken up), so these agree with nodeHealthSql over heartbeatAgeMsSql
+ * to the microsecond.
  */
 export function healthBoundsSql(at: string, heartbeatMs: string, leaseMs: string): { healthyAfter: string; downFrom: string } {
   const before = (ms: string) => `${at} - (1000 * ${ms} + 500) * interval '1 microsecond'`;
@@ -102,10 +104,7 @@ export function nodeHealthAtSql(lastHeartbeatAt: string, healthyAfter: string, d
   return `CASE WHEN ${lastHeartbeatAt} IS NULL OR ${lastHeartbeatAt} <= ${downFrom} THEN 'down' WHEN ${lastHeartbeatAt} > ${healthyAfter} THEN 'healthy' ELSE 'suspect' END`;
 }
 
-/**
- * nodeHealth in SQL, over column expressions: ageMs a whole number of milliseconds or NULL. For
- * queries that aggregate health over thousands of nodes (the console's cluster list).
- */
+/** nodeHealth in SQL, over column expressions: ageMs a whole number of milliseconds or NULL (the node list). */
 export function nodeHealthSql(ageMs: string, heartbeatMs: string, leaseMs: string): string {
   return `CASE WHEN ${ageMs} IS NULL OR ${ageMs} > ${leaseMs} THEN 'down' WHEN ${ageMs} <= ${healthyAgeLimitMsSql(heartbeatMs)} THEN 'healthy' ELSE 'suspect' END`;
 }

@@ -60,12 +60,13 @@ describe("health in SQL and TypeScript", () => {
   });
 
   it("nodeHealthAtSql over healthBoundsSql agrees with nodeHealthSql over the rounded age, to the microsecond", async () => {
-    // Exact ages in microseconds: each bound, a millisecond either side, and either side of the
-    // half millisecond where the rounded age steps over it; a heartbeat stamped in the future too.
+    // Exact ages in microseconds: each bound, a millisecond and a microsecond either side, and at
+    // and around the half millisecond where the rounded age steps over it; a heartbeat stamped in
+    // the future too.
     const cases: [number | null, number, number][] = [];
     for (const [heartbeatMs, leaseMs] of TIMINGS) {
       for (const b of [0, healthyAgeLimitMs(heartbeatMs), leaseMs])
-        for (const dUs of [-1000, 0, 499, 501, 1000]) if (b * 1000 + dUs >= 0) cases.push([b * 1000 + dUs, heartbeatMs, leaseMs]);
+        for (const dUs of [-1000, -1, 0, 1, 499, 500, 501, 1000]) if (b * 1000 + dUs >= 0) cases.push([b * 1000 + dUs, heartbeatMs, leaseMs]);
       cases.push([null, heartbeatMs, leaseMs], [-5000, heartbeatMs, leaseMs], [leaseMs * 10_000, heartbeatMs, leaseMs]);
     }
     const at = "'2026-12-02 12:00:00+00'::timestamptz";
