@@ -45,6 +45,25 @@ const renewalBase = pgPoolSql(renewalPool);
 // query timeout bounds that); renewals get pipes of their own, so a standby beat never waits
 // behind a renewal's WAL flush. A pipe that fails is left out until it reconnects; with no live
 // pipe (or none configured), beats go over the pools above.
+//
+// With BENCH_FLEET_FLUSH_MS, a pipe's writes are held that long and sent together: the fleet's
+// beats are spread evenly over the second, so each costs a worker a writev syscall of its own (with
+// the loopback delivery to the backend charged to it: a quarter of its CPU samples). Off by
+// default: a beat's latency is timed from before the hold, and 10 ms of it put the 5,000 step's
+// heartbeat p99 over its target while saving 14 % of a core (docs/benchmarks.md, 2026-12-03).
+const FLUSH_MS = Number(process.env.BENCH_FLEET_FLUSH_MS ?? 0);
+const held = new WeakSet<pg.Client>();
+function holdWrites(client: pg.Client) {
+  const stream = (client as unknown as { connection: { stream: NodeJS.WritableStream & { cork(): void; uncork(): void } } }).connection.stream;
+  if (FLUSH_MS <= 0 || held.has(client)) return;
+  held.add(client);
+  stream.cork();
+  setTimeout(() => {
+    held.delete(client);
+    stream.uncork();
+  }, FLUSH_MS);
+}
+
 function pipeGroup(name: string, count: number, fallback: Sql) {
   const live = new Map<number, { sql: Sql; inFlight: number; client: pg.Client }>();
   let closed = false;
@@ -70,10 +89,11 @@ function pipeGroup(name: string, count: number, fallback: Sql) {
   return {
     open: () => Promise.all(Array.from({ length: count }, (_, i) => open(i))),
     async query<T>(text: string, values: unknown[] | undefined) {
-      let pipe: { sql: Sql; inFlight: number } | undefined;
+      let pipe: { sql: Sql; inFlight: number; client: pg.Client } | undefined;
       for (const p of live.values()) if (!pipe || p.inFlight < pipe.inFlight) pipe = p;
       if (!pipe) return fallback.query<T>(text, values);
       pipe.inFlight++;
+      holdWrites(pipe.client);
       try {
         return await pipe.sql.query<T>(text, values);
       } finally {

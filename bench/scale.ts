@@ -8,6 +8,7 @@ import { setPriority } from "node:os";
 import path from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import pg from "pg";
+import type { ApiCall, ApiLoop, RunMsg, WarmMsg } from "./api-client";
 import type { Console } from "./lib/console";
 import { killAll, spawnBenchAgent, type BenchAgent } from "./lib/agents";
 import { cpuWindow, tree } from "./lib/proc";
@@ -70,6 +71,36 @@ const FLEET_POOL = 16;
 // Connections per worker its standby beats and its renewals are pipelined over (scale-worker.ts); 0: over the pools.
 const FLEET_PIPES: [number, number] = [Number(process.env.BENCH_FLEET_PIPES ?? 2), Number(process.env.BENCH_FLEET_RENEWAL_PIPES ?? 2)];
 const BIG = "big-1000";
+const API_LOOPS: ApiLoop[] = [
+  // As the console's list polls it: one page of 50, problems first, with the counts of all.
+  { path: "/api/v1/clusters?sort=status&limit=50", perSecond: 3 },
+  { path: "/api/v1/clusters/s0001", perSecond: 3 },
+  // As the cluster page polls it: the rows around the screen, with the counts (the whole list is the render bench's).
+  { path: `/api/v1/clusters/${BIG}?sort=name&order=asc&limit=50&offset=0`, perSecond: 2 },
+];
+
+/** bench/api-client.ts in its own process, at the driver's priority. */
+async function startApiClient() {
+  const child = fork(path.join(import.meta.dirname, "api-client.ts"), [], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  await new Promise((resolve) => child.once("message", resolve)); // "ready"
+  const ask = <T>(msg: RunMsg | WarmMsg, timeoutMs: number) =>
+    new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`api client: no reply to "${msg.type}" within ${timeoutMs} ms`)), timeoutMs);
+      child.once("message", (m: any) => {
+        clearTimeout(timer);
+        if (m.type === "error") reject(new Error(`api client: ${m.message}`));
+        else resolve(m);
+      });
+      child.send(msg);
+    });
+  return {
+    pid: child.pid!,
+    warm: (msg: Omit<WarmMsg, "type">) => ask({ type: "warm", ...msg }, 60_000),
+    run: (msg: Omit<RunMsg, "type">) =>
+      ask<{ calls: ApiCall[]; eventLoopDelayMs: { p99: number; max: number } }>({ type: "run", ...msg }, msg.until - Date.now() + 60_000),
+    stop: () => child.kill(),
+  };
+}
 
 /**
  * The 1,000-node cluster exists for the page-render measurement. It is created paused (no automatic
@@ -132,6 +163,7 @@ export async function benchScale({ url, console, steps, workers: workerCount, wi
     Array.from({ length: workerCount }, () => startWorker(url, FLEET_POOL, FLEET_PIPES, (m) => roleEvents.push({ ...m, mono: BigInt(m.mono) }))),
   );
   let realAgents: Awaited<ReturnType<typeof startRealAgents>> | null = null;
+  const apiClient = await startApiClient();
   const db = new pg.Client({ connectionString: url });
   let total = 0;
   let smallClusters = 0;
@@ -174,6 +206,9 @@ export async function benchScale({ url, console, steps, workers: workerCount, wi
       if (bigAdd) await promoteBig(console, db, log);
       await sleep(5000);
 
+      const apiLoops = target >= 2000 ? API_LOOPS : API_LOOPS.slice(0, 2);
+      await apiClient.warm({ url: console.url, cookie: console.cookie, paths: apiLoops.map((l) => l.path) });
+
       // Measurement window.
       await Promise.all(workers.map((w) => (w.child.send({ type: "reset" }), w.next("reset"))));
       const cpu = cpuWindow({
@@ -181,11 +216,12 @@ export async function benchScale({ url, console, steps, workers: workerCount, wi
         agentWorkersPct: () => workers.flatMap((w) => tree(w.child.pid!)),
         consolePct: () => tree(console.pid),
         benchDriverPct: () => [process.pid],
+        apiClientPct: () => [apiClient.pid],
       });
       const windowFrom = Date.now();
       const until = windowFrom + windowS * 1000;
       const windowStart = mono();
-      // The bench's own event loop: a stall here delays the API calls it times.
+      // The bench's own event loop: a stall here delays the switchovers it times (the API calls are timed apart).
       const driverDelay = monitorEventLoopDelay({ resolution: 10 });
       driverDelay.enable();
       const waits = new Map<string, number>();
@@ -202,28 +238,6 @@ export async function benchScale({ url, console, steps, workers: workerCount, wi
           samples++;
           for (const r of rows) waits.set(r.w, (waits.get(r.w) ?? 0) + r.n);
           await sleep(250);
-        }
-      };
-      const api = { clusterList: [] as number[], nodeListSmall: [] as number[], nodeListBig: [] as number[] };
-      const apiServer = { clusterList: [] as number[], nodeListSmall: [] as number[], nodeListBig: [] as number[] };
-      const apiAuth: number[] = [];
-      // Every call with when it started in the window: do the slow ones come together (a stall of the whole machine) or alone?
-      const apiCalls: { path: string; atS: number; ms: number; serverMs: number | null; authMs: number | null }[] = [];
-      let apiErrors = 0;
-      const apiLoop = async (key: keyof typeof api, path: string, perSecond: number) => {
-        await console.get(path); // untimed: the first call of a route after the console starts loads its code
-        // A random phase: loops of the same rate started together would always call at the same instant.
-        await sleep(Math.random() * (1000 / perSecond));
-        while (Date.now() < until) {
-          const started = Date.now();
-          const r = await console.get(path);
-          apiCalls.push({ path, atS: Math.round((started - windowFrom) / 100) / 10, ms: r.ms, serverMs: r.serverMs, authMs: r.authMs });
-          if (r.status === 200) {
-            api[key].push(r.ms);
-            if (r.serverMs !== null) apiServer[key].push(r.serverMs);
-            if (r.authMs !== null) apiAuth.push(r.authMs);
-          } else apiErrors++;
-          await sleep(Math.max(0, 1000 / perSecond - (Date.now() - started)));
         }
       };
       const switchovers: number[] = [];
@@ -259,16 +273,16 @@ export async function benchScale({ url, console, steps, workers: workerCount, wi
       };
       const hasBig = target >= 2000;
       let realAgentBeats = { beats: [] as number[], errors: 0 };
+      let apiRun: { calls: ApiCall[]; eventLoopDelayMs: { p99: number; max: number } } = { calls: [], eventLoopDelayMs: { p99: 0, max: 0 } };
       await Promise.all([
         realAgents.sample(until).then((s) => (realAgentBeats = s)),
         sampleWaits(),
-        // As the console's list polls it: one page of 50, problems first, with the counts of all.
-        apiLoop("clusterList", "/api/v1/clusters?sort=status&limit=50", 3),
-        apiLoop("nodeListSmall", "/api/v1/clusters/s0001", 3),
-        // As the cluster page polls it: the rows around the screen, with the counts (the whole list is the render bench's).
-        hasBig ? apiLoop("nodeListBig", `/api/v1/clusters/${BIG}?sort=name&order=asc&limit=50&offset=0`, 2) : null,
+        apiClient.run({ url: console.url, cookie: console.cookie, windowFrom, until, loops: apiLoops }).then((r) => (apiRun = r)),
         switchLoop(),
       ]);
+      const byRoute = (loop: ApiLoop, pick: (c: ApiCall) => number | null) =>
+        apiRun.calls.filter((c) => c.path === loop.path && c.status === 200).flatMap((c) => pick(c) ?? []);
+      const [listLoop, smallLoop, bigLoop] = API_LOOPS;
       const cpuPct = cpu();
       driverDelay.disable();
       const reports = await Promise.all(workers.map((w) => (w.child.send({ type: "report" }), w.next("report"))));
@@ -307,18 +321,19 @@ export async function benchScale({ url, console, steps, workers: workerCount, wi
         switchoverFailures,
         unplannedRoleChanges: activations - switchovers.length,
         api: {
-          clusterList: summarize(api.clusterList),
-          nodeListSmall: summarize(api.nodeListSmall),
-          ...(hasBig && { nodeList1000: summarize(api.nodeListBig) }),
-          errors: apiErrors,
+          clusterList: summarize(byRoute(listLoop, (c) => c.ms)),
+          nodeListSmall: summarize(byRoute(smallLoop, (c) => c.ms)),
+          ...(hasBig && { nodeList1000: summarize(byRoute(bigLoop, (c) => c.ms)) }),
+          errors: apiRun.calls.filter((c) => c.status !== 200).length,
+          clientEventLoopDelayMs: apiRun.eventLoopDelayMs,
           driverEventLoopDelayMs: { p99: Math.round(driverDelay.percentile(99) / 1e5) / 10, max: Math.round(driverDelay.max / 1e5) / 10 },
-          slowest: apiCalls.sort((a, b) => b.ms - a.ms).slice(0, 6),
+          slowest: apiRun.calls.sort((a, b) => b.ms - a.ms).slice(0, 6),
           /** The same requests' Server-Timing (authentication + handler inside the console). */
           serverTime: {
-            authentication: summarize(apiAuth),
-            clusterList: summarize(apiServer.clusterList),
-            nodeListSmall: summarize(apiServer.nodeListSmall),
-            ...(hasBig && { nodeList1000: summarize(apiServer.nodeListBig) }),
+            authentication: summarize(apiRun.calls.flatMap((c) => c.authMs ?? [])),
+            clusterList: summarize(byRoute(listLoop, (c) => c.serverMs)),
+            nodeListSmall: summarize(byRoute(smallLoop, (c) => c.serverMs)),
+            ...(hasBig && { nodeList1000: summarize(byRoute(bigLoop, (c) => c.serverMs)) }),
           },
         },
         cpuPctOfOneCore: cpuPct,
@@ -350,6 +365,7 @@ export async function benchScale({ url, console, steps, workers: workerCount, wi
     }
   } finally {
     await realAgents?.stop();
+    apiClient.stop();
     await db.end().catch(() => {});
     await Promise.all(workers.filter((w) => w.child.connected).map((w) => (w.child.send({ type: "stop" }), new Promise((r) => w.child.once("exit", r)))));
   }

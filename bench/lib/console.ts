@@ -84,26 +84,6 @@ export async function startConsole(appDir: string, databaseUrl: string, prisma: 
     await sleep(100);
   }
   const cookie = await signIn(url, BENCH_USER.email, BENCH_USER.password);
-  const call = async (method: string, p: string, body?: unknown): Promise<Reply> => {
-    const t0 = performance.now();
-    const res = await fetch(url + p, {
-      method,
-      headers: { cookie, ...(body !== undefined ? { "content-type": "application/json", origin: url } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    const ms = performance.now() - t0;
-    let parsed: unknown = text;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      // not JSON
-    }
-    const timing = res.headers.get("server-timing");
-    const serverMs = timing ? [...timing.matchAll(/dur=([\d.]+)/g)].reduce((sum, m) => sum + Number(m[1]), 0) : null;
-    const authMs = timing ? Number(/auth;dur=([\d.]+)/.exec(timing)?.[1] ?? NaN) : null;
-    return { status: res.status, ms, serverMs, authMs, body: parsed };
-  };
   return {
     url,
     pid: child.pid!,
@@ -112,9 +92,31 @@ export async function startConsole(appDir: string, databaseUrl: string, prisma: 
       if (child.exitCode === null) child.kill("SIGTERM");
       await exited;
     },
-    get: (p) => call("GET", p),
-    post: (p, b) => call("POST", p, b),
+    get: (p) => consoleRequest(url, cookie, "GET", p),
+    post: (p, b) => consoleRequest(url, cookie, "POST", p, b),
   };
+}
+
+/** One request as the signed-in admin, timed as the client sees it, with the console's Server-Timing. */
+export async function consoleRequest(url: string, cookie: string, method: string, p: string, body?: unknown): Promise<Reply> {
+  const t0 = performance.now();
+  const res = await fetch(url + p, {
+    method,
+    headers: { cookie, ...(body !== undefined ? { "content-type": "application/json", origin: url } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  const ms = performance.now() - t0;
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // not JSON
+  }
+  const timing = res.headers.get("server-timing");
+  const serverMs = timing ? [...timing.matchAll(/dur=([\d.]+)/g)].reduce((sum, m) => sum + Number(m[1]), 0) : null;
+  const authMs = timing ? Number(/auth;dur=([\d.]+)/.exec(timing)?.[1] ?? NaN) : null;
+  return { status: res.status, ms, serverMs, authMs, body: parsed };
 }
 
 /**
