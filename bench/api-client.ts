@@ -1,7 +1,7 @@
 // The scale step's API client, in a process of its own as an admin's browser or script would be:
 // the bench driver's bookkeeping (sampling PostgreSQL, the fleet's IPC, the real agents' health)
-// stalled its event loop by up to 68 ms at 5,000 agents, and a call timed there took the stall as
-// the console's. Driven by bench/scale.ts over IPC: one "run" in, one "done" out.
+// stalled its event loop by up to 85 ms at 5,000 agents, and a call timed there took the stall as
+// the console's. Driven by bench/scale.ts over IPC: "warm" before a window, "run" for it.
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { consoleRequest } from "./lib/console";
 import { sleep } from "./lib/stats";

@@ -54,8 +54,8 @@ const renewalBase = pgPoolSql(renewalPool);
 const FLUSH_MS = Number(process.env.BENCH_FLEET_FLUSH_MS ?? 0);
 const held = new WeakSet<pg.Client>();
 function holdWrites(client: pg.Client) {
-  const stream = (client as unknown as { connection: { stream: NodeJS.WritableStream & { cork(): void; uncork(): void } } }).connection.stream;
   if (FLUSH_MS <= 0 || held.has(client)) return;
+  const stream = (client as unknown as { connection: { stream: NodeJS.WritableStream & { cork(): void; uncork(): void } } }).connection.stream;
   held.add(client);
   stream.cork();
   setTimeout(() => {

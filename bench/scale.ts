@@ -206,7 +206,8 @@ export async function benchScale({ url, console, steps, workers: workerCount, wi
       if (bigAdd) await promoteBig(console, db, log);
       await sleep(5000);
 
-      const apiLoops = target >= 2000 ? API_LOOPS : API_LOOPS.slice(0, 2);
+      const hasBig = target >= 2000;
+      const apiLoops = hasBig ? API_LOOPS : API_LOOPS.slice(0, 2);
       await apiClient.warm({ url: console.url, cookie: console.cookie, paths: apiLoops.map((l) => l.path) });
 
       // Measurement window.
@@ -271,7 +272,6 @@ export async function benchScale({ url, console, steps, workers: workerCount, wi
           }
         }
       };
-      const hasBig = target >= 2000;
       let realAgentBeats = { beats: [] as number[], errors: 0 };
       let apiRun: { calls: ApiCall[]; eventLoopDelayMs: { p99: number; max: number } } = { calls: [], eventLoopDelayMs: { p99: 0, max: 0 } };
       await Promise.all([
