@@ -4,12 +4,13 @@
 // the console's. Driven by bench/scale.ts over IPC: "warm" before a window, "run" for it.
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { consoleRequest } from "./lib/console";
-import { sleep } from "./lib/stats";
+import { loopDelayMs, sleep } from "./lib/stats";
 
 export type ApiLoop = { path: string; perSecond: number };
 export type RunMsg = { type: "run"; url: string; cookie: string; windowFrom: number; until: number; loops: ApiLoop[] };
 export type WarmMsg = { type: "warm"; url: string; cookie: string; paths: string[] };
 export type ApiCall = { path: string; atS: number; ms: number; status: number; serverMs: number | null; authMs: number | null };
+export type ApiRun = { calls: ApiCall[]; eventLoopDelayMs: { p99: number; max: number } };
 
 async function run({ url, cookie, windowFrom, until, loops }: RunMsg) {
   const delay = monitorEventLoopDelay({ resolution: 10 });
@@ -28,8 +29,8 @@ async function run({ url, cookie, windowFrom, until, loops }: RunMsg) {
     }),
   );
   delay.disable();
-  const eventLoopDelayMs = { p99: Math.round(delay.percentile(99) / 1e5) / 10, max: Math.round(delay.max / 1e5) / 10 };
-  process.send!({ type: "done", calls, eventLoopDelayMs });
+  const done: ApiRun = { calls, eventLoopDelayMs: loopDelayMs(delay) };
+  process.send!({ type: "done", ...done });
 }
 
 // Before the window, one untimed call per route: the first call of a route after the console starts

@@ -8,11 +8,11 @@ import { setPriority } from "node:os";
 import path from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import pg from "pg";
-import type { ApiCall, ApiLoop, RunMsg, WarmMsg } from "./api-client";
+import type { ApiCall, ApiLoop, ApiRun, RunMsg, WarmMsg } from "./api-client";
 import type { Console } from "./lib/console";
 import { killAll, spawnBenchAgent, type BenchAgent } from "./lib/agents";
 import { cpuWindow, tree } from "./lib/proc";
-import { mono, ms, sleep, summarize, waitFor, type Summary } from "./lib/stats";
+import { loopDelayMs, mono, ms, sleep, summarize, waitFor, type Summary } from "./lib/stats";
 import { benchRender } from "./render";
 
 type Worker = { child: ChildProcess; next(type: string, timeoutMs?: number): Promise<any> };
@@ -82,22 +82,26 @@ const API_LOOPS: ApiLoop[] = [
 /** bench/api-client.ts in its own process, at the driver's priority. */
 async function startApiClient() {
   const child = fork(path.join(import.meta.dirname, "api-client.ts"), [], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
-  await new Promise((resolve) => child.once("message", resolve)); // "ready"
-  const ask = <T>(msg: RunMsg | WarmMsg, timeoutMs: number) =>
+  // Its one reply to the last message (or its "ready"), within a time limit: a bench that hangs measures nothing.
+  const reply = <T>(what: string, timeoutMs: number) =>
     new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`api client: no reply to "${msg.type}" within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(() => reject(new Error(`api client: no ${what} within ${timeoutMs} ms`)), timeoutMs);
       child.once("message", (m: any) => {
         clearTimeout(timer);
         if (m.type === "error") reject(new Error(`api client: ${m.message}`));
         else resolve(m);
       });
-      child.send(msg);
     });
+  await reply("ready", 30_000);
+  const ask = <T>(msg: RunMsg | WarmMsg, timeoutMs: number) => {
+    const answer = reply<T>(`reply to "${msg.type}"`, timeoutMs);
+    child.send(msg);
+    return answer;
+  };
   return {
     pid: child.pid!,
     warm: (msg: Omit<WarmMsg, "type">) => ask({ type: "warm", ...msg }, 60_000),
-    run: (msg: Omit<RunMsg, "type">) =>
-      ask<{ calls: ApiCall[]; eventLoopDelayMs: { p99: number; max: number } }>({ type: "run", ...msg }, msg.until - Date.now() + 60_000),
+    run: (msg: Omit<RunMsg, "type">) => ask<ApiRun>({ type: "run", ...msg }, msg.until - Date.now() + 60_000),
     stop: () => child.kill(),
   };
 }
@@ -273,7 +277,7 @@ export async function benchScale({ url, console, steps, workers: workerCount, wi
         }
       };
       let realAgentBeats = { beats: [] as number[], errors: 0 };
-      let apiRun: { calls: ApiCall[]; eventLoopDelayMs: { p99: number; max: number } } = { calls: [], eventLoopDelayMs: { p99: 0, max: 0 } };
+      let apiRun: ApiRun = { calls: [], eventLoopDelayMs: { p99: 0, max: 0 } };
       await Promise.all([
         realAgents.sample(until).then((s) => (realAgentBeats = s)),
         sampleWaits(),
@@ -326,11 +330,11 @@ export async function benchScale({ url, console, steps, workers: workerCount, wi
           ...(hasBig && { nodeList1000: summarize(byRoute(bigLoop, (c) => c.ms)) }),
           errors: apiRun.calls.filter((c) => c.status !== 200).length,
           clientEventLoopDelayMs: apiRun.eventLoopDelayMs,
-          driverEventLoopDelayMs: { p99: Math.round(driverDelay.percentile(99) / 1e5) / 10, max: Math.round(driverDelay.max / 1e5) / 10 },
+          driverEventLoopDelayMs: loopDelayMs(driverDelay),
           slowest: apiRun.calls.sort((a, b) => b.ms - a.ms).slice(0, 6),
           /** The same requests' Server-Timing (authentication + handler inside the console). */
           serverTime: {
-            authentication: summarize(apiRun.calls.flatMap((c) => c.authMs ?? [])),
+            authentication: summarize(apiRun.calls.flatMap((c) => (c.status === 200 && c.authMs !== null ? c.authMs : []))),
             clusterList: summarize(byRoute(listLoop, (c) => c.serverMs)),
             nodeListSmall: summarize(byRoute(smallLoop, (c) => c.serverMs)),
             ...(hasBig && { nodeList1000: summarize(byRoute(bigLoop, (c) => c.serverMs)) }),

@@ -1,4 +1,6 @@
 // Percentiles by nearest rank over raw samples (milliseconds).
+import type { IntervalHistogram } from "node:perf_hooks";
+
 export type Summary = { n: number; p50: number; p95: number; p99: number; max: number; mean: number };
 
 export function summarize(samples: number[]): Summary {
@@ -31,4 +33,9 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(intervalMs);
   }
+}
+
+/** An event-loop delay histogram (perf_hooks) as p99 and max in ms, to a tenth. */
+export function loopDelayMs(h: IntervalHistogram): { p99: number; max: number } {
+  return { p99: Math.round(h.percentile(99) / 1e5) / 10, max: Math.round(h.max / 1e5) / 10 };
 }
