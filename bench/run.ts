@@ -7,6 +7,9 @@
 //   a 3 s demote hook on every agent)
 //   --steps 100,1000,2000,5000                   scale steps
 //   --trials N (failover, default 20)  --switchovers N (default 50)  --window S (scale, default 20)
+//   --pg-log FILE   PostgreSQL's log, with every autovacuum and checkpoint, written to FILE (to line
+//                   up with the scale step's windowFrom and its slowest calls' atS)
+import { appendFileSync } from "node:fs";
 import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -37,6 +40,7 @@ const { values } = parseArgs({
     keep: { type: "boolean", default: false },
     "pg-defaults": { type: "boolean", default: false },
     statements: { type: "boolean", default: false },
+    "pg-log": { type: "string" },
   },
 });
 const only = new Set(values.only.split(","));
@@ -54,7 +58,13 @@ await copyFile("dist/cluster-agent.mjs", bundle);
 const pgSettings: Record<string, string> = values["pg-defaults"] ? {} : { shared_buffers: "256MB", commit_delay: "1000", commit_siblings: "2" };
 // --statements: pg_stat_statements on, and the top statements by server time in the results.
 if (values.statements) pgSettings.shared_preload_libraries = "pg_stat_statements";
-const server = await startEmbeddedPostgres({ dataDir: path.join(dir, "pg"), settings: pgSettings });
+const pgLog = values["pg-log"];
+if (pgLog) Object.assign(pgSettings, { log_autovacuum_min_duration: "0", log_checkpoints: "on", log_line_prefix: "%m [%p] " });
+const server = await startEmbeddedPostgres({
+  dataDir: path.join(dir, "pg"),
+  settings: pgSettings,
+  onLog: pgLog ? (line) => appendFileSync(pgLog, line + "\n") : undefined,
+});
 const pgPid = Number((await readFile(path.join(server.dataDir, "postmaster.pid"), "utf8")).split("\n")[0]);
 await applyMigrations({ connectionString: server.url });
 const prisma = createPrismaClient({ connectionString: server.url, maxConnections: 4 });

@@ -231,6 +231,8 @@ export async function benchScale({ url, console, steps, workers: workerCount, wi
       driverDelay.enable();
       const waits = new Map<string, number>();
       let samples = 0;
+      const knownBackends = new Set<number>();
+      const newBackends: { app: string; atS: number }[] = [];
       const sampleWaits = async () => {
         while (Date.now() < until) {
           const { rows } = await db.query<{ w: string; n: number }>(
@@ -242,6 +244,15 @@ export async function benchScale({ url, console, steps, workers: workerCount, wi
           );
           samples++;
           for (const r of rows) waits.set(r.w, (waits.get(r.w) ?? 0) + r.n);
+          const { rows: backends } = await db.query<{ pid: number; app: string; atS: number }>(
+            `SELECT pid, application_name AS app, round(extract(epoch FROM backend_start - $1::timestamptz)::numeric, 1)::float8 AS "atS"
+             FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'`,
+            [new Date(windowFrom)],
+          );
+          for (const b of backends.filter((b) => !knownBackends.has(b.pid))) {
+            knownBackends.add(b.pid);
+            if (b.atS >= 0) newBackends.push({ app: b.app, atS: b.atS });
+          }
           await sleep(250);
         }
       };
@@ -306,6 +317,7 @@ export async function benchScale({ url, console, steps, workers: workerCount, wi
       const activations = roleEvents.filter((e) => e.role === "ACTIVE" && e.mono > windowStart).length;
       const step = {
         agents: target,
+        windowFrom: new Date(windowFrom).toISOString(),
         agentsRunning: total,
         clusters: smallClusters + (hasBig ? 1 : 0),
         heartbeatMs: summarize(hb),
@@ -340,6 +352,8 @@ export async function benchScale({ url, console, steps, workers: workerCount, wi
             ...(hasBig && { nodeList1000: summarize(byRoute(bigLoop, (c) => c.serverMs)) }),
           },
         },
+        /** Connections opened during the window (a new one's first statements are slow: an empty catalog cache). */
+        newBackends,
         cpuPctOfOneCore: cpuPct,
         workerEventLoopDelayP99Ms: reports.map((r) => Math.round(r.eventLoopDelayP99Ms * 10) / 10),
         workerRssMb: reports.map((r) => r.rssMb),

@@ -1,9 +1,9 @@
-import type { PrismaClient, UserRole } from "../db/client";
+import type { Prisma, PrismaClient, UserRole } from "../db/client";
 import { authEnv } from "./auth-env";
 
 export type SessionUserRecord = { id: string; email: string; role: UserRole };
 export type LoadSessionUserOptions = {
-  prisma: PrismaClient;
+  prisma: PrismaClient | Prisma.TransactionClient;
   userId: string;
   /** The session's issue time (database clock, ms): sessions from before a sign-out, password reset or disabling are refused. */
   issuedAt?: number;

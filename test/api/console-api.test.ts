@@ -1,7 +1,7 @@
 // The API's accepted requests, in the order an operator makes them, as a table of
 // request -> status and body; each row also states what it must have written to the database.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { PrismaClient } from "../../lib/db/client";
+import { WARM_CONNECTIONS, type PrismaClient } from "../../lib/db/client";
 import { waitFor } from "../support/agent-process";
 import { callApi, databaseState, type ApiRequest, type ApiResponse } from "../support/api-client";
 import { seedCluster, seedUsers, TEST_PASSWORD } from "../support/console-fixture";
@@ -390,6 +390,16 @@ describe("the API, step by step as an operator uses it", () => {
       const res = await callApi(server.url, cookies.viewer, { path });
       expect(res.headers.get("server-timing"), path).toMatch(/^auth;dur=\d+(\.\d)?, handler;dur=\d+(\.\d)?$/);
     }
+  });
+
+  it("the console keeps its warmed connections open, named in pg_stat_activity", async () => {
+    const named = async () =>
+      (
+        await t.prisma.$queryRaw<{ n: number }[]>`
+          SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'failover-console'`
+      )[0].n;
+    // Opened at start, more than these steps ever need at once.
+    await waitFor(async () => (await named()) >= WARM_CONNECTIONS, { timeoutMs: 15_000, what: `${WARM_CONNECTIONS} console connections` });
   });
 
   it("CSV export: same filters, a header, one row per event, formulas neutralised", async () => {

@@ -42,7 +42,8 @@ export async function callApi(baseUrl: string, cookie: string | null, { method =
 export async function databaseState(prisma: PrismaClient) {
   const [clusters, nodes, commands, rebalances, users, tokens, audit] = await Promise.all([
     prisma.cluster.findMany({ orderBy: { id: "asc" } }),
-    prisma.node.findMany({ orderBy: { id: "asc" }, omit: { lastHeartbeatAt: true, leaseExpiresAt: true } }),
+    // What running agents write on their own beats (liveness, lease, metrics such as uptime) is not a change a request made.
+    prisma.node.findMany({ orderBy: { id: "asc" }, omit: { lastHeartbeatAt: true, leaseExpiresAt: true, metrics: true } }),
     prisma.command.findMany({ orderBy: { id: "asc" } }),
     prisma.rebalance.findMany({ orderBy: { id: "asc" } }),
     prisma.user.findMany({ orderBy: { id: "asc" } }),
