@@ -44,10 +44,9 @@ export function createPrismaClient({ connectionString, maxConnections = 10, minC
 }
 
 /**
- * The console's connections kept open and warmed at start (instrumentation.ts): as many as its
- * reads use at once under the 5,000-agent bench (a cluster's detail reads on three at once; the
- * bench's three API clients and its switchovers overlap), so an admin's request never waits for
- * a cold one.
+ * The console's connections kept open and warmed at start (instrumentation.ts). A cluster's detail
+ * reads on three at once; with 10, no window of the bench's scale steps opened another (0 in 21
+ * windows, against 4 in 3 before; docs/benchmarks.md).
  */
 export const WARM_CONNECTIONS = 10;
 
