@@ -31,33 +31,19 @@ export async function register() {
   const { setProcessDispatcher, startDispatcher } = await import("./lib/notify/dispatcher");
   setProcessDispatcher(startDispatcher({ prisma: db(), timeoutMs: positiveMs(process.env.NOTIFY_TIMEOUT_MS) }));
 
-  void warmConsoleConnections();
+  void warmConsoleConnections().catch((err: unknown) => console.warn("warming the database connections failed:", err instanceof Error ? err.message : err));
 }
 
-/**
- * The console's kept connections, opened now and each run through the reads behind every page
- * (the session's user, the cluster list in both orders, a cluster's detail with all its nodes
- * and with a page of them), so that no admin's request pays a cold connection (lib/db/warm-connections.ts).
- */
+/** The console's kept connections, opened now and each run through the reads behind its pages, so that no admin's request pays a cold one. */
 async function warmConsoleConnections() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return; // as in register(): keeps these imports out of the edge bundle
-  const [{ db, WARM_CONNECTIONS }, { warmConnections }, { getClusterOverview }, { getClusterDetail }, { loadSessionUser }] = await Promise.all([
+  const [{ db, WARM_CONNECTIONS }, { warmConnections }, { warmConsoleReads }] = await Promise.all([
     import("./lib/db/client"),
     import("./lib/db/warm-connections"),
-    import("./lib/cluster/get-cluster-overview"),
-    import("./lib/cluster/get-cluster-detail"),
-    import("./lib/auth/load-session-user"),
+    import("./lib/api/warm-console-reads"),
   ]);
-  const warmed = await warmConnections(db(), WARM_CONNECTIONS, async (tx) => {
-    await loadSessionUser({ prisma: tx, userId: "00000000-0000-0000-0000-000000000000", issuedAt: Date.now() });
-    await getClusterOverview({ db: tx, query: { sort: "name", limit: 1 } });
-    const { clusters } = await getClusterOverview({ db: tx, query: { sort: "status", limit: 1 } });
-    if (!clusters[0]) return;
-    await getClusterDetail({ db: tx, clusterName: clusters[0].name, nodeQuery: {} });
-    await getClusterDetail({ db: tx, clusterName: clusters[0].name, nodeQuery: { sort: "name", order: "asc", offset: 0, limit: 50 } });
-  });
-  if (warmed < WARM_CONNECTIONS)
-    console.warn(`warmed ${warmed} of ${WARM_CONNECTIONS} database connections (the database unreachable?); the rest open on demand`);
+  const warmed = await warmConnections(db(), WARM_CONNECTIONS, warmConsoleReads);
+  if (warmed < WARM_CONNECTIONS) console.warn(`warmed ${warmed} of ${WARM_CONNECTIONS} database connections; the rest open on demand`);
 }
 
 /** Runs `task` every SWEEP_MS, never overlapping itself; a failure (the database down or restarting) is said once, then retried. */

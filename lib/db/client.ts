@@ -12,11 +12,19 @@ export type CreatePrismaClientOptions = {
   maxConnections?: number;
   /** Connections kept open however long idle (see warmConnections); the rest close after 30 s idle. */
   minConnections?: number;
-  /** What pg_stat_activity calls these connections (an application_name in the URL wins). */
+  /** What pg_stat_activity calls these connections (an application_name in the URL wins, then this, then PGAPPNAME). */
   applicationName?: string;
+  /** A statement with no answer for this long fails, and its connection is dropped (see below). */
+  queryTimeoutMs?: number;
 };
 
-export function createPrismaClient({ connectionString, maxConnections = 10, minConnections = 0, applicationName }: CreatePrismaClientOptions): PrismaClient {
+export function createPrismaClient({
+  connectionString,
+  maxConnections = 10,
+  minConnections = 0,
+  applicationName,
+  queryTimeoutMs = 60_000,
+}: CreatePrismaClientOptions): PrismaClient {
   return new PrismaClient({
     adapter: new PrismaPg(
       pgConfig(connectionString, {
@@ -29,6 +37,10 @@ export function createPrismaClient({ connectionString, maxConnections = 10, minC
         // for the cluster list; under load those were the console's slowest answers. Keepalive
         // finds an idle one a network dropped silently; idle ones do not keep a script alive.
         idleTimeoutMillis: 30_000,
+        // A kept connection (minConnections) is never closed for being idle, so after a silent
+        // network drop a request could be handed a dead one and wait for keepalive to notice
+        // (~11 min with Linux's defaults): it fails after this instead, and the pool drops it.
+        query_timeout: queryTimeoutMs,
         keepAlive: true,
         keepAliveInitialDelayMillis: 5_000,
         allowExitOnIdle: true,

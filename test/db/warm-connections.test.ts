@@ -2,8 +2,12 @@
 // a cold connection's first statements cost 3-4x a warm one's, and were the console's slowest
 // answers under load (docs/benchmarks.md).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { warmConsoleReads } from "../../lib/api/warm-console-reads";
 import { createPrismaClient, type PrismaClient } from "../../lib/db/client";
 import { warmConnections } from "../../lib/db/warm-connections";
+import { seedEphesoft } from "../api/service-fixture";
+import { seedCluster } from "../support/console-fixture";
+import { startBlackholeProxy } from "../support/blackhole-proxy";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
 
 const backendPid = async (tx: { $queryRawUnsafe<T>(q: string): Promise<T> }) =>
@@ -46,5 +50,40 @@ describe("warmConnections", () => {
       await backendPid(tx);
     });
     expect(warmed).toBe(2);
+  });
+
+  it("the console's reads warm on an empty database, on clusters of one service and of several", async () => {
+    expect(await warmConnections(prisma, 2, warmConsoleReads)).toBe(2);
+    await seedCluster({ prisma: t.prisma, name: "alpha", nodes: [{ name: "a1", role: "ACTIVE" }, { name: "a2" }] });
+    expect(await warmConnections(prisma, 2, warmConsoleReads)).toBe(2);
+    // "ep" has three services with nodes: its detail must name one (first by status: its reporting serves below its minimum).
+    await seedEphesoft(t.prisma);
+    expect(await warmConnections(prisma, 2, warmConsoleReads)).toBe(2);
+  });
+
+  it("a kept connection that a network dropped silently fails its request within the query timeout, and is replaced", async () => {
+    const db = new URL(t.url);
+    const proxy = await startBlackholeProxy({ host: db.hostname, port: Number(db.port) });
+    db.host = `127.0.0.1:${proxy.port}`;
+    const behind = createPrismaClient({ connectionString: db.toString(), maxConnections: 4, minConnections: 2, queryTimeoutMs: 1_000 });
+    try {
+      expect(await warmConnections(behind, 2, async (tx) => tx.$queryRawUnsafe("SELECT 1"))).toBe(2);
+      proxy.blackhole(); // no FIN, no RST: the kept connections are dead and do not know it
+      const started = Date.now();
+      await expect(behind.$queryRawUnsafe("SELECT 1")).rejects.toThrow();
+      expect(Date.now() - started).toBeLessThan(3_000);
+      proxy.restore();
+      // Each dead connection fails one request and is dropped; then a new one answers.
+      let answered = false;
+      for (let attempt = 0; attempt < 3 && !answered; attempt++)
+        answered = await behind.$queryRawUnsafe("SELECT 1").then(
+          () => true,
+          () => false,
+        );
+      expect(answered).toBe(true);
+    } finally {
+      await behind.$disconnect();
+      await proxy.close();
+    }
   });
 });
