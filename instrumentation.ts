@@ -34,16 +34,18 @@ export async function register() {
   void warmConsoleConnections().catch((err: unknown) => console.warn("warming the database connections failed:", err instanceof Error ? err.message : err));
 }
 
-/** The console's kept connections, opened now and each run through the reads behind its pages, so that no admin's request pays a cold one. */
+/** The console's kept connections, opened now and after any is lost, each run through the reads behind its pages, so that no admin's request pays a cold one. */
 async function warmConsoleConnections() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return; // as in register(): keeps these imports out of the edge bundle
-  const [{ db, WARM_CONNECTIONS }, { warmConnections }, { warmConsoleReads }] = await Promise.all([
+  const [{ db, onConsoleConnectionLost, WARM_CONNECTIONS }, { keepWarm }, { warmConsoleReads }] = await Promise.all([
     import("./lib/db/client"),
     import("./lib/db/warm-connections"),
     import("./lib/api/warm-console-reads"),
   ]);
-  const warmed = await warmConnections(db(), WARM_CONNECTIONS, warmConsoleReads);
-  if (warmed < WARM_CONNECTIONS) console.warn(`warmed ${warmed} of ${WARM_CONNECTIONS} database connections; the rest open on demand`);
+  const keeper = keepWarm(db(), WARM_CONNECTIONS, warmConsoleReads, (warmed) =>
+    console.warn(`warmed ${warmed} of ${WARM_CONNECTIONS} database connections; retrying until all are (the rest open on demand meanwhile)`),
+  );
+  onConsoleConnectionLost(() => keeper.lost());
 }
 
 /** Runs `task` every SWEEP_MS, never overlapping itself; a failure (the database down or restarting) is said once, then retried. */

@@ -16,6 +16,8 @@ export type CreatePrismaClientOptions = {
   applicationName?: string;
   /** A statement with no answer for this long fails, and its connection is dropped (see below). */
   queryTimeoutMs?: number;
+  /** An idle connection was lost (the database restarted or failed over, or a network dropped it). */
+  onIdleConnectionLost?: (err: Error) => void;
 };
 
 export function createPrismaClient({
@@ -24,6 +26,7 @@ export function createPrismaClient({
   minConnections = 0,
   applicationName,
   queryTimeoutMs = 60_000,
+  onIdleConnectionLost,
 }: CreatePrismaClientOptions): PrismaClient {
   return new PrismaClient({
     adapter: new PrismaPg(
@@ -50,6 +53,7 @@ export function createPrismaClient({
         // (the cluster list's page 13.8 -> 11.0 ms, a 5-node detail 4.4 -> 1.7 ms, measured). Past
         // statementName's bound, undefined: unnamed, as pg takes it (the adapter's type says string).
         statementNameGenerator: ({ sql }) => statementName(sql) ?? (undefined as unknown as string),
+        onPoolError: onIdleConnectionLost,
       },
     ),
   });
@@ -62,6 +66,12 @@ export function createPrismaClient({
  */
 export const WARM_CONNECTIONS = 10;
 
+let consoleConnectionLost: (() => void) | undefined;
+/** What the console does when one of its idle connections is lost (instrumentation.ts warms their replacements). */
+export function onConsoleConnectionLost(listener: () => void) {
+  consoleConnectionLost = listener;
+}
+
 // One client per server process (Next.js reloads modules in development, globalThis survives).
 const cache = globalThis as unknown as { __prisma?: PrismaClient };
 
@@ -70,7 +80,13 @@ export function db(): PrismaClient {
   if (!cache.__prisma) {
     const url = process.env.DATABASE_URL;
     if (!url) throw new Error("DATABASE_URL is not set: start the console with `npm start` or `npm run demo`");
-    cache.__prisma = createPrismaClient({ connectionString: url, maxConnections: 20, minConnections: WARM_CONNECTIONS, applicationName: "failover-console" });
+    cache.__prisma = createPrismaClient({
+      connectionString: url,
+      maxConnections: 20,
+      minConnections: WARM_CONNECTIONS,
+      applicationName: "failover-console",
+      onIdleConnectionLost: () => consoleConnectionLost?.(),
+    });
   }
   return cache.__prisma;
 }

@@ -15,3 +15,51 @@ export async function warmConnections(prisma: PrismaClient, count: number, reads
   );
   return results.filter((r) => r.status === "fulfilled").length;
 }
+
+export type WarmKeeper = {
+  /** The pool lost an idle connection (the client's onIdleConnectionLost): warm its replacements. */
+  lost(): void;
+};
+
+/**
+ * warmConnections now, and again whenever the pool loses an idle connection: a database restart
+ * or failover ends them all, and the pool does not reopen its minimum by itself, so the console
+ * would be cold again. A round that falls short (the database still away) is retried after 1, 2,
+ * 4 ... 30 s until every connection warms; losses during a round add one more round. `onShort`
+ * hears the first shortfall of each episode.
+ */
+export function keepWarm(
+  prisma: PrismaClient,
+  count: number,
+  reads: (tx: Prisma.TransactionClient) => Promise<unknown>,
+  onShort: (warmed: number) => void = () => {},
+): WarmKeeper {
+  let round: Promise<void> | null = null;
+  let again = false;
+  const start = () => {
+    if (round) {
+      again = true;
+      return;
+    }
+    round = (async () => {
+      let delayMs = 1_000;
+      let told = false;
+      for (;;) {
+        again = false;
+        const warmed = await warmConnections(prisma, count, reads);
+        if (warmed === count && !again) return;
+        if (warmed < count) {
+          if (!told) onShort(warmed);
+          told = true;
+          await new Promise((r) => setTimeout(r, delayMs).unref());
+        }
+        delayMs = Math.min(30_000, delayMs * 2);
+      }
+    })().finally(() => {
+      round = null;
+      if (again) start(); // lost between the round's last check and its end
+    });
+  };
+  start();
+  return { lost: start };
+}

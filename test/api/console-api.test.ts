@@ -392,14 +392,23 @@ describe("the API, step by step as an operator uses it", () => {
     }
   });
 
-  it("the console keeps its warmed connections open, named in pg_stat_activity", async () => {
+  it("the console keeps its warmed connections open, named in pg_stat_activity, and opens them again when the database ends them", async () => {
     const named = async () =>
       (
-        await t.prisma.$queryRaw<{ n: number }[]>`
-          SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'failover-console'`
-      )[0].n;
+        await t.prisma.$queryRaw<{ pid: number }[]>`
+          SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'failover-console'`
+      ).map((r) => r.pid);
     // Opened at start, more than these steps ever need at once.
-    await waitFor(async () => (await named()) >= WARM_CONNECTIONS, { timeoutMs: 15_000, what: `${WARM_CONNECTIONS} console connections` });
+    const first = await waitFor(async () => ((await named()).length >= WARM_CONNECTIONS ? named() : null), {
+      what: `${WARM_CONNECTIONS} console connections`,
+    });
+    // As a database restart or failover does to every connection.
+    await t.prisma
+      .$queryRaw`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'failover-console'`;
+    await waitFor(async () => (await named()).filter((pid) => !first.includes(pid)).length >= WARM_CONNECTIONS, {
+      what: `${WARM_CONNECTIONS} new console connections`,
+    });
+    expect((await callApi(server.url, cookies.viewer, { path: "/api/v1/clusters" })).status).toBe(200);
   });
 
   it("CSV export: same filters, a header, one row per event, formulas neutralised", async () => {

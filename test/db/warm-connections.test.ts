@@ -4,8 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { warmConsoleReads } from "../../lib/api/warm-console-reads";
 import { createPrismaClient, type PrismaClient } from "../../lib/db/client";
-import { warmConnections } from "../../lib/db/warm-connections";
+import { keepWarm, warmConnections } from "../../lib/db/warm-connections";
 import { seedEphesoft } from "../api/service-fixture";
+import { waitFor } from "../support/agent-process";
 import { seedCluster } from "../support/console-fixture";
 import { startBlackholeProxy } from "../support/blackhole-proxy";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
@@ -84,6 +85,39 @@ describe("warmConnections", () => {
     } finally {
       await behind.$disconnect();
       await proxy.close();
+    }
+  });
+
+  it("connections lost (the database ended them, as a restart does) are opened and warmed again", async () => {
+    let keeper: { lost(): void } | undefined;
+    const kept = createPrismaClient({
+      connectionString: t.url,
+      maxConnections: 6,
+      minConnections: 3,
+      applicationName: "warm-again",
+      onIdleConnectionLost: () => keeper?.lost(),
+    });
+    const warmedOn: number[] = [];
+    const named = async () =>
+      (
+        await t.prisma.$queryRawUnsafe<{ pid: number }[]>(
+          "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'warm-again' ORDER BY pid",
+        )
+      ).map((r) => r.pid);
+    try {
+      keeper = keepWarm(kept, 3, async (tx) => warmedOn.push(await backendPid(tx)));
+      const first = await waitFor(async () => ((await named()).length === 3 ? named() : null), { what: "3 warm connections" });
+      await t.prisma.$queryRawUnsafe("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'warm-again'");
+      const again = await waitFor(
+        async () => {
+          const pids = await named();
+          return pids.length === 3 && pids.every((p) => !first.includes(p)) && pids;
+        },
+        { what: "3 new warm connections" },
+      );
+      for (const pid of again) expect(warmedOn).toContain(pid); // warmed, not merely opened
+    } finally {
+      await kept.$disconnect();
     }
   });
 });
