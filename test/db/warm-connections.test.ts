@@ -26,10 +26,12 @@ describe("warmConnections", () => {
     await t.drop();
   });
 
-  const open = async () =>
+  /** The backends of this database whose connections carry that application_name. */
+  const openAs = async (app: string) =>
     (
       await t.prisma.$queryRawUnsafe<{ pid: number }[]>(
-        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'warm-test' ORDER BY pid",
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1 ORDER BY pid",
+        app,
       )
     ).map((r) => r.pid);
 
@@ -38,7 +40,7 @@ describe("warmConnections", () => {
     const warmed = await warmConnections(prisma, 4, async (tx) => pids.push(await backendPid(tx)));
     expect(warmed).toBe(4);
     expect(new Set(pids).size).toBe(4);
-    expect(await open()).toEqual([...pids].sort((a, b) => a - b));
+    expect(await openAs("warm-test")).toEqual([...pids].sort((a, b) => a - b));
     // The next requests get those connections, not new ones.
     const later = await Promise.all(Array.from({ length: 4 }, () => prisma.$transaction(async (tx) => backendPid(tx))));
     for (const pid of later) expect(pids).toContain(pid);
@@ -98,12 +100,7 @@ describe("warmConnections", () => {
       onIdleConnectionLost: () => keeper?.lost(),
     });
     const warmedOn: number[] = [];
-    const named = async () =>
-      (
-        await t.prisma.$queryRawUnsafe<{ pid: number }[]>(
-          "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'warm-again' ORDER BY pid",
-        )
-      ).map((r) => r.pid);
+    const named = () => openAs("warm-again");
     try {
       keeper = keepWarm(kept, 3, async (tx) => warmedOn.push(await backendPid(tx)));
       const first = await waitFor(async () => ((await named()).length === 3 ? named() : null), { what: "3 warm connections" });
