@@ -399,9 +399,15 @@ describe("the API, step by step as an operator uses it", () => {
           SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'failover-console'`
       ).map((r) => r.pid);
     // Opened at start, more than these steps ever need at once.
-    const first = await waitFor(async () => ((await named()).length >= WARM_CONNECTIONS ? named() : null), {
-      what: `${WARM_CONNECTIONS} console connections`,
-    });
+    const first = await waitFor(
+      async () => {
+        const pids = await named();
+        return pids.length >= WARM_CONNECTIONS ? pids : null;
+      },
+      {
+        what: `${WARM_CONNECTIONS} console connections`,
+      },
+    );
     // As a database restart or failover does to every connection.
     await t.prisma
       .$queryRaw`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'failover-console'`;

@@ -103,7 +103,13 @@ describe("warmConnections", () => {
     const named = () => openAs("warm-again");
     try {
       keeper = keepWarm(kept, 3, async (tx) => warmedOn.push(await backendPid(tx)));
-      const first = await waitFor(async () => ((await named()).length === 3 ? named() : null), { what: "3 warm connections" });
+      const first = await waitFor(
+        async () => {
+          const pids = await named();
+          return pids.length === 3 ? pids : null;
+        },
+        { what: "3 warm connections" },
+      );
       await t.prisma.$queryRawUnsafe("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'warm-again'");
       // Warmed, not merely opened: a round that met dead connections still in the pool falls short and runs again.
       await waitFor(
