@@ -68,6 +68,8 @@ const server = await startEmbeddedPostgres({
 const pgPid = Number((await readFile(path.join(server.dataDir, "postmaster.pid"), "utf8")).split("\n")[0]);
 await applyMigrations({ connectionString: server.url });
 const prisma = createPrismaClient({ connectionString: server.url, maxConnections: 4 });
+// BENCH_SQL, for experiments: run once after the migrations, e.g. a table's storage parameters.
+if (process.env.BENCH_SQL) await prisma.$executeRawUnsafe(process.env.BENCH_SQL);
 if (values.statements) await prisma.$executeRawUnsafe("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
 log(`embedded PostgreSQL on port ${server.port}, data in ${server.dataDir}`);
 

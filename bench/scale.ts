@@ -161,6 +161,18 @@ async function startRealAgents(bundle: string, url: string) {
   return { sample, stop: () => killAll(agents, "SIGTERM") };
 }
 
+// Experiments (docs/benchmarks.md, "Plan invalidation, autovacuum and the settle", 2026-12-03):
+// BENCH_SETTLE_MS, the settle between a step's join and its window; BENCH_WINDOW_SQL, a statement
+// run every BENCH_WINDOW_SQL_MS (default 2000) through each window, e.g. `ANALYZE "Node"`.
+const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 5000);
+async function repeatThroughWindow(db: pg.Client, until: number) {
+  const sql = process.env.BENCH_WINDOW_SQL;
+  while (sql && Date.now() < until - 1000) {
+    await sleep(Number(process.env.BENCH_WINDOW_SQL_MS ?? 2000));
+    await db.query(sql);
+  }
+}
+
 export async function benchScale({ url, console, steps, workers: workerCount, windowS, switchoversPerStep, log, pgPid, agentBundle, onStep }: ScaleOptions) {
   const roleEvents: { node: string; role: string; mono: bigint }[] = [];
   const workers = await Promise.all(
@@ -208,7 +220,7 @@ export async function benchScale({ url, console, steps, workers: workerCount, wi
       if (skipped) log(`  scale: ${skipped} agents not started: registration did not keep up within 90 s`);
       log(`  scale: ${total} agents running (${specs.length} started in ${((Date.now() - t0) / 1000).toFixed(1)} s); settling`);
       if (bigAdd) await promoteBig(console, db, log);
-      await sleep(5000);
+      await sleep(SETTLE_MS);
 
       const hasBig = target >= 2000;
       const apiLoops = hasBig ? API_LOOPS : API_LOOPS.slice(0, 2);
@@ -294,6 +306,7 @@ export async function benchScale({ url, console, steps, workers: workerCount, wi
         sampleWaits(),
         apiClient.run({ url: console.url, cookie: console.cookie, windowFrom, until, loops: apiLoops }).then((r) => (apiRun = r)),
         switchLoop(),
+        repeatThroughWindow(db, until),
       ]);
       const byRoute = (loop: ApiLoop, pick: (c: ApiCall) => number | null) =>
         apiRun.calls.filter((c) => c.path === loop.path && c.status === 200).flatMap((c) => pick(c) ?? []);
