@@ -1,4 +1,5 @@
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 import { pgConfig } from "./database-url";
 import { statementName } from "./sql";
 import { PrismaClient } from "./generated/client";
@@ -16,8 +17,11 @@ export type CreatePrismaClientOptions = {
   applicationName?: string;
   /** A statement with no answer for this long fails, and its connection is dropped (see below). */
   queryTimeoutMs?: number;
-  /** An idle connection was lost (the database restarted or failed over, or a network dropped it). */
-  onIdleConnectionLost?: (err: Error) => void;
+  /**
+   * The pool fell below minConnections: a kept connection was lost (the database ended it in a
+   * restart or failover, a network dropped it while idle, or a statement on it timed out).
+   */
+  onKeptConnectionLost?: () => void;
 };
 
 export function createPrismaClient({
@@ -26,36 +30,40 @@ export function createPrismaClient({
   minConnections = 0,
   applicationName,
   queryTimeoutMs = 60_000,
-  onIdleConnectionLost,
+  onKeptConnectionLost,
 }: CreatePrismaClientOptions): PrismaClient {
+  const pool = new pg.Pool(
+    pgConfig(connectionString, {
+      max: maxConnections,
+      min: minConnections,
+      application_name: applicationName,
+      connectionTimeoutMillis: 5_000,
+      // Idle connections kept 30 s, not pg's 10 s: a new one costs ~15 ms to connect and its
+      // first statement ~2.5x (an empty catalog cache, nothing prepared), measured 40 vs 17 ms
+      // for the cluster list; under load those were the console's slowest answers. Keepalive
+      // finds an idle one a network dropped silently; idle ones do not keep a script alive.
+      idleTimeoutMillis: 30_000,
+      // A kept connection (minConnections) is never closed for being idle, so after a silent
+      // network drop a request could be handed a dead one and wait for keepalive to notice
+      // (~11 min with Linux's defaults): it fails after this instead, and the pool drops it.
+      query_timeout: queryTimeoutMs,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 5_000,
+      allowExitOnIdle: true,
+    }),
+  );
+  // pg-pool does not reopen its minimum by itself; whoever kept the connections warm does.
+  pool.on("remove", () => {
+    if (!pool.ending && pool.totalCount < minConnections) onKeptConnectionLost?.();
+  });
   return new PrismaClient({
-    adapter: new PrismaPg(
-      pgConfig(connectionString, {
-        max: maxConnections,
-        min: minConnections,
-        application_name: applicationName,
-        connectionTimeoutMillis: 5_000,
-        // Idle connections kept 30 s, not pg's 10 s: a new one costs ~15 ms to connect and its
-        // first statement ~2.5x (an empty catalog cache, nothing prepared), measured 40 vs 17 ms
-        // for the cluster list; under load those were the console's slowest answers. Keepalive
-        // finds an idle one a network dropped silently; idle ones do not keep a script alive.
-        idleTimeoutMillis: 30_000,
-        // A kept connection (minConnections) is never closed for being idle, so after a silent
-        // network drop a request could be handed a dead one and wait for keepalive to notice
-        // (~11 min with Linux's defaults): it fails after this instead, and the pool drops it.
-        query_timeout: queryTimeoutMs,
-        keepAlive: true,
-        keepAliveInitialDelayMillis: 5_000,
-        allowExitOnIdle: true,
-      }),
-      {
-        // Prepared per connection: PostgreSQL plans each statement once instead of on every call
-        // (the cluster list's page 13.8 -> 11.0 ms, a 5-node detail 4.4 -> 1.7 ms, measured). Past
-        // statementName's bound, undefined: unnamed, as pg takes it (the adapter's type says string).
-        statementNameGenerator: ({ sql }) => statementName(sql) ?? (undefined as unknown as string),
-        onPoolError: onIdleConnectionLost,
-      },
-    ),
+    adapter: new PrismaPg(pool, {
+      disposeExternalPool: true,
+      // Prepared per connection: PostgreSQL plans each statement once instead of on every call
+      // (the cluster list's page 13.8 -> 11.0 ms, a 5-node detail 4.4 -> 1.7 ms, measured). Past
+      // statementName's bound, undefined: unnamed, as pg takes it (the adapter's type says string).
+      statementNameGenerator: ({ sql }) => statementName(sql) ?? (undefined as unknown as string),
+    }),
   });
 }
 
@@ -67,7 +75,7 @@ export function createPrismaClient({
 export const WARM_CONNECTIONS = 10;
 
 let consoleConnectionLost: (() => void) | undefined;
-/** What the console does when one of its idle connections is lost (instrumentation.ts warms their replacements). */
+/** What the console does when one of its kept connections is lost (instrumentation.ts warms their replacements). */
 export function onConsoleConnectionLost(listener: () => void) {
   consoleConnectionLost = listener;
 }
@@ -85,7 +93,7 @@ export function db(): PrismaClient {
       maxConnections: 20,
       minConnections: WARM_CONNECTIONS,
       applicationName: "failover-console",
-      onIdleConnectionLost: () => consoleConnectionLost?.(),
+      onKeptConnectionLost: () => consoleConnectionLost?.(),
     });
   }
   return cache.__prisma;

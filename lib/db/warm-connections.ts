@@ -17,14 +17,14 @@ export async function warmConnections(prisma: PrismaClient, count: number, reads
 }
 
 export type WarmKeeper = {
-  /** The pool lost an idle connection (the client's onIdleConnectionLost): warm its replacements. */
+  /** The pool lost a kept connection (the client's onKeptConnectionLost): warm its replacements. */
   lost(): void;
 };
 
 /**
- * warmConnections now, and again whenever the pool loses an idle connection: a database restart
- * or failover ends them all, and the pool does not reopen its minimum by itself, so the console
- * would be cold again. A round that falls short (the database still away) is retried after 1, 2,
+ * warmConnections now, and again whenever the pool loses a kept connection: a database restart
+ * or failover ends them all, a statement timeout ends one, and the pool does not reopen its
+ * minimum by itself, so the console would be cold again. A round that falls short (the database still away) is retried after 1, 2,
  * 4 ... 30 s until every connection warms; losses during a round add one more round. `onShort`
  * hears the first shortfall of each episode.
  */
