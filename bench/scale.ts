@@ -161,7 +161,7 @@ async function startRealAgents(bundle: string, url: string) {
   return { sample, stop: () => killAll(agents, "SIGTERM") };
 }
 
-// Experiments (docs/benchmarks.md, "Plan invalidation, autovacuum and the settle", 2026-12-03):
+// Experiments (docs/benchmarks.md, "What the slow calls are not", 2026-12-03):
 // BENCH_SETTLE_MS, the settle between a step's join and its window; BENCH_WINDOW_SQL, a statement
 // run every BENCH_WINDOW_SQL_MS (default 2000) through each window, e.g. `ANALYZE "Node"`.
 const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 5000);

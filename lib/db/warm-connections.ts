@@ -24,9 +24,9 @@ export type WarmKeeper = {
 /**
  * warmConnections now, and again whenever the pool loses a kept connection: a database restart
  * or failover ends them all, a statement timeout ends one, and the pool does not reopen its
- * minimum by itself, so the console would be cold again. A round that falls short (the database still away) is retried after 1, 2,
- * 4 ... 30 s until every connection warms; losses during a round add one more round. `onShort`
- * hears the first shortfall of each episode.
+ * minimum by itself, so the console would be cold again. A round that falls short (the database
+ * still away) is retried after 1, 2, 4 ... 30 s until every connection warms; losses during a
+ * round add one more round. `onShort` hears the first shortfall of each episode.
  */
 export function keepWarm(
   prisma: PrismaClient,

@@ -34,6 +34,14 @@ describe("warmConnections", () => {
         app,
       )
     ).map((r) => r.pid);
+  /** Those of them idle: no transaction open. */
+  const idleAs = async (app: string) =>
+    (
+      await t.prisma.$queryRawUnsafe<{ pid: number }[]>(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1 AND state = 'idle'",
+        app,
+      )
+    ).map((r) => r.pid);
 
   it("runs the reads once on each of `count` connections of their own, left open for the requests that follow", async () => {
     const pids: number[] = [];
@@ -74,13 +82,20 @@ describe("warmConnections", () => {
       maxConnections: 4,
       minConnections: 2,
       queryTimeoutMs: 1_000,
+      applicationName: "warm-behind",
       onKeptConnectionLost: () => keeper?.lost(),
     });
     const warmedOn: number[] = [];
     try {
       keeper = keepWarm(behind, 2, async (tx) => warmedOn.push(await backendPid(tx)));
-      await waitFor(async () => warmedOn.length === 2, { what: "2 warm connections" });
-      const first = [...warmedOn];
+      // The first round over (its transactions ended), so that only a loss can warm again.
+      const first = await waitFor(
+        async () => {
+          const idle = await idleAs("warm-behind");
+          return idle.length === 2 && warmedOn.length === 2 ? idle : null;
+        },
+        { what: "2 warm connections" },
+      );
       proxy.blackhole(); // no FIN, no RST: the kept connections are dead and do not know it
       const started = Date.now();
       await expect(behind.$queryRawUnsafe("SELECT 1")).rejects.toThrow();
@@ -112,10 +127,8 @@ describe("warmConnections", () => {
       // The first round over (its 3 transactions ended), so that only a loss can warm again.
       const first = await waitFor(
         async () => {
-          const idle = await t.prisma.$queryRawUnsafe<{ pid: number }[]>(
-            "SELECT pid FROM pg_stat_activity WHERE application_name = 'warm-again' AND state = 'idle'",
-          );
-          return idle.length === 3 && warmedOn.length === 3 ? idle.map((r) => r.pid) : null;
+          const idle = await idleAs("warm-again");
+          return idle.length === 3 && warmedOn.length === 3 ? idle : null;
         },
         { what: "3 warm connections" },
       );
