@@ -43,6 +43,23 @@ describe("warmConnections", () => {
       )
     ).map((r) => r.pid);
 
+  /**
+   * keepWarm, its reads noting each connection's backend; returns once the first round is over
+   * (its transactions ended), so that only a loss can warm again, with the connections it warmed.
+   */
+  const keptWarm = async (client: PrismaClient, count: number, app: string) => {
+    const warmedOn: number[] = [];
+    const keeper = keepWarm(client, count, async (tx) => warmedOn.push(await backendPid(tx)));
+    const first = await waitFor(
+      async () => {
+        const idle = await idleAs(app);
+        return idle.length === count && warmedOn.length === count ? idle : null;
+      },
+      { what: `${count} warm connections` },
+    );
+    return { keeper, warmedOn, first };
+  };
+
   it("runs the reads once on each of `count` connections of their own, left open for the requests that follow", async () => {
     const pids: number[] = [];
     const warmed = await warmConnections(prisma, 4, async (tx) => pids.push(await backendPid(tx)));
@@ -85,17 +102,9 @@ describe("warmConnections", () => {
       applicationName: "warm-behind",
       onKeptConnectionLost: () => keeper?.lost(),
     });
-    const warmedOn: number[] = [];
     try {
-      keeper = keepWarm(behind, 2, async (tx) => warmedOn.push(await backendPid(tx)));
-      // The first round over (its transactions ended), so that only a loss can warm again.
-      const first = await waitFor(
-        async () => {
-          const idle = await idleAs("warm-behind");
-          return idle.length === 2 && warmedOn.length === 2 ? idle : null;
-        },
-        { what: "2 warm connections" },
-      );
+      const { keeper: warmKeeper, warmedOn, first } = await keptWarm(behind, 2, "warm-behind");
+      keeper = warmKeeper;
       proxy.blackhole(); // no FIN, no RST: the kept connections are dead and do not know it
       const started = Date.now();
       await expect(behind.$queryRawUnsafe("SELECT 1")).rejects.toThrow();
@@ -120,18 +129,10 @@ describe("warmConnections", () => {
       applicationName: "warm-again",
       onKeptConnectionLost: () => keeper?.lost(),
     });
-    const warmedOn: number[] = [];
     const named = () => openAs("warm-again");
     try {
-      keeper = keepWarm(kept, 3, async (tx) => warmedOn.push(await backendPid(tx)));
-      // The first round over (its 3 transactions ended), so that only a loss can warm again.
-      const first = await waitFor(
-        async () => {
-          const idle = await idleAs("warm-again");
-          return idle.length === 3 && warmedOn.length === 3 ? idle : null;
-        },
-        { what: "3 warm connections" },
-      );
+      const { keeper: warmKeeper, warmedOn, first } = await keptWarm(kept, 3, "warm-again");
+      keeper = warmKeeper;
       await t.prisma.$queryRawUnsafe("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'warm-again'");
       // Warmed, not merely opened: a round that met dead connections still in the pool falls short and runs again.
       await waitFor(
