@@ -46,22 +46,30 @@ const renewalBase = pgPoolSql(renewalPool);
 // behind a renewal's WAL flush. A pipe that fails is left out until it reconnects; with no live
 // pipe (or none configured), beats go over the pools above.
 //
-// With BENCH_FLEET_FLUSH_MS, a pipe's writes are held that long and sent together: the fleet's
-// beats are spread evenly over the second, so each costs a worker a writev syscall of its own (with
-// the loopback delivery to the backend charged to it: a quarter of its CPU samples). Off by
-// default: a beat's latency is timed from before the hold, and 10 ms of it put the 5,000 step's
-// heartbeat p99 over its target while saving 14 % of a core (docs/benchmarks.md, 2026-12-03).
+// Each pipe's writes are corked until the event loop's turn ends (setImmediate), so the beats of
+// one cohort (below) go out in one write. With BENCH_FLEET_FLUSH_MS they are held that long
+// instead: the beats' latency is timed from before the hold, and 10 ms of it put the 5,000 step's
+// heartbeat p99 over its target (docs/benchmarks.md, 2026-12-03).
 const FLUSH_MS = Number(process.env.BENCH_FLEET_FLUSH_MS ?? 0);
+// The fleet's agents start their cadence on a grid of COHORT_MS, so each point wakes a cohort of
+// them in one turn (~85 per worker at 5,000 agents and 50 ms) and their beats share one write per
+// pipe. Spread evenly, every beat cost a worker a writev syscall of its own, with the loopback
+// delivery to the backend charged to it (half its busy time), and woke a sleeping backend for one
+// statement. 0: spread evenly, as independent servers would beat.
+const COHORT_MS = Number(process.env.BENCH_FLEET_COHORT_MS ?? 50);
+const untilCohort = () => (COHORT_MS > 0 ? new Promise((r) => setTimeout(r, Math.ceil(COHORT_MS - (performance.now() % COHORT_MS)))) : null);
 const held = new WeakSet<pg.Client>();
 function holdWrites(client: pg.Client) {
-  if (FLUSH_MS <= 0 || held.has(client)) return;
+  if (held.has(client)) return;
   const stream = (client as unknown as { connection: { stream: NodeJS.WritableStream & { cork(): void; uncork(): void } } }).connection.stream;
   held.add(client);
   stream.cork();
-  setTimeout(() => {
+  const release = () => {
     held.delete(client);
     stream.uncork();
-  }, FLUSH_MS);
+  };
+  if (FLUSH_MS > 0) setTimeout(release, FLUSH_MS);
+  else setImmediate(release);
 }
 
 function pipeGroup(name: string, count: number, fallback: Sql) {
@@ -190,7 +198,7 @@ async function add({ agents: specs, perSecond, withinMs, concurrency }: AddMsg) 
     // As cluster-agent does (retryWhileUnreachable): a start that fails on a busy database is retried.
     for (let attempt = 1; ; attempt++) {
       try {
-        await agent.start();
+        await agent.register();
         break;
       } catch (err) {
         startRetries++;
@@ -198,6 +206,8 @@ async function add({ agents: specs, perSecond, withinMs, concurrency }: AddMsg) 
         await new Promise((r) => setTimeout(r, Math.min(5_000, 250 * attempt)));
       }
     }
+    await untilCohort();
+    agent.run(); // as start() does after register(), on the cohort's grid point
     agents.push(agent);
     const list = byCluster.get(agent.clusterId!) ?? [];
     list.push(agent);
