@@ -309,7 +309,7 @@ function table(r: Record<string, any>): string {
     if (st.api.serverTime) add(`    of which inside the console (Server-Timing), list of clusters, ms`, st.api.serverTime.clusterList);
     if (st.render) add(`  cluster page, 1,000 nodes, Chromium load -> table ready, ms`, st.render.loadToAllRowsMs);
     note(
-      `  unplanned role changes in the window (lapsed leases): ${st.unplannedRoleChanges}; worker event-loop delay p99 ms: ${st.workerEventLoopDelayP99Ms.join(", ")}`,
+      `  unplanned role changes in the window (lapsed leases): ${st.unplannedRoleChanges}; worker event-loop delay p99 ms: ${st.workerEventLoopDelayP99Ms.join(", ")}; beats per write: ${st.workerBeatsPerWrite?.join(", ") ?? "-"}`,
     );
     if (st.workerPoolWaiting)
       note(

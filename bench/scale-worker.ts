@@ -47,20 +47,25 @@ const renewalBase = pgPoolSql(renewalPool);
 // pipe (or none configured), beats go over the pools above.
 //
 // Each pipe's writes are corked until the event loop's turn ends (setImmediate), so the beats of
-// one cohort (below) go out in one write. With BENCH_FLEET_FLUSH_MS they are held that long
-// instead: the beats' latency is timed from before the hold, and 10 ms of it put the 5,000 step's
-// heartbeat p99 over its target (docs/benchmarks.md, 2026-12-03).
+// one cohort (below) leave together. With BENCH_FLEET_FLUSH_MS they are held that long instead
+// (on top of the cohorts unless BENCH_FLEET_COHORT_MS=0): the beats' latency is timed from before
+// the hold, and 10 ms of it put the 5,000 step's heartbeat p99 over its target (docs/benchmarks.md,
+// 2026-12-03).
 const FLUSH_MS = Number(process.env.BENCH_FLEET_FLUSH_MS ?? 0);
-// The fleet's agents start their cadence on a grid of COHORT_MS, so each point wakes a cohort of
-// them in one turn (~85 per worker at 5,000 agents and 50 ms) and their beats share one write per
-// pipe. Spread evenly, every beat cost a worker a writev syscall of its own, with the loopback
+// The fleet's agents start their cadence on a grid of COHORT_MS (a divisor of the heartbeat), so
+// each point wakes a cohort of them (~83 per worker at 5,000 agents and 50 ms) within a few ms and
+// their beats share a few writes per pipe (beatsPerWrite in the report). Spread evenly, every beat cost a worker a writev syscall of its own, with the loopback
 // delivery to the backend charged to it (half its busy time), and woke a sleeping backend for one
 // statement. 0: spread evenly, as independent servers would beat.
 const COHORT_MS = Number(process.env.BENCH_FLEET_COHORT_MS ?? 50);
 const untilCohort = () => (COHORT_MS > 0 ? new Promise((r) => setTimeout(r, Math.ceil(COHORT_MS - (performance.now() % COHORT_MS)))) : null);
 const held = new WeakSet<pg.Client>();
+let holds = 0; // corked writes released, each one writev
+let pipedBeats = 0;
 function holdWrites(client: pg.Client) {
+  pipedBeats++;
   if (held.has(client)) return;
+  holds++;
   const stream = (client as unknown as { connection: { stream: NodeJS.WritableStream & { cork(): void; uncork(): void } } }).connection.stream;
   held.add(client);
   stream.cork();
@@ -151,6 +156,7 @@ let warnings = 0;
 let startRetries = 0;
 let fatals = 0;
 const warnSamples: string[] = [];
+let stopping = false;
 
 function logger(node: string): Logger {
   const noop = () => {};
@@ -202,17 +208,23 @@ async function add({ agents: specs, perSecond, withinMs, concurrency }: AddMsg) 
         break;
       } catch (err) {
         startRetries++;
-        if (attempt >= 20) throw err;
+        if (attempt >= 20 || stopping) throw err;
         await new Promise((r) => setTimeout(r, Math.min(5_000, 250 * attempt)));
       }
     }
-    await untilCohort();
-    agent.run(); // as start() does after register(), on the cohort's grid point
-    agents.push(agent);
-    const list = byCluster.get(agent.clusterId!) ?? [];
-    list.push(agent);
-    byCluster.set(agent.clusterId!, list);
+    // Waits for its grid point outside the registration slot, so the grid does not slow joining.
+    const p = (async () => {
+      await untilCohort();
+      if (stopping) return;
+      agent.run(); // as start() does after register(), on the cohort's grid point
+      agents.push(agent);
+      const list = byCluster.get(agent.clusterId!) ?? [];
+      list.push(agent);
+      byCluster.set(agent.clusterId!, list);
+    })().finally(() => joining.delete(p));
+    joining.add(p);
   };
+  const joining = new Set<Promise<void>>();
   const running = new Set<Promise<void>>();
   for (const s of specs) {
     // A fleet that cannot even register in time is the finding: stop adding, measure what runs.
@@ -231,6 +243,7 @@ async function add({ agents: specs, perSecond, withinMs, concurrency }: AddMsg) 
     if (running.size >= concurrency) await Promise.race(running);
   }
   await Promise.all(running);
+  await Promise.all(joining);
   send({ type: "added", total: agents.length, skipped, ms: Math.round(performance.now() - t0) });
 }
 
@@ -254,6 +267,8 @@ async function onMessage(m: Msg) {
       hbErrors = 0;
       warnings = 0;
       poolWaitSamples = [];
+      holds = 0;
+      pipedBeats = 0;
       eld.reset();
       cpu0.v = process.cpuUsage();
       cpu0.t = performance.now();
@@ -271,12 +286,14 @@ async function onMessage(m: Msg) {
         startRetries,
         warnSamples,
         eventLoopDelayP99Ms: eld.percentile(99) / 1e6,
+        beatsPerWrite: holds ? Math.round((pipedBeats / holds) * 10) / 10 : null,
         cpuPct: Math.round(((u.user + u.system) / 1000 / (performance.now() - cpu0.t)) * 100),
         rssMb: Math.round(process.memoryUsage.rss() / 1048576),
         poolWaitingMean: Math.round(poolWaitSamples.reduce((a, b) => a + b, 0) / Math.max(1, poolWaitSamples.length)),
         poolWaitingMax: Math.max(0, ...poolWaitSamples),
       });
     } else if (m.type === "stop") {
+      stopping = true;
       await listener?.end().catch(() => {});
       await Promise.all(agents.map((a) => a.stop().catch(() => {})));
       await pool.end().catch(() => {});

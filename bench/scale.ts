@@ -371,6 +371,8 @@ export async function benchScale({ url, console, steps, workers: workerCount, wi
         workerEventLoopDelayP99Ms: reports.map((r) => Math.round(r.eventLoopDelayP99Ms * 10) / 10),
         workerRssMb: reports.map((r) => r.rssMb),
         workerCpuPct: reports.map((r) => r.cpuPct),
+        // Beats per corked write on the pipes (bench/scale-worker.ts): how well the cohorts batch.
+        workerBeatsPerWrite: reports.map((r) => r.beatsPerWrite),
         /** Heartbeats waiting for a pooled connection in each worker (FLEET_POOL connections each): mean / max. */
         workerPoolWaiting: reports.map((r) => `${r.poolWaitingMean}/${r.poolWaitingMax}`),
         pgConnections: conns[0].n,
