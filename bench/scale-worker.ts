@@ -54,9 +54,10 @@ const renewalBase = pgPoolSql(renewalPool);
 const FLUSH_MS = Number(process.env.BENCH_FLEET_FLUSH_MS ?? 0);
 // The fleet's agents start their cadence on a grid of COHORT_MS (a divisor of the heartbeat), so
 // each point wakes a cohort of them (~83 per worker at 5,000 agents and 50 ms) within a few ms and
-// their beats share a few writes per pipe (beatsPerWrite in the report). Spread evenly, every beat cost a worker a writev syscall of its own, with the loopback
-// delivery to the backend charged to it (half its busy time), and woke a sleeping backend for one
-// statement. 0: spread evenly, as independent servers would beat.
+// their beats share a few writes per pipe (beatsPerWrite in the report). Spread evenly, every beat
+// cost a worker a writev syscall of its own, with the loopback delivery to the backend charged to
+// it (half its busy time), and woke a sleeping backend for one statement. 0: spread evenly, as
+// independent servers would beat.
 const COHORT_MS = Number(process.env.BENCH_FLEET_COHORT_MS ?? 50);
 const untilCohort = () => (COHORT_MS > 0 ? new Promise((r) => setTimeout(r, Math.ceil(COHORT_MS - (performance.now() % COHORT_MS)))) : null);
 const held = new WeakSet<pg.Client>();
@@ -188,6 +189,7 @@ async function add({ agents: specs, perSecond, withinMs, concurrency }: AddMsg) 
   const t0 = performance.now();
   let skipped = 0;
   let i = 0;
+  const joining = new Set<Promise<void>>(); // registered, waiting for their grid point
   const startOne = async (s: AddMsg["agents"][number]) => {
     const agent = new NodeAgent({
       db: timed,
@@ -224,7 +226,6 @@ async function add({ agents: specs, perSecond, withinMs, concurrency }: AddMsg) 
     })().finally(() => joining.delete(p));
     joining.add(p);
   };
-  const joining = new Set<Promise<void>>();
   const running = new Set<Promise<void>>();
   for (const s of specs) {
     // A fleet that cannot even register in time is the finding: stop adding, measure what runs.
